@@ -1,0 +1,204 @@
+import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformStack, Testing } from "cdktf";
+import { GithubOidc } from "../bootstrap/github-oidc";
+import { Naming } from "../config/naming";
+import { buildSample, sampleConfig } from "./support/platform";
+import { parse, resources } from "./support/synth";
+
+const config = sampleConfig();
+const naming = new Naming(config.project);
+const tf = parse(Testing.synth(buildSample(config).bootstrap));
+
+type Statement = { Sid?: string; Effect: string; Action?: string | string[]; Resource?: string | string[]; NotResource?: string | string[]; Condition?: any; Principal?: any };
+
+function roleNamed(name: string): { role: any; trust: { Statement: Statement[] }; policy: { Statement: Statement[] } } {
+  const roles = resources(tf, "aws_iam_role");
+  const [id, role] = Object.entries(roles).find(([, r]) => r.name === name) ?? [];
+  if (!role) throw new Error(`no role ${name}`);
+  const inline = Object.values(resources(tf, "aws_iam_role_policy")).find((p) => p.role === `\${aws_iam_role.${id}.id}`);
+  return { role, trust: JSON.parse(role.assume_role_policy), policy: JSON.parse(inline!.policy) };
+}
+
+const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const allows = (policy: { Statement: Statement[] }, action: string): Statement[] =>
+  policy.Statement.filter((s) => s.Effect === "Allow" && asList(s.Action).includes(action));
+
+describe("GitHub OIDC provider", () => {
+  it("trusts token.actions.githubusercontent.com for the sts.amazonaws.com audience", () => {
+    expect(JSON.stringify(tf)).toContain("token.actions.githubusercontent.com");
+    const provider = Object.values(resources(tf, "aws_iam_openid_connect_provider"));
+    expect(provider).toHaveLength(1);
+    expect(provider[0]).toMatchObject({
+      url: "https://token.actions.githubusercontent.com",
+      client_id_list: ["sts.amazonaws.com"],
+    });
+  });
+
+  it("reuses the account's existing provider when the config names it", () => {
+    const reuse = sampleConfig();
+    const withArn = {
+      ...reuse,
+      project: { ...reuse.project, github: { ...reuse.project.github, existingOidcProviderArn: naming.oidcProviderArn } },
+    };
+    const out = parse(Testing.synth(buildSample(withArn).bootstrap));
+    expect(resources(out, "aws_iam_openid_connect_provider")).toEqual({});
+    const trust = JSON.parse(Object.values(resources(out, "aws_iam_role"))[0].assume_role_policy);
+    expect(trust.Statement[0].Principal).toEqual({ Federated: naming.oidcProviderArn });
+  });
+});
+
+describe.each(["stage", "prod"])("deploy role of %s", (env) => {
+  const { role, trust, policy } = roleNamed(`acme-${env}-deploy`);
+
+  it("is assumable only by jobs of this repository in the GitHub environment, with exact conditions", () => {
+    expect(trust.Statement).toEqual([
+      {
+        Sid: "GithubActionsOidc",
+        Effect: "Allow",
+        Principal: { Federated: expect.stringMatching(/^\$\{aws_iam_openid_connect_provider\..+\.arn\}$/) },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+          StringEquals: {
+            "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+            "token.actions.githubusercontent.com:sub": `repo:acme/platform:environment:${env}`,
+          },
+        },
+      },
+    ]);
+    expect(role.assume_role_policy).not.toMatch(/StringLike|\*/);
+  });
+
+  it("grants sessions of one hour at most", () => {
+    expect(role.max_session_duration).toBe(3600);
+  });
+
+  it("reads and writes only its own state objects", () => {
+    const objectStatements = policy.Statement.filter((s) => asList(s.Action).some((a) => /^s3:(Get|Put|Delete)Object/.test(a)));
+    expect(objectStatements).toEqual([
+      expect.objectContaining({ Effect: "Allow", Resource: `arn:aws:s3:::${naming.stateBucket}/${env}/*` }),
+    ]);
+  });
+
+  it("takes and releases only its own lock entries", () => {
+    expect(allows(policy, "dynamodb:PutItem")).toEqual([
+      expect.objectContaining({
+        Resource: naming.lockTableArn,
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "dynamodb:LeadingKeys": [
+              `${naming.stateBucket}/${env}/terraform.tfstate`,
+              `${naming.stateBucket}/${env}/terraform.tfstate-md5`,
+            ],
+          },
+        },
+      }),
+    ]);
+  });
+
+  it("has no Action '*', no AdministratorAccess, and no secret reads", () => {
+    const actions = policy.Statement.flatMap((s) => asList(s.Action));
+    expect(actions).not.toContain("*");
+    expect(JSON.stringify(tf)).not.toContain("AdministratorAccess");
+    expect(actions).not.toContain("secretsmanager:GetSecretValue");
+    expect(resources(tf, "aws_iam_role_policy_attachment")).toEqual({});
+  });
+
+  it("manages only roles and buckets named for its environment", () => {
+    expect(allows(policy, "iam:PassRole")[0].Resource).toBe(`arn:aws:iam::123456789012:role/acme-${env}-*`);
+    expect(allows(policy, "s3:*")[0].Resource).toEqual([`arn:aws:s3:::acme-${env}-*`, `arn:aws:s3:::acme-${env}-*/*`]);
+  });
+
+  it("may not touch resources tagged for another environment", () => {
+    const deny = policy.Statement.find((s) => s.Sid === "NotOtherEnvironments")!;
+    expect(deny.Effect).toBe("Deny");
+    expect(deny.Condition.StringNotEquals).toEqual({ "aws:ResourceTag/Environment": env });
+  });
+});
+
+describe("stage cannot reach prod's state", () => {
+  const stage = roleNamed("acme-stage-deploy");
+
+  it("has no identity grant on prod/*", () => {
+    const resourcesGranted = stage.policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => asList(s.Resource));
+    expect(resourcesGranted.filter((r) => r.includes("/prod/"))).toEqual([]);
+    expect(resourcesGranted).not.toContain(`arn:aws:s3:::${naming.stateBucket}/*`);
+  });
+
+  it("is denied by the state bucket's policy any object outside stage/", () => {
+    const bucketPolicy = JSON.parse(Object.values(resources(tf, "aws_s3_bucket_policy"))[0].policy);
+    const fence = bucketPolicy.Statement.find((s: Statement) => s.Sid === "DeployStageOnlyOwnState");
+    expect(fence).toEqual({
+      Sid: "DeployStageOnlyOwnState",
+      Effect: "Deny",
+      Principal: { AWS: expect.stringMatching(/^\$\{aws_iam_role\.github-oidc_deploy-role-stage_\w+\.arn\}$/) },
+      Action: ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*"],
+      NotResource: `arn:aws:s3:::${naming.stateBucket}/stage/*`,
+    });
+  });
+});
+
+describe("plan role", () => {
+  const { role, trust, policy } = roleNamed("acme-plan");
+
+  it("is assumable only from pull requests of this repository", () => {
+    expect(trust.Statement[0].Condition).toEqual({
+      StringEquals: {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:acme/platform:pull_request",
+      },
+    });
+    expect(role.max_session_duration).toBe(3600);
+  });
+
+  it("can change no infrastructure: every allowed action outside state and locks is a read", () => {
+    const stateAndLock = new Set(["ReadState", "StateLockFiles", "ReadLockEntries", "TakeAndReleaseLocks", "UseStateKey"]);
+    const other = policy.Statement.filter((s) => !stateAndLock.has(s.Sid!)).flatMap((s) => asList(s.Action));
+    expect(other.length).toBeGreaterThan(10);
+    for (const action of other) expect(action).toMatch(/^[\w-]+:(Describe|Get|List)[\w*]*$/);
+    expect(other).not.toContain("secretsmanager:GetSecretValue");
+  });
+
+  it("writes only lock files and lock entries, never state", () => {
+    expect(allows(policy, "s3:PutObject")).toEqual([
+      expect.objectContaining({ Resource: `arn:aws:s3:::${naming.stateBucket}/*/terraform.tfstate.tflock` }),
+    ]);
+    expect(allows(policy, "dynamodb:PutItem")[0].Condition).toEqual({
+      "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${naming.stateBucket}/*/terraform.tfstate`] },
+    });
+  });
+});
+
+describe("GithubOidc construct", () => {
+  it("rejects a wildcard subject", () => {
+    const stack = new TerraformStack(Testing.app(), "t");
+    new AwsProvider(stack, "aws", { region: "eu-west-1" });
+    expect(
+      () =>
+        new GithubOidc(stack, "oidc", {
+          owner: "acme",
+          repo: "platform",
+          roles: [{ id: "r", roleName: "r", description: "d", subject: "environment:*", policy: "{}" }],
+        }),
+    ).toThrow(/contains a wildcard; name one repository and one environment/);
+  });
+
+  it("creates the provider when no existing one is given", () => {
+    const stack = new TerraformStack(Testing.app(), "t");
+    new AwsProvider(stack, "aws", { region: "eu-west-1" });
+    new GithubOidc(stack, "oidc", { owner: "acme", repo: "platform", roles: [] });
+    expect(Testing.synth(stack)).toHaveResourceWithProperties(IamOpenidConnectProvider, {
+      client_id_list: ["sts.amazonaws.com"],
+    });
+  });
+});
+
+describe("bootstrap outputs", () => {
+  it("describe the bucket, table, key, provider and every role", () => {
+    const outputs = tf.output!;
+    expect(Object.keys(outputs).sort()).toEqual(
+      ["deploy_role_arn_prod", "deploy_role_arn_stage", "github_oidc_provider_arn", "lock_table", "plan_role_arn", "state_bucket", "state_kms_key_arn"].sort(),
+    );
+    for (const output of Object.values(outputs)) expect(output.description?.length).toBeGreaterThan(20);
+  });
+});

@@ -1,0 +1,26 @@
+import { App, Testing } from "cdktf";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { platform } from "../../config/platform";
+import { PlatformConfig } from "../../config/types";
+import { buildPlatform, Platform, PlatformOptions } from "../../lib/platform-app";
+
+/** The shipped configuration, deep-copied so a test can change it without touching others. */
+export function sampleConfig(): PlatformConfig {
+  return structuredClone(platform) as PlatformConfig;
+}
+
+/** Builds the whole platform in a fresh in-memory app. */
+export function buildSample(config: PlatformConfig = sampleConfig(), options: PlatformOptions = {}): Platform {
+  return buildPlatform(Testing.app(), config, options);
+}
+
+/** Synthesizes the whole platform to a temporary directory; returns the cdktf.out-like root. */
+export function synthToDisk(config: PlatformConfig = sampleConfig(), options: PlatformOptions = {}): string {
+  const outdir = mkdtempSync(join(tmpdir(), "platform-synth-"));
+  const app = new App({ outdir, skipValidation: false });
+  buildPlatform(app, config, options);
+  app.synth();
+  return outdir;
+}

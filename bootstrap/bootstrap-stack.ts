@@ -1,0 +1,136 @@
+import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { BOOTSTRAP_STACK, Naming } from "../config/naming";
+import { PlatformConfig } from "../config/types";
+import { platformAwsProvider } from "../lib/aws-provider";
+import { LocalTarget } from "../lib/local-target";
+import { useRemoteState } from "../lib/state-backend";
+import { GithubOidc, GithubRoleSpec } from "./github-oidc";
+import { deployRolePolicy, planRolePolicy } from "./permissions";
+import { StateBackend } from "./state-backend";
+
+export interface BootstrapStackProps {
+  readonly config: PlatformConfig;
+  /**
+   * Emulator to deploy to instead of AWS.
+   * @default - AWS
+   */
+  readonly local?: LocalTarget;
+}
+
+/** Construct id of the plan role in GithubOidc (and the suffix of its output). */
+export const PLAN_ROLE_ID = "plan-role";
+export const deployRoleId = (environment: string): string => `deploy-role-${environment}`;
+
+/** Where the bootstrap's own state lives before it is moved into the bucket (repo root). */
+export const BOOTSTRAP_LOCAL_STATE = "../../../terraform.bootstrap.tfstate";
+
+/**
+ * Deployed once per account, with an administrator's credentials: the state bucket, its key and
+ * lock table, and the GitHub Actions OIDC trust with one deploy role per environment plus the
+ * read-only plan role. Every other stack and CI depend on what this creates.
+ */
+export class BootstrapStack extends TerraformStack {
+  readonly stateBackend: StateBackend;
+  readonly github: GithubOidc;
+
+  constructor(scope: Construct, id: string, props: BootstrapStackProps) {
+    super(scope, id);
+    const { project, environments } = props.config;
+    const naming = new Naming(project);
+
+    platformAwsProvider(this, "aws", {
+      region: project.region,
+      accountId: project.accountId,
+      local: props.local,
+      defaultTags: {
+        Project: project.name,
+        Environment: "shared",
+        ManagedBy: "cdktf",
+        Repository: `${project.github.owner}/${project.github.repo}`,
+        Stack: BOOTSTRAP_STACK,
+      },
+    });
+
+    if (project.bootstrap?.stateInBucket) {
+      useRemoteState(this, { naming, region: project.region, stack: BOOTSTRAP_STACK, local: props.local });
+    } else {
+      // Chicken and egg: the bucket does not exist on the first deploy. README: "Move the bootstrap state".
+      new LocalBackend(this, { path: BOOTSTRAP_LOCAL_STATE });
+    }
+
+    this.stateBackend = new StateBackend(this, "state", {
+      bucketName: naming.stateBucket,
+      lockTableName: naming.lockTable,
+      keyAlias: naming.stateKeyAlias,
+      noncurrentVersionExpirationDays: project.bootstrap?.noncurrentVersionExpirationDays,
+    });
+
+    const ctx = {
+      naming,
+      accountId: project.accountId,
+      region: project.region,
+      stateKeyArn: this.stateBackend.kmsKeyArn,
+    };
+    const deployRoles: GithubRoleSpec[] = environments.map((e) => ({
+      id: deployRoleId(e.name),
+      roleName: naming.deployRoleName(e.name),
+      description: `Deploys ${e.name} from GitHub Actions jobs in the ${e.name} environment`,
+      subject: `environment:${e.name}`,
+      policy: deployRolePolicy(ctx, e.name),
+    }));
+    this.github = new GithubOidc(this, "github-oidc", {
+      owner: project.github.owner,
+      repo: project.github.repo,
+      existingProviderArn: project.github.existingOidcProviderArn,
+      roles: [
+        ...deployRoles,
+        {
+          id: PLAN_ROLE_ID,
+          roleName: naming.planRoleName,
+          description: "Plans every stack (read-only) from pull-request workflows",
+          subject: "pull_request",
+          policy: planRolePolicy(ctx),
+        },
+      ],
+    });
+
+    // Fence each deploy role into its own state prefix at the bucket too, whatever IAM grants it later.
+    for (const e of environments) {
+      this.stateBackend.addToBucketPolicy({
+        Sid: `Deploy${e.name.charAt(0).toUpperCase()}${e.name.slice(1)}OnlyOwnState`,
+        Effect: "Deny",
+        Principal: { AWS: this.github.roleArns[deployRoleId(e.name)] },
+        Action: ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*"],
+        NotResource: `${naming.stateBucketArn}/${e.name}/*`,
+      });
+    }
+
+    new TerraformOutput(this, "state_bucket", {
+      value: this.stateBackend.bucketName,
+      description: "S3 bucket holding every stack's Terraform state",
+    });
+    new TerraformOutput(this, "lock_table", {
+      value: this.stateBackend.lockTableName,
+      description: "DynamoDB table holding Terraform state locks",
+    });
+    new TerraformOutput(this, "state_kms_key_arn", {
+      value: this.stateBackend.kmsKeyArn,
+      description: "KMS key encrypting the state bucket and the lock table",
+    });
+    new TerraformOutput(this, "github_oidc_provider_arn", {
+      value: this.github.providerArn,
+      description: "IAM OIDC provider trusted for GitHub Actions tokens",
+    });
+    for (const e of environments) {
+      new TerraformOutput(this, `deploy_role_arn_${e.name}`, {
+        value: this.github.roleArns[deployRoleId(e.name)],
+        description: `Role GitHub Actions assumes to deploy ${e.name} (jobs in the ${e.name} environment only)`,
+      });
+    }
+    new TerraformOutput(this, "plan_role_arn", {
+      value: this.github.roleArns[PLAN_ROLE_ID],
+      description: "Read-only role GitHub Actions assumes to plan from pull requests",
+    });
+  }
+}

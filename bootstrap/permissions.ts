@@ -1,0 +1,240 @@
+import { Naming } from "../config/naming";
+import { PolicyStatement, policyJson } from "../lib/policy";
+
+export interface PermissionsContext {
+  readonly naming: Naming;
+  readonly accountId: string;
+  readonly region: string;
+  /** ARN of the state bucket's KMS key. */
+  readonly stateKeyArn: string;
+}
+
+/** The lock-table items the S3 backend writes for one state key: the lock and the digest. */
+export function lockItemKeys(naming: Naming, stack: string): string[] {
+  const path = `${naming.stateBucket}/${naming.stateKey(stack)}`;
+  return [path, `${path}-md5`];
+}
+
+/** What any role needs to read and write state objects encrypted with the state key. */
+function stateKeyUse(ctx: PermissionsContext): PolicyStatement {
+  return {
+    Sid: "UseStateKey",
+    Effect: "Allow",
+    Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+    Resource: ctx.stateKeyArn,
+  };
+}
+
+/**
+ * Regional services an environment stack manages (network, containers, load balancer, database,
+ * logs, autoscaling). Granted service by service, never `*`, and only in the project's region.
+ */
+const REGIONAL_SERVICES = [
+  "ec2:*",
+  "elasticloadbalancing:*",
+  "ecs:*",
+  "ecr:*",
+  "rds:*",
+  "logs:*",
+  "application-autoscaling:*",
+  "cloudwatch:*",
+];
+
+/**
+ * The deploy role of one environment: its own state and lock entries only, and the resources of
+ * its own environment (IAM roles and buckets by name prefix; other resources by region, with a deny
+ * on anything tagged for another environment). It cannot read database secrets.
+ */
+export function deployRolePolicy(ctx: PermissionsContext, environment: string): string {
+  const { naming, accountId, region } = ctx;
+  const prefix = naming.prefix(environment);
+  const statePrefix = `${naming.stateBucketArn}/${environment}/*`;
+  return policyJson(
+    {
+      Sid: "OwnStateObjects",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      Resource: statePrefix,
+    },
+    { Sid: "ListStateBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: naming.stateBucketArn },
+    {
+      Sid: "OwnLockEntries",
+      Effect: "Allow",
+      Action: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+      Resource: naming.lockTableArn,
+      Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": lockItemKeys(naming, environment) } },
+    },
+    stateKeyUse(ctx),
+    {
+      Sid: "RegionalInfrastructure",
+      Effect: "Allow",
+      Action: REGIONAL_SERVICES,
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": region } },
+    },
+    {
+      Sid: "NotOtherEnvironments",
+      Effect: "Deny",
+      Action: REGIONAL_SERVICES,
+      Resource: "*",
+      Condition: {
+        StringNotEquals: { "aws:ResourceTag/Environment": environment },
+        Null: { "aws:ResourceTag/Environment": "false" },
+      },
+    },
+    {
+      Sid: "OwnRoles",
+      Effect: "Allow",
+      Action: [
+        "iam:CreateRole",
+        "iam:DeleteRole",
+        "iam:GetRole",
+        "iam:UpdateRole",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:TagRole",
+        "iam:UntagRole",
+        "iam:ListRoleTags",
+        "iam:PutRolePolicy",
+        "iam:GetRolePolicy",
+        "iam:DeleteRolePolicy",
+        "iam:ListRolePolicies",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListInstanceProfilesForRole",
+        "iam:PassRole",
+      ],
+      Resource: `arn:aws:iam::${accountId}:role/${prefix}-*`,
+    },
+    {
+      Sid: "ServiceLinkedRoles",
+      Effect: "Allow",
+      Action: "iam:CreateServiceLinkedRole",
+      Resource: `arn:aws:iam::${accountId}:role/aws-service-role/*`,
+      Condition: {
+        StringEquals: {
+          "iam:AWSServiceName": [
+            "ecs.amazonaws.com",
+            "elasticloadbalancing.amazonaws.com",
+            "rds.amazonaws.com",
+            "ecs.application-autoscaling.amazonaws.com",
+          ],
+        },
+      },
+    },
+    {
+      Sid: "OwnBuckets",
+      Effect: "Allow",
+      Action: "s3:*",
+      Resource: [`arn:aws:s3:::${prefix}-*`, `arn:aws:s3:::${prefix}-*/*`],
+    },
+    {
+      Sid: "StaticSiteDistribution",
+      Effect: "Allow",
+      Action: "cloudfront:*",
+      Resource: "*",
+    },
+    {
+      Sid: "ReadCertificates",
+      Effect: "Allow",
+      Action: ["acm:DescribeCertificate", "acm:ListCertificates", "acm:ListTagsForCertificate"],
+      Resource: "*",
+    },
+    {
+      // RDS creates the master-password secret in the caller's name; the role never reads its value.
+      Sid: "DatabaseManagedSecret",
+      Effect: "Allow",
+      Action: ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:DescribeSecret", "secretsmanager:RotateSecret"],
+      Resource: `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!*`,
+    },
+    {
+      Sid: "AwsManagedKeys",
+      Effect: "Allow",
+      Action: ["kms:DescribeKey", "kms:CreateGrant", "kms:ListAliases"],
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": region } },
+    },
+    { Sid: "WhoAmI", Effect: "Allow", Action: "sts:GetCallerIdentity", Resource: "*" },
+  );
+}
+
+/** Read-only actions `terraform plan` needs to refresh every resource the stacks manage. */
+const PLAN_READ_ACTIONS = [
+  "ec2:Describe*",
+  "ec2:Get*",
+  "elasticloadbalancing:Describe*",
+  "ecs:Describe*",
+  "ecs:List*",
+  "ecr:Describe*",
+  "ecr:List*",
+  "ecr:GetLifecyclePolicy",
+  "ecr:GetRepositoryPolicy",
+  "rds:Describe*",
+  "rds:ListTagsForResource",
+  "logs:Describe*",
+  "logs:ListTagsForResource",
+  "logs:ListTagsLogGroup",
+  "application-autoscaling:Describe*",
+  "application-autoscaling:ListTagsForResource",
+  "cloudwatch:Describe*",
+  "cloudwatch:ListTagsForResource",
+  "iam:GetRole",
+  "iam:GetRolePolicy",
+  "iam:ListRolePolicies",
+  "iam:ListAttachedRolePolicies",
+  "iam:GetOpenIDConnectProvider",
+  "iam:GetPolicy",
+  "iam:GetPolicyVersion",
+  "s3:GetBucket*",
+  "s3:GetEncryptionConfiguration",
+  "s3:GetLifecycleConfiguration",
+  "s3:GetReplicationConfiguration",
+  "s3:GetAccelerateConfiguration",
+  "s3:GetAnalyticsConfiguration",
+  "s3:GetIntelligentTieringConfiguration",
+  "s3:GetInventoryConfiguration",
+  "s3:GetMetricsConfiguration",
+  "s3:ListAllMyBuckets",
+  "cloudfront:Get*",
+  "cloudfront:List*",
+  "acm:DescribeCertificate",
+  "acm:ListTagsForCertificate",
+  "secretsmanager:DescribeSecret",
+  "kms:DescribeKey",
+  "kms:GetKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:ListAliases",
+  "kms:ListResourceTags",
+  "dynamodb:DescribeTable",
+  "dynamodb:DescribeContinuousBackups",
+  "dynamodb:DescribeTimeToLive",
+  "dynamodb:ListTagsOfResource",
+  "sts:GetCallerIdentity",
+];
+
+/**
+ * The pull-request role: reads every state and every resource `terraform plan` refreshes, takes and
+ * releases locks, and changes nothing: no write action on infrastructure, no secret values, and the
+ * only objects it may write are the lock files beside the state.
+ */
+export function planRolePolicy(ctx: PermissionsContext): string {
+  const { naming } = ctx;
+  return policyJson(
+    { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: [naming.stateBucketArn, `${naming.stateBucketArn}/*`] },
+    {
+      Sid: "StateLockFiles",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:DeleteObject"],
+      Resource: `${naming.stateBucketArn}/*/terraform.tfstate.tflock`,
+    },
+    { Sid: "ReadLockEntries", Effect: "Allow", Action: "dynamodb:GetItem", Resource: naming.lockTableArn },
+    {
+      // Locks only: the `-md5` digest items are written with the state, which this role never writes.
+      Sid: "TakeAndReleaseLocks",
+      Effect: "Allow",
+      Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+      Resource: naming.lockTableArn,
+      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${naming.stateBucket}/*/terraform.tfstate`] } },
+    },
+    stateKeyUse(ctx),
+    { Sid: "ReadInfrastructure", Effect: "Allow", Action: PLAN_READ_ACTIONS, Resource: "*" },
+  );
+}

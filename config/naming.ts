@@ -1,0 +1,70 @@
+import { ProjectConfig } from "./types";
+
+/** Stack names as `cdktf deploy <name>` takes them. */
+export const BOOTSTRAP_STACK = "bootstrap";
+export const GITHUB_STACK = "github";
+
+/** The audience GitHub's OIDC tokens carry when aws-actions/configure-aws-credentials asks for them. */
+export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
+export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+
+/**
+ * Every name that more than one stack, CI or a test needs, derived in one place from the project
+ * settings. The bootstrap stack creates these resources; the environment stacks, the GitHub stack
+ * and the workflows find them by the same names, so no name is typed twice.
+ */
+export class Naming {
+  constructor(private readonly project: Pick<ProjectConfig, "name" | "accountId" | "region">) {}
+
+  /** Globally unique, deterministic: `<project>-tfstate-<account>-<region>`. */
+  get stateBucket(): string {
+    return `${this.project.name}-tfstate-${this.project.accountId}-${this.project.region}`;
+  }
+
+  get lockTable(): string {
+    return `${this.project.name}-tfstate-lock`;
+  }
+
+  get stateKeyAlias(): string {
+    return `alias/${this.project.name}-tfstate`;
+  }
+
+  /** The state key's alias as an ARN: what the S3 backend's `kms_key_id` takes, known before the key exists. */
+  get stateKeyAliasArn(): string {
+    return `arn:aws:kms:${this.project.region}:${this.project.accountId}:${this.stateKeyAlias}`;
+  }
+
+  /** State key of a stack in the state bucket: `<stack>/terraform.tfstate`. */
+  stateKey(stack: string): string {
+    return `${stack}/terraform.tfstate`;
+  }
+
+  /** Prefix of every resource an environment owns: `<project>-<env>`. */
+  prefix(environment: string): string {
+    return `${this.project.name}-${environment}`;
+  }
+
+  deployRoleName(environment: string): string {
+    return `${this.prefix(environment)}-deploy`;
+  }
+
+  get planRoleName(): string {
+    return `${this.project.name}-plan`;
+  }
+
+  roleArn(roleName: string): string {
+    return `arn:aws:iam::${this.project.accountId}:role/${roleName}`;
+  }
+
+  get stateBucketArn(): string {
+    return `arn:aws:s3:::${this.stateBucket}`;
+  }
+
+  get lockTableArn(): string {
+    return `arn:aws:dynamodb:${this.project.region}:${this.project.accountId}:table/${this.lockTable}`;
+  }
+
+  get oidcProviderArn(): string {
+    return `arn:aws:iam::${this.project.accountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
+  }
+}

@@ -1,0 +1,93 @@
+import { EnvironmentConfig, PlatformConfig } from "./types";
+
+/**
+ * The platform's configuration: edit this file to make it yours (project, account, region, GitHub
+ * repository), then read stage and prod side by side below: every difference between them is here.
+ */
+
+const stage: EnvironmentConfig = {
+  name: "stage",
+  tier: "non-production",
+  network: { vpcCidr: "10.10.0.0/16", azCount: 2, natGateways: "single", flowLogRetentionDays: 30 },
+  service: {
+    cpu: 256,
+    memoryMiB: 512,
+    desiredCount: 1,
+    minCount: 1,
+    maxCount: 2,
+    cpuTargetPercent: 60,
+    logRetentionDays: 30,
+    keepImages: 20,
+  },
+  loadBalancer: {
+    deletionProtection: false,
+    accessLogs: false,
+    httpOnlyReason: "stage has no domain: a cheap test environment reached on the load balancer's own name",
+  },
+  database: {
+    engineVersion: "16",
+    instanceClass: "db.t4g.micro",
+    allocatedStorageGiB: 20,
+    maxAllocatedStorageGiB: 100,
+    multiAz: false,
+    deletionProtection: false,
+    backupRetentionDays: 7,
+    performanceInsights: false,
+    databaseName: "app",
+  },
+  site: { priceClass: "PriceClass_100" },
+  github: { requiredReviewers: [] },
+};
+
+const prod: EnvironmentConfig = {
+  name: "prod",
+  tier: "production",
+  network: { vpcCidr: "10.20.0.0/16", azCount: 3, natGateways: "perAz", flowLogRetentionDays: 365 },
+  service: {
+    cpu: 512,
+    memoryMiB: 1024,
+    desiredCount: 2,
+    minCount: 2,
+    maxCount: 6,
+    cpuTargetPercent: 60,
+    logRetentionDays: 365,
+    keepImages: 50,
+  },
+  loadBalancer: {
+    deletionProtection: true,
+    accessLogs: true,
+    // Set your API domain and its ACM certificate (in the project region), then drop the accepted risk below:
+    // https: { domainName: "api.example.com", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/..." },
+    httpOnlyReason: "the example configuration owns no domain; set loadBalancer.https before real traffic",
+  },
+  database: {
+    engineVersion: "16",
+    instanceClass: "db.t4g.small",
+    allocatedStorageGiB: 50,
+    maxAllocatedStorageGiB: 500,
+    multiAz: true,
+    deletionProtection: true,
+    backupRetentionDays: 30,
+    performanceInsights: true,
+    databaseName: "app",
+  },
+  site: { priceClass: "PriceClass_200" },
+  github: { requiredReviewers: ["acme-release-manager"] },
+  acceptedRisks: [
+    {
+      setting: "loadBalancer.https",
+      reason: "the example configuration owns no domain; replace with your domain and certificate",
+    },
+  ],
+};
+
+export const platform: PlatformConfig = {
+  project: {
+    name: "acme",
+    accountId: "123456789012",
+    region: "eu-west-1",
+    github: { owner: "acme", repo: "platform", defaultBranch: "main" },
+    bootstrap: { stateInBucket: false, noncurrentVersionExpirationDays: 90 },
+  },
+  environments: [stage, prod],
+};

@@ -1,0 +1,25 @@
+/**
+ * Points a stack at a local AWS API emulator (moto) instead of AWS. Only main.ts creates one, from
+ * the PLATFORM_LOCAL_ENDPOINT environment variable; everything below receives it as a prop, so the
+ * resources and their security settings are the same locally and in AWS.
+ */
+export interface LocalTarget {
+  /** Base URL of the emulator, e.g. `http://127.0.0.1:4566`. */
+  readonly endpoint: string;
+}
+
+/** The emulator's throwaway credentials (moto accepts any; these are its documented defaults). */
+export const LOCAL_CREDENTIALS = { accessKey: "test", secretKey: "test" } as const;
+
+/** Reads the local target from a variable map (main.ts passes process.env). */
+export function localTargetFrom(env: Record<string, string | undefined>): LocalTarget | undefined {
+  const endpoint = env.PLATFORM_LOCAL_ENDPOINT;
+  if (endpoint === undefined || endpoint === "") return undefined;
+  if (!/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}\/?$/.test(endpoint)) {
+    throw new Error(
+      `PLATFORM_LOCAL_ENDPOINT "${endpoint}" is not a loopback URL; ` +
+        `use e.g. "http://127.0.0.1:4566", or unset it to deploy to AWS`,
+    );
+  }
+  return { endpoint: endpoint.replace(/\/$/, "") };
+}

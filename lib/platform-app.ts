@@ -1,0 +1,34 @@
+import { App } from "cdktf";
+import { BootstrapStack } from "../bootstrap/bootstrap-stack";
+import { BOOTSTRAP_STACK } from "../config/naming";
+import { validate } from "../config/validate";
+import { PlatformConfig } from "../config/types";
+import { LocalTarget } from "./local-target";
+
+/** What main.ts reads from the process environment, passed down as props. */
+export interface PlatformOptions {
+  /**
+   * Emulator every stack talks to.
+   * @default - AWS
+   */
+  readonly local?: LocalTarget;
+  /**
+   * Container image tag the environment stacks deploy.
+   * @default - "latest"
+   */
+  readonly imageTag?: string;
+}
+
+export interface Platform {
+  readonly bootstrap: BootstrapStack;
+}
+
+/**
+ * Validates the configuration, then adds every stack of the platform to the app. Deterministic:
+ * the same config and options give the same Terraform. Used by main.ts and by the tests.
+ */
+export function buildPlatform(app: App, config: PlatformConfig, options: PlatformOptions = {}): Platform {
+  validate(config);
+  const bootstrap = new BootstrapStack(app, BOOTSTRAP_STACK, { config, local: options.local });
+  return { bootstrap };
+}

@@ -1,0 +1,46 @@
+import { S3Backend, TerraformStack } from "cdktf";
+import { Naming } from "../config/naming";
+import { LOCAL_CREDENTIALS, LocalTarget } from "./local-target";
+
+export interface RemoteStateProps {
+  readonly naming: Naming;
+  readonly region: string;
+  /** Stack whose state this is; the key is `<stack>/terraform.tfstate`. */
+  readonly stack: string;
+  /**
+   * Emulator holding the state bucket and lock table.
+   * @default - AWS itself
+   */
+  readonly local?: LocalTarget;
+}
+
+/**
+ * Stores a stack's state in the bootstrap bucket, encrypted with the bucket's KMS key, and locks it
+ * twice over: the DynamoDB lock table (what Terraform < 1.10 and older tooling understand) and an S3
+ * lockfile next to the state (`use_lockfile`, Terraform >= 1.10), the long-term replacement.
+ * The single place backend settings are written: every stack that keeps state remotely calls this.
+ */
+export function useRemoteState(stack: TerraformStack, props: RemoteStateProps): S3Backend {
+  const { naming, local } = props;
+  const backend = new S3Backend(stack, {
+    bucket: naming.stateBucket,
+    key: naming.stateKey(props.stack),
+    region: props.region,
+    encrypt: true,
+    // Without a key id the backend asks for SSE-S3 and overrides the bucket's KMS default.
+    kmsKeyId: naming.stateKeyAliasArn,
+    dynamodbTable: naming.lockTable,
+    ...(local && {
+      ...LOCAL_CREDENTIALS,
+      endpoints: { s3: local.endpoint, dynamodb: local.endpoint, iam: local.endpoint, sts: local.endpoint },
+      usePathStyle: true,
+      skipCredentialsValidation: true,
+      skipMetadataApiCheck: true,
+      skipRegionValidation: true,
+      maxRetries: 1,
+    }),
+  });
+  // cdktf's S3Backend predates `use_lockfile`; the override writes it into the same backend block.
+  backend.addOverride("use_lockfile", true);
+  return backend;
+}

@@ -1,0 +1,62 @@
+/**
+ * `npm run bench`: median wall time and peak memory of synthesizing the whole app, five runs each,
+ * with this project's runner (tsx) side by side with the cdktf template's default (`npx ts-node main.ts`).
+ * Figures only, no pass/fail: targets live in the README.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const ROOT = resolve(__dirname, "..");
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+// python3's getrusage(RUSAGE_CHILDREN) gives the peak RSS of the process tree it waited for.
+const MEASURE = `
+import resource, subprocess, sys, time
+start = time.monotonic()
+code = subprocess.run(sys.argv[1:]).returncode
+elapsed = time.monotonic() - start
+print(f"{elapsed:.3f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss} {code}")
+`;
+
+interface Sample {
+  seconds: number;
+  peakMiB: number;
+}
+
+function measure(command: string[]): Sample {
+  const outdir = mkdtempSync(join(tmpdir(), "bench-synth-"));
+  const result = spawnSync("python3", ["-c", MEASURE, ...command], {
+    cwd: ROOT,
+    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
+    encoding: "utf8",
+  });
+  rmSync(outdir, { recursive: true, force: true });
+  const line = result.stdout.trim().split("\n").pop() ?? "";
+  const [seconds, kib, code] = line.split(" ").map(Number);
+  if (result.status !== 0 || code !== 0) {
+    throw new Error(`${command.join(" ")} failed (exit ${code ?? result.status}):\n${result.stderr}`);
+  }
+  return { seconds, peakMiB: kib / 1024 };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+};
+
+const variants: [string, string[]][] = [
+  ["tsx (cdktf.json app)", ["node", "--import", "tsx", "main.ts"]],
+  ["npx ts-node main.ts (cdktf default)", ["npx", "ts-node", "main.ts"]],
+];
+
+console.log(`Synthesizing every stack of the app, ${RUNS} runs each (median):`);
+console.log(`${"runner".padEnd(38)}${"wall s".padStart(10)}${"peak MB".padStart(10)}`);
+for (const [name, command] of variants) {
+  const samples = Array.from({ length: RUNS }, () => measure(command));
+  const seconds = median(samples.map((s) => s.seconds));
+  const peak = median(samples.map((s) => s.peakMiB));
+  console.log(`${name.padEnd(38)}${seconds.toFixed(2).padStart(10)}${peak.toFixed(0).padStart(10)}`);
+}
+console.log("Target for this project's runner: at most 1.5 s and 250 MB on the 2-core reference machine.");
