@@ -44,6 +44,16 @@ export class Naming {
     return `${this.project.name}-${environment}`;
   }
 
+  /** Bucket the frontend is uploaded to: `<project>-<env>-site-<account>`. */
+  siteBucket(environment: string): string {
+    return `${this.prefix(environment)}-site-${this.project.accountId}`;
+  }
+
+  /** Bucket the load balancer writes access logs to: `<project>-<env>-alb-logs-<account>`. */
+  albLogBucket(environment: string): string {
+    return `${this.prefix(environment)}-alb-logs-${this.project.accountId}`;
+  }
+
   deployRoleName(environment: string): string {
     return `${this.prefix(environment)}-deploy`;
   }

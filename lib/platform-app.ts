@@ -2,6 +2,7 @@ import { App } from "cdktf";
 import { BootstrapStack } from "../bootstrap/bootstrap-stack";
 import { BOOTSTRAP_STACK } from "../config/naming";
 import { validate } from "../config/validate";
+import { EnvironmentStack } from "../stacks/environment-stack";
 import { PlatformConfig } from "../config/types";
 import { LocalTarget } from "./local-target";
 
@@ -21,6 +22,8 @@ export interface PlatformOptions {
 
 export interface Platform {
   readonly bootstrap: BootstrapStack;
+  /** Environment stacks by environment name. */
+  readonly environments: Record<string, EnvironmentStack>;
 }
 
 /**
@@ -30,5 +33,14 @@ export interface Platform {
 export function buildPlatform(app: App, config: PlatformConfig, options: PlatformOptions = {}): Platform {
   validate(config);
   const bootstrap = new BootstrapStack(app, BOOTSTRAP_STACK, { config, local: options.local });
-  return { bootstrap };
+  const environments: Record<string, EnvironmentStack> = {};
+  for (const environment of config.environments) {
+    environments[environment.name] = new EnvironmentStack(app, environment.name, {
+      project: config.project,
+      environment,
+      imageTag: options.imageTag,
+      local: options.local,
+    });
+  }
+  return { bootstrap, environments };
 }

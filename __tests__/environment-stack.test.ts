@@ -1,0 +1,184 @@
+import { Testing } from "cdktf";
+import { Naming } from "../config/naming";
+import { buildSample, sampleConfig } from "./support/platform";
+import { addresses, only, parse, resources, SynthesizedTerraform } from "./support/synth";
+
+const config = sampleConfig();
+const naming = new Naming(config.project);
+const platform = buildSample(config);
+const stage = parse(Testing.synth(platform.environments.stage));
+const prod = parse(Testing.synth(platform.environments.prod));
+
+const count = (tf: SynthesizedTerraform, type: string) => Object.keys(resources(tf, type)).length;
+
+describe.each([
+  ["stage", stage],
+  ["prod", prod],
+])("%s stack", (env, tf) => {
+  it("keeps its state in the bootstrap bucket under its own key, encrypted, with both locks", () => {
+    expect(tf.terraform!.backend).toEqual({
+      s3: {
+        bucket: naming.stateBucket,
+        key: `${env}/terraform.tfstate`,
+        region: config.project.region,
+        encrypt: true,
+        kms_key_id: naming.stateKeyAliasArn,
+        dynamodb_table: naming.lockTable,
+        use_lockfile: true,
+      },
+    });
+  });
+
+  it("tags every resource with project, environment, owner and repository", () => {
+    const provider = (tf.provider!.aws as any[])[0];
+    expect(provider.default_tags[0].tags).toEqual({
+      Project: "acme",
+      Environment: env,
+      ManagedBy: "cdktf",
+      Repository: "acme/platform",
+      Stack: env,
+    });
+    expect(provider.allowed_account_ids).toEqual(["123456789012"]);
+  });
+
+  it("outputs what people and CI read, each with a description", () => {
+    expect(Object.keys(tf.output!).sort()).toEqual(
+      [
+        "api_url",
+        "cloudfront_distribution_id",
+        "database_endpoint",
+        "database_secret_arn",
+        "ecr_repository_url",
+        "ecs_cluster_name",
+        "ecs_service_name",
+        "log_group_name",
+        "site_bucket",
+        "site_url",
+      ].sort(),
+    );
+    for (const output of Object.values(tf.output!)) expect(output.description!.length).toBeGreaterThan(15);
+    expect(tf.output!.database_secret_arn.value).toMatch(/^\$\{aws_db_instance\.database_instance_\w+\.master_user_secret\[0\]\.secret_arn\}$/);
+  });
+
+  it("names its buckets from the shared naming module", () => {
+    const buckets = Object.values(resources(tf, "aws_s3_bucket")).map((b) => b.bucket);
+    expect(buckets).toContain(naming.siteBucket(env));
+  });
+
+  it("admits the database only from the service's security group", () => {
+    const rules = Object.values(resources(tf, "aws_vpc_security_group_ingress_rule")).filter((r) => r.from_port === 5432);
+    expect(rules).toHaveLength(1);
+    expect(rules[0].referenced_security_group_id).toMatch(/^\$\{aws_security_group\.service_/);
+    expect(rules[0].security_group_id).toMatch(/^\$\{aws_security_group\.database_/);
+  });
+
+  it("injects the database credentials from the RDS-managed secret, never as plain environment", () => {
+    const container = JSON.parse(only(tf, "aws_ecs_task_definition").container_definitions)[0];
+    expect(container.secrets.map((s: { valueFrom: string }) => s.valueFrom)).toEqual([
+      expect.stringMatching(/master_user_secret\[0\]\.secret_arn\}:username::$/),
+      expect.stringMatching(/master_user_secret\[0\]\.secret_arn\}:password::$/),
+    ]);
+    expect(JSON.stringify(container.environment)).not.toMatch(/PASSWORD|SECRET/i);
+  });
+
+  it("lets the site's scripts call the API origin", () => {
+    const headers = only(tf, "aws_cloudfront_response_headers_policy");
+    expect(JSON.stringify(headers)).toMatch(/connect-src 'self' http:\/\/\$\{aws_lb\.service_/);
+  });
+});
+
+describe("stage and prod side by side", () => {
+  it("differ in NAT gateways: one shared in stage, one per AZ in prod", () => {
+    expect(count(stage, "aws_nat_gateway")).toBe(1);
+    expect(count(prod, "aws_nat_gateway")).toBe(3);
+    expect(count(stage, "aws_subnet")).toBe(6);
+    expect(count(prod, "aws_subnet")).toBe(9);
+  });
+
+  it("differ in database resilience: multi-AZ, deletion protection, backups, Performance Insights", () => {
+    const s = only(stage, "aws_db_instance");
+    const p = only(prod, "aws_db_instance");
+    expect([s.multi_az, p.multi_az]).toEqual([false, true]);
+    expect([s.deletion_protection, p.deletion_protection]).toEqual([false, true]);
+    expect([s.backup_retention_period, p.backup_retention_period]).toEqual([7, 30]);
+    expect([s.performance_insights_enabled, p.performance_insights_enabled]).toEqual([false, true]);
+    expect([s.instance_class, p.instance_class]).toEqual(["db.t4g.micro", "db.t4g.small"]);
+  });
+
+  it("differ in autoscaling bounds: stage 1-2, prod 2-6", () => {
+    const s = only(stage, "aws_appautoscaling_target");
+    const p = only(prod, "aws_appautoscaling_target");
+    expect([s.min_capacity, s.max_capacity]).toEqual([1, 2]);
+    expect([p.min_capacity, p.max_capacity]).toEqual([2, 6]);
+    expect([only(stage, "aws_ecs_service").desired_count, only(prod, "aws_ecs_service").desired_count]).toEqual([1, 2]);
+  });
+
+  it("differ in load balancer protection and access logs", () => {
+    const s = only(stage, "aws_lb");
+    const p = only(prod, "aws_lb");
+    expect([s.enable_deletion_protection, p.enable_deletion_protection]).toEqual([false, true]);
+    expect(s.access_logs).toBeUndefined();
+    expect(p.access_logs).toEqual({ bucket: expect.stringContaining("aws_s3_bucket.service_access-logs"), enabled: true });
+    expect(Object.values(resources(prod, "aws_s3_bucket")).map((b) => b.bucket)).toContain(naming.albLogBucket("prod"));
+  });
+
+  /** Every security-relevant setting, with names and sizes taken out. */
+  function posture(tf: SynthesizedTerraform) {
+    const values = (type: string, pick: (r: any) => unknown) => [...new Set(Object.values(resources(tf, type)).map((r) => JSON.stringify(pick(r))))].sort();
+    const db = only(tf, "aws_db_instance");
+    const service = only(tf, "aws_ecs_service");
+    const lb = only(tf, "aws_lb");
+    const container = JSON.parse(only(tf, "aws_ecs_task_definition").container_definitions)[0];
+    return {
+      publicAccessBlocks: values("aws_s3_bucket_public_access_block", ({ bucket, ...flags }) => flags),
+      ownership: values("aws_s3_bucket_ownership_controls", (r) => r.rule),
+      bucketEncryption: values("aws_s3_bucket_server_side_encryption_configuration", (r) => r.rule[0].apply_server_side_encryption_by_default.sse_algorithm),
+      tlsOnly: values("aws_s3_bucket_policy", (r) => JSON.parse(r.policy).Statement[0].Sid),
+      database: {
+        storage_encrypted: db.storage_encrypted,
+        publicly_accessible: db.publicly_accessible,
+        manage_master_user_password: db.manage_master_user_password,
+        skip_final_snapshot: db.skip_final_snapshot,
+        copy_tags_to_snapshot: db.copy_tags_to_snapshot,
+        logs: db.enabled_cloudwatch_logs_exports,
+        iam_auth: db.iam_database_authentication_enabled,
+      },
+      parameters: only(tf, "aws_db_parameter_group").parameter,
+      service: { network: { ...service.network_configuration, subnets: undefined, security_groups: undefined }, breaker: service.deployment_circuit_breaker },
+      container: { privileged: container.privileged, readonly: container.readonlyRootFilesystem, secrets: container.secrets.map((s: any) => s.name), log: container.logConfiguration.logDriver },
+      loadBalancer: { internal: lb.internal, drop_invalid_header_fields: lb.drop_invalid_header_fields },
+      worldIngress: values("aws_vpc_security_group_ingress_rule", (r) => (r.cidr_ipv4 === "0.0.0.0/0" || r.cidr_ipv6 === "::/0" ? r.from_port : null)),
+      ecr: values("aws_ecr_repository", (r) => [r.image_scanning_configuration, r.encryption_configuration, r.image_tag_mutability]),
+      defaultSecurityGroup: values("aws_default_security_group", (r) => [r.ingress, r.egress]),
+      subnetsPublicIp: values("aws_subnet", (r) => r.map_public_ip_on_launch),
+      flowLogs: values("aws_flow_log", (r) => r.traffic_type),
+      cloudfront: values("aws_cloudfront_distribution", (r) => [r.default_cache_behavior.viewer_protocol_policy, r.default_root_object]),
+      headers: values("aws_cloudfront_response_headers_policy", (r) => r.security_headers_config.strict_transport_security),
+      roles: values("aws_iam_role_policy", (r) => JSON.parse(r.policy).Statement.map((s: any) => [s.Effect, s.Action])),
+    };
+  }
+
+  it("have the same security posture: every other difference is size or protection named above", () => {
+    expect(posture(prod)).toEqual(posture(stage));
+  });
+});
+
+describe("stateful resource addresses (renaming one replaces it: update this test only on purpose)", () => {
+  it.each([
+    ["stage", stage],
+    ["prod", prod],
+  ])("are pinned in %s", (_env, tf) => {
+    expect(addresses(tf, "aws_db_instance")).toEqual(["aws_db_instance.database_instance_D7FC2283"]);
+    expect(addresses(tf, "aws_s3_bucket")).toContain("aws_s3_bucket.site_bucket_DFA168EB");
+    expect(addresses(tf, "aws_ecr_repository")).toEqual(["aws_ecr_repository.service_repository_EBF276BE"]);
+  });
+});
+
+describe("image tag", () => {
+  it("defaults to latest and follows the prop", () => {
+    const image = (tf: SynthesizedTerraform) => JSON.parse(only(tf, "aws_ecs_task_definition").container_definitions)[0].image;
+    expect(image(stage)).toMatch(/:latest$/);
+    const tagged = parse(Testing.synth(buildSample(sampleConfig(), { imageTag: "3f2c1ab" }).environments.stage));
+    expect(image(tagged)).toMatch(/\.repository_url\}:3f2c1ab$/);
+  });
+});

@@ -1,0 +1,220 @@
+import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
+import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
+import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import { Construct } from "constructs";
+
+export interface DatabaseProps {
+  /** Prefix of every name, `<project>-<env>`, e.g. `acme-stage`; the instance is `<namePrefix>-db`. */
+  readonly namePrefix: string;
+  /** VPC the database's security group belongs to. */
+  readonly vpcId: string;
+  /** Database subnets, in at least two availability zones (RDS requires two even for a single-AZ instance). */
+  readonly subnetIds: string[];
+  /**
+   * PostgreSQL version: a major (`16`), which lets RDS apply minor upgrades in the maintenance window,
+   * or a major.minor (`16.4`), which pins the minor version Terraform expects.
+   */
+  readonly engineVersion: string;
+  /** Instance class, e.g. `db.t4g.micro`. */
+  readonly instanceClass: string;
+  /** Initial storage in GiB, at least 20 (gp3's minimum). */
+  readonly allocatedStorageGiB: number;
+  /** Ceiling of storage autoscaling in GiB, above `allocatedStorageGiB`. */
+  readonly maxAllocatedStorageGiB: number;
+  /** Keep a synchronous standby in a second AZ with automatic failover. */
+  readonly multiAz: boolean;
+  /** Refuse deletion of the instance; a destroy must first turn this off. */
+  readonly deletionProtection: boolean;
+  /** Days of automated backups (point-in-time recovery window), 1 to 35. */
+  readonly backupRetentionDays: number;
+  /** Turn on Performance Insights with its free 7-day retention. */
+  readonly performanceInsights: boolean;
+  /** Name of the application database RDS creates. */
+  readonly databaseName: string;
+  /**
+   * Master user name; its password is generated and kept in Secrets Manager by RDS.
+   * @default - "app_admin"
+   */
+  readonly masterUsername?: string;
+  /**
+   * Port PostgreSQL listens on.
+   * @default - 5432
+   */
+  readonly port?: number;
+}
+
+/** Daily backup window (UTC); ends before the maintenance window starts so the two never overlap. */
+const BACKUP_WINDOW = "02:00-03:00";
+/** Weekly maintenance window (UTC). */
+const MAINTENANCE_WINDOW = "sun:03:30-sun:04:30";
+
+/**
+ * A private, encrypted PostgreSQL instance on RDS. RDS generates the master password and keeps it in
+ * Secrets Manager (`masterUserSecretArn`), so no password exists in code, config, state inputs or
+ * CLI flags. TLS is enforced by the parameter group. Nothing may connect until a client's security
+ * group is admitted with `allowConnectionsFrom`.
+ */
+export class Database extends Construct {
+  readonly instanceIdentifier: string;
+  /** Endpoint host name. */
+  readonly address: string;
+  readonly port: number;
+  readonly databaseName: string;
+  /** ARN of the Secrets Manager secret RDS keeps the master credentials in (JSON with username, password). */
+  readonly masterUserSecretArn: string;
+  /** Security group of the instance; admits nothing until `allowConnectionsFrom` is called. */
+  readonly securityGroupId: string;
+  readonly instanceArn: string;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    const masterUsername = props.masterUsername ?? "app_admin";
+    const port = props.port ?? 5432;
+    const major = validate(props, masterUsername, port);
+    const identifier = `${props.namePrefix}-db`;
+
+    const subnetGroup = new DbSubnetGroup(this, "subnet-group", {
+      name: identifier,
+      description: `Database subnets of ${props.namePrefix}`,
+      subnetIds: props.subnetIds,
+      tags: { Name: identifier },
+    });
+
+    // No inline rules: ingress comes from allowConnectionsFrom as separate rule resources, and the
+    // default allow-all egress AWS adds is removed by the provider on create (the database initiates nothing).
+    const securityGroup = new SecurityGroup(this, "security-group", {
+      name: identifier,
+      description: `PostgreSQL of ${props.namePrefix}; admits only the security groups allowed explicitly`,
+      vpcId: props.vpcId,
+      tags: { Name: identifier },
+    });
+
+    const parameterGroup = new DbParameterGroup(this, "parameter-group", {
+      // A name prefix with create-before-destroy: a major upgrade (new family) swaps in a new group
+      // before the old one, still attached to the instance, is deleted.
+      namePrefix: `${identifier}-postgres${major}-`,
+      family: `postgres${major}`,
+      description: `PostgreSQL ${major} settings of ${props.namePrefix}`,
+      parameter: [
+        { name: "rds.force_ssl", value: "1", applyMethod: "immediate" },
+        // Statements slower than a second are logged (and exported to CloudWatch) for diagnosis.
+        { name: "log_min_duration_statement", value: "1000", applyMethod: "immediate" },
+      ],
+      lifecycle: { createBeforeDestroy: true },
+      tags: { Name: identifier },
+    });
+
+    // The construct id "instance" is a contract: renaming it changes the Terraform address and
+    // makes Terraform replace (delete and recreate) the database.
+    const instance = new DbInstance(this, "instance", {
+      identifier,
+      engine: "postgres",
+      engineVersion: props.engineVersion,
+      instanceClass: props.instanceClass,
+      allocatedStorage: props.allocatedStorageGiB,
+      maxAllocatedStorage: props.maxAllocatedStorageGiB,
+      storageType: "gp3",
+      storageEncrypted: true,
+      username: masterUsername,
+      // RDS generates and rotates the password in Secrets Manager; never set `password`.
+      manageMasterUserPassword: true,
+      dbName: props.databaseName,
+      port,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [securityGroup.id],
+      parameterGroupName: parameterGroup.name,
+      publiclyAccessible: false,
+      multiAz: props.multiAz,
+      deletionProtection: props.deletionProtection,
+      backupRetentionPeriod: props.backupRetentionDays,
+      backupWindow: BACKUP_WINDOW,
+      maintenanceWindow: MAINTENANCE_WINDOW,
+      skipFinalSnapshot: false,
+      // A fixed name: timestamp() would change on every plan and show a perpetual diff.
+      finalSnapshotIdentifier: `${identifier}-final`,
+      copyTagsToSnapshot: true,
+      autoMinorVersionUpgrade: true,
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      performanceInsightsEnabled: props.performanceInsights,
+      performanceInsightsRetentionPeriod: props.performanceInsights ? 7 : undefined,
+      iamDatabaseAuthenticationEnabled: true,
+      // Changes wait for the maintenance window rather than restarting the database mid-day.
+      applyImmediately: false,
+      tags: { Name: identifier },
+    });
+
+    this.securityGroupId = securityGroup.id;
+    this.instanceIdentifier = instance.identifier;
+    this.address = instance.address;
+    this.port = port;
+    this.databaseName = props.databaseName;
+    this.masterUserSecretArn = instance.masterUserSecret.get(0).secretArn;
+    this.instanceArn = instance.arn;
+  }
+
+  /**
+   * Admits PostgreSQL connections from one security group (the service's), and from nothing else.
+   * @param id construct id of the rule, unique within this database, e.g. `service`
+   */
+  allowConnectionsFrom(id: string, securityGroupId: string): VpcSecurityGroupIngressRule {
+    return new VpcSecurityGroupIngressRule(this, `ingress-${id}`, {
+      securityGroupId: this.securityGroupId,
+      referencedSecurityGroupId: securityGroupId,
+      ipProtocol: "tcp",
+      fromPort: this.port,
+      toPort: this.port,
+      description: `PostgreSQL from ${id}`,
+    });
+  }
+}
+
+/** Throws on props RDS or Terraform would reject; returns the engine's major version. */
+function validate(props: DatabaseProps, masterUsername: string, port: number): string {
+  const version = /^(\d+)(\.\d+)?$/.exec(props.engineVersion);
+  if (!version) {
+    throw new Error(
+      `Database engineVersion "${props.engineVersion}" is not a PostgreSQL version; use "major" or "major.minor", e.g. "16" or "16.4"`,
+    );
+  }
+  const { allocatedStorageGiB: allocated, maxAllocatedStorageGiB: max } = props;
+  if (!Number.isInteger(allocated) || allocated < 20) {
+    throw new Error(`Database allocatedStorageGiB ${allocated} is below gp3's minimum; use a whole number of at least 20`);
+  }
+  if (!Number.isInteger(max) || max <= allocated) {
+    throw new Error(
+      `Database maxAllocatedStorageGiB ${max} must be a whole number above allocatedStorageGiB (${allocated}); ` +
+        `use e.g. ${allocated * 5}`,
+    );
+  }
+  const retention = props.backupRetentionDays;
+  if (!Number.isInteger(retention) || retention < 1 || retention > 35) {
+    throw new Error(
+      `Database backupRetentionDays ${retention} is outside 1 to 35 (0 would turn backups off); use e.g. 7`,
+    );
+  }
+  if (props.subnetIds.length < 2) {
+    throw new Error(
+      `Database subnetIds has ${props.subnetIds.length} subnet(s); RDS needs subnets in at least two AZs, ` +
+        `pass e.g. network.databaseSubnetIds`,
+    );
+  }
+  const identifierPattern = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
+  if (!identifierPattern.test(props.databaseName)) {
+    throw new Error(
+      `Database databaseName "${props.databaseName}" is not a valid PostgreSQL database name; ` +
+        `use a letter followed by up to 62 letters, digits or underscores, e.g. "app"`,
+    );
+  }
+  if (!identifierPattern.test(masterUsername)) {
+    throw new Error(
+      `Database masterUsername "${masterUsername}" is not a valid PostgreSQL user name; ` +
+        `use a letter followed by up to 62 letters, digits or underscores, e.g. "app_admin"`,
+    );
+  }
+  if (!Number.isInteger(port) || port < 1150 || port > 65535) {
+    throw new Error(`Database port ${port} is outside RDS's 1150 to 65535; use 5432`);
+  }
+  return version[1];
+}

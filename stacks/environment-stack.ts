@@ -1,0 +1,120 @@
+import { TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
+import { Naming } from "../config/naming";
+import { EnvironmentConfig, ProjectConfig } from "../config/types";
+import { platformAwsProvider } from "../lib/aws-provider";
+import { LocalTarget } from "../lib/local-target";
+import { useRemoteState } from "../lib/state-backend";
+import { Database } from "./database";
+import { Network } from "./network";
+import { Service } from "./service";
+import { StaticSite } from "./static-site";
+
+export interface EnvironmentStackProps {
+  readonly project: ProjectConfig;
+  readonly environment: EnvironmentConfig;
+  /**
+   * Tag of the container image to run (CI passes the commit SHA through IMAGE_TAG).
+   * @default - "latest"
+   */
+  readonly imageTag?: string;
+  /**
+   * Emulator to deploy to instead of AWS.
+   * @default - AWS
+   */
+  readonly local?: LocalTarget;
+}
+
+/**
+ * One environment (stage, prod, ...): network, the containerised API behind its load balancer, the
+ * PostgreSQL database and the static site. The same class for every environment: what differs is
+ * in the environment's config. State lives in the bootstrap bucket under `<env>/`.
+ */
+export class EnvironmentStack extends TerraformStack {
+  readonly network: Network;
+  readonly database: Database;
+  readonly service: Service;
+  readonly site: StaticSite;
+
+  constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
+    super(scope, id);
+    const { project, environment: env } = props;
+    const naming = new Naming(project);
+    const prefix = naming.prefix(env.name);
+
+    platformAwsProvider(this, "aws", {
+      region: project.region,
+      accountId: project.accountId,
+      local: props.local,
+      defaultTags: {
+        Project: project.name,
+        Environment: env.name,
+        ManagedBy: "cdktf",
+        Repository: `${project.github.owner}/${project.github.repo}`,
+        Stack: env.name,
+      },
+    });
+    useRemoteState(this, { naming, region: project.region, stack: env.name, local: props.local });
+
+    this.network = new Network(this, "network", {
+      namePrefix: prefix,
+      cidr: env.network.vpcCidr,
+      azCount: env.network.azCount,
+      natGateways: env.network.natGateways,
+      flowLogRetentionDays: env.network.flowLogRetentionDays,
+    });
+
+    this.database = new Database(this, "database", {
+      namePrefix: prefix,
+      vpcId: this.network.vpcId,
+      subnetIds: this.network.databaseSubnetIds,
+      ...env.database,
+    });
+
+    this.service = new Service(this, "service", {
+      namePrefix: prefix,
+      vpcId: this.network.vpcId,
+      vpcCidr: this.network.vpcCidr,
+      publicSubnetIds: this.network.publicSubnetIds,
+      privateSubnetIds: this.network.privateSubnetIds,
+      ...env.service,
+      imageTag: props.imageTag,
+      database: {
+        host: this.database.address,
+        port: this.database.port,
+        name: this.database.databaseName,
+        secretArn: this.database.masterUserSecretArn,
+      },
+      loadBalancer: {
+        deletionProtection: env.loadBalancer.deletionProtection,
+        accessLogs: env.loadBalancer.accessLogs ? { bucketName: naming.albLogBucket(env.name) } : undefined,
+        https: env.loadBalancer.https,
+      },
+    });
+    this.database.allowConnectionsFrom("service", this.service.securityGroupId);
+
+    this.site = new StaticSite(this, "site", {
+      namePrefix: prefix,
+      bucketName: naming.siteBucket(env.name),
+      priceClass: env.site.priceClass,
+      domain: env.site.domain,
+      apiOrigins: [this.service.apiUrl],
+    });
+
+    const outputs: Record<string, [string, string]> = {
+      api_url: [this.service.apiUrl, "Base URL of the API (the load balancer, or its domain with HTTPS)"],
+      site_url: [this.site.siteUrl, "URL of the static site (CloudFront)"],
+      site_bucket: [this.site.bucketName, "S3 bucket the frontend build is uploaded to"],
+      cloudfront_distribution_id: [this.site.distributionId, "CloudFront distribution to invalidate after an upload"],
+      ecr_repository_url: [this.service.repositoryUrl, "ECR repository the API image is pushed to"],
+      ecs_cluster_name: [this.service.clusterName, "ECS cluster running the API"],
+      ecs_service_name: [this.service.serviceName, "ECS service running the API"],
+      database_endpoint: [this.database.address, "Hostname of the PostgreSQL database (reachable from the VPC only)"],
+      database_secret_arn: [this.database.masterUserSecretArn, "Secrets Manager secret holding the database credentials (RDS-managed)"],
+      log_group_name: [this.service.logGroupName, "CloudWatch log group of the API containers"],
+    };
+    for (const [name, [value, description]] of Object.entries(outputs)) {
+      new TerraformOutput(this, name, { value, description });
+    }
+  }
+}

@@ -1,0 +1,258 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
+import { Eip } from "@cdktf/provider-aws/lib/eip";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
+import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
+import { Route } from "@cdktf/provider-aws/lib/route";
+import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
+import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
+import { Subnet } from "@cdktf/provider-aws/lib/subnet";
+import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+import { LOG_RETENTION_DAYS } from "../config/validate";
+import { parseIpv4Cidr } from "../lib/cidr";
+import { policyJson } from "../lib/policy";
+
+export interface NetworkProps {
+  /** Prefix of every name and Name tag, `<project>-<env>`, e.g. `acme-stage`. */
+  readonly namePrefix: string;
+  /** IPv4 CIDR of the VPC, /16 to /22, e.g. `10.10.0.0/16`. */
+  readonly cidr: string;
+  /** Availability zones to spread each subnet tier over, 2 to 4. */
+  readonly azCount: number;
+  /**
+   * `single`: one NAT gateway in the first AZ that every private subnet shares (cheaper, but an outage
+   * of that AZ cuts the others' outbound traffic); `perAz`: one NAT gateway per AZ.
+   */
+  readonly natGateways: "single" | "perAz";
+  /** Days CloudWatch Logs keeps the VPC flow logs; one of CloudWatch's retention values. */
+  readonly flowLogRetentionDays: number;
+}
+
+/** Most AZs a network may span: subnet slots are reserved for this many in every tier. */
+const MAX_AZS = 4;
+/** Bits added to the VPC prefix for each subnet: 16 slots, 3 tiers x 4 AZs used, 4 spare. */
+const SUBNET_NEWBITS = 4;
+/** First cidrsubnet slot of each tier; a tier owns MAX_AZS consecutive slots. */
+const TIER_FIRST_SLOT = { public: 0, private: MAX_AZS, database: 2 * MAX_AZS } as const;
+type Tier = keyof typeof TIER_FIRST_SLOT;
+
+/**
+ * A VPC with three subnet tiers per availability zone: public (load balancer and NAT gateways),
+ * private (the application, outbound through NAT) and database (no route to the internet at all).
+ * Flow logs record all traffic; the default security group is emptied so nothing lands in it by
+ * accident; S3 is reached through a gateway endpoint rather than the NAT.
+ */
+export class Network extends Construct {
+  readonly vpcId: string;
+  /** The VPC's CIDR as configured (a literal, usable in security group rules). */
+  readonly vpcCidr: string;
+  /** One per AZ, in AZ order. */
+  readonly publicSubnetIds: string[];
+  /** Application subnets, one per AZ, in AZ order. */
+  readonly privateSubnetIds: string[];
+  /** Database subnets, one per AZ, in AZ order. */
+  readonly databaseSubnetIds: string[];
+  readonly natGatewayCount: number;
+  readonly flowLogGroupName: string;
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    validate(props);
+    const { namePrefix, cidr, azCount } = props;
+    const natGatewayCount = props.natGateways === "perAz" ? azCount : 1;
+
+    const azs = new DataAwsAvailabilityZones(this, "azs", {
+      state: "available",
+      // Local and Wavelength Zones the account opted into would otherwise be listed among the AZs.
+      filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+    });
+    const region = new DataAwsRegion(this, "region");
+    const partition = new DataAwsPartition(this, "partition");
+    const caller = new DataAwsCallerIdentity(this, "caller");
+
+    const vpc = new Vpc(this, "vpc", {
+      cidrBlock: cidr,
+      enableDnsSupport: true,
+      enableDnsHostnames: true,
+      tags: { Name: namePrefix },
+    });
+
+    // With no rules at all, anything attached to the default group by mistake can neither receive nor send.
+    new DefaultSecurityGroup(this, "default-security-group", {
+      vpcId: vpc.id,
+      ingress: [],
+      egress: [],
+      tags: { Name: `${namePrefix}-default-unused` },
+    });
+
+    const subnets = (tier: Tier): Subnet[] =>
+      Array.from({ length: azCount }, (_, i) => {
+        const az = Fn.element(azs.names, i);
+        return new Subnet(this, `${tier}-subnet-${i}`, {
+          vpcId: vpc.id,
+          availabilityZone: az,
+          // Fixed slots per tier and AZ: adding an AZ later creates subnets without renumbering existing ones.
+          cidrBlock: Fn.cidrsubnet(cidr, SUBNET_NEWBITS, TIER_FIRST_SLOT[tier] + i),
+          // The load balancer and NAT gateways get their own addresses; nothing needs one assigned at launch.
+          mapPublicIpOnLaunch: false,
+          tags: { Name: `${namePrefix}-${tier}-${i}`, Tier: tier },
+        });
+      });
+    const publicSubnets = subnets("public");
+    const privateSubnets = subnets("private");
+    const databaseSubnets = subnets("database");
+
+    const igw = new InternetGateway(this, "igw", { vpcId: vpc.id, tags: { Name: namePrefix } });
+    const publicRouteTable = new RouteTable(this, "public-route-table", {
+      vpcId: vpc.id,
+      tags: { Name: `${namePrefix}-public` },
+    });
+    new Route(this, "public-default-route", {
+      routeTableId: publicRouteTable.id,
+      destinationCidrBlock: "0.0.0.0/0",
+      gatewayId: igw.id,
+    });
+    publicSubnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `public-route-table-association-${i}`, {
+        subnetId: subnet.id,
+        routeTableId: publicRouteTable.id,
+      });
+    });
+
+    const natGateways = Array.from({ length: natGatewayCount }, (_, i) => {
+      const eip = new Eip(this, `nat-eip-${i}`, { domain: "vpc", tags: { Name: `${namePrefix}-nat-${i}` } });
+      return new NatGateway(this, `nat-gateway-${i}`, {
+        allocationId: eip.allocationId,
+        subnetId: publicSubnets[i].id,
+        tags: { Name: `${namePrefix}-nat-${i}` },
+        // A NAT gateway created before the internet gateway is attached cannot forward traffic.
+        dependsOn: [igw],
+      });
+    });
+
+    // One table per AZ even with a single NAT: switching to perAz then only retargets routes.
+    const privateRouteTables = privateSubnets.map((subnet, i) => {
+      const table = new RouteTable(this, `private-route-table-${i}`, {
+        vpcId: vpc.id,
+        tags: { Name: `${namePrefix}-private-${i}` },
+      });
+      new Route(this, `private-default-route-${i}`, {
+        routeTableId: table.id,
+        destinationCidrBlock: "0.0.0.0/0",
+        natGatewayId: natGateways[props.natGateways === "perAz" ? i : 0].id,
+      });
+      new RouteTableAssociation(this, `private-route-table-association-${i}`, {
+        subnetId: subnet.id,
+        routeTableId: table.id,
+      });
+      return table;
+    });
+
+    // Only the VPC-local route (and the S3 endpoint): the database never reaches the internet.
+    const databaseRouteTable = new RouteTable(this, "database-route-table", {
+      vpcId: vpc.id,
+      tags: { Name: `${namePrefix}-database` },
+    });
+    databaseSubnets.forEach((subnet, i) => {
+      new RouteTableAssociation(this, `database-route-table-association-${i}`, {
+        subnetId: subnet.id,
+        routeTableId: databaseRouteTable.id,
+      });
+    });
+
+    // S3 traffic (ECR image layers, backups) stays off the NAT: cheaper and never leaves AWS's network.
+    new VpcEndpoint(this, "s3-endpoint", {
+      vpcId: vpc.id,
+      serviceName: `com.amazonaws.${region.name}.s3`,
+      vpcEndpointType: "Gateway",
+      routeTableIds: [...privateRouteTables.map((t) => t.id), databaseRouteTable.id],
+      tags: { Name: `${namePrefix}-s3` },
+    });
+
+    const flowLogGroup = new CloudwatchLogGroup(this, "flow-log-group", {
+      name: `/vpc/${namePrefix}/flow-logs`,
+      retentionInDays: props.flowLogRetentionDays,
+    });
+    const flowLogRole = new IamRole(this, "flow-log-role", {
+      name: `${namePrefix}-vpc-flow-logs`,
+      assumeRolePolicy: policyJson({
+        Effect: "Allow",
+        Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        // Confused-deputy guard: only flow logs of this account may assume the role.
+        Condition: {
+          StringEquals: { "aws:SourceAccount": caller.accountId },
+          ArnLike: {
+            "aws:SourceArn": `arn:${partition.partition}:ec2:${region.name}:${caller.accountId}:vpc-flow-log/*`,
+          },
+        },
+      }),
+    });
+    const flowLogRolePolicy = new IamRolePolicy(this, "flow-log-role-policy", {
+      name: "write-flow-logs",
+      role: flowLogRole.id,
+      policy: policyJson({
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:DescribeLogGroups"],
+        Resource: `${flowLogGroup.arn}:*`,
+      }),
+    });
+    new FlowLog(this, "flow-log", {
+      vpcId: vpc.id,
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+      logDestination: flowLogGroup.arn,
+      iamRoleArn: flowLogRole.arn,
+      tags: { Name: namePrefix },
+      // Delivery started before the role may write fails its first attempts and shows an error status.
+      dependsOn: [flowLogRolePolicy],
+    });
+
+    this.vpcId = vpc.id;
+    this.vpcCidr = cidr;
+    this.publicSubnetIds = publicSubnets.map((s) => s.id);
+    this.privateSubnetIds = privateSubnets.map((s) => s.id);
+    this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
+    this.natGatewayCount = natGatewayCount;
+    this.flowLogGroupName = flowLogGroup.name;
+  }
+}
+
+function validate(props: NetworkProps): void {
+  const { azCount, natGateways, cidr, flowLogRetentionDays } = props;
+  if (!Number.isInteger(azCount) || azCount < 2 || azCount > MAX_AZS) {
+    throw new Error(
+      `Network azCount ${azCount} is not a whole number from 2 to ${MAX_AZS}; ` +
+        `use 2 (or 3 for more headroom in production)`,
+    );
+  }
+  if (natGateways !== "single" && natGateways !== "perAz") {
+    throw new Error(`Network natGateways "${String(natGateways)}" is not supported; use "single" or "perAz"`);
+  }
+  const range = parseIpv4Cidr(cidr);
+  if (range === undefined || !range.aligned) {
+    throw new Error(`Network cidr "${cidr}" is not a valid IPv4 network CIDR; use e.g. "10.10.0.0/16"`);
+  }
+  if (range.prefixLength < 16 || range.prefixLength > 22) {
+    throw new Error(
+      `Network cidr "${cidr}" has prefix /${range.prefixLength}, outside /16 to /22 ` +
+        `(AWS allows /16 at most; /22 leaves /26 subnets); use e.g. "10.10.0.0/16"`,
+    );
+  }
+  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(flowLogRetentionDays)) {
+    throw new Error(
+      `Network flowLogRetentionDays ${flowLogRetentionDays} is not a CloudWatch Logs retention value; ` +
+        `use one of ${LOG_RETENTION_DAYS.join(", ")}`,
+    );
+  }
+}

@@ -1,0 +1,265 @@
+import { CloudfrontDistribution } from "@cdktf/provider-aws/lib/cloudfront-distribution";
+import { CloudfrontOriginAccessControl } from "@cdktf/provider-aws/lib/cloudfront-origin-access-control";
+import { CloudfrontResponseHeadersPolicy } from "@cdktf/provider-aws/lib/cloudfront-response-headers-policy";
+import { Token } from "cdktf";
+import { Construct } from "constructs";
+import { SecureBucket } from "../lib/secure-bucket";
+
+/**
+ * AWS managed cache policy "Managed-CachingOptimized": no cookies, headers or query strings in the
+ * cache key, gzip and brotli enabled, 1 day default TTL. Its id is the same in every account.
+ */
+export const CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6";
+
+/** Two years, the max-age the HSTS preload list requires (at least one year). */
+const HSTS_MAX_AGE_SECONDS = 63_072_000;
+
+/** CloudFront's quota for the Content-Security-Policy value of a response headers policy. */
+const MAX_CSP_LENGTH = 1783;
+
+/** Names derived from the prefix must fit the origin access control's 64-character limit. */
+const MAX_NAME_PREFIX_LENGTH = 64 - "-security-headers".length;
+
+/** A custom domain for the site. */
+export interface StaticSiteDomain {
+  /** Fully qualified host name the site is served on, e.g. `www.example.com`. */
+  readonly domainName: string;
+  /** ARN of an issued ACM certificate in us-east-1 covering `domainName`. */
+  readonly certificateArn: string;
+}
+
+export interface StaticSiteProps {
+  /** Prefix of every name this construct gives a resource, e.g. `acme-stage`. */
+  readonly namePrefix: string;
+  /** Globally unique name of the bucket holding the site's files. */
+  readonly bucketName: string;
+  /** CloudFront price class: which edge locations serve the site (100 is the cheapest). */
+  readonly priceClass: "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
+  /**
+   * Serve the site on this domain with this certificate.
+   * @default - only the distribution's `*.cloudfront.net` name, with CloudFront's certificate
+   */
+  readonly domain?: StaticSiteDomain;
+  /**
+   * Origins the site's scripts may call (e.g. `https://api.example.com`); they join `'self'` in the
+   * default policy's `connect-src`. Only used by the default policy.
+   * @default - the scripts may call the site's own origin only
+   */
+  readonly apiOrigins?: string[];
+  /**
+   * The Content-Security-Policy header, replacing the default one entirely.
+   * @default - default-src 'self'; connect-src 'self' <apiOrigins>; img-src 'self' data:;
+   *   style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'self'; frame-ancestors 'none';
+   *   form-action 'self'
+   */
+  readonly contentSecurityPolicy?: string;
+}
+
+/**
+ * A single-page application served by CloudFront from a private S3 bucket. CloudFront reads the
+ * bucket through an origin access control (SigV4-signed requests, the bucket policy allowing this
+ * one distribution only); the bucket has no website endpoint and no public access. Every response
+ * carries strict security headers, and unknown paths fall back to index.html for client-side routes.
+ */
+export class StaticSite extends Construct {
+  /** Name of the bucket the site's files are uploaded to. */
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  /** Id of the distribution, for cache invalidations after an upload. */
+  readonly distributionId: string;
+  readonly distributionArn: string;
+  /** The distribution's `*.cloudfront.net` host name (the target of a DNS alias for a custom domain). */
+  readonly distributionDomainName: string;
+  /** Where the site is served: `https://<domain>` with a custom domain, else the distribution's name. */
+  readonly siteUrl: string;
+
+  constructor(scope: Construct, id: string, props: StaticSiteProps) {
+    super(scope, id);
+    const { namePrefix, domain } = props;
+    const apiOrigins = props.apiOrigins ?? [];
+    validateProps(props, apiOrigins);
+    const contentSecurityPolicy = props.contentSecurityPolicy ?? defaultContentSecurityPolicy(apiOrigins);
+    validateContentSecurityPolicy(
+      contentSecurityPolicy,
+      props.contentSecurityPolicy === undefined ? "apiOrigins (in the default contentSecurityPolicy)" : "contentSecurityPolicy",
+    );
+
+    // The id "bucket" is a contract: renaming it changes the Terraform address and replaces the
+    // bucket, deleting the site's files (or failing, as the bucket is never force-destroyed).
+    const bucket = new SecureBucket(this, "bucket", { bucketName: props.bucketName });
+
+    const originAccessControl = new CloudfrontOriginAccessControl(this, "origin-access-control", {
+      name: `${namePrefix}-site`,
+      description: `CloudFront reads ${props.bucketName}`,
+      originAccessControlOriginType: "s3",
+      signingBehavior: "always",
+      signingProtocol: "sigv4",
+    });
+
+    const headersPolicy = new CloudfrontResponseHeadersPolicy(this, "security-headers", {
+      name: `${namePrefix}-security-headers`,
+      comment: `Security headers of ${namePrefix}'s static site`,
+      securityHeadersConfig: {
+        strictTransportSecurity: {
+          accessControlMaxAgeSec: HSTS_MAX_AGE_SECONDS,
+          includeSubdomains: true,
+          preload: true,
+          override: true,
+        },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: "DENY", override: true },
+        referrerPolicy: { referrerPolicy: "strict-origin-when-cross-origin", override: true },
+        // Ignored by current browsers, which rely on the CSP; kept for older ones and for scanners.
+        xssProtection: { protection: true, modeBlock: true, override: true },
+        contentSecurityPolicy: { contentSecurityPolicy, override: true },
+      },
+    });
+
+    const originId = "site-bucket";
+    const distribution = new CloudfrontDistribution(this, "distribution", {
+      enabled: true,
+      isIpv6Enabled: true,
+      httpVersion: "http2and3",
+      comment: `${namePrefix} static site`,
+      defaultRootObject: "index.html",
+      priceClass: props.priceClass,
+      aliases: domain ? [domain.domainName] : undefined,
+      origin: [
+        {
+          domainName: bucket.bucketRegionalDomainName,
+          originId,
+          originAccessControlId: originAccessControl.id,
+        },
+      ],
+      defaultCacheBehavior: {
+        targetOriginId: originId,
+        allowedMethods: ["GET", "HEAD", "OPTIONS"],
+        cachedMethods: ["GET", "HEAD"],
+        viewerProtocolPolicy: "redirect-to-https",
+        compress: true,
+        cachePolicyId: CACHING_OPTIMIZED_POLICY_ID,
+        responseHeadersPolicyId: headersPolicy.id,
+      },
+      // Client-side routes (/orders/42) are not objects: S3 answers 403 for a missing key (CloudFront
+      // may not list the bucket) and 404 would follow if it could, so both serve the app shell.
+      customErrorResponse: [403, 404].map((errorCode) => ({
+        errorCode,
+        responseCode: 200,
+        responsePagePath: "/index.html",
+        errorCachingMinTtl: 10,
+      })),
+      restrictions: { geoRestriction: { restrictionType: "none" } },
+      viewerCertificate: domain
+        ? {
+            acmCertificateArn: domain.certificateArn,
+            sslSupportMethod: "sni-only",
+            minimumProtocolVersion: "TLSv1.2_2021",
+          }
+        : // No minimum_protocol_version here: with CloudFront's own certificate AWS forces the TLSv1
+          // security policy whatever is sent, and the provider documents the field as custom-cert only.
+          // A TLS 1.2 floor needs a custom domain.
+          { cloudfrontDefaultCertificate: true },
+      // wait_for_deployment stays at its default (true): an apply returns once the edges serve the
+      // new configuration, so an upload or invalidation that follows sees it.
+    });
+
+    bucket.addToResourcePolicy({
+      Sid: "AllowCloudFrontRead",
+      Effect: "Allow",
+      Principal: { Service: "cloudfront.amazonaws.com" },
+      Action: "s3:GetObject",
+      Resource: `${bucket.bucketArn}/*`,
+      // Any distribution in any account signs as the same service principal; only this one may read.
+      Condition: { StringEquals: { "AWS:SourceArn": distribution.arn } },
+    });
+
+    this.bucketName = bucket.bucketName;
+    this.bucketArn = bucket.bucketArn;
+    this.distributionId = distribution.id;
+    this.distributionArn = distribution.arn;
+    this.distributionDomainName = distribution.domainName;
+    this.siteUrl = `https://${domain ? domain.domainName : distribution.domainName}`;
+  }
+}
+
+function defaultContentSecurityPolicy(apiOrigins: string[]): string {
+  return [
+    "default-src 'self'",
+    ["connect-src 'self'", ...apiOrigins].join(" "),
+    "img-src 'self' data:",
+    "style-src 'self' 'unsafe-inline'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join("; ");
+}
+
+function validateProps(props: StaticSiteProps, apiOrigins: string[]): void {
+  const { namePrefix, domain } = props;
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(namePrefix) || namePrefix.length > MAX_NAME_PREFIX_LENGTH) {
+    throw new Error(
+      `StaticSite namePrefix "${namePrefix}" must be lowercase letters, digits and hyphens, at most ` +
+        `${MAX_NAME_PREFIX_LENGTH} characters; use e.g. "acme-stage"`,
+    );
+  }
+
+  if (domain && !Token.isUnresolved(domain.domainName) && !isHostName(domain.domainName)) {
+    throw new Error(
+      `StaticSite domain.domainName "${domain.domainName}" is not a fully qualified lowercase host name; ` +
+        `use e.g. "www.example.com" (no scheme, path, port or wildcard)`,
+    );
+  }
+
+  if (domain && !Token.isUnresolved(domain.certificateArn)) {
+    const match = /^arn:aws:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-zA-Z-]+$/.exec(domain.certificateArn);
+    if (!match) {
+      throw new Error(
+        `StaticSite domain.certificateArn "${domain.certificateArn}" is not an ACM certificate ARN; ` +
+          `use e.g. "arn:aws:acm:us-east-1:123456789012:certificate/<id>"`,
+      );
+    }
+    if (match[1] !== "us-east-1") {
+      throw new Error(
+        `StaticSite domain.certificateArn "${domain.certificateArn}" is in ${match[1]}, but CloudFront only ` +
+          `uses ACM certificates from us-east-1; request or import the certificate for ` +
+          `${domain.domainName} in us-east-1 and use that ARN`,
+      );
+    }
+  }
+
+  for (const origin of apiOrigins) {
+    // A space, semicolon or quote would end the source list or the directive and corrupt the policy.
+    if (!Token.isUnresolved(origin) && !/^[a-z][a-z0-9+.-]*:\/\/[^\s;,'"]+$/i.test(origin)) {
+      throw new Error(
+        `StaticSite apiOrigins entry "${origin}" is not an origin; use e.g. "https://api.example.com"`,
+      );
+    }
+  }
+
+  if (props.contentSecurityPolicy !== undefined && props.apiOrigins !== undefined) {
+    throw new Error(
+      `StaticSite apiOrigins ${JSON.stringify(props.apiOrigins)} would be ignored because ` +
+        `contentSecurityPolicy replaces the default policy; put the origins in its connect-src and ` +
+        `drop apiOrigins, or drop contentSecurityPolicy`,
+    );
+  }
+}
+
+function validateContentSecurityPolicy(policy: string, setting: string): void {
+  if (Token.isUnresolved(policy)) return;
+  if (policy.trim() === "" || policy.length > MAX_CSP_LENGTH) {
+    throw new Error(
+      `StaticSite ${setting} gives a Content-Security-Policy of ${policy.length} characters ` +
+        `("${policy.slice(0, 40)}..."); CloudFront accepts 1 to ${MAX_CSP_LENGTH}; shorten it ` +
+        `(e.g. a wildcard host such as "https://*.example.com" instead of listing hosts)`,
+    );
+  }
+}
+
+/** Lowercase FQDN: at least two labels of 1-63 letters, digits or inner hyphens, 253 characters at most. */
+function isHostName(name: string): boolean {
+  const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+  const labels = name.split(".");
+  return name.length <= 253 && labels.length >= 2 && labels.every((l) => label.test(l));
+}
