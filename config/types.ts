@@ -39,6 +39,12 @@ export interface GithubConfig {
    * @default - "test"
    */
   readonly requiredCheck?: string;
+  /**
+   * In environments with required reviewers, the person who starts a deployment cannot approve it
+   * (four eyes). Turn off only in a team too small for a second reviewer.
+   * @default - true
+   */
+  readonly preventSelfReview?: boolean;
 }
 
 /** Settings of the bootstrap stack (state bucket, lock table, OIDC trust). */

@@ -1,6 +1,7 @@
 import { App } from "cdktf";
 import { BootstrapStack } from "../bootstrap/bootstrap-stack";
-import { BOOTSTRAP_STACK } from "../config/naming";
+import { GithubStack } from "../bootstrap/github-stack";
+import { BOOTSTRAP_STACK, GITHUB_STACK } from "../config/naming";
 import { validate } from "../config/validate";
 import { EnvironmentStack } from "../stacks/environment-stack";
 import { PlatformConfig } from "../config/types";
@@ -22,6 +23,8 @@ export interface PlatformOptions {
 
 export interface Platform {
   readonly bootstrap: BootstrapStack;
+  /** The repository's environments, variables and branch protection; reads the bootstrap's state. */
+  readonly github: GithubStack;
   /** Environment stacks by environment name. */
   readonly environments: Record<string, EnvironmentStack>;
 }
@@ -33,6 +36,7 @@ export interface Platform {
 export function buildPlatform(app: App, config: PlatformConfig, options: PlatformOptions = {}): Platform {
   validate(config);
   const bootstrap = new BootstrapStack(app, BOOTSTRAP_STACK, { config, local: options.local });
+  const github = new GithubStack(app, GITHUB_STACK, { config, bootstrap, local: options.local });
   const environments: Record<string, EnvironmentStack> = {};
   for (const environment of config.environments) {
     environments[environment.name] = new EnvironmentStack(app, environment.name, {
@@ -42,5 +46,5 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       local: options.local,
     });
   }
-  return { bootstrap, environments };
+  return { bootstrap, github, environments };
 }

@@ -1,0 +1,278 @@
+import { ActionsEnvironmentVariable } from "@cdktf/provider-github/lib/actions-environment-variable";
+import { ActionsVariable } from "@cdktf/provider-github/lib/actions-variable";
+import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
+import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
+import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
+import { TerraformStack, Testing } from "cdktf";
+import { BOOTSTRAP_LOCAL_STATE } from "../bootstrap/bootstrap-stack";
+import { deployRoleOutput, GithubStack } from "../bootstrap/github-stack";
+import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES } from "../bootstrap/github-variables";
+import { GITHUB_STACK, Naming } from "../config/naming";
+import { EnvironmentConfig, PlatformConfig } from "../config/types";
+import { buildSample, sampleConfig } from "./support/platform";
+import { parse, resources, SynthesizedTerraform } from "./support/synth";
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
+
+const config = sampleConfig();
+const naming = new Naming(config.project);
+const envNames = config.environments.map((e) => e.name);
+const platform = buildSample(config);
+const synthesized = Testing.synth(platform.github);
+const tf = parse(synthesized);
+const bootstrap = parse(Testing.synth(platform.bootstrap));
+
+/** Synthesizes the GitHub stack of a changed copy of the shipped configuration. */
+function githubWith(change: (c: Mutable<PlatformConfig>) => void): SynthesizedTerraform {
+  const c = sampleConfig() as Mutable<PlatformConfig>;
+  change(c);
+  return parse(Testing.synth(buildSample(c as PlatformConfig).github));
+}
+
+const byName = <T extends Record<string, any>>(tf: SynthesizedTerraform, type: string, key: string) =>
+  Object.fromEntries(Object.values(resources<T>(tf, type)).map((r) => [r[key], r]));
+
+/** `${data.terraform_remote_state.<id>.outputs.<name>}` → [id, name]. */
+function remoteOutput(value: unknown): [string, string] | undefined {
+  const m = /^\$\{data\.terraform_remote_state\.([\w-]+)\.outputs\.(\w+)\}$/.exec(String(value));
+  return m ? [m[1], m[2]] : undefined;
+}
+
+describe("GitHub stack: state, provider, token", () => {
+  it("is the stack `cdktf deploy github` names, wired into the platform", () => {
+    expect(platform.github).toBeInstanceOf(GithubStack);
+    expect(platform.github.node.id).toBe(GITHUB_STACK);
+  });
+
+  it("keeps its state in the bootstrap bucket under github/terraform.tfstate, encrypted, with both locks", () => {
+    expect(tf.terraform!.backend).toEqual({
+      s3: {
+        bucket: naming.stateBucket,
+        key: "github/terraform.tfstate",
+        region: config.project.region,
+        encrypt: true,
+        kms_key_id: naming.stateKeyAliasArn,
+        dynamodb_table: naming.lockTable,
+        use_lockfile: true,
+      },
+    });
+  });
+
+  it("configures the GitHub provider with the configured owner only", () => {
+    expect(tf.provider!.github).toEqual([{ owner: config.project.github.owner }]);
+  });
+
+  it("holds no token or credential anywhere: the provider reads GITHUB_TOKEN itself", () => {
+    expect(synthesized).not.toMatch(/token|app_auth|pem_file|secret_key|access_key|password/i);
+    expect(synthesized).not.toMatch(/gh[pousr]_[A-Za-z0-9]{20,}|github_pat_/);
+  });
+
+  it("needs only the GitHub provider (so the offline validate suite skips it and this file covers it)", () => {
+    expect(Object.keys(tf.terraform!.required_providers as object)).toEqual(["github"]);
+    expect(tf.resource!).not.toHaveProperty("aws_iam_role");
+  });
+});
+
+describe("GitHub stack: values come from the bootstrap stack", () => {
+  const state = (tf.data as any).terraform_remote_state;
+
+  it("reads the bootstrap state from the local file while bootstrap keeps it there", () => {
+    expect(bootstrap.terraform!.backend).toEqual({ local: { path: BOOTSTRAP_LOCAL_STATE } });
+    expect(Object.keys(state)).toEqual(["bootstrap"]);
+    expect(state.bootstrap.backend).toBe("local");
+    expect(state.bootstrap.config).toEqual({ path: BOOTSTRAP_LOCAL_STATE });
+  });
+
+  it("reads it from the bucket once bootstrap.stateInBucket moves it there, with the bootstrap's own backend settings", () => {
+    const moved = sampleConfig() as Mutable<PlatformConfig>;
+    moved.project.bootstrap = { ...moved.project.bootstrap, stateInBucket: true };
+    const p = buildSample(moved as PlatformConfig);
+    const backend = (parse(Testing.synth(p.bootstrap)).terraform!.backend as any).s3;
+    const remote = (parse(Testing.synth(p.github)).data as any).terraform_remote_state.bootstrap;
+    expect(remote.backend).toBe("s3");
+    expect(remote.config.key).toBe("bootstrap/terraform.tfstate");
+    const { use_lockfile: _writersOnly, ...readSettings } = backend;
+    expect(remote.config).toEqual(readSettings);
+  });
+
+  it("sets each environment's AWS_DEPLOY_ROLE_ARN to that environment's bootstrap output, never a literal ARN", () => {
+    const vars = Object.values(resources(tf, "github_actions_environment_variable"));
+    for (const env of envNames) {
+      const deploy = vars.find((v) => v.variable_name === "AWS_DEPLOY_ROLE_ARN" && v.environment.includes(`.environment-${env}.`))!;
+      expect(deploy.value).toBe(`\${data.terraform_remote_state.bootstrap.outputs.${deployRoleOutput(env)}}`);
+    }
+    for (const env of envNames) expect(synthesized).not.toContain(naming.roleArn(naming.deployRoleName(env)));
+    expect(synthesized).not.toContain(naming.roleArn(naming.planRoleName));
+    expect(synthesized).not.toMatch(/arn:aws:iam::/);
+  });
+
+  it("reads only outputs the bootstrap stack declares, and each role output is that environment's role", () => {
+    const values = [
+      ...Object.values(resources(tf, "github_actions_environment_variable")),
+      ...Object.values(resources(tf, "github_actions_variable")),
+    ].map((v) => v.value);
+    const read = values.map(remoteOutput).filter((r): r is [string, string] => r !== undefined);
+    expect(read.map(([, name]) => name).sort()).toEqual(
+      [...envNames.map(deployRoleOutput), "plan_role_arn", "state_bucket", "lock_table"].sort(),
+    );
+    for (const [, name] of read) expect(bootstrap.output).toHaveProperty(name);
+    const roles = resources(bootstrap, "aws_iam_role");
+    const roleIdNamed = (roleName: string) => Object.entries(roles).find(([, r]) => r.name === roleName)![0];
+    for (const env of envNames) {
+      expect(bootstrap.output![deployRoleOutput(env)].value).toBe(`\${aws_iam_role.${roleIdNamed(naming.deployRoleName(env))}.arn}`);
+    }
+    expect(bootstrap.output!.plan_role_arn.value).toBe(`\${aws_iam_role.${roleIdNamed(naming.planRoleName)}.arn}`);
+  });
+
+  it("rejects a bootstrap stack that does not declare the outputs it reads", () => {
+    const app = Testing.app();
+    const bare = new TerraformStack(app, "bootstrap");
+    expect(() => new GithubStack(app, "github", { config, bootstrap: bare })).toThrow(
+      /GithubStack bootstrap "bootstrap" declares no output "deploy_role_arn_stage"; pass the BootstrapStack/,
+    );
+  });
+});
+
+describe("GitHub stack: environments", () => {
+  const environments = byName(tf, "github_repository_environment", "environment");
+
+  it("creates one GitHub environment per platform environment, in the configured repository", () => {
+    expect(Object.keys(environments).sort()).toEqual([...envNames].sort());
+    for (const env of envNames) {
+      expect(synthesized).toHaveResourceWithProperties(RepositoryEnvironment, {
+        repository: config.project.github.repo,
+        environment: env,
+        can_admins_bypass: false,
+      });
+    }
+  });
+
+  it("names each environment exactly as the deploy role's OIDC subject does", () => {
+    const subjects = Object.values(resources(bootstrap, "aws_iam_role"))
+      .map((r) => JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] as string)
+      .map((sub) => /:environment:(.+)$/.exec(sub)?.[1])
+      .filter((e): e is string => e !== undefined);
+    expect(Object.keys(environments).sort()).toEqual(subjects.sort());
+  });
+
+  it("lets every environment deploy from the default branch only", () => {
+    const policies = Object.values(resources(tf, "github_repository_environment_deployment_policy"));
+    expect(policies).toHaveLength(envNames.length);
+    for (const env of envNames) {
+      expect(environments[env].deployment_branch_policy).toEqual({ protected_branches: false, custom_branch_policies: true });
+      expect(synthesized).toHaveResourceWithProperties(RepositoryEnvironmentDeploymentPolicy, {
+        repository: "platform",
+        environment: `\${github_repository_environment.environment-${env}.environment}`,
+        branch_pattern: "main",
+      });
+    }
+    for (const p of policies) expect(p).not.toHaveProperty("tag_pattern");
+  });
+
+  it("requires prod's reviewers by their GitHub user id, looked up by user name; stage needs none", () => {
+    const lookups = (tf.data as any).github_user as Record<string, { username: string }>;
+    expect(Object.values(lookups).map((u) => u.username)).toEqual(["acme-release-manager"]);
+    const [lookupId] = Object.keys(lookups);
+    expect(environments.prod.reviewers).toEqual([{ users: [`\${data.github_user.${lookupId}.id}`] }]);
+    expect(environments.prod.prevent_self_review).toBe(true);
+    expect(environments.stage).not.toHaveProperty("reviewers");
+    expect(environments.stage).not.toHaveProperty("prevent_self_review");
+  });
+
+  it("looks each reviewer up once, however many environments they review", () => {
+    const shared = githubWith((c) => {
+      for (const e of c.environments) (e as Mutable<EnvironmentConfig>).github = { requiredReviewers: ["alice", "bob"] };
+    });
+    expect(Object.values((shared.data as any).github_user).map((u: any) => u.username).sort()).toEqual(["alice", "bob"]);
+    for (const env of Object.values(resources(shared, "github_repository_environment"))) {
+      expect(env.reviewers[0].users).toEqual(["${data.github_user.reviewer-alice.id}", "${data.github_user.reviewer-bob.id}"]);
+    }
+  });
+
+  it("lets the person who starts a deployment approve it when preventSelfReview is false", () => {
+    const solo = githubWith((c) => void (c.project.github = { ...c.project.github, preventSelfReview: false }));
+    expect(byName(solo, "github_repository_environment", "environment").prod.prevent_self_review).toBe(false);
+  });
+
+  it("follows defaultBranch in the deployment policies and the protection", () => {
+    const trunk = githubWith((c) => void (c.project.github = { ...c.project.github, defaultBranch: "trunk" }));
+    for (const p of Object.values(resources(trunk, "github_repository_environment_deployment_policy"))) {
+      expect(p.branch_pattern).toBe("trunk");
+    }
+    expect(Object.values(resources(trunk, "github_branch_protection"))[0].pattern).toBe("trunk");
+  });
+
+  it("gives an added environment its own GitHub environment and variables", () => {
+    const withQa = githubWith((c) => {
+      const qa = structuredClone(c.environments[0]) as Mutable<EnvironmentConfig>;
+      qa.name = "qa";
+      qa.network.vpcCidr = "10.30.0.0/16";
+      c.environments.push(qa);
+    });
+    expect(Object.keys(byName(withQa, "github_repository_environment", "environment")).sort()).toEqual(["prod", "qa", "stage"]);
+    expect(JSON.stringify(withQa)).toContain("${data.terraform_remote_state.bootstrap.outputs.deploy_role_arn_qa}");
+  });
+});
+
+describe("GitHub stack: Actions variables", () => {
+  it("sets AWS_DEPLOY_ROLE_ARN and AWS_REGION in every environment, and nothing else", () => {
+    const vars = Object.values(resources(tf, "github_actions_environment_variable"));
+    expect(vars).toHaveLength(envNames.length * Object.keys(ENVIRONMENT_VARIABLES).length);
+    for (const env of envNames) {
+      const own = vars.filter((v) => v.environment === `\${github_repository_environment.environment-${env}.environment}`);
+      expect(own.map((v) => v.variable_name).sort()).toEqual(Object.values(ENVIRONMENT_VARIABLES).sort());
+      expect(synthesized).toHaveResourceWithProperties(ActionsEnvironmentVariable, {
+        repository: "platform",
+        environment: `\${github_repository_environment.environment-${env}.environment}`,
+        variable_name: "AWS_REGION",
+        value: config.project.region,
+      });
+    }
+  });
+
+  it("sets the repository variables pull-request plans read: plan role, state bucket, lock table, region", () => {
+    const vars = byName(tf, "github_actions_variable", "variable_name");
+    expect(Object.keys(vars).sort()).toEqual(["AWS_PLAN_ROLE_ARN", "AWS_REGION", "TF_LOCK_TABLE", "TF_STATE_BUCKET"]);
+    expect(Object.keys(vars).sort()).toEqual(Object.values(REPOSITORY_VARIABLES).sort());
+    expect(vars.AWS_PLAN_ROLE_ARN.value).toBe("${data.terraform_remote_state.bootstrap.outputs.plan_role_arn}");
+    expect(vars.TF_STATE_BUCKET.value).toBe("${data.terraform_remote_state.bootstrap.outputs.state_bucket}");
+    expect(vars.TF_LOCK_TABLE.value).toBe("${data.terraform_remote_state.bootstrap.outputs.lock_table}");
+    expect(synthesized).toHaveResourceWithProperties(ActionsVariable, {
+      repository: "platform",
+      variable_name: "AWS_REGION",
+      value: config.project.region,
+    });
+  });
+
+  it("exposes the values it sets, for other constructs and tests", () => {
+    expect(Object.keys(platform.github.environmentVariables).sort()).toEqual([...envNames].sort());
+    expect(Object.keys(platform.github.repositoryVariables).sort()).toEqual(Object.values(REPOSITORY_VARIABLES).sort());
+  });
+});
+
+describe("GitHub stack: default branch protection", () => {
+  it("requires the CI check on an up-to-date branch and one approving review, with no force push or deletion", () => {
+    expect(synthesized).toHaveResourceWithProperties(BranchProtection, {
+      repository_id: "platform",
+      pattern: "main",
+      enforce_admins: false,
+      allows_deletions: false,
+      allows_force_pushes: false,
+      required_status_checks: [{ strict: true, contexts: ["test"] }],
+      required_pull_request_reviews: [{ required_approving_review_count: 1, dismiss_stale_reviews: true }],
+    });
+    expect(Object.keys(resources(tf, "github_branch_protection"))).toEqual(["default-branch-protection"]);
+    expect(platform.github.branchProtection).toBeDefined();
+  });
+
+  it("requires the check named by requiredCheck", () => {
+    const ci = githubWith((c) => void (c.project.github = { ...c.project.github, requiredCheck: "ci" }));
+    expect(Object.values(resources(ci, "github_branch_protection"))[0].required_status_checks).toEqual([{ strict: true, contexts: ["ci"] }]);
+  });
+
+  it("leaves the branch unprotected when protectDefaultBranch is false", () => {
+    const open = githubWith((c) => void (c.project.github = { ...c.project.github, protectDefaultBranch: false }));
+    expect(resources(open, "github_branch_protection")).toEqual({});
+    expect(Object.keys(resources(open, "github_repository_environment"))).toHaveLength(envNames.length);
+  });
+});
