@@ -109,10 +109,17 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
     expect(allows(policy, "s3:*")[0].Resource).toEqual([`arn:aws:s3:::acme-${env}-*`, `arn:aws:s3:::acme-${env}-*/*`]);
   });
 
-  it("may not touch resources tagged for another environment", () => {
+  it("may not touch resources tagged for another environment, CloudFront and secrets included", () => {
     const deny = policy.Statement.find((s) => s.Sid === "NotOtherEnvironments")!;
     expect(deny.Effect).toBe("Deny");
     expect(deny.Condition.StringNotEquals).toEqual({ "aws:ResourceTag/Environment": env });
+    expect(deny.Action).toEqual(expect.arrayContaining(["ec2:*", "rds:*", "cloudfront:*", "secretsmanager:*"]));
+  });
+
+  it("creates KMS grants only for AWS services acting for it", () => {
+    const grant = allows(policy, "kms:CreateGrant");
+    expect(grant).toHaveLength(1);
+    expect(grant[0].Condition.Bool).toEqual({ "kms:GrantIsForAWSResource": "true" });
   });
 });
 
@@ -156,6 +163,8 @@ describe("plan role", () => {
     const other = policy.Statement.filter((s) => !stateAndLock.has(s.Sid!)).flatMap((s) => asList(s.Action));
     expect(other.length).toBeGreaterThan(10);
     for (const action of other) expect(action).toMatch(/^[\w-]+:(Describe|Get|List)[\w*]*$/);
+    // ec2:Get* would include GetPasswordData and GetConsoleOutput.
+    expect(other).not.toContain("ec2:Get*");
     expect(other).not.toContain("secretsmanager:GetSecretValue");
   });
 

@@ -311,13 +311,14 @@ describe("pull-request workflow", () => {
     expect(pr.env?.AWS_PROVIDER_VERSION).toBe("5.100.0");
   });
 
-  it("synthesizes JSON and HCL into separate directories and uploads both", () => {
+  it("synthesizes JSON, runs the audit (report and HCL in their own directory) and uploads both", () => {
     const synth = pr.jobs.synth;
     const lines = runLines(synth);
     expect(lines).toContain("npx cdktf synth --output cdktf.out");
-    expect(lines).toContain("npx cdktf synth --hcl --output cdktf.out.hcl");
+    expect(lines).toContain("npm run audit");
+    expect(lines.some((l) => l.includes("--hcl"))).toBe(false);
     const [upload] = stepsUsing(synth, "actions/upload-artifact");
-    expect(String(upload.with?.path).split("\n").filter(Boolean)).toEqual(["cdktf.out/", "cdktf.out.hcl/"]);
+    expect(String(upload.with?.path).split("\n").filter(Boolean)).toEqual(["cdktf.out/", "audit.out/"]);
   });
 
   it("plans the uploaded Terraform without taking the lock, and writes the plan to the job summary", () => {

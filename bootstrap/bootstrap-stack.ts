@@ -6,7 +6,7 @@ import { platformAwsProvider } from "../lib/aws-provider";
 import { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/state-backend";
 import { GithubOidc, GithubRoleSpec } from "./github-oidc";
-import { deployRolePolicy, planRolePolicy } from "./permissions";
+import { DEPLOY_ROLE_POLICY_EXEMPTIONS, deployRolePolicy, PLAN_ROLE_POLICY_EXEMPTIONS, planRolePolicy } from "./permissions";
 import { StateBackend } from "./state-backend";
 
 export interface BootstrapStackProps {
@@ -78,6 +78,7 @@ export class BootstrapStack extends TerraformStack {
       description: `Deploys ${e.name} from GitHub Actions jobs in the ${e.name} environment`,
       subject: `environment:${e.name}`,
       policy: deployRolePolicy(ctx, e.name),
+      policyExemptions: DEPLOY_ROLE_POLICY_EXEMPTIONS,
     }));
     this.github = new GithubOidc(this, "github-oidc", {
       owner: project.github.owner,
@@ -91,6 +92,14 @@ export class BootstrapStack extends TerraformStack {
           description: "Plans every stack (read-only) from pull-request workflows",
           subject: "pull_request",
           policy: planRolePolicy(ctx),
+          policyExemptions: PLAN_ROLE_POLICY_EXEMPTIONS,
+          trustExemptions: [
+            {
+              rule: "IAM-GITHUB-OIDC-TRUST",
+              reason:
+                "read-only plan role: the pull_request subject names no branch, GitHub gives pull requests from forks no id-token, and the role can change nothing",
+            },
+          ],
         },
       ],
     });

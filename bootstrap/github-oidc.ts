@@ -2,6 +2,7 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
+import { AuditExemption, exemptAll } from "../audit/exemptions";
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from "../config/naming";
 import { policyJson } from "../lib/policy";
 
@@ -18,6 +19,16 @@ export interface GithubRoleSpec {
   readonly subject: string;
   /** Inline permissions policy (JSON). */
   readonly policy: string;
+  /**
+   * Audit rules the role's trust policy deliberately fails, with the reasons.
+   * @default - none
+   */
+  readonly trustExemptions?: readonly AuditExemption[];
+  /**
+   * Audit rules the permissions policy deliberately fails (e.g. statements on "*"), with the reasons.
+   * @default - none
+   */
+  readonly policyExemptions?: readonly AuditExemption[];
 }
 
 export interface GithubOidcProps {
@@ -85,7 +96,9 @@ export class GithubOidc extends Construct {
           },
         }),
       });
-      new IamRolePolicy(this, `${spec.id}-policy`, { name: "permissions", role: role.id, policy: spec.policy });
+      const policy = new IamRolePolicy(this, `${spec.id}-policy`, { name: "permissions", role: role.id, policy: spec.policy });
+      exemptAll(role, spec.trustExemptions);
+      exemptAll(policy, spec.policyExemptions);
       this.roles[spec.id] = role;
       this.roleArns[spec.id] = role.arn;
     }

@@ -1,3 +1,4 @@
+import { AuditExemption } from "../audit/exemptions";
 import { Naming } from "../config/naming";
 import { PolicyStatement, policyJson } from "../lib/policy";
 
@@ -40,6 +41,9 @@ const REGIONAL_SERVICES = [
   "cloudwatch:*",
 ];
 
+/** Global services granted on "*" (their ids are assigned by AWS), fenced by the Environment tag. */
+const TAG_FENCED_GLOBAL_SERVICES = ["cloudfront:*"];
+
 /**
  * The deploy role of one environment: its own state and lock entries only, and the resources of
  * its own environment (IAM roles and buckets by name prefix; other resources by region, with a deny
@@ -75,7 +79,7 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
     {
       Sid: "NotOtherEnvironments",
       Effect: "Deny",
-      Action: REGIONAL_SERVICES,
+      Action: [...REGIONAL_SERVICES, ...TAG_FENCED_GLOBAL_SERVICES, "secretsmanager:*"],
       Resource: "*",
       Condition: {
         StringNotEquals: { "aws:ResourceTag/Environment": environment },
@@ -129,7 +133,7 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
     {
       Sid: "StaticSiteDistribution",
       Effect: "Allow",
-      Action: "cloudfront:*",
+      Action: TAG_FENCED_GLOBAL_SERVICES,
       Resource: "*",
     },
     {
@@ -142,13 +146,25 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
       // RDS creates the master-password secret in the caller's name; the role never reads its value.
       Sid: "DatabaseManagedSecret",
       Effect: "Allow",
-      Action: ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:DescribeSecret", "secretsmanager:RotateSecret"],
+      Action: ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:DescribeSecret"],
       Resource: `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!*`,
     },
     {
+      // RDS and Secrets Manager use AWS-managed keys whose ids are not known ahead; grants may only
+      // be made for AWS services acting on the caller's behalf, never to a principal of its choosing.
       Sid: "AwsManagedKeys",
       Effect: "Allow",
-      Action: ["kms:DescribeKey", "kms:CreateGrant", "kms:ListAliases"],
+      Action: "kms:CreateGrant",
+      Resource: "*",
+      Condition: {
+        StringEquals: { "aws:RequestedRegion": region },
+        Bool: { "kms:GrantIsForAWSResource": "true" },
+      },
+    },
+    {
+      Sid: "DescribeKeys",
+      Effect: "Allow",
+      Action: ["kms:DescribeKey", "kms:ListAliases"],
       Resource: "*",
       Condition: { StringEquals: { "aws:RequestedRegion": region } },
     },
@@ -156,10 +172,31 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
   );
 }
 
+/** Statements of the deploy role that grant on "*", and why (audit rule IAM-NO-WILDCARD-RESOURCE). */
+export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
+  {
+    rule: "IAM-NO-WILDCARD-RESOURCE",
+    findings: ["RegionalInfrastructure"],
+    reason:
+      "creates VPC, ECS, load balancer, RDS and log resources whose ARNs AWS assigns at creation; limited to the project region and fenced off other environments' tagged resources by NotOtherEnvironments",
+  },
+  { rule: "IAM-NO-WILDCARD-RESOURCE", findings: ["ReadCertificates"], reason: "read-only certificate metadata; acm:ListCertificates accepts only \"*\"" },
+  {
+    rule: "IAM-NO-WILDCARD-RESOURCE",
+    findings: ["StaticSiteDistribution"],
+    reason: "CloudFront ids are assigned at creation; NotOtherEnvironments denies it any distribution tagged for another environment",
+  },
+  {
+    rule: "IAM-NO-WILDCARD-RESOURCE",
+    findings: ["AwsManagedKeys", "DescribeKeys"],
+    reason: "the AWS-managed keys RDS and Secrets Manager use have ids unknown ahead; grants only for AWS resources, in the project region",
+  },
+  { rule: "IAM-NO-WILDCARD-RESOURCE", findings: ["WhoAmI"], reason: "sts:GetCallerIdentity has no resource and needs no permission" },
+];
+
 /** Read-only actions `terraform plan` needs to refresh every resource the stacks manage. */
 const PLAN_READ_ACTIONS = [
   "ec2:Describe*",
-  "ec2:Get*",
   "elasticloadbalancing:Describe*",
   "ecs:Describe*",
   "ecs:List*",
@@ -208,6 +245,15 @@ const PLAN_READ_ACTIONS = [
   "dynamodb:DescribeTimeToLive",
   "dynamodb:ListTagsOfResource",
   "sts:GetCallerIdentity",
+];
+
+/** Statements of the plan role that grant on "*", and why (audit rule IAM-NO-WILDCARD-RESOURCE). */
+export const PLAN_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
+  {
+    rule: "IAM-NO-WILDCARD-RESOURCE",
+    findings: ["ReadInfrastructure"],
+    reason: "terraform plan refreshes every resource of every stack; read-only Describe/List/Get actions, many of which accept only \"*\"",
+  },
 ];
 
 /**

@@ -4,6 +4,7 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
+import { AuditExemption, exemptAll } from "../audit/exemptions";
 
 export interface DatabaseProps {
   /** Prefix of every name, `<project>-<env>`, e.g. `acme-stage`; the instance is `<namePrefix>-db`. */
@@ -43,6 +44,11 @@ export interface DatabaseProps {
    * @default - 5432
    */
   readonly port?: number;
+  /**
+   * Audit rules the instance deliberately fails (e.g. a production risk accepted in the config), with the reasons.
+   * @default - none
+   */
+  readonly auditExemptions?: readonly AuditExemption[];
 }
 
 /** Daily backup window (UTC); ends before the maintenance window starts so the two never overlap. */
@@ -144,6 +150,8 @@ export class Database extends Construct {
       applyImmediately: false,
       tags: { Name: identifier },
     });
+
+    exemptAll(instance, props.auditExemptions);
 
     this.securityGroupId = securityGroup.id;
     this.instanceIdentifier = instance.identifier;

@@ -1,5 +1,6 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { AuditExemption } from "../audit/exemptions";
 import { Naming } from "../config/naming";
 import { EnvironmentConfig, ProjectConfig } from "../config/types";
 import { platformAwsProvider } from "../lib/aws-provider";
@@ -62,6 +63,7 @@ export class EnvironmentStack extends TerraformStack {
       azCount: env.network.azCount,
       natGateways: env.network.natGateways,
       flowLogRetentionDays: env.network.flowLogRetentionDays,
+      auditExemptions: acceptedRisk(env, "network.natGateways", "VPC-NAT-PER-AZ"),
     });
 
     this.database = new Database(this, "database", {
@@ -69,6 +71,10 @@ export class EnvironmentStack extends TerraformStack {
       vpcId: this.network.vpcId,
       subnetIds: this.network.databaseSubnetIds,
       ...env.database,
+      auditExemptions: [
+        ...acceptedRisk(env, "database.multiAz", "RDS-MULTI-AZ"),
+        ...acceptedRisk(env, "database.deletionProtection", "RDS-DELETION-PROTECTION"),
+      ],
     });
 
     this.service = new Service(this, "service", {
@@ -89,6 +95,11 @@ export class EnvironmentStack extends TerraformStack {
         deletionProtection: env.loadBalancer.deletionProtection,
         accessLogs: env.loadBalancer.accessLogs ? { bucketName: naming.albLogBucket(env.name) } : undefined,
         https: env.loadBalancer.https,
+        httpOnlyReason: httpOnlyReason(env),
+        auditExemptions: [
+          ...acceptedRisk(env, "loadBalancer.deletionProtection", "ALB-DELETION-PROTECTION"),
+          ...acceptedRisk(env, "loadBalancer.accessLogs", "ALB-ACCESS-LOGS"),
+        ],
       },
     });
     this.database.allowConnectionsFrom("service", this.service.securityGroupId);
@@ -117,4 +128,17 @@ export class EnvironmentStack extends TerraformStack {
       new TerraformOutput(this, name, { value, description });
     }
   }
+}
+
+/** Why the environment serves plain HTTP, with the accepted production risk when it lists one (the audit exemption's reason). */
+function httpOnlyReason(env: EnvironmentConfig): string | undefined {
+  if (env.loadBalancer.https) return undefined;
+  const accepted = acceptedRisk(env, "loadBalancer.https", "ALB-HTTP-REDIRECTS-TO-HTTPS").map((e) => e.reason);
+  return [env.loadBalancer.httpOnlyReason ?? [], ...accepted].flat().join("; ") || undefined;
+}
+
+/** A production guardrail the environment lists in acceptedRisks, as the exemption from the audit rule that checks it. */
+function acceptedRisk(env: EnvironmentConfig, setting: string, rule: string): AuditExemption[] {
+  const reason = env.acceptedRisks?.find((r) => r.setting === setting)?.reason;
+  return reason ? [{ rule, reason: `accepted risk ${setting}: ${reason}` }] : [];
 }

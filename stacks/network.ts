@@ -18,6 +18,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
+import { AuditExemption, exemptAll } from "../audit/exemptions";
 import { LOG_RETENTION_DAYS } from "../config/validate";
 import { parseIpv4Cidr } from "../lib/cidr";
 import { policyJson } from "../lib/policy";
@@ -36,6 +37,11 @@ export interface NetworkProps {
   readonly natGateways: "single" | "perAz";
   /** Days CloudWatch Logs keeps the VPC flow logs; one of CloudWatch's retention values. */
   readonly flowLogRetentionDays: number;
+  /**
+   * Audit rules the VPC deliberately fails (e.g. a production risk accepted in the config), with the reasons.
+   * @default - none
+   */
+  readonly auditExemptions?: readonly AuditExemption[];
 }
 
 /** Most AZs a network may span: subnet slots are reserved for this many in every tier. */
@@ -86,6 +92,8 @@ export class Network extends Construct {
       enableDnsHostnames: true,
       tags: { Name: namePrefix },
     });
+
+    exemptAll(vpc, props.auditExemptions);
 
     // With no rules at all, anything attached to the default group by mistake can neither receive nor send.
     new DefaultSecurityGroup(this, "default-security-group", {

@@ -20,6 +20,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { AuditExemption, exempt, exemptAll } from "../audit/exemptions";
 import { policyJson } from "../lib/policy";
 import { SecureBucket } from "../lib/secure-bucket";
 
@@ -70,6 +71,17 @@ export interface ServiceLoadBalancerProps {
    * @default - plain HTTP on port 80, forwarding to the service
    */
   readonly https?: ServiceHttpsProps;
+  /**
+   * Why this load balancer serves plain HTTP, when `https` is not set: recorded as the audit
+   * exemption of the HTTP listener from ALB-HTTP-REDIRECTS-TO-HTTPS.
+   * @default - no exemption: the audit fails the HTTP-only listener
+   */
+  readonly httpOnlyReason?: string;
+  /**
+   * Audit rules the load balancer deliberately fails (e.g. a production risk accepted in the config), with the reasons.
+   * @default - none
+   */
+  readonly auditExemptions?: readonly AuditExemption[];
 }
 
 export interface ServiceProps {
@@ -320,6 +332,9 @@ export class Service extends Construct {
         },
       ),
     });
+    exempt(executionPolicy, "IAM-NO-WILDCARD-RESOURCE", "ecr:GetAuthorizationToken is account-wide: IAM accepts only \"*\" for it", {
+      findings: ["EcrLogin"],
+    });
     const taskRole = new IamRole(this, "task-role", {
       name: `${name}-task`,
       description: `The ${name} application; grant its own permissions here`,
@@ -467,6 +482,7 @@ export class Service extends Construct {
       accessLogs: logBucket ? { bucket: logBucket.bucketName, enabled: true } : undefined,
       dependsOn: logBucketPolicy ? [logBucketPolicy] : undefined,
     });
+    exemptAll(loadBalancer, props.loadBalancer.auditExemptions);
 
     const targetGroup = new LbTargetGroup(this, "target-group", {
       name,
@@ -508,14 +524,15 @@ export class Service extends Construct {
         }),
       );
     } else {
-      listeners.push(
-        new LbListener(this, "http-listener", {
-          loadBalancerArn: loadBalancer.arn,
-          port: 80,
-          protocol: "HTTP",
-          defaultAction: forward,
-        }),
-      );
+      const httpListener = new LbListener(this, "http-listener", {
+        loadBalancerArn: loadBalancer.arn,
+        port: 80,
+        protocol: "HTTP",
+        defaultAction: forward,
+      });
+      listeners.push(httpListener);
+      const reason = props.loadBalancer.httpOnlyReason;
+      if (reason) exempt(httpListener, "ALB-HTTP-REDIRECTS-TO-HTTPS", reason);
     }
 
     const service = new EcsService(this, "service", {

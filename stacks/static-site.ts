@@ -3,6 +3,7 @@ import { CloudfrontOriginAccessControl } from "@cdktf/provider-aws/lib/cloudfron
 import { CloudfrontResponseHeadersPolicy } from "@cdktf/provider-aws/lib/cloudfront-response-headers-policy";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { exempt } from "../audit/exemptions";
 import { SecureBucket } from "../lib/secure-bucket";
 
 /**
@@ -162,6 +163,14 @@ export class StaticSite extends Construct {
       // wait_for_deployment stays at its default (true): an apply returns once the edges serve the
       // new configuration, so an upload or invalidation that follows sees it.
     });
+
+    if (!domain) {
+      exempt(
+        distribution,
+        "CLOUDFRONT-TLS-MINIMUM",
+        "served on its *.cloudfront.net name (no custom domain): CloudFront's default certificate fixes the viewer TLS policy, so minimum_protocol_version cannot be set",
+      );
+    }
 
     bucket.addToResourcePolicy({
       Sid: "AllowCloudFrontRead",

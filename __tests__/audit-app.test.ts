@@ -1,0 +1,216 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Finding, StackReport } from "../audit/engine";
+import { writeHcl } from "../audit/hcl";
+import { auditPlatform } from "../audit/platform";
+import { EnvironmentConfig, PlatformConfig } from "../config/types";
+import { sampleConfig, synthToDisk } from "./support/platform";
+import { describeIfAvailable, terraform, terraformMissing } from "./support/terraform";
+
+/**
+ * The audit on the real app: every stack of the shipped configuration passes every rule, and the
+ * exemptions it relies on are the expected ones, each with its reason.
+ */
+const ROOT = resolve(__dirname, "..");
+const config = sampleConfig();
+const environment = (name: string): EnvironmentConfig => {
+  const found = config.environments.find((e) => e.name === name);
+  if (!found) throw new Error(`no environment ${name} in the sample config`);
+  return found;
+};
+const { report, stacks } = auditPlatform(config, { hcl: true });
+
+const stack = (name: string): StackReport => {
+  const found = report.stacks.find((s) => s.stack === name);
+  if (!found) throw new Error(`no stack ${name} in the audit`);
+  return found;
+};
+const findings = (name: string, status: Finding["status"]): Finding[] =>
+  stack(name).rules.flatMap((r) => r.findings.filter((f) => f.status === status));
+const exemption = (name: string, rule: string, addressPart: string, subject?: string): Finding | undefined =>
+  findings(name, "exempt").find((f) => f.rule === rule && f.address.includes(addressPart) && f.subject === subject);
+
+describe("the audit of the real app", () => {
+  it("audits every stack the app synthesizes, with the tier from the config", () => {
+    expect(Object.fromEntries(report.stacks.map((s) => [s.stack, s.tier]))).toEqual(
+      expect.objectContaining({ bootstrap: "shared", stage: "non-production", prod: "production" }),
+    );
+    expect(report.stacks.map((s) => s.stack).sort()).toEqual(stacks.map((s) => s.name).sort());
+  });
+
+  it("passes every rule on every stack", () => {
+    const failures = report.stacks.flatMap((s) =>
+      findings(s.stack, "fail").map((f) => `${s.stack}: ${f.rule} ${f.address}${f.subject ? ` [${f.subject}]` : ""}: ${f.message}`),
+    );
+    expect(failures).toEqual([]);
+    expect(report.passed).toBe(true);
+  });
+
+  it("uses every exemption it declares, and names only rules that exist", () => {
+    expect(report.stacks.flatMap((s) => s.exemptionIssues)).toEqual([]);
+  });
+
+  it("runs the production-only rules on prod and not on stage", () => {
+    const status = (name: string, rule: string) => stack(name).rules.find((r) => r.id === rule)?.status;
+    for (const rule of ["RDS-MULTI-AZ", "RDS-DELETION-PROTECTION", "ALB-ACCESS-LOGS", "VPC-NAT-PER-AZ"]) {
+      expect([rule, status("prod", rule)]).toEqual([rule, "pass"]);
+      expect([rule, status("stage", rule)]).toEqual([rule, "n/a"]);
+    }
+  });
+
+  it("exempts stage's HTTP-only listener with the reason from the config", () => {
+    expect(exemption("stage", "ALB-HTTP-REDIRECTS-TO-HTTPS", "aws_lb_listener.service_http-listener")?.reason).toBe(
+      environment("stage").loadBalancer.httpOnlyReason,
+    );
+  });
+
+  it("exempts prod's HTTP-only listener with its reason and the accepted production risk", () => {
+    const prod = environment("prod");
+    const accepted = prod.acceptedRisks?.find((r) => r.setting === "loadBalancer.https")?.reason;
+    const reason = exemption("prod", "ALB-HTTP-REDIRECTS-TO-HTTPS", "aws_lb_listener.service_http-listener")?.reason;
+    expect(reason).toContain(prod.loadBalancer.httpOnlyReason);
+    expect(reason).toContain(`accepted risk loadBalancer.https: ${accepted}`);
+  });
+
+  it("exempts CloudFront's default certificate, whose TLS policy cannot be set, where no site domain is configured", () => {
+    for (const name of ["stage", "prod"]) {
+      expect(exemption(name, "CLOUDFRONT-TLS-MINIMUM", "aws_cloudfront_distribution.site_distribution")?.reason).toMatch(
+        /minimum_protocol_version cannot be set/,
+      );
+    }
+  });
+
+  it("exempts the statements IAM accepts only on \"*\", one by one", () => {
+    for (const name of ["stage", "prod"]) {
+      expect(exemption(name, "IAM-NO-WILDCARD-RESOURCE", "service_execution-policy", "EcrLogin")?.reason).toMatch(/ecr:GetAuthorizationToken/);
+    }
+    for (const env of ["stage", "prod"]) {
+      for (const sid of ["RegionalInfrastructure", "ReadCertificates", "WhoAmI"]) {
+        expect([sid, exemption("bootstrap", "IAM-NO-WILDCARD-RESOURCE", `deploy-role-${env}-policy`, sid)?.reason]).toEqual([sid, expect.any(String)]);
+      }
+    }
+    expect(exemption("bootstrap", "IAM-NO-WILDCARD-RESOURCE", "plan-role-policy", "ReadInfrastructure")?.reason).toMatch(/read-only/);
+  });
+
+  it("exempts the read-only plan role's pull_request trust, and no deploy role's", () => {
+    const trust = findings("bootstrap", "exempt").filter((f) => f.rule === "IAM-GITHUB-OIDC-TRUST");
+    expect(trust.map((f) => f.address)).toEqual([expect.stringMatching(/^aws_iam_role\.github-oidc_plan-role_/)]);
+    expect(trust[0].reason).toMatch(/pull_request/);
+    const deploy = findings("bootstrap", "pass").filter((f) => f.rule === "IAM-GITHUB-OIDC-TRUST");
+    expect(deploy.map((f) => f.message)).toEqual([
+      expect.stringMatching(/repo:acme\/platform:environment:prod/),
+      expect.stringMatching(/repo:acme\/platform:environment:stage/),
+    ]);
+  });
+
+  it("needs no HTTPS or TLS exemption once an environment has its domains", () => {
+    const withDomains: PlatformConfig = {
+      ...config,
+      environments: config.environments.map((e) =>
+        e.name !== "stage"
+          ? e
+          : {
+              ...e,
+              loadBalancer: {
+                ...e.loadBalancer,
+                https: { domainName: "api.stage.example.com", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" },
+              },
+              site: {
+                ...e.site,
+                domain: { domainName: "www.stage.example.com", certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/1f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" },
+              },
+            },
+      ),
+    };
+    const stage = auditPlatform(withDomains).report.stacks.find((s) => s.stack === "stage");
+    const status = (rule: string) => stage?.rules.find((r) => r.id === rule)?.status;
+    expect(["ALB-HTTP-REDIRECTS-TO-HTTPS", "ALB-TLS-POLICY", "CLOUDFRONT-TLS-MINIMUM"].map(status)).toEqual(["pass", "pass", "pass"]);
+    expect(stage?.exemptionIssues).toEqual([]);
+    expect(stage?.exemptions).toBe(1);
+  });
+
+  it("turns the production risks prod accepts in the config into exemptions, with the config's reasons", () => {
+    const risky: PlatformConfig = {
+      ...config,
+      environments: config.environments.map((e) =>
+        e.name !== "prod"
+          ? e
+          : {
+              ...e,
+              network: { ...e.network, natGateways: "single" as const },
+              database: { ...e.database, multiAz: false },
+              acceptedRisks: [
+                ...(e.acceptedRisks ?? []),
+                { setting: "network.natGateways", reason: "one NAT gateway until the launch, to save its cost" },
+                { setting: "database.multiAz", reason: "a single-AZ database until the launch" },
+              ],
+            },
+      ),
+    };
+    const prod = auditPlatform(risky).report.stacks.find((s) => s.stack === "prod");
+    const reasons = Object.fromEntries(
+      (prod?.rules ?? []).flatMap((r) => r.findings.filter((f) => f.status === "exempt").map((f) => [r.id, f.reason])),
+    );
+    expect(reasons).toMatchObject({
+      "VPC-NAT-PER-AZ": "accepted risk network.natGateways: one NAT gateway until the launch, to save its cost",
+      "RDS-MULTI-AZ": "accepted risk database.multiAz: a single-AZ database until the launch",
+    });
+    expect(prod?.failures).toBe(0);
+    expect(prod?.exemptionIssues).toEqual([]);
+  });
+});
+
+describeIfAvailable("the real app's audit output under terraform", terraformMissing(), () => {
+  // Stacks whose providers the offline mirror holds (not the GitHub stack).
+  const awsOnly = stacks.filter((s) => Object.keys((s.tf.terraform?.required_providers ?? {}) as object).every((p) => p === "aws"));
+  const hclDir = mkdtempSync(join(tmpdir(), "audit-hcl-"));
+  const formatProblems = writeHcl(awsOnly, hclDir);
+
+  it("formats every stack's HCL with terraform fmt", () => {
+    expect(awsOnly.map((s) => s.name)).toEqual(expect.arrayContaining(["bootstrap", "stage", "prod"]));
+    expect(formatProblems).toEqual([]);
+  });
+
+  it.each(awsOnly.map((s) => s.name))("writes HCL of %s that initialises offline and validates", (name) => {
+    const dir = join(hclDir, name);
+    expect(readdirSync(dir)).toEqual(["cdk.tf"]);
+    expect(terraform(dir, ["init", "-backend=false", "-input=false"]).status).toBe(0);
+    const result = JSON.parse(terraform(dir, ["validate", "-json"]).stdout);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it("keeps the synthesized JSON, exemptions included, valid for terraform", () => {
+    const dir = join(synthToDisk(config), "stacks", "stage");
+    expect(readFileSync(join(dir, "cdk.tf.json"), "utf8")).toContain('"audit_exemptions"');
+    expect(terraform(dir, ["init", "-backend=false", "-input=false"]).status).toBe(0);
+    const result = JSON.parse(terraform(dir, ["validate", "-json"]).stdout);
+    expect(result.diagnostics).toEqual([]);
+  });
+});
+
+describe("npm run audit", () => {
+  const cdktfOut = join(ROOT, "cdktf.out", "stacks");
+  const hclInCdktfOut = (): string[] =>
+    existsSync(cdktfOut) ? readdirSync(cdktfOut).filter((s) => existsSync(join(cdktfOut, s, "cdk.tf"))) : [];
+
+  it("writes audit.json, audit.md and hcl/<stack>/cdk.tf to its own directory, never to cdktf.out, and exits with the result", () => {
+    const out = mkdtempSync(join(tmpdir(), "audit-run-"));
+    const before = hclInCdktfOut();
+    const run = spawnSync(join(ROOT, "node_modules", ".bin", "tsx"), ["audit/run.ts", "--out", out], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+    });
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(report.passed ? 0 : 1);
+    expect(run.stdout).toMatch(/== stage \(non-production\)/);
+    const json = JSON.parse(readFileSync(join(out, "audit.json"), "utf8")) as { passed: boolean; failures: number };
+    expect([json.passed, json.failures]).toEqual([report.passed, report.failures]);
+    expect(readFileSync(join(out, "audit.md"), "utf8")).toMatch(/^# Audit of the synthesized Terraform/);
+    for (const s of stacks) expect(readdirSync(join(out, "hcl", s.name))).toEqual(["cdk.tf"]);
+    expect(hclInCdktfOut()).toEqual(before);
+  });
+});

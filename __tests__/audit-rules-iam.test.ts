@@ -1,0 +1,195 @@
+import { AuditContextOptions } from "../audit/context";
+import { IAM_RULES } from "../audit/rules";
+import { checkRule as results, withValue as set } from "../audit/testing";
+import { Rule, TerraformJson } from "../audit/types";
+
+const rule = (id: string): Rule => {
+  const found = IAM_RULES.find((r) => r.id === id);
+  if (!found) throw new Error(`no rule ${id}`);
+  return found;
+};
+
+interface Fixture {
+  readonly options?: AuditContextOptions;
+  readonly compliant: TerraformJson;
+  readonly nonCompliant: TerraformJson;
+  readonly failure: RegExp;
+}
+
+const policy = (...statements: unknown[]): string => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+
+const HOST = "token.actions.githubusercontent.com";
+const githubTrust = (conditions: Record<string, Record<string, unknown>>, federated = "${aws_iam_openid_connect_provider.github.arn}"): string =>
+  policy({
+    Sid: "GithubActionsOidc",
+    Effect: "Allow",
+    Principal: { Federated: federated },
+    Action: "sts:AssumeRoleWithWebIdentity",
+    Condition: conditions,
+  });
+const pinned = { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: "repo:acme/platform:environment:stage" } };
+
+/** The bootstrap's deploy role, as GithubOidc writes it. */
+const githubRole: TerraformJson = {
+  resource: {
+    aws_iam_openid_connect_provider: { github: { url: `https://${HOST}`, client_id_list: ["sts.amazonaws.com"] } },
+    aws_iam_role: { deploy: { name: "acme-stage-deploy", assume_role_policy: githubTrust(pinned) } },
+  },
+};
+const ROLE_TRUST = "resource/aws_iam_role/deploy/assume_role_policy";
+const repository = { githubRepository: "acme/platform" };
+
+const serviceRole: TerraformJson = {
+  resource: {
+    aws_iam_role: {
+      task: {
+        assume_role_policy: policy({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }),
+      },
+    },
+  },
+};
+
+const rolePolicy = (...statements: unknown[]): TerraformJson => ({
+  resource: { aws_iam_role_policy: { p: { role: "${aws_iam_role.task.id}", policy: policy(...statements) } } },
+});
+const readObjects = { Sid: "ReadObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::acme-stage-site-123456789012/*" };
+
+const attachment = (arn: string): TerraformJson => ({
+  resource: { aws_iam_role_policy_attachment: { a: { role: "${aws_iam_role.task.name}", policy_arn: arn } } },
+});
+
+const fixtures: Record<string, Fixture> = {
+  "IAM-GITHUB-OIDC-TRUST": {
+    options: repository,
+    compliant: githubRole,
+    nonCompliant: set(githubRole, ROLE_TRUST, githubTrust({ StringLike: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: "repo:acme/platform:*" } })),
+    failure: /has a wildcard/,
+  },
+  "IAM-TRUST-NO-WILDCARD-PRINCIPAL": {
+    compliant: serviceRole,
+    nonCompliant: set(
+      serviceRole,
+      "resource/aws_iam_role/task/assume_role_policy",
+      policy({ Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }),
+    ),
+    failure: /trusts Principal "\*"/,
+  },
+  "IAM-NO-ADMINISTRATOR-ACCESS": {
+    compliant: attachment("arn:aws:iam::aws:policy/ReadOnlyAccess"),
+    nonCompliant: attachment("arn:aws:iam::aws:policy/AdministratorAccess"),
+    failure: /attaches arn:aws:iam::aws:policy\/AdministratorAccess/,
+  },
+  "IAM-NO-WILDCARD-ACTION": {
+    compliant: rolePolicy(readObjects),
+    nonCompliant: rolePolicy({ Sid: "Everything", Effect: "Allow", Action: "*", Resource: "*" }),
+    failure: /allows Action "\*"/,
+  },
+  "IAM-NO-WILDCARD-RESOURCE": {
+    compliant: rolePolicy(readObjects),
+    nonCompliant: rolePolicy(readObjects, { Sid: "AnyBucket", Effect: "Allow", Action: "s3:GetObject", Resource: "*" }),
+    failure: /allows s3:GetObject on Resource "\*"/,
+  },
+};
+
+describe("IAM rules", () => {
+  it("has a compliant and a non-compliant fixture for every rule of the family", () => {
+    expect(Object.keys(fixtures).sort()).toEqual(IAM_RULES.map((r) => r.id).sort());
+  });
+  describe.each(IAM_RULES.map((r) => [r.id, r] as const))("%s", (id, checked) => {
+    const fixture = fixtures[id];
+    it("passes the compliant fixture", () => {
+      const all = results(checked, fixture.compliant, fixture.options);
+      expect(all.filter((r) => r.status === "fail")).toEqual([]);
+      expect(all.some((r) => r.status === "pass")).toBe(true);
+    });
+    it("fails the non-compliant fixture, saying why", () => {
+      const failures = results(checked, fixture.nonCompliant, fixture.options).filter((r) => r.status === "fail");
+      expect(failures.length).toBeGreaterThan(0);
+      expect(failures.map((f) => f.message).join("\n")).toMatch(fixture.failure);
+    });
+  });
+});
+
+describe("IAM-GITHUB-OIDC-TRUST", () => {
+  const oidc = rule("IAM-GITHUB-OIDC-TRUST");
+  const judge = (trust: string, options: AuditContextOptions = repository) => results(oidc, set(githubRole, ROLE_TRUST, trust), options);
+
+  it("recognises GitHub's provider by ARN as well as by reference", () => {
+    const byArn = githubTrust(pinned, `arn:aws:iam::123456789012:oidc-provider/${HOST}`);
+    expect(judge(byArn).map((r) => r.status)).toEqual(["pass"]);
+  });
+
+  it("accepts a subject pinned to one branch", () => {
+    const branch = { StringEquals: { ...pinned.StringEquals, [`${HOST}:sub`]: "repo:acme/platform:ref:refs/heads/main" } };
+    expect(judge(githubTrust(branch)).map((r) => r.status)).toEqual(["pass"]);
+  });
+
+  it("fails a trust without an audience check", () => {
+    const noAud = { StringEquals: { [`${HOST}:sub`]: "repo:acme/platform:environment:stage" } };
+    expect(judge(githubTrust(noAud))[0].message).toMatch(/must check token\.actions\.githubusercontent\.com:aud/);
+  });
+
+  it("fails a trust without a subject check", () => {
+    const noSub = { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com" } };
+    expect(judge(githubTrust(noSub))[0].message).toMatch(/must check token\.actions\.githubusercontent\.com:sub/);
+  });
+
+  it("fails a subject that pins an event rather than an environment or a branch", () => {
+    const pullRequest = { StringEquals: { ...pinned.StringEquals, [`${HOST}:sub`]: "repo:acme/platform:pull_request" } };
+    expect(judge(githubTrust(pullRequest))[0].message).toMatch(/pins "pull_request", not an environment/);
+  });
+
+  it("fails a subject naming another repository than the project's", () => {
+    const other = { StringEquals: { ...pinned.StringEquals, [`${HOST}:sub`]: "repo:evil/fork:environment:stage" } };
+    expect(judge(githubTrust(other))[0].message).toMatch(/names evil\/fork, not this project's repository acme\/platform/);
+  });
+
+  it("fails a trust accepting several subjects", () => {
+    const several = {
+      StringEquals: { ...pinned.StringEquals, [`${HOST}:sub`]: ["repo:acme/platform:environment:stage", "repo:acme/platform:environment:prod"] },
+    };
+    expect(judge(githubTrust(several))[0].message).toMatch(/accepts 2 subjects/);
+  });
+
+  it("does not apply to roles GitHub cannot assume", () => {
+    expect(results(oidc, serviceRole).map((r) => r.status)).toEqual(["n/a"]);
+  });
+});
+
+describe("IAM policy statement rules", () => {
+  it("names each failing statement by its Sid, so an exemption can cover one statement", () => {
+    const tf = rolePolicy(readObjects, { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" });
+    const found = results(rule("IAM-NO-WILDCARD-RESOURCE"), tf);
+    expect(found.map((r) => [r.subject, r.status])).toEqual([
+      ["ReadObjects", "pass"],
+      ["EcrLogin", "fail"],
+    ]);
+  });
+
+  it("fails Allow with NotAction or NotResource, which grant everything not listed", () => {
+    const notAction = rolePolicy({ Effect: "Allow", NotAction: "iam:*", Resource: "arn:aws:s3:::x" });
+    expect(results(rule("IAM-NO-WILDCARD-ACTION"), notAction)[0].message).toMatch(/NotAction/);
+    const notResource = rolePolicy({ Effect: "Allow", Action: "s3:GetObject", NotResource: "arn:aws:s3:::x" });
+    expect(results(rule("IAM-NO-WILDCARD-RESOURCE"), notResource)[0].message).toMatch(/NotResource/);
+  });
+
+  it("ignores Deny statements on \"*\"", () => {
+    const deny = rolePolicy(readObjects, { Effect: "Deny", Action: "*", Resource: "*" });
+    expect(results(rule("IAM-NO-WILDCARD-ACTION"), deny).map((r) => r.status)).toEqual(["pass"]);
+  });
+
+  it("reads a role's inline_policy blocks", () => {
+    const inline = set(serviceRole, "resource/aws_iam_role/task/inline_policy", [{ name: "x", policy: policy({ Effect: "Allow", Action: "*", Resource: "*" }) }]);
+    expect(results(rule("IAM-NO-WILDCARD-ACTION"), inline).map((r) => r.status)).toEqual(["fail"]);
+  });
+
+  it("fails a policy it cannot read rather than passing it", () => {
+    const computed: TerraformJson = { resource: { aws_iam_policy: { p: { policy: "${data.aws_iam_policy_document.x.json}" } } } };
+    expect(results(rule("IAM-NO-WILDCARD-ACTION"), computed)[0]).toMatchObject({ status: "fail", message: expect.stringMatching(/cannot read it/) });
+  });
+
+  it("finds AdministratorAccess among a role's managed_policy_arns", () => {
+    const role = set(serviceRole, "resource/aws_iam_role/task/managed_policy_arns", ["arn:aws:iam::aws:policy/AdministratorAccess"]);
+    expect(results(rule("IAM-NO-ADMINISTRATOR-ACCESS"), role).map((r) => r.status)).toEqual(["fail"]);
+  });
+});

@@ -1,0 +1,50 @@
+import { Naming } from "../config/naming";
+import { PlatformConfig } from "../config/types";
+import { buildPlatform, PlatformOptions } from "../lib/platform-app";
+import { AuditContext, AuditContextOptions } from "./context";
+import { AuditReport, auditStack, summarize } from "./engine";
+import { ALL_RULES } from "./rules";
+import { SynthesizedStack, synthesizeApp } from "./synth";
+import { Rule } from "./types";
+
+/**
+ * What the rules need to know about a stack from the configuration: its tier (an environment's
+ * `tier`; `shared` for the bootstrap and other non-environment stacks), the state bucket's name
+ * and the GitHub repository OIDC trust must name.
+ */
+export function contextOptions(config: PlatformConfig, stackName: string): AuditContextOptions {
+  const { project } = config;
+  return {
+    tier: config.environments.find((e) => e.name === stackName)?.tier ?? "shared",
+    stateBucketName: new Naming(project).stateBucket,
+    githubRepository: `${project.github.owner}/${project.github.repo}`,
+  };
+}
+
+export interface PlatformAuditOptions {
+  /**
+   * Options the platform is built with (the audit checks the AWS target, not the local emulator).
+   * @default - AWS, default image tag
+   */
+  readonly platform?: PlatformOptions;
+  /**
+   * Render each stack as HCL too.
+   * @default - false
+   */
+  readonly hcl?: boolean;
+  /**
+   * Rules to run.
+   * @default - every rule
+   */
+  readonly rules?: readonly Rule[];
+}
+
+/** Synthesizes every stack of the platform from the configuration and audits each one. */
+export function auditPlatform(
+  config: PlatformConfig,
+  options: PlatformAuditOptions = {},
+): { report: AuditReport; stacks: SynthesizedStack[] } {
+  const stacks = synthesizeApp((app) => buildPlatform(app, config, options.platform), { hcl: options.hcl });
+  const reports = stacks.map((s) => auditStack(new AuditContext(s.name, s.tf, contextOptions(config, s.name)), options.rules ?? ALL_RULES));
+  return { report: summarize(reports), stacks };
+}

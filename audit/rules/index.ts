@@ -1,0 +1,25 @@
+import { Rule } from "../types";
+import { ALB_RULES } from "./alb";
+import { CLOUDFRONT_RULES } from "./cloudfront";
+import { DYNAMODB_RULES } from "./dynamodb";
+import { ECS_RULES } from "./ecs";
+import { IAM_RULES } from "./iam";
+import { RDS_RULES } from "./rds";
+import { S3_RULES } from "./s3";
+import { STACK_RULES } from "./stack";
+import { VPC_RULES } from "./vpc";
+
+/** Every rule the audit runs, in report order. */
+export const ALL_RULES: readonly Rule[] = [
+  ...S3_RULES,
+  ...DYNAMODB_RULES,
+  ...IAM_RULES,
+  ...VPC_RULES,
+  ...ECS_RULES,
+  ...ALB_RULES,
+  ...RDS_RULES,
+  ...CLOUDFRONT_RULES,
+  ...STACK_RULES,
+];
+
+export { ALB_RULES, CLOUDFRONT_RULES, DYNAMODB_RULES, ECS_RULES, IAM_RULES, RDS_RULES, S3_RULES, STACK_RULES, VPC_RULES };

@@ -1,0 +1,52 @@
+/**
+ * `npm run audit`: synthesizes every stack of the platform (in a temporary directory, never
+ * cdktf.out), runs every audit rule on each, prints a table per stack, writes audit.json, audit.md
+ * and the HCL form of each stack (hcl/<stack>/cdk.tf) into audit.out/, and exits 1 on any failure.
+ * Usage: tsx audit/run.ts [--out <dir>]
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { platform } from "../config/platform";
+import { writeHcl } from "./hcl";
+import { auditPlatform } from "./platform";
+import { formatConsole, formatJson, formatMarkdown } from "./report";
+import { mixedSynthOutputs } from "./synth-output";
+
+const ROOT = resolve(__dirname, "..");
+
+function outDir(args: string[]): string {
+  const i = args.indexOf("--out");
+  if (i >= 0 && !args[i + 1]) throw new Error("--out needs a directory, e.g. --out audit.out");
+  return resolve(i >= 0 ? args[i + 1] : join(ROOT, "audit.out"));
+}
+
+function main(): number {
+  const out = outDir(process.argv.slice(2));
+  const { report, stacks } = auditPlatform(platform, { hcl: true });
+  console.log(formatConsole(report));
+
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, "audit.json"), formatJson(report));
+  writeFileSync(join(out, "audit.md"), formatMarkdown(report));
+  const hclDir = join(out, "hcl");
+  for (const problem of writeHcl(stacks, hclDir)) {
+    console.warn(`warning: hcl/${problem.stack}/cdk.tf is not formatted: ${problem.error}`);
+  }
+  const rel = (p: string): string => relative(process.cwd(), p) || ".";
+  console.log(`\nWrote ${rel(join(out, "audit.json"))}, ${rel(join(out, "audit.md"))} and ${rel(hclDir)}/<stack>/cdk.tf`);
+
+  for (const dir of mixedSynthOutputs(join(ROOT, "cdktf.out"))) {
+    console.warn(
+      `warning: ${rel(dir)} holds both cdk.tf and cdk.tf.json (left by "cdktf synth --hcl"); the next deploy fails ` +
+        `with "Duplicate backend configuration". Delete ${rel(join(dir, "cdk.tf"))}; use "npm run synth:hcl" for HCL.`,
+    );
+  }
+  return report.passed ? 0 : 1;
+}
+
+try {
+  process.exitCode = main();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 2;
+}
