@@ -13,6 +13,12 @@ describe("bootstrap state location", () => {
     expect(tf.terraform!.backend).toEqual({ local: { path: "../../../terraform.bootstrap.tfstate" } });
   });
 
+  it("uses a file of its own against the emulator, so a sandbox never touches the real account's state", () => {
+    const local = localTargetFrom({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4566" });
+    const tf = parse(Testing.synth(buildSample(sampleConfig(), { local }).bootstrap));
+    expect(tf.terraform!.backend).toEqual({ local: { path: "../../../terraform.bootstrap.local.tfstate" } });
+  });
+
   it("moves into the state bucket under bootstrap/ when the config switch is on", () => {
     const moved = { ...config, project: { ...config.project, bootstrap: { stateInBucket: true } } };
     const tf = parse(Testing.synth(buildSample(moved).bootstrap));

@@ -24,6 +24,11 @@ export const deployRoleId = (environment: string): string => `deploy-role-${envi
 
 /** Where the bootstrap's own state lives before it is moved into the bucket (repo root). */
 export const BOOTSTRAP_LOCAL_STATE = "../../../terraform.bootstrap.tfstate";
+/**
+ * The same against the local emulator: a file of its own, so a sandbox run can never read or
+ * overwrite the state of the real account's bootstrap.
+ */
+export const BOOTSTRAP_EMULATOR_STATE = "../../../terraform.bootstrap.local.tfstate";
 
 /**
  * Deployed once per account, with an administrator's credentials: the state bucket, its key and
@@ -52,11 +57,12 @@ export class BootstrapStack extends TerraformStack {
       },
     });
 
-    if (project.bootstrap?.stateInBucket) {
+    // Against the emulator the bucket is new on every run, so the state always starts in a file.
+    if (project.bootstrap?.stateInBucket && !props.local) {
       useRemoteState(this, { naming, region: project.region, stack: BOOTSTRAP_STACK, local: props.local });
     } else {
       // Chicken and egg: the bucket does not exist on the first deploy. README: "Move the bootstrap state".
-      new LocalBackend(this, { path: BOOTSTRAP_LOCAL_STATE });
+      new LocalBackend(this, { path: props.local ? BOOTSTRAP_EMULATOR_STATE : BOOTSTRAP_LOCAL_STATE });
     }
 
     this.stateBackend = new StateBackend(this, "state", {

@@ -16,9 +16,13 @@ export function buildSample(config: PlatformConfig = sampleConfig(), options: Pl
   return buildPlatform(Testing.app(), config, options);
 }
 
-/** Synthesizes the whole platform to a temporary directory; returns the cdktf.out-like root. */
+/**
+ * Synthesizes the whole platform to `<new temp dir>/cdktf.out`, laid out like a checkout (the
+ * bootstrap's local state file lands in the temp dir, as it would in the repository root).
+ * Returns the cdktf.out directory.
+ */
 export function synthToDisk(config: PlatformConfig = sampleConfig(), options: PlatformOptions = {}): string {
-  const outdir = mkdtempSync(join(tmpdir(), "platform-synth-"));
+  const outdir = join(mkdtempSync(join(tmpdir(), "platform-synth-")), "cdktf.out");
   const app = new App({ outdir, skipValidation: false });
   buildPlatform(app, config, options);
   app.synth();

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -90,4 +90,16 @@ export function terraform(cwd: string, args: string[], extraEnv: Record<string, 
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: result.status, stdout: result.stdout ?? "", stderr: result.stderr ?? "" };
+}
+
+/** Runs terraform without blocking the event loop, so independent stacks can apply in parallel. */
+export function terraformAsync(cwd: string, args: string[], extraEnv: Record<string, string> = {}): Promise<TerraformResult> {
+  return new Promise((resolve) => {
+    const child = spawn("terraform", [...args, "-no-color"], { cwd, env: terraformEnv(extraEnv) });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
 }

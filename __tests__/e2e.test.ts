@@ -1,0 +1,137 @@
+/**
+ * End to end against the local AWS emulator (moto through scripts/moto_server.py), with real
+ * Terraform: bootstrap, then stage and prod with their state in the emulated bucket, no drift,
+ * locking, and that destroying never takes what must survive. The slowest suite (minutes).
+ */
+import { ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { Naming } from "../config/naming";
+import { LocalTarget } from "../lib/local-target";
+import { Emulator, emulatorMissing, startEmulator } from "../scripts/emulator";
+import { sampleConfig, synthToDisk } from "./support/platform";
+import { describeIfAvailable, terraform, terraformAsync, terraformEnv, terraformMissing, TerraformResult } from "./support/terraform";
+
+const config = sampleConfig();
+const naming = new Naming(config.project);
+const missing = terraformMissing() ?? emulatorMissing();
+
+/** Fails with terraform's own output when a command did not exit as expected. */
+function expectExit(result: TerraformResult, status: number): void {
+  if (result.status !== status) {
+    throw new Error(`terraform exited ${result.status}, expected ${status}\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
+  }
+}
+
+describeIfAvailable("end to end against the local AWS emulator", missing, () => {
+  let emulator: Emulator;
+  let stacks: string;
+  const dir = (stack: string) => join(stacks, stack);
+
+  /**
+   * An object in the emulated state bucket (path-style, as the backend reads it). The emulator does
+   * not check signatures, but treats a request without credentials as anonymous (403 on a private
+   * object), so the request names the test credentials.
+   */
+  const stateObject = (key: string) =>
+    fetch(`${emulator.endpoint}/${naming.stateBucket}/${key}`, {
+      headers: { Authorization: "AWS4-HMAC-SHA256 Credential=test/20260101/eu-west-1/s3/aws4_request" },
+    });
+  const stateOf = async (key: string) => (await (await stateObject(key)).json()) as { serial: number; resources: unknown[] };
+
+  beforeAll(async () => {
+    emulator = await startEmulator({ accountId: config.project.accountId });
+    const local: LocalTarget = { endpoint: emulator.endpoint };
+    stacks = join(synthToDisk(config, { local }), "stacks");
+  }, 120_000);
+
+  afterAll(async () => {
+    await emulator?.stop();
+  });
+
+  it("deploys bootstrap to a fresh emulator, with outputs that match the naming module", async () => {
+    expectExit(terraform(dir("bootstrap"), ["init", "-input=false"]), 0);
+    expectExit(await terraformAsync(dir("bootstrap"), ["apply", "-auto-approve", "-input=false"]), 0);
+    const outputs = JSON.parse(terraform(dir("bootstrap"), ["output", "-json"]).stdout);
+    expect(outputs.state_bucket.value).toBe(naming.stateBucket);
+    expect(outputs.lock_table.value).toBe(naming.lockTable);
+    expect(outputs.deploy_role_arn_stage.value).toBe(naming.roleArn(naming.deployRoleName("stage")));
+    expect(outputs.deploy_role_arn_prod.value).toBe(naming.roleArn(naming.deployRoleName("prod")));
+    expect(outputs.plan_role_arn.value).toBe(naming.roleArn(naming.planRoleName));
+    expect(outputs.github_oidc_provider_arn.value).toBe(naming.oidcProviderArn);
+  }, 600_000);
+
+  it("deploys stage and prod in parallel with their state in the emulated bucket", async () => {
+    for (const env of ["stage", "prod"]) expectExit(terraform(dir(env), ["init", "-input=false"]), 0);
+    const [stage, prod] = await Promise.all(
+      ["stage", "prod"].map((env) => terraformAsync(dir(env), ["apply", "-auto-approve", "-input=false"])),
+    );
+    expectExit(stage, 0);
+    expectExit(prod, 0);
+    for (const env of ["stage", "prod"]) {
+      expect((await stateObject(naming.stateKey(env))).status).toBe(200);
+      expect((await stateOf(naming.stateKey(env))).resources.length).toBeGreaterThan(50);
+    }
+    const outputs = JSON.parse(terraform(dir("stage"), ["output", "-json"]).stdout);
+    expect(outputs.site_bucket.value).toBe(naming.siteBucket("stage"));
+    expect(outputs.api_url.value).toMatch(/^http:\/\//);
+  }, 900_000);
+
+  it("plans no changes on any stack right after apply (no drift)", async () => {
+    const plans = await Promise.all(
+      ["bootstrap", "stage", "prod"].map((stack) => terraformAsync(dir(stack), ["plan", "-detailed-exitcode", "-input=false"])),
+    );
+    plans.forEach((plan) => expectExit(plan, 0));
+  }, 600_000);
+
+  it("refuses a second writer while stage's state is locked, changes nothing, and proceeds after release", async () => {
+    const key = naming.stateKey("stage");
+    const serialBefore = (await stateOf(key)).serial;
+    // `terraform console` holds the state lock (DynamoDB item and S3 lockfile) until it exits.
+    const holder: ChildProcess = spawn("terraform", ["console"], { cwd: dir("stage"), env: terraformEnv(), stdio: ["pipe", "ignore", "ignore"] });
+    try {
+      const deadline = Date.now() + 60_000;
+      while ((await stateObject(`${key}.tflock`)).status !== 200) {
+        if (Date.now() > deadline) throw new Error("the console never took the lock");
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const blocked = await terraformAsync(dir("stage"), ["apply", "-auto-approve", "-input=false", "-lock-timeout=0s"]);
+      expect(blocked.status).toBe(1);
+      expect(blocked.stderr).toMatch(/Error acquiring the state lock/);
+      expect((await stateOf(key)).serial).toBe(serialBefore);
+    } finally {
+      holder.stdin!.end("exit\n");
+      await new Promise((r) => holder.once("exit", r));
+    }
+    expect((await stateObject(`${key}.tflock`)).status).toBe(404);
+    const after = await terraformAsync(dir("stage"), ["apply", "-auto-approve", "-input=false", "-lock-timeout=0s"]);
+    expectExit(after, 0);
+    expect(after.stdout).toMatch(/Apply complete! Resources: 0 added, 0 changed, 0 destroyed/);
+  }, 600_000);
+
+  it("destroys stage completely, while bootstrap's bucket and table refuse destruction and keep the state", async () => {
+    expectExit(await terraformAsync(dir("stage"), ["destroy", "-auto-approve", "-input=false"]), 0);
+    expect((await stateOf(naming.stateKey("stage"))).resources).toEqual([]);
+
+    const refused = await terraformAsync(dir("bootstrap"), ["destroy", "-auto-approve", "-input=false"]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/Instance cannot be destroyed/);
+    expect(refused.stderr).toMatch(/prevent_destroy/);
+    for (const key of [naming.stateKey("stage"), naming.stateKey("prod")]) expect((await stateObject(key)).status).toBe(200);
+    // Nothing was destroyed: the plan still matches.
+    expectExit(await terraformAsync(dir("bootstrap"), ["plan", "-detailed-exitcode", "-input=false"]), 0);
+  }, 900_000);
+
+  it("protects prod's database and load balancer from a destroy", async () => {
+    const state = terraform(dir("prod"), ["state", "list"]).stdout.split("\n");
+    const database = state.find((a) => a.startsWith("aws_db_instance."))!;
+    const loadBalancer = state.find((a) => a.startsWith("aws_lb."))!;
+    for (const target of [database, loadBalancer]) {
+      const refused = await terraformAsync(dir("prod"), ["destroy", "-auto-approve", "-input=false", `-target=${target}`]);
+      expectExit(refused, 1);
+      expect(refused.stderr).toMatch(/Cannot delete protected DB Instance|deletion protection is enabled/);
+    }
+    const remaining = terraform(dir("prod"), ["state", "list"]).stdout.split("\n");
+    expect(remaining).toContain(database);
+    expect(remaining).toContain(loadBalancer);
+  }, 900_000);
+});

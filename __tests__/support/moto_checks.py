@@ -1,0 +1,114 @@
+"""Checks of the moto launcher's patches, run by __tests__/moto-launcher.test.ts.
+
+Usage: python3 moto_checks.py ENDPOINT CHECK; prints one JSON object with what the emulator answered.
+Each check makes the AWS calls Terraform makes for one patched behaviour, through boto3 (which moto
+depends on, so it is wherever the emulator is).
+"""
+import json
+import sys
+
+import boto3
+from botocore.exceptions import ClientError
+
+ENDPOINT, CHECK = sys.argv[1], sys.argv[2]
+REGION = "eu-west-1"
+
+
+def client(service):
+    return boto3.client(service, endpoint_url=ENDPOINT, region_name=REGION,
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def error_code(call):
+    try:
+        call()
+    except ClientError as error:
+        return error.response["Error"]["Code"]
+    return None
+
+
+def network():
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{az}")["Subnet"]["SubnetId"]
+               for i, az in ((1, "a"), (2, "b"))]
+    return ec2, vpc, subnets
+
+
+def rds_instances():
+    rds = client("rds")
+    for name, pi in (("one", True), ("two", False)):
+        rds.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.t4g.micro", Engine="postgres",
+                               MasterUsername="admin_user", ManageMasterUserPassword=True, AllocatedStorage=20,
+                               EnablePerformanceInsights=pi, DeletionProtection=pi)
+    instances = {d["DBInstanceIdentifier"]: d for d in rds.describe_db_instances()["DBInstances"]}
+    one_id = instances["one"]["DbiResourceId"]
+    by_filter = rds.describe_db_instances(Filters=[{"Name": "dbi-resource-id", "Values": [one_id]}])["DBInstances"]
+    return {
+        "distinctResourceIds": instances["one"]["DbiResourceId"] != instances["two"]["DbiResourceId"],
+        "filterFinds": [d["DBInstanceIdentifier"] for d in by_filter],
+        "performanceInsights": [instances["one"].get("PerformanceInsightsEnabled"), instances["two"].get("PerformanceInsightsEnabled")],
+        "retention": instances["one"].get("PerformanceInsightsRetentionPeriod"),
+        "deleteProtected": error_code(lambda: rds.delete_db_instance(DBInstanceIdentifier="one", SkipFinalSnapshot=True)),
+    }
+
+
+def alb_deletion_protection():
+    _, _, subnets = network()
+    elb = client("elbv2")
+    arn = elb.create_load_balancer(Name="protected", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+    elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[{"Key": "deletion_protection.enabled", "Value": "true"}])
+    refused = error_code(lambda: elb.delete_load_balancer(LoadBalancerArn=arn))
+    elb.modify_load_balancer_attributes(LoadBalancerArn=arn, Attributes=[{"Key": "deletion_protection.enabled", "Value": "false"}])
+    return {"refused": refused, "deletedWhenOff": error_code(lambda: elb.delete_load_balancer(LoadBalancerArn=arn)) is None}
+
+
+def bucket_policy():
+    s3 = client("s3")
+    results = {}
+    for name, statement in (
+        ("conditioned", {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": "arn:aws:s3:::conditioned/*",
+                         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+        ("unconditioned", {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::unconditioned/*"}),
+    ):
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
+        results[name] = error_code(lambda: s3.put_object(Bucket=name, Key="k", Body=b"x"))
+    return results
+
+
+def security_group_rule_description():
+    ec2, vpc, _ = network()
+    a = ec2.create_security_group(GroupName="a", Description="a", VpcId=vpc)["GroupId"]
+    b = ec2.create_security_group(GroupName="b", Description="b", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=a, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432,
+        "UserIdGroupPairs": [{"GroupId": b, "Description": "PostgreSQL from the service"}]}])
+    rules = ec2.describe_security_group_rules(Filters=[{"Name": "group-id", "Values": [a]}])["SecurityGroupRules"]
+    return {"descriptions": [r.get("Description") for r in rules if not r["IsEgress"]]}
+
+
+def response_headers_policy():
+    cf = client("cloudfront")
+    config = {"Name": "security-headers", "SecurityHeadersConfig": {
+        "FrameOptions": {"FrameOption": "DENY", "Override": True},
+        "StrictTransportSecurity": {"AccessControlMaxAgeSec": 63072000, "IncludeSubdomains": True, "Preload": True, "Override": True}}}
+    created = cf.create_response_headers_policy(ResponseHeadersPolicyConfig=config)["ResponseHeadersPolicy"]
+    fetched = cf.get_response_headers_policy(Id=created["Id"])["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]
+    return {"frame": fetched["SecurityHeadersConfig"]["FrameOptions"]["FrameOption"],
+            "hstsMaxAge": fetched["SecurityHeadersConfig"]["StrictTransportSecurity"]["AccessControlMaxAgeSec"]}
+
+
+def appautoscaling_tags():
+    client("dynamodb").create_table(TableName="scaled", KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+                                    AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+                                    ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    aas = client("application-autoscaling")
+    aas.register_scalable_target(ServiceNamespace="dynamodb", ResourceId="table/scaled",
+                                 ScalableDimension="dynamodb:table:ReadCapacityUnits", MinCapacity=1, MaxCapacity=2)
+    arn = aas.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"][0]["ScalableTargetARN"]
+    aas.tag_resource(ResourceARN=arn, Tags={"Environment": "stage"})
+    return {"tags": aas.list_tags_for_resource(ResourceARN=arn)["Tags"]}
+
+
+print(json.dumps(globals()[CHECK]()))
