@@ -1,39 +1,9 @@
-import { AuditContextOptions } from "../audit/context";
 import { ECS_RULES, STACK_RULES } from "../audit/rules";
 import { checkRule as results, withValue as set } from "../audit/testing";
-import { Rule, TerraformJson } from "../audit/types";
+import { describeFixtures, ruleById } from "./support/audit-fixtures";
+import { TerraformJson } from "../audit/types";
 
-interface Fixture {
-  readonly options?: AuditContextOptions;
-  readonly compliant: TerraformJson;
-  readonly nonCompliant: TerraformJson;
-  readonly failure: RegExp;
-}
-
-const rule = (rules: readonly Rule[], id: string): Rule => {
-  const found = rules.find((r) => r.id === id);
-  if (!found) throw new Error(`no rule ${id}`);
-  return found;
-};
-
-function describeFixtures(rules: readonly Rule[], fixtures: Record<string, Fixture>): void {
-  it("has a compliant and a non-compliant fixture for every rule of the family", () => {
-    expect(Object.keys(fixtures).sort()).toEqual(rules.map((r) => r.id).sort());
-  });
-  describe.each(rules.map((r) => [r.id, r] as const))("%s", (id, checked) => {
-    const fixture = fixtures[id];
-    it("passes the compliant fixture", () => {
-      const all = results(checked, fixture.compliant, fixture.options);
-      expect(all.filter((r) => r.status === "fail")).toEqual([]);
-      expect(all.some((r) => r.status === "pass")).toBe(true);
-    });
-    it("fails the non-compliant fixture, saying why", () => {
-      const failures = results(checked, fixture.nonCompliant, fixture.options).filter((r) => r.status === "fail");
-      expect(failures.length).toBeGreaterThan(0);
-      expect(failures.map((f) => f.message).join("\n")).toMatch(fixture.failure);
-    });
-  });
-}
+const rule = ruleById;
 
 interface Container {
   name: string;

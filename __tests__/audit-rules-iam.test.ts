@@ -1,20 +1,10 @@
 import { AuditContextOptions } from "../audit/context";
 import { IAM_RULES } from "../audit/rules";
 import { checkRule as results, withValue as set } from "../audit/testing";
+import { describeFixtures, Fixture, ruleById } from "./support/audit-fixtures";
 import { Rule, TerraformJson } from "../audit/types";
 
-const rule = (id: string): Rule => {
-  const found = IAM_RULES.find((r) => r.id === id);
-  if (!found) throw new Error(`no rule ${id}`);
-  return found;
-};
-
-interface Fixture {
-  readonly options?: AuditContextOptions;
-  readonly compliant: TerraformJson;
-  readonly nonCompliant: TerraformJson;
-  readonly failure: RegExp;
-}
+const rule = (id: string): Rule => ruleById(IAM_RULES, id);
 
 const policy = (...statements: unknown[]): string => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 
@@ -92,22 +82,7 @@ const fixtures: Record<string, Fixture> = {
 };
 
 describe("IAM rules", () => {
-  it("has a compliant and a non-compliant fixture for every rule of the family", () => {
-    expect(Object.keys(fixtures).sort()).toEqual(IAM_RULES.map((r) => r.id).sort());
-  });
-  describe.each(IAM_RULES.map((r) => [r.id, r] as const))("%s", (id, checked) => {
-    const fixture = fixtures[id];
-    it("passes the compliant fixture", () => {
-      const all = results(checked, fixture.compliant, fixture.options);
-      expect(all.filter((r) => r.status === "fail")).toEqual([]);
-      expect(all.some((r) => r.status === "pass")).toBe(true);
-    });
-    it("fails the non-compliant fixture, saying why", () => {
-      const failures = results(checked, fixture.nonCompliant, fixture.options).filter((r) => r.status === "fail");
-      expect(failures.length).toBeGreaterThan(0);
-      expect(failures.map((f) => f.message).join("\n")).toMatch(fixture.failure);
-    });
-  });
+  describeFixtures(IAM_RULES, fixtures);
 });
 
 describe("IAM-GITHUB-OIDC-TRUST", () => {

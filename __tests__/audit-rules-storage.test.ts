@@ -1,40 +1,9 @@
-import { AuditContextOptions } from "../audit/context";
 import { DYNAMODB_RULES, RDS_RULES, S3_RULES } from "../audit/rules";
 import { checkRule as results, withValue as set } from "../audit/testing";
-import { Rule, TerraformJson } from "../audit/types";
+import { describeFixtures, ruleById } from "./support/audit-fixtures";
+import { TerraformJson } from "../audit/types";
 
-const rule = (rules: readonly Rule[], id: string): Rule => {
-  const found = rules.find((r) => r.id === id);
-  if (!found) throw new Error(`no rule ${id}`);
-  return found;
-};
-
-interface Fixture {
-  readonly options?: AuditContextOptions;
-  readonly compliant: TerraformJson;
-  readonly nonCompliant: TerraformJson;
-  /** What the failure must say. */
-  readonly failure: RegExp;
-}
-
-function describeFixtures(rules: readonly Rule[], fixtures: Record<string, Fixture>): void {
-  it("has a compliant and a non-compliant fixture for every rule of the family", () => {
-    expect(Object.keys(fixtures).sort()).toEqual(rules.map((r) => r.id).sort());
-  });
-  describe.each(rules.map((r) => [r.id, r] as const))("%s", (id, checked) => {
-    const fixture = fixtures[id];
-    it("passes the compliant fixture", () => {
-      const all = results(checked, fixture.compliant, fixture.options);
-      expect(all.filter((r) => r.status === "fail")).toEqual([]);
-      expect(all.some((r) => r.status === "pass")).toBe(true);
-    });
-    it("fails the non-compliant fixture, saying why", () => {
-      const failures = results(checked, fixture.nonCompliant, fixture.options).filter((r) => r.status === "fail");
-      expect(failures.length).toBeGreaterThan(0);
-      expect(failures.map((f) => f.message).join("\n")).toMatch(fixture.failure);
-    });
-  });
-}
+const rule = ruleById;
 
 const BUCKET = "${aws_s3_bucket.b.id}";
 const BUCKET_ARN = "${aws_s3_bucket.b.arn}";

@@ -44,18 +44,7 @@ export class BootstrapStack extends TerraformStack {
     const { project, environments } = props.config;
     const naming = new Naming(project);
 
-    platformAwsProvider(this, "aws", {
-      region: project.region,
-      accountId: project.accountId,
-      local: props.local,
-      defaultTags: {
-        Project: project.name,
-        Environment: "shared",
-        ManagedBy: "cdktf",
-        Repository: `${project.github.owner}/${project.github.repo}`,
-        Stack: BOOTSTRAP_STACK,
-      },
-    });
+    platformAwsProvider(this, "aws", { project, environment: "shared", stack: BOOTSTRAP_STACK, local: props.local });
 
     // Against the emulator the bucket is new on every run, so the state always starts in a file.
     if (project.bootstrap?.stateInBucket && !props.local) {

@@ -1,4 +1,5 @@
 import { parseIpv4Cidr, rangesOverlap } from "../lib/cidr";
+import { FARGATE_MEMORY } from "../lib/fargate";
 import { Naming } from "./naming";
 import { EnvironmentConfig, PlatformConfig, ProjectConfig } from "./types";
 
@@ -27,15 +28,6 @@ export const RESERVED_ENVIRONMENT_NAMES = ["bootstrap", "github", "shared", "tfs
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
-
-/** Memory sizes (MiB) Fargate accepts for each CPU size. */
-const FARGATE_MEMORY: Record<number, readonly number[]> = {
-  256: [512, 1024, 2048],
-  512: [1024, 2048, 3072, 4096],
-  1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
-  2048: Array.from({ length: 13 }, (_, i) => 4096 + i * 1024),
-  4096: Array.from({ length: 23 }, (_, i) => 8192 + i * 1024),
-};
 
 /**
  * Production guardrails: what a `tier: "production"` environment must have, unless it lists the

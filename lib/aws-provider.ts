@@ -1,5 +1,6 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Construct } from "constructs";
+import { ProjectConfig } from "../config/types";
 import { LOCAL_CREDENTIALS, LocalTarget } from "./local-target";
 
 /** Services the stacks call; each is pointed at the emulator in local mode. */
@@ -23,11 +24,11 @@ const LOCAL_SERVICES = [
 ] as const;
 
 export interface PlatformAwsProviderProps {
-  readonly region: string;
-  /** The only account this provider may act on; a credential for another account fails before any change. */
-  readonly accountId: string;
-  /** Tags every taggable resource gets. */
-  readonly defaultTags: Record<string, string>;
+  readonly project: ProjectConfig;
+  /** Value of the Environment tag: the environment's name, or "shared" for account-wide stacks. */
+  readonly environment: string;
+  /** Value of the Stack tag: the `cdktf deploy` name. */
+  readonly stack: string;
   /**
    * Emulator to talk to instead of AWS.
    * @default - AWS itself
@@ -35,13 +36,28 @@ export interface PlatformAwsProviderProps {
   readonly local?: LocalTarget;
 }
 
-/** The AWS provider every stack uses: pinned account, default tags, optional local emulator. */
+/** Tags every resource of the platform carries (the provider's default tags). */
+export function platformTags(project: ProjectConfig, environment: string, stack: string): Record<string, string> {
+  return {
+    Project: project.name,
+    Environment: environment,
+    ManagedBy: "cdktf",
+    Repository: `${project.github.owner}/${project.github.repo}`,
+    Stack: stack,
+  };
+}
+
+/**
+ * The AWS provider every stack uses: pinned to the project's account (a credential for another
+ * account fails before any change) and region, default tags, optional local emulator.
+ */
 export function platformAwsProvider(scope: Construct, id: string, props: PlatformAwsProviderProps): AwsProvider {
+  const { project } = props;
   const local = props.local;
   return new AwsProvider(scope, id, {
-    region: props.region,
-    allowedAccountIds: [props.accountId],
-    defaultTags: [{ tags: props.defaultTags }],
+    region: project.region,
+    allowedAccountIds: [project.accountId],
+    defaultTags: [{ tags: platformTags(project, props.environment, props.stack) }],
     ...(local && {
       ...LOCAL_CREDENTIALS,
       endpoints: [Object.fromEntries(LOCAL_SERVICES.map((service) => [service, local.endpoint]))],

@@ -43,18 +43,7 @@ export class EnvironmentStack extends TerraformStack {
     const naming = new Naming(project);
     const prefix = naming.prefix(env.name);
 
-    platformAwsProvider(this, "aws", {
-      region: project.region,
-      accountId: project.accountId,
-      local: props.local,
-      defaultTags: {
-        Project: project.name,
-        Environment: env.name,
-        ManagedBy: "cdktf",
-        Repository: `${project.github.owner}/${project.github.repo}`,
-        Stack: env.name,
-      },
-    });
+    platformAwsProvider(this, "aws", { project, environment: env.name, stack: env.name, local: props.local });
     useRemoteState(this, { naming, region: project.region, stack: env.name, local: props.local });
 
     this.network = new Network(this, "network", {

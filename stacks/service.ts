@@ -1,4 +1,5 @@
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
+import { FARGATE_MEMORY } from "../lib/fargate";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
@@ -139,15 +140,6 @@ export interface ServiceProps {
   /** Load balancer settings. */
   readonly loadBalancer: ServiceLoadBalancerProps;
 }
-
-/** Memory sizes (MiB) Fargate accepts for each CPU size. */
-const FARGATE_MEMORY: Record<number, readonly number[]> = {
-  256: [512, 1024, 2048],
-  512: [1024, 2048, 3072, 4096],
-  1024: [2048, 3072, 4096, 5120, 6144, 7168, 8192],
-  2048: Array.from({ length: 13 }, (_, i) => 4096 + i * 1024),
-  4096: Array.from({ length: 23 }, (_, i) => 8192 + i * 1024),
-};
 
 /** Load balancer and target group names may not exceed 32 characters; `-api` takes 4. */
 const MAX_NAME_PREFIX_LENGTH = 28;
