@@ -17,6 +17,10 @@ describe("bootstrap state location", () => {
     const local = localTargetFrom({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4566" });
     const tf = parse(Testing.synth(buildSample(sampleConfig(), { local }).bootstrap));
     expect(tf.terraform!.backend).toEqual({ local: { path: "../../../terraform.bootstrap.local.tfstate" } });
+    // Even with the switch on: the emulator's bucket is new on every run.
+    const moved = { ...config, project: { ...config.project, bootstrap: { stateInBucket: true } } };
+    const movedTf = parse(Testing.synth(buildSample(moved, { local }).bootstrap));
+    expect(movedTf.terraform!.backend).toEqual({ local: { path: "../../../terraform.bootstrap.local.tfstate" } });
   });
 
   it("moves into the state bucket under bootstrap/ when the config switch is on", () => {
@@ -70,8 +74,7 @@ describe("local target", () => {
   });
 
   const local = localTargetFrom({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4599/" })!;
-  const moved = { ...config, project: { ...config.project, bootstrap: { stateInBucket: true } } };
-  const tf = parse(Testing.synth(buildSample(moved, { local }).bootstrap));
+  const tf = parse(Testing.synth(buildSample(config, { local }).environments.stage));
   const provider = (tf.provider!.aws as any[])[0];
 
   it("points every service the stacks use at the emulator", () => {
@@ -97,7 +100,7 @@ describe("local target", () => {
     expect(provider.default_tags[0].tags.Project).toBe("acme");
   });
 
-  it("points the S3 backend at the emulator too", () => {
+  it("points the environment stacks' S3 backend at the emulator too", () => {
     expect(tf.terraform!.backend).toMatchObject({
       s3: {
         bucket: naming.stateBucket,

@@ -3,7 +3,9 @@
  * (scripts/moto_server.py), on a free loopback port. Used by the local sandbox and the e2e tests.
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { openSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const LAUNCHER = resolve(__dirname, "moto_server.py");
@@ -47,8 +49,6 @@ export interface StartOptions {
 export async function startEmulator(options: StartOptions): Promise<Emulator> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const { openSync } = await import("node:fs");
-  const { tmpdir } = await import("node:os");
   const log = openSync(options.logFile ?? join(tmpdir(), `moto-${port}.log`), "a");
   const child = spawn("python3", [LAUNCHER, "-H", "127.0.0.1", "-p", String(port)], {
     env: { ...process.env, MOTO_ACCOUNT_ID: options.accountId },
