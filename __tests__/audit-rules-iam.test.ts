@@ -64,6 +64,11 @@ const fixtures: Record<string, Fixture> = {
     ),
     failure: /trusts Principal "\*"/,
   },
+  "IAM-SERVICE-ROLE-BOUNDARY": {
+    compliant: set(serviceRole, "resource/aws_iam_role/task/permissions_boundary", "arn:aws:iam::123456789012:policy/acme-stage-workload-boundary"),
+    nonCompliant: serviceRole,
+    failure: /is assumed by ecs-tasks\.amazonaws\.com but has no permissions_boundary/,
+  },
   "IAM-NO-ADMINISTRATOR-ACCESS": {
     compliant: attachment("arn:aws:iam::aws:policy/ReadOnlyAccess"),
     nonCompliant: attachment("arn:aws:iam::aws:policy/AdministratorAccess"),
@@ -128,6 +133,12 @@ describe("IAM-GITHUB-OIDC-TRUST", () => {
 
   it("does not apply to roles GitHub cannot assume", () => {
     expect(results(oidc, serviceRole).map((r) => r.status)).toEqual(["n/a"]);
+  });
+});
+
+describe("IAM-SERVICE-ROLE-BOUNDARY", () => {
+  it("does not apply to roles only GitHub's identity provider assumes (the bootstrap's, made by an administrator)", () => {
+    expect(results(rule("IAM-SERVICE-ROLE-BOUNDARY"), githubRole).map((r) => r.status)).toEqual(["n/a"]);
   });
 });
 

@@ -122,9 +122,20 @@ describe("stage and prod side by side", () => {
     expect(Object.values(resources(prod, "aws_s3_bucket")).map((b) => b.bucket)).toContain(naming.albLogBucket("prod"));
   });
 
-  /** Every security-relevant setting, with names and sizes taken out. */
-  function posture(tf: SynthesizedTerraform) {
-    const values = (type: string, pick: (r: any) => unknown) => [...new Set(Object.values(resources(tf, type)).map((r) => JSON.stringify(pick(r))))].sort();
+  /**
+   * Every security-relevant setting, with names and sizes taken out and the environment's name
+   * replaced by ENV. The prod-only access-log bucket is left out: it is the difference named above.
+   */
+  function posture(tf: SynthesizedTerraform, env: string) {
+    const neutral = (v: unknown) => JSON.stringify(v).replace(new RegExp(`\\b${env}\\b`, "g"), "ENV");
+    const values = (type: string, pick: (r: any) => unknown) =>
+      [
+        ...new Set(
+          Object.entries(resources(tf, type))
+            .filter(([id]) => !id.includes("access-logs"))
+            .map(([, r]) => neutral(pick(r))),
+        ),
+      ].sort();
     const db = only(tf, "aws_db_instance");
     const service = only(tf, "aws_ecs_service");
     const lb = only(tf, "aws_lb");
@@ -132,8 +143,9 @@ describe("stage and prod side by side", () => {
     return {
       publicAccessBlocks: values("aws_s3_bucket_public_access_block", ({ bucket, ...flags }) => flags),
       ownership: values("aws_s3_bucket_ownership_controls", (r) => r.rule),
-      bucketEncryption: values("aws_s3_bucket_server_side_encryption_configuration", (r) => r.rule[0].apply_server_side_encryption_by_default.sse_algorithm),
-      tlsOnly: values("aws_s3_bucket_policy", (r) => JSON.parse(r.policy).Statement[0].Sid),
+      bucketEncryption: values("aws_s3_bucket_server_side_encryption_configuration", (r) => r.rule),
+      bucketVersioning: values("aws_s3_bucket_versioning", (r) => r.versioning_configuration),
+      bucketPolicies: values("aws_s3_bucket_policy", (r) => JSON.parse(r.policy).Statement),
       database: {
         storage_encrypted: db.storage_encrypted,
         publicly_accessible: db.publicly_accessible,
@@ -145,21 +157,40 @@ describe("stage and prod side by side", () => {
       },
       parameters: only(tf, "aws_db_parameter_group").parameter,
       service: { network: { ...service.network_configuration, subnets: undefined, security_groups: undefined }, breaker: service.deployment_circuit_breaker },
-      container: { privileged: container.privileged, readonly: container.readonlyRootFilesystem, secrets: container.secrets.map((s: any) => s.name), log: container.logConfiguration.logDriver },
+      container: {
+        privileged: container.privileged,
+        readonly: container.readonlyRootFilesystem,
+        secrets: container.secrets.map((s: any) => s.name),
+        environment: container.environment.map((e: any) => e.name),
+        log: container.logConfiguration.logDriver,
+      },
       loadBalancer: { internal: lb.internal, drop_invalid_header_fields: lb.drop_invalid_header_fields },
+      listeners: values("aws_lb_listener", (r) => [r.port, r.protocol, r.ssl_policy, r.default_action]),
       worldIngress: values("aws_vpc_security_group_ingress_rule", (r) => (r.cidr_ipv4 === "0.0.0.0/0" || r.cidr_ipv6 === "::/0" ? r.from_port : null)),
       ecr: values("aws_ecr_repository", (r) => [r.image_scanning_configuration, r.encryption_configuration, r.image_tag_mutability]),
       defaultSecurityGroup: values("aws_default_security_group", (r) => [r.ingress, r.egress]),
       subnetsPublicIp: values("aws_subnet", (r) => r.map_public_ip_on_launch),
       flowLogs: values("aws_flow_log", (r) => r.traffic_type),
-      cloudfront: values("aws_cloudfront_distribution", (r) => [r.default_cache_behavior.viewer_protocol_policy, r.default_root_object]),
-      headers: values("aws_cloudfront_response_headers_policy", (r) => r.security_headers_config.strict_transport_security),
-      roles: values("aws_iam_role_policy", (r) => JSON.parse(r.policy).Statement.map((s: any) => [s.Effect, s.Action])),
+      cloudfront: values("aws_cloudfront_distribution", (r) => [r.default_cache_behavior.viewer_protocol_policy, r.default_root_object, r.viewer_certificate]),
+      headers: values("aws_cloudfront_response_headers_policy", (r) => r.security_headers_config),
+      roleTrust: values("aws_iam_role", (r) => [JSON.parse(r.assume_role_policy), r.permissions_boundary]),
+      rolePolicies: values("aws_iam_role_policy", (r) => JSON.parse(r.policy).Statement),
     };
   }
 
   it("have the same security posture: every other difference is size or protection named above", () => {
-    expect(posture(prod)).toEqual(posture(stage));
+    expect(posture(prod, "prod")).toEqual(posture(stage, "stage"));
+  });
+});
+
+describe("IAM roles of an environment", () => {
+  it.each([
+    ["stage", stage],
+    ["prod", prod],
+  ])("carry %s's workload boundary, the only kind of role its deploy role may create", (env, tf) => {
+    const roles = Object.values(resources(tf, "aws_iam_role"));
+    expect(roles.length).toBeGreaterThanOrEqual(3);
+    for (const role of roles) expect(role.permissions_boundary).toBe(naming.workloadBoundaryArn(env));
   });
 });
 

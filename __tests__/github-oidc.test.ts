@@ -109,6 +109,32 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
     expect(allows(policy, "s3:*")[0].Resource).toEqual([`arn:aws:s3:::acme-${env}-*`, `arn:aws:s3:::acme-${env}-*/*`]);
   });
 
+  it("creates roles and writes their policies only with its environment's permissions boundary", () => {
+    const boundary = naming.workloadBoundaryArn(env);
+    for (const action of ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"]) {
+      expect(allows(policy, action)).toEqual([
+        expect.objectContaining({
+          Resource: `arn:aws:iam::123456789012:role/acme-${env}-*`,
+          Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } },
+        }),
+      ]);
+    }
+    // No other way to give a role permissions: managed policies are neither attached nor created.
+    const actions = policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => asList(s.Action));
+    for (const escalation of ["iam:AttachRolePolicy", "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:*", "iam:Create*", "iam:Put*"]) {
+      expect(actions).not.toContain(escalation);
+    }
+  });
+
+  it("may neither remove a boundary nor change its own role", () => {
+    expect(policy.Statement).toEqual(
+      expect.arrayContaining([
+        { Sid: "KeepBoundaries", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: "*" },
+        { Sid: "NotItself", Effect: "Deny", Action: "iam:*", Resource: `arn:aws:iam::123456789012:role/acme-${env}-deploy` },
+      ]),
+    );
+  });
+
   it("may not touch resources tagged for another environment, CloudFront and secrets included", () => {
     const deny = policy.Statement.find((s) => s.Sid === "NotOtherEnvironments")!;
     expect(deny.Effect).toBe("Deny");
@@ -142,6 +168,32 @@ describe("stage cannot reach prod's state", () => {
       Action: ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*"],
       NotResource: `arn:aws:s3:::${naming.stateBucket}/stage/*`,
     });
+  });
+});
+
+describe.each(["stage", "prod"])("workload boundary of %s", (env) => {
+  const [, boundary] = Object.entries(resources(tf, "aws_iam_policy")).find(([, p]) => p.name === naming.workloadBoundaryName(env)) ?? [];
+  const document: { Statement: Statement[] } = JSON.parse(boundary!.policy);
+
+  it("is a managed policy at the ARN the environment stack and the deploy role name", () => {
+    expect(naming.workloadBoundaryArn(env)).toBe(`arn:aws:iam::123456789012:policy/${boundary!.name}`);
+  });
+
+  it("allows no IAM, STS or wildcard action, and only in the project's region", () => {
+    const allowed = document.Statement.filter((s) => s.Effect === "Allow");
+    const actions = allowed.flatMap((s) => asList(s.Action));
+    expect(actions.length).toBeGreaterThan(5);
+    for (const action of actions) expect(action).not.toMatch(/^(iam|sts|organizations):|\*/);
+    const anywhere = allowed.filter((s) => asList(s.Resource).includes("*"));
+    for (const s of anywhere) expect(s.Condition).toEqual({ StringEquals: { "aws:RequestedRegion": "eu-west-1" } });
+    expect(allows(document, "s3:GetObject")[0].Resource).toEqual([`arn:aws:s3:::acme-${env}-*`, `arn:aws:s3:::acme-${env}-*/*`]);
+  });
+
+  it("denies whatever is tagged for another environment", () => {
+    const deny = document.Statement.find((s) => s.Sid === "NotOtherEnvironments")!;
+    expect(deny.Effect).toBe("Deny");
+    expect(deny.Condition.StringNotEquals).toEqual({ "aws:ResourceTag/Environment": env });
+    expect(deny.Action).toEqual(expect.arrayContaining(["secretsmanager:GetSecretValue", "s3:*"]));
   });
 });
 
@@ -206,7 +258,17 @@ describe("bootstrap outputs", () => {
   it("describe the bucket, table, key, provider and every role", () => {
     const outputs = tf.output!;
     expect(Object.keys(outputs).sort()).toEqual(
-      ["deploy_role_arn_prod", "deploy_role_arn_stage", "github_oidc_provider_arn", "lock_table", "plan_role_arn", "state_bucket", "state_kms_key_arn"].sort(),
+      [
+        "deploy_role_arn_prod",
+        "deploy_role_arn_stage",
+        "github_oidc_provider_arn",
+        "lock_table",
+        "plan_role_arn",
+        "state_bucket",
+        "state_kms_key_arn",
+        "workload_boundary_arn_prod",
+        "workload_boundary_arn_stage",
+      ].sort(),
     );
     for (const output of Object.values(outputs)) expect(output.description?.length).toBeGreaterThan(20);
   });

@@ -1,12 +1,21 @@
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { exemptAll } from "../audit/exemptions";
 import { BOOTSTRAP_STACK, Naming } from "../config/naming";
 import { PlatformConfig } from "../config/types";
 import { platformAwsProvider } from "../lib/aws-provider";
 import { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/state-backend";
 import { GithubOidc, GithubRoleSpec } from "./github-oidc";
-import { DEPLOY_ROLE_POLICY_EXEMPTIONS, deployRolePolicy, PLAN_ROLE_POLICY_EXEMPTIONS, planRolePolicy } from "./permissions";
+import {
+  DEPLOY_ROLE_POLICY_EXEMPTIONS,
+  deployRolePolicy,
+  PLAN_ROLE_POLICY_EXEMPTIONS,
+  planRolePolicy,
+  WORKLOAD_BOUNDARY_EXEMPTIONS,
+  workloadBoundaryPolicy,
+} from "./permissions";
 import { StateBackend } from "./state-backend";
 
 export interface BootstrapStackProps {
@@ -67,6 +76,16 @@ export class BootstrapStack extends TerraformStack {
       region: project.region,
       stateKeyArn: this.stateBackend.kmsKeyArn,
     };
+    // The ceiling of every role an environment stack creates; its deploy role can create roles only with it.
+    const workloadBoundaries = environments.map((e) => {
+      const boundary = new IamPolicy(this, `workload-boundary-${e.name}`, {
+        name: naming.workloadBoundaryName(e.name),
+        description: `Permissions boundary of every IAM role the ${e.name} stack creates`,
+        policy: workloadBoundaryPolicy(ctx, e.name),
+      });
+      exemptAll(boundary, WORKLOAD_BOUNDARY_EXEMPTIONS);
+      return { environment: e.name, boundary };
+    });
     const deployRoles: GithubRoleSpec[] = environments.map((e) => ({
       id: deployRoleId(e.name),
       roleName: naming.deployRoleName(e.name),
@@ -130,6 +149,12 @@ export class BootstrapStack extends TerraformStack {
       new TerraformOutput(this, `deploy_role_arn_${e.name}`, {
         value: this.github.roleArns[deployRoleId(e.name)],
         description: `Role GitHub Actions assumes to deploy ${e.name} (jobs in the ${e.name} environment only)`,
+      });
+    }
+    for (const { environment, boundary } of workloadBoundaries) {
+      new TerraformOutput(this, `workload_boundary_arn_${environment}`, {
+        value: boundary.arn,
+        description: `Permissions boundary every IAM role of the ${environment} stack carries`,
       });
     }
     new TerraformOutput(this, "plan_role_arn", {

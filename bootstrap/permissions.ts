@@ -53,6 +53,8 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
   const { naming, accountId, region } = ctx;
   const prefix = naming.prefix(environment);
   const statePrefix = `${naming.stateBucketArn}/${environment}/*`;
+  const ownRoles = `arn:aws:iam::${accountId}:role/${prefix}-*`;
+  const boundary = naming.workloadBoundaryArn(environment);
   return policyJson(
     {
       Sid: "OwnStateObjects",
@@ -90,23 +92,38 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
       Sid: "OwnRoles",
       Effect: "Allow",
       Action: [
-        "iam:CreateRole",
-        "iam:DeleteRole",
         "iam:GetRole",
+        "iam:DeleteRole",
         "iam:UpdateRole",
         "iam:UpdateAssumeRolePolicy",
         "iam:TagRole",
         "iam:UntagRole",
         "iam:ListRoleTags",
-        "iam:PutRolePolicy",
         "iam:GetRolePolicy",
-        "iam:DeleteRolePolicy",
         "iam:ListRolePolicies",
         "iam:ListAttachedRolePolicies",
         "iam:ListInstanceProfilesForRole",
         "iam:PassRole",
       ],
-      Resource: `arn:aws:iam::${accountId}:role/${prefix}-*`,
+      Resource: ownRoles,
+    },
+    {
+      // Without this fence the role could create a role with any policy, trust itself in it and
+      // assume it. Every role it creates or writes a policy into carries the environment's boundary,
+      // so no role it makes can do more than the boundary allows.
+      Sid: "OwnRolesWithinBoundary",
+      Effect: "Allow",
+      Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"],
+      Resource: ownRoles,
+      Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } },
+    },
+    { Sid: "KeepBoundaries", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: "*" },
+    {
+      // Its own name matches its environment's prefix: it may not rewrite its own trust or policy.
+      Sid: "NotItself",
+      Effect: "Deny",
+      Action: "iam:*",
+      Resource: naming.roleArn(naming.deployRoleName(environment)),
     },
     {
       Sid: "ServiceLinkedRoles",
@@ -171,6 +188,75 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
     { Sid: "WhoAmI", Effect: "Allow", Action: "sts:GetCallerIdentity", Resource: "*" },
   );
 }
+
+/**
+ * What the workloads of an environment (ECS tasks, VPC flow logs) may ever do: data-plane actions
+ * only, in the project's region, never on anything tagged for another environment, and no IAM or STS
+ * at all. A boundary grants nothing by itself; a role's own policy still has to allow each action.
+ * Widen this list when the application needs another AWS service.
+ */
+const WORKLOAD_ACTIONS = [
+  "ecr:GetAuthorizationToken",
+  "ecr:BatchCheckLayerAvailability",
+  "ecr:GetDownloadUrlForLayer",
+  "ecr:BatchGetImage",
+  "logs:CreateLogStream",
+  "logs:PutLogEvents",
+  "logs:DescribeLogGroups",
+  "logs:DescribeLogStreams",
+  "secretsmanager:GetSecretValue",
+  "secretsmanager:DescribeSecret",
+  "ssm:GetParameter",
+  "ssm:GetParameters",
+  "ssm:GetParametersByPath",
+  "kms:Decrypt",
+  "cloudwatch:PutMetricData",
+  "xray:PutTraceSegments",
+  "xray:PutTelemetryRecords",
+  "ssmmessages:CreateControlChannel",
+  "ssmmessages:CreateDataChannel",
+  "ssmmessages:OpenControlChannel",
+  "ssmmessages:OpenDataChannel",
+];
+
+/** The permissions boundary of every role an environment stack creates (see OwnRolesWithinBoundary). */
+export function workloadBoundaryPolicy(ctx: PermissionsContext, environment: string): string {
+  const prefix = ctx.naming.prefix(environment);
+  return policyJson(
+    {
+      Sid: "WorkloadServices",
+      Effect: "Allow",
+      Action: WORKLOAD_ACTIONS,
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": ctx.region } },
+    },
+    {
+      Sid: "OwnBuckets",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+      Resource: [`arn:aws:s3:::${prefix}-*`, `arn:aws:s3:::${prefix}-*/*`],
+    },
+    {
+      Sid: "NotOtherEnvironments",
+      Effect: "Deny",
+      Action: [...WORKLOAD_ACTIONS, "s3:*"],
+      Resource: "*",
+      Condition: {
+        StringNotEquals: { "aws:ResourceTag/Environment": environment },
+        Null: { "aws:ResourceTag/Environment": "false" },
+      },
+    },
+  );
+}
+
+/** Statements of the workload boundary on "*", and why (audit rule IAM-NO-WILDCARD-RESOURCE). */
+export const WORKLOAD_BOUNDARY_EXEMPTIONS: readonly AuditExemption[] = [
+  {
+    rule: "IAM-NO-WILDCARD-RESOURCE",
+    findings: ["WorkloadServices"],
+    reason: "a boundary only caps what each role's own policy grants on named resources; data-plane actions in the project region, fenced off other environments' tagged resources",
+  },
+];
 
 /** Statements of the deploy role that grant on "*", and why (audit rule IAM-NO-WILDCARD-RESOURCE). */
 export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [

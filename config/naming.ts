@@ -58,6 +58,18 @@ export class Naming {
     return `${this.prefix(environment)}-deploy`;
   }
 
+  /**
+   * Permissions boundary (a managed policy the bootstrap creates) that every IAM role an environment
+   * stack creates must carry: the environment's deploy role may create roles only with it attached.
+   */
+  workloadBoundaryName(environment: string): string {
+    return `${this.prefix(environment)}-workload-boundary`;
+  }
+
+  workloadBoundaryArn(environment: string): string {
+    return `arn:aws:iam::${this.project.accountId}:policy/${this.workloadBoundaryName(environment)}`;
+  }
+
   get planRoleName(): string {
     return `${this.project.name}-plan`;
   }

@@ -42,6 +42,8 @@ export class EnvironmentStack extends TerraformStack {
     const { project, environment: env } = props;
     const naming = new Naming(project);
     const prefix = naming.prefix(env.name);
+    // The deploy role may create IAM roles only with this boundary (bootstrap/permissions.ts).
+    const permissionsBoundaryArn = naming.workloadBoundaryArn(env.name);
 
     platformAwsProvider(this, "aws", { project, environment: env.name, stack: env.name, local: props.local });
     useRemoteState(this, { naming, region: project.region, stack: env.name, local: props.local });
@@ -52,6 +54,7 @@ export class EnvironmentStack extends TerraformStack {
       azCount: env.network.azCount,
       natGateways: env.network.natGateways,
       flowLogRetentionDays: env.network.flowLogRetentionDays,
+      permissionsBoundaryArn,
       auditExemptions: acceptedRisk(env, "network.natGateways", "VPC-NAT-PER-AZ"),
     });
 
@@ -74,6 +77,7 @@ export class EnvironmentStack extends TerraformStack {
       privateSubnetIds: this.network.privateSubnetIds,
       ...env.service,
       imageTag: props.imageTag,
+      permissionsBoundaryArn,
       database: {
         host: this.database.address,
         port: this.database.port,

@@ -38,6 +38,11 @@ export interface NetworkProps {
   /** Days CloudWatch Logs keeps the VPC flow logs; one of CloudWatch's retention values. */
   readonly flowLogRetentionDays: number;
   /**
+   * Permissions boundary policy ARN set on the flow-log role.
+   * @default - none
+   */
+  readonly permissionsBoundaryArn?: string;
+  /**
    * Audit rules the VPC deliberately fails (e.g. a production risk accepted in the config), with the reasons.
    * @default - none
    */
@@ -193,6 +198,7 @@ export class Network extends Construct {
     });
     const flowLogRole = new IamRole(this, "flow-log-role", {
       name: `${namePrefix}-vpc-flow-logs`,
+      permissionsBoundary: props.permissionsBoundaryArn,
       assumeRolePolicy: policyJson({
         Effect: "Allow",
         Principal: { Service: "vpc-flow-logs.amazonaws.com" },

@@ -135,6 +135,11 @@ export interface ServiceProps {
    * @default - 60 seconds
    */
   readonly healthCheckGracePeriodSeconds?: number;
+  /**
+   * Permissions boundary policy ARN set on the execution and task roles.
+   * @default - none
+   */
+  readonly permissionsBoundaryArn?: string;
   /** The database the API uses. */
   readonly database: ServiceDatabaseProps;
   /** Load balancer settings. */
@@ -290,6 +295,7 @@ export class Service extends Construct {
     // Roles: the execution role is what ECS uses to start the task; the task role is the application's.
     const executionRole = new IamRole(this, "execution-role", {
       name: `${name}-execution`,
+      permissionsBoundary: props.permissionsBoundaryArn,
       description: `ECS pulls the image, writes logs and reads the database secret for ${name}`,
       assumeRolePolicy: ecsTasksTrust(account.accountId),
     });
@@ -329,6 +335,7 @@ export class Service extends Construct {
     });
     const taskRole = new IamRole(this, "task-role", {
       name: `${name}-task`,
+      permissionsBoundary: props.permissionsBoundaryArn,
       description: `The ${name} application; grant its own permissions here`,
       assumeRolePolicy: ecsTasksTrust(account.accountId),
     });

@@ -202,7 +202,26 @@ export const iamGithubOidcTrust: Rule = {
   },
 };
 
+export const iamServiceRoleBoundary: Rule = {
+  id: "IAM-SERVICE-ROLE-BOUNDARY",
+  rationale:
+    "A role an AWS service assumes carries a permissions boundary, so whoever writes its policy cannot exceed the boundary.",
+  controls: [],
+  appliesTo: ["aws_iam_role"],
+  check(role) {
+    const trust = trustStatements(role);
+    if ("error" in trust) return notApplicable(`assume_role_policy: ${trust.error}`);
+    const services = trust.statements.flatMap((s) => (s.Effect === "Allow" && isObject(s.Principal) ? strings(s.Principal.Service) : []));
+    if (services.length === 0) return notApplicable("is not assumed by an AWS service");
+    const boundary = role.body.permissions_boundary;
+    return typeof boundary === "string" && boundary !== ""
+      ? pass(`assumed by ${services.join(", ")}; permissions boundary ${boundary}`)
+      : fail(`is assumed by ${services.join(", ")} but has no permissions_boundary; set it to the environment's workload boundary`);
+  },
+};
+
 export const IAM_RULES: readonly Rule[] = [
+  iamServiceRoleBoundary,
   iamGithubOidcTrust,
   iamTrustNoWildcardPrincipal,
   iamNoAdministratorAccess,
