@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { AuditContext } from "../audit/context";
 import { auditStack, summarize } from "../audit/engine";
 import { exempt, readExemptions } from "../audit/exemptions";
-import { escapeHclTemplate, repairHclStrings } from "../audit/hcl";
+import { escapeHclTemplate, repairHclStrings, restoreTerraformSettings } from "../audit/hcl";
 import { formatConsole, formatJson, formatMarkdown } from "../audit/report";
 import {
   ALB_RULES,
@@ -215,6 +215,12 @@ describe("report", () => {
 });
 
 describe("HCL repair", () => {
+  it("puts back the terraform block's required_version, which cdktf renders as `0 = \"required_version\"`", () => {
+    const raw = ["terraform {", "  0 = \"required_version\"", "}"].join("\n");
+    expect(restoreTerraformSettings(raw, { required_version: ">= 1.10.0" })).toBe(["terraform {", '  required_version = ">= 1.10.0"', "}"].join("\n"));
+    expect(restoreTerraformSettings(raw, {})).toBe(raw);
+  });
+
   it("escapes the quotes cdktf leaves raw in strings with interpolations, and keeps the interpolations", () => {
     const raw = 'policy = "{"Resource":"${aws_s3_bucket.b.arn}/*","Net":"${cidrsubnet("10.0.0.0/16", 4, 1)}"}"';
     expect(repairHclStrings(raw)).toBe('policy = "{\\"Resource\\":\\"${aws_s3_bucket.b.arn}/*\\",\\"Net\\":\\"${cidrsubnet("10.0.0.0/16", 4, 1)}\\"}"');

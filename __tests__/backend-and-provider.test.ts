@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { Naming } from "../config/naming";
 import { localTargetFrom } from "../lib/local-target";
+import { MIN_TERRAFORM_VERSION, TERRAFORM_VERSION } from "../lib/terraform-version";
 import { buildSample, sampleConfig } from "./support/platform";
 import { parse } from "./support/synth";
 
@@ -120,5 +121,20 @@ describe("synthesis", () => {
   it("refuses an invalid configuration before building any stack", () => {
     const bad = { ...config, project: { ...config.project, accountId: "42" } };
     expect(() => buildSample(bad)).toThrow(/project\.accountId "42" must be the 12-digit AWS account id/);
+  });
+});
+
+describe("Terraform version", () => {
+  const platform = buildSample();
+  const stacks = [platform.bootstrap, platform.github, ...Object.values(platform.environments)];
+
+  it.each(stacks.map((s) => [s.node.id, s] as const))("%s requires the Terraform that has S3 lockfiles (>= 1.10)", (_id, stack) => {
+    expect(parse(Testing.synth(stack)).terraform!.required_version).toBe(`>= ${MIN_TERRAFORM_VERSION}`);
+  });
+
+  it("the version CI installs satisfies it", () => {
+    const [major, minor] = TERRAFORM_VERSION.split(".").map(Number);
+    const [minMajor, minMinor] = MIN_TERRAFORM_VERSION.split(".").map(Number);
+    expect(major * 1000 + minor).toBeGreaterThanOrEqual(minMajor * 1000 + minMinor);
   });
 });

@@ -5,6 +5,7 @@ import { parse as parseYaml, parseDocument } from "yaml";
 import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES } from "../bootstrap/github-variables";
 import { buildSample, sampleConfig } from "./support/platform";
 import { parse, resources } from "./support/synth";
+import { TERRAFORM_VERSION } from "../lib/terraform-version";
 
 /**
  * The GitHub Actions workflows, read as data (parsed YAML), checked against what the stacks create:
@@ -42,8 +43,7 @@ interface Workflow {
 }
 
 const WORKFLOW_DIR = join(__dirname, "..", ".github", "workflows");
-/** The Terraform the README names and the offline machine runs; Node is package.json's engine. */
-const TERRAFORM_VERSION = "1.11.4";
+/** Node is package.json's engine; Terraform is lib/terraform-version.ts. */
 const NODE_MAJOR = /(\d+)/.exec(JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")).engines.node)![1];
 
 const files = readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f));

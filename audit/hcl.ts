@@ -12,7 +12,18 @@ import { join } from "node:path";
  * unescaped in any string holding an interpolation (every policy document that references a resource).
  */
 export function stackToHcl(stack: TerraformStack): string {
-  return repairHclStrings(String(Testing.synthHcl(stack)));
+  const settings = (JSON.parse(Testing.synth(stack)) as { terraform?: Record<string, unknown> }).terraform ?? {};
+  return restoreTerraformSettings(repairHclStrings(String(Testing.synthHcl(stack))), settings);
+}
+
+/**
+ * cdktf 0.21 renders a string setting of the `terraform` block (required_version, set by override)
+ * as `0 = "required_version"`, dropping its value; puts back `required_version = "<value>"`.
+ */
+export function restoreTerraformSettings(hcl: string, settings: Record<string, unknown>): string {
+  return hcl.replace(/^(\s*)\d+ = "([a-z_]+)"$/gm, (line, indent: string, key: string) =>
+    typeof settings[key] === "string" ? `${indent}${key} = ${JSON.stringify(settings[key])}` : line,
+  );
 }
 
 /** Index of the `}` closing the interpolation whose expression starts at `start` (just after `${`). */

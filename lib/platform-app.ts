@@ -6,6 +6,7 @@ import { validate } from "../config/validate";
 import { EnvironmentStack } from "../stacks/environment-stack";
 import { PlatformConfig } from "../config/types";
 import { LocalTarget } from "./local-target";
+import { MIN_TERRAFORM_VERSION } from "./terraform-version";
 
 /** What main.ts reads from the process environment, passed down as props. */
 export interface PlatformOptions {
@@ -45,6 +46,10 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       imageTag: options.imageTag,
       local: options.local,
     });
+  }
+  // An older Terraform would ignore use_lockfile and lock with DynamoDB only; refuse it with a clear message.
+  for (const stack of [bootstrap, github, ...Object.values(environments)]) {
+    stack.addOverride("terraform.required_version", `>= ${MIN_TERRAFORM_VERSION}`);
   }
   return { bootstrap, github, environments };
 }
