@@ -278,6 +278,13 @@ describe("site rules", () => {
     expect(problems(withChange((c) => void ((stage(c).site as any).priceClass = "PriceClass_50")))).toMatch(/stage\.site\.priceClass "PriceClass_50"/);
   });
 
+  it("rejects a malformed site domain", () => {
+    const certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/0f3c7e9a-1b2c-4d5e-8f90-123456789abc";
+    expect(problems(withChange((c) => void (stage(c).site.domain = { domainName: "not a domain", certificateArn })))).toMatch(
+      /stage\.site\.domain\.domainName "not a domain" is not a domain name; use e\.g\. "www\.example\.com"/,
+    );
+  });
+
   it("rejects a site certificate outside us-east-1", () => {
     expect(
       problems(
@@ -325,6 +332,12 @@ describe("production guardrails", () => {
 
   it("rejects prod without HTTPS when the risk is not accepted", () => {
     expect(problems(withChange((c) => void (prod(c).acceptedRisks = [])))).toMatch(/prod\.loadBalancer\.https undefined must be set in production/);
+  });
+
+  it("rejects an environment named prod whose tier would skip them", () => {
+    expect(problems(withChange((c) => void (prod(c).tier = "non-production")))).toMatch(
+      /prod\.tier "non-production" must be "production" for an environment named prod/,
+    );
   });
 
   it("does not apply to non-production environments", () => {

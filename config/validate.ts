@@ -21,6 +21,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** Environment names that promise production: such an environment must have the production tier. */
+const PRODUCTION_NAMES = ["prod", "production", "prd", "live"];
+
 /** Names environments may not take: stack names and state keys in use, the bootstrap's Environment tag, the state bucket's infix. */
 export const RESERVED_ENVIRONMENT_NAMES = ["bootstrap", "github", "shared", "tfstate"] as const;
 
@@ -236,6 +239,13 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
     );
     c.check((risk.reason ?? "").trim().length >= 10, at(`acceptedRisks[${risk.setting}].reason`), risk.reason, "must say why the risk is accepted (10 characters or more)");
   }
+  // The guardrails follow the tier; a name that says production may not quietly opt out of them.
+  c.check(
+    !PRODUCTION_NAMES.includes(e.name) || e.tier === "production",
+    at("tier"),
+    e.tier,
+    `must be "production" for an environment named ${e.name} (its guardrails are waived one by one in acceptedRisks, with reasons), or rename the environment`,
+  );
   if (e.tier === "production") {
     for (const [setting, rule] of Object.entries(PRODUCTION_GUARDRAILS)) {
       if (accepted.has(setting)) continue;
