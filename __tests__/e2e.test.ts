@@ -115,7 +115,12 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     const refused = await terraformAsync(dir("bootstrap"), ["destroy", "-auto-approve", "-input=false"]);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/Instance cannot be destroyed/);
-    expect(refused.stderr).toMatch(/prevent_destroy/);
+    // Each of the three holds on its own, not only one of them.
+    for (const address of ["aws_s3_bucket.state_bucket_", "aws_dynamodb_table.state_lock-table_", "aws_kms_key.state_key_"]) {
+      // Terraform wraps diagnostics and prefixes each line with "│".
+      const gap = "[\\s│]+";
+      expect(refused.stderr).toMatch(new RegExp(`Resource${gap}${address.replace(/\./g, "\\.")}\\w+${gap}has${gap}lifecycle\\.prevent_destroy`));
+    }
     for (const key of [naming.stateKey("stage"), naming.stateKey("prod")]) expect((await stateObject(key)).status).toBe(200);
     // Nothing was destroyed: the plan still matches.
     expectExit(await terraformAsync(dir("bootstrap"), ["plan", "-detailed-exitcode", "-input=false"]), 0);
@@ -125,10 +130,14 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     const state = terraform(dir("prod"), ["state", "list"]).stdout.split("\n");
     const database = state.find((a) => a.startsWith("aws_db_instance."))!;
     const loadBalancer = state.find((a) => a.startsWith("aws_lb."))!;
-    for (const target of [database, loadBalancer]) {
+    const refusals: [string, RegExp][] = [
+      [database, /Cannot delete protected DB Instance/],
+      [loadBalancer, /cannot be deleted because deletion protection is enabled/],
+    ];
+    for (const [target, refusal] of refusals) {
       const refused = await terraformAsync(dir("prod"), ["destroy", "-auto-approve", "-input=false", `-target=${target}`]);
       expectExit(refused, 1);
-      expect(refused.stderr).toMatch(/Cannot delete protected DB Instance|deletion protection is enabled/);
+      expect(refused.stderr).toMatch(refusal);
     }
     const remaining = terraform(dir("prod"), ["state", "list"]).stdout.split("\n");
     expect(remaining).toContain(database);

@@ -65,6 +65,27 @@ describeIfAvailable("moto launcher", emulatorMissing(), () => {
     expect(check("response_headers_policy")).toEqual({ frame: "DENY", hstsMaxAge: 63072000 });
   });
 
+  it("marks parameters set through the API as Source=user and honours the Source filter", () => {
+    expect(check("db_parameter_source")).toEqual({ user: [["rds.force_ssl", "user"]], system: [] });
+  });
+
+  it("returns the ECS service fields it was created with, availabilityZoneRebalancing defaulting to DISABLED", () => {
+    expect(check("ecs_service_fields")).toEqual({ rebalancing: "DISABLED", grace: 60 });
+  });
+
+  it("keeps a distribution's origin access control, invents no forwarded values or SSL method, and uses AWS's ARN form", () => {
+    expect(check("cloudfront_distribution")).toEqual({
+      originAccessControlId: "E2OAC0EXAMPLE",
+      forwardedValues: false,
+      sslSupportMethod: null,
+      arn: "arn:aws:cloudfront::123456789012:distribution/ID",
+    });
+  });
+
+  it("knows AWS-managed IAM policies (MOTO_IAM_LOAD_MANAGED_POLICIES)", () => {
+    expect(check("managed_policies")).toEqual({ name: "AmazonECSTaskExecutionRolePolicy" });
+  });
+
   it("implements tags on application autoscaling targets", () => {
     expect(check("appautoscaling_tags")).toEqual({ tags: { Environment: "stage" } });
   });

@@ -16,8 +16,8 @@ describeIfAvailable("terraform validate of every AWS stack", terraformMissing(),
     return Object.keys(tf.terraform.required_providers).every((p) => p === "aws");
   });
 
-  it("covers the bootstrap stack", () => {
-    expect(stacks).toContain("bootstrap");
+  it("covers the bootstrap and both environment stacks (only the GitHub stack needs another provider)", () => {
+    expect(stacks.sort()).toEqual(["bootstrap", "prod", "stage"]);
   });
 
   it.each(stacks)("%s initialises offline and validates", (stack) => {

@@ -7,10 +7,12 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { platform } from "../config/platform";
+import { PlatformConfig } from "../config/types";
 import { writeHcl } from "./hcl";
 import { auditPlatform } from "./platform";
 import { formatConsole, formatJson, formatMarkdown } from "./report";
 import { mixedSynthOutputs } from "./synth-output";
+import { Rule } from "./types";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -20,9 +22,12 @@ function outDir(args: string[]): string {
   return resolve(i >= 0 ? args[i + 1] : join(ROOT, "audit.out"));
 }
 
-function main(): number {
-  const out = outDir(process.argv.slice(2));
-  const { report, stacks } = auditPlatform(platform, { hcl: true });
+/**
+ * Audits the platform built from `config`, prints and writes the report into `out`, and returns the
+ * exit code: 0 when every rule passes (or is exempt), 1 on any failure.
+ */
+export function runAudit(config: PlatformConfig, out: string, rules?: readonly Rule[]): number {
+  const { report, stacks } = auditPlatform(config, { hcl: true, rules });
   console.log(formatConsole(report));
 
   mkdirSync(out, { recursive: true });
@@ -44,9 +49,11 @@ function main(): number {
   return report.passed ? 0 : 1;
 }
 
-try {
-  process.exitCode = main();
-} catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 2;
+if (require.main === module) {
+  try {
+    process.exitCode = runAudit(platform, outDir(process.argv.slice(2)));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 2;
+  }
 }

@@ -19,9 +19,17 @@ const SANDBOX = join(ROOT, ".sandbox");
 const OUTDIR = join(SANDBOX, "cdktf.out");
 const STACKS = ["bootstrap", "stage"];
 
-function fail(message: string): never {
+/** The emulator this run started, stopped on every way out (done, failure, Ctrl-C). */
+let emulator: Emulator | undefined;
+
+async function stop(code: number): Promise<never> {
+  await emulator?.stop();
+  process.exit(code);
+}
+
+async function fail(message: string): Promise<never> {
   console.error(`npm run local: ${message}`);
-  process.exit(1);
+  return stop(1);
 }
 
 function terraformMissing(): string | undefined {
@@ -52,17 +60,12 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<n
 
 async function main(): Promise<void> {
   const missing = terraformMissing() ?? emulatorMissing();
-  if (missing) fail(missing);
+  if (missing) return fail(missing);
   validate(platform);
 
   rmSync(SANDBOX, { recursive: true, force: true });
   mkdirSync(SANDBOX, { recursive: true });
 
-  let emulator: Emulator | undefined;
-  const stop = async (code: number) => {
-    await emulator?.stop();
-    process.exit(code);
-  };
   process.on("SIGINT", () => void stop(130));
   process.on("SIGTERM", () => void stop(143));
 

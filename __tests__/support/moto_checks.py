@@ -111,4 +111,49 @@ def appautoscaling_tags():
     return {"tags": aas.list_tags_for_resource(ResourceARN=arn)["Tags"]}
 
 
+def db_parameter_source():
+    rds = client("rds")
+    rds.create_db_parameter_group(DBParameterGroupName="pg", DBParameterGroupFamily="postgres16", Description="d")
+    rds.modify_db_parameter_group(DBParameterGroupName="pg", Parameters=[
+        {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "pending-reboot"}])
+    user = rds.describe_db_parameters(DBParameterGroupName="pg", Source="user")["Parameters"]
+    system = rds.describe_db_parameters(DBParameterGroupName="pg", Source="system")["Parameters"]
+    return {"user": [[p["ParameterName"], p.get("Source")] for p in user], "system": [p["ParameterName"] for p in system]}
+
+
+def ecs_service_fields():
+    ecs = client("ecs")
+    ecs.create_cluster(clusterName="c")
+    ecs.register_task_definition(family="t", containerDefinitions=[{"name": "api", "image": "x", "memory": 512}])
+    ecs.create_service(cluster="c", serviceName="s", taskDefinition="t", desiredCount=1, healthCheckGracePeriodSeconds=60)
+    service = ecs.describe_services(cluster="c", services=["s"])["services"][0]
+    return {"rebalancing": service.get("availabilityZoneRebalancing"), "grace": service.get("healthCheckGracePeriodSeconds")}
+
+
+def cloudfront_distribution():
+    cf = client("cloudfront")
+    config = {
+        "CallerReference": "ref", "Comment": "site", "Enabled": True, "DefaultRootObject": "index.html",
+        "Origins": {"Quantity": 1, "Items": [{
+            "Id": "site", "DomainName": "site.s3.eu-west-1.amazonaws.com",
+            "S3OriginConfig": {"OriginAccessIdentity": ""}, "OriginAccessControlId": "E2OAC0EXAMPLE"}]},
+        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
+                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"},
+        "ViewerCertificate": {"CloudFrontDefaultCertificate": True},
+    }
+    created = cf.create_distribution(DistributionConfig=config)["Distribution"]
+    fetched = cf.get_distribution_config(Id=created["Id"])["DistributionConfig"]
+    return {
+        "originAccessControlId": fetched["Origins"]["Items"][0].get("OriginAccessControlId"),
+        "forwardedValues": "ForwardedValues" in fetched["DefaultCacheBehavior"],
+        "sslSupportMethod": fetched["ViewerCertificate"].get("SSLSupportMethod"),
+        "arn": created["ARN"].replace(created["Id"], "ID"),
+    }
+
+
+def managed_policies():
+    policy = client("iam").get_policy(PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")["Policy"]
+    return {"name": policy["PolicyName"]}
+
+
 print(json.dumps(globals()[CHECK]()))

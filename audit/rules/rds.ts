@@ -73,7 +73,8 @@ const FORCE_SSL: Record<string, { name: string; values: string[] }> = {
 export const rdsForceSsl: Rule = {
   id: "RDS-FORCE-SSL",
   rationale: "The database refuses connections that are not encrypted with TLS.",
-  controls: [],
+  // checkov's graph check RDSEncryptionInTransit (rds.force_ssl = 1 on postgres/sqlserver parameter groups).
+  controls: ["CKV2_AWS_69"],
   appliesTo: [INSTANCE],
   check(db, context) {
     const engine = engineOf(db);
