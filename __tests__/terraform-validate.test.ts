@@ -17,7 +17,7 @@ describeIfAvailable("terraform validate of every AWS stack", terraformMissing(),
   });
 
   it("covers the bootstrap and both environment stacks (only the GitHub stack needs another provider)", () => {
-    expect(stacks.sort()).toEqual(["bootstrap", "prod", "stage"]);
+    expect([...stacks].sort()).toEqual(["bootstrap", "prod", "stage"]);
   });
 
   it.each(stacks)("%s initialises offline and validates", (stack) => {

@@ -11,14 +11,14 @@ import { join } from "node:path";
  * writing JSON unless SYNTH_HCL_OUTPUT is set in the environment), and the renderer leaves quotes
  * unescaped in any string holding an interpolation (every policy document that references a resource).
  */
-export function stackToHcl(stack: TerraformStack): string {
-  const settings = (JSON.parse(Testing.synth(stack)) as { terraform?: Record<string, unknown> }).terraform ?? {};
-  return restoreTerraformSettings(repairHclStrings(String(Testing.synthHcl(stack))), settings);
+export function stackToHcl(stack: TerraformStack, terraformSettings: Record<string, unknown> = {}): string {
+  return restoreTerraformSettings(repairHclStrings(String(Testing.synthHcl(stack))), terraformSettings);
 }
 
 /**
  * cdktf 0.21 renders a string setting of the `terraform` block (required_version, set by override)
- * as `0 = "required_version"`, dropping its value; puts back `required_version = "<value>"`.
+ * as `0 = "required_version"`, dropping its value; puts back `required_version = "<value>"` from the
+ * stack's synthesized JSON `terraform` block.
  */
 export function restoreTerraformSettings(hcl: string, settings: Record<string, unknown>): string {
   return hcl.replace(/^(\s*)\d+ = "([a-z_]+)"$/gm, (line, indent: string, key: string) =>

@@ -47,7 +47,7 @@ export function synthesizeApp(build: (app: App) => void, options: SynthOptions =
     return Object.values(manifest.stacks).map((entry) => {
       const tf = JSON.parse(readFileSync(join(outdir, entry.synthesizedStackPath), "utf8")) as TerraformJson;
       const stack = stacks.get(entry.name);
-      return { name: entry.name, tf, ...(options.hcl && stack && { hcl: stackToHcl(stack) }) };
+      return { name: entry.name, tf, ...(options.hcl && stack && { hcl: stackToHcl(stack, tf.terraform) }) };
     });
   } finally {
     rmSync(outdir, { recursive: true, force: true });

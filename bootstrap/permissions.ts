@@ -26,6 +26,20 @@ function stateKeyUse(ctx: PermissionsContext): PolicyStatement {
   };
 }
 
+/** Denies the actions on anything tagged for another environment (untagged resources are not matched). */
+function notOtherEnvironments(environment: string, actions: string[]): PolicyStatement {
+  return {
+    Sid: "NotOtherEnvironments",
+    Effect: "Deny",
+    Action: actions,
+    Resource: "*",
+    Condition: {
+      StringNotEquals: { "aws:ResourceTag/Environment": environment },
+      Null: { "aws:ResourceTag/Environment": "false" },
+    },
+  };
+}
+
 /**
  * Regional services an environment stack manages (network, containers, load balancer, database,
  * logs, autoscaling). Granted service by service, never `*`, and only in the project's region.
@@ -78,16 +92,7 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
       Resource: "*",
       Condition: { StringEquals: { "aws:RequestedRegion": region } },
     },
-    {
-      Sid: "NotOtherEnvironments",
-      Effect: "Deny",
-      Action: [...REGIONAL_SERVICES, ...TAG_FENCED_GLOBAL_SERVICES, "secretsmanager:*"],
-      Resource: "*",
-      Condition: {
-        StringNotEquals: { "aws:ResourceTag/Environment": environment },
-        Null: { "aws:ResourceTag/Environment": "false" },
-      },
-    },
+    notOtherEnvironments(environment, [...REGIONAL_SERVICES, ...TAG_FENCED_GLOBAL_SERVICES, "secretsmanager:*"]),
     {
       Sid: "OwnRoles",
       Effect: "Allow",
@@ -236,16 +241,7 @@ export function workloadBoundaryPolicy(ctx: PermissionsContext, environment: str
       Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
       Resource: [`arn:aws:s3:::${prefix}-*`, `arn:aws:s3:::${prefix}-*/*`],
     },
-    {
-      Sid: "NotOtherEnvironments",
-      Effect: "Deny",
-      Action: [...WORKLOAD_ACTIONS, "s3:*"],
-      Resource: "*",
-      Condition: {
-        StringNotEquals: { "aws:ResourceTag/Environment": environment },
-        Null: { "aws:ResourceTag/Environment": "false" },
-      },
-    },
+    notOtherEnvironments(environment, [...WORKLOAD_ACTIONS, "s3:*"]),
   );
 }
 
