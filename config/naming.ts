@@ -1,4 +1,4 @@
-import { ProjectConfig } from "./types";
+import { GithubConfig, ProjectConfig } from "./types";
 
 /** Stack names as `cdktf deploy <name>` takes them. */
 export const BOOTSTRAP_STACK = "bootstrap";
@@ -7,6 +7,24 @@ export const GITHUB_STACK = "github";
 /** The audience GitHub's OIDC tokens carry when aws-actions/configure-aws-credentials asks for them. */
 export const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
 export const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
+
+/**
+ * Claim keys of the repository's OIDC subject template when the config gives the numeric ids
+ * (`context` is GitHub's `environment:<name>`, `pull_request` or `ref:<ref>`).
+ */
+export const GITHUB_ID_SUBJECT_CLAIM_KEYS = ["repository_owner_id", "repository_id", "context"] as const;
+
+/**
+ * The `sub` claim GitHub puts in a job's OIDC token for `context` (e.g. `environment:stage`,
+ * `pull_request`): by immutable ids when the config gives them (the repository's subject template
+ * is then set to GITHUB_ID_SUBJECT_CLAIM_KEYS), by owner/name otherwise.
+ */
+export function githubSubject(github: Pick<GithubConfig, "owner" | "repo" | "repositoryId" | "ownerId">, context: string): string {
+  if (github.repositoryId !== undefined && github.ownerId !== undefined) {
+    return `repository_owner_id:${github.ownerId}:repository_id:${github.repositoryId}:${context}`;
+  }
+  return `repo:${github.owner}/${github.repo}:${context}`;
+}
 
 /**
  * Every name that more than one stack, CI or a test needs, derived in one place from the project

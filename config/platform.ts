@@ -86,7 +86,7 @@ export const platform: PlatformConfig = {
     name: "acme",
     accountId: "123456789012",
     region: "eu-west-1",
-    github: { owner: "acme", repo: "platform", defaultBranch: "main" },
+    github: { owner: "acme", repo: "platform", defaultBranch: "main", platformOwners: ["@acme/platform-owners"] },
     bootstrap: { stateInBucket: false, noncurrentVersionExpirationDays: 90 },
   },
   environments: [stage, prod],

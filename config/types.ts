@@ -45,6 +45,25 @@ export interface GithubConfig {
    * @default - true
    */
   readonly preventSelfReview?: boolean;
+  /**
+   * GitHub users (`@name`) or teams (`@org/team`) who own the platform: `.github/CODEOWNERS` names
+   * them for `.github/`, `bootstrap/`, `config/` and `lib/` (a test keeps the file and this list
+   * equal), and branch protection requires their review there.
+   */
+  readonly platformOwners: readonly string[];
+  /**
+   * The repository's numeric id (`gh api repos/OWNER/REPO --jq .id`). With `ownerId`, the github
+   * stack sets the repository's OIDC subject template to the ids and every role trusts
+   * `repository_owner_id:<ownerId>:repository_id:<repositoryId>:<context>`, so a renamed or
+   * re-created repository of the same name cannot assume the roles. Set both or neither.
+   * @default - trust by name: `repo:<owner>/<repo>:<context>`
+   */
+  readonly repositoryId?: string;
+  /**
+   * The owner's numeric id (`gh api repos/OWNER/REPO --jq .owner.id`); see `repositoryId`.
+   * @default - trust by name
+   */
+  readonly ownerId?: string;
 }
 
 /** Settings of the bootstrap stack (state bucket, lock table, OIDC trust). */

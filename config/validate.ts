@@ -68,6 +68,8 @@ export const PRODUCTION_GUARDRAILS: Record<string, { holds: (e: EnvironmentConfi
 const REGION = /^(us|eu|ap|sa|ca|me|af|il|mx)(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d$/;
 const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 const GITHUB_REPO = /^[A-Za-z0-9._-]{1,100}$/;
+/** A CODEOWNERS owner: `@user` or `@org/team`. */
+const CODE_OWNER = /^@[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:\/[A-Za-z0-9._-]{1,100})?$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 class Collector {
@@ -115,6 +117,38 @@ function validateProject(p: ProjectConfig, c: Collector): void {
       `must be the GitHub OIDC provider of this account, "${expected}"; or leave it unset to create it`,
     );
   }
+  const owners = gh?.platformOwners;
+  c.check(
+    Array.isArray(owners) && owners.length > 0,
+    "project.github.platformOwners",
+    owners,
+    'must name at least one code owner of the platform; use e.g. ["@acme/platform-owners"]',
+  );
+  for (const owner of Array.isArray(owners) ? owners : []) {
+    c.check(
+      CODE_OWNER.test(owner),
+      "project.github.platformOwners",
+      owner,
+      'is not a GitHub user ("@name") or team ("@org/team"); use e.g. "@acme/platform-owners"',
+    );
+  }
+  for (const key of ["repositoryId", "ownerId"] as const) {
+    const id = gh?.[key];
+    if (id !== undefined) {
+      c.check(
+        typeof id === "string" && /^[1-9][0-9]{0,19}$/.test(id),
+        `project.github.${key}`,
+        id,
+        `must be the numeric id as a string of digits; find it with gh api repos/OWNER/REPO --jq ${key === "ownerId" ? ".owner.id" : ".id"}`,
+      );
+    }
+  }
+  c.check(
+    (gh?.repositoryId === undefined) === (gh?.ownerId === undefined),
+    "project.github.repositoryId/ownerId",
+    { repositoryId: gh?.repositoryId, ownerId: gh?.ownerId },
+    "set both ids (trust by immutable ids) or neither (trust by owner/name)",
+  );
   if (gh?.requiredCheck !== undefined) {
     c.check(gh.requiredCheck.trim() !== "", "project.github.requiredCheck", gh.requiredCheck, 'must name the CI job; use e.g. "test"');
   }
