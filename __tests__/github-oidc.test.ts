@@ -142,6 +142,47 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
     expect(deny.Action).toEqual(expect.arrayContaining(["ec2:*", "rds:*", "cloudfront:*", "secretsmanager:*"]));
   });
 
+  it("allows no ecr:* and no action that sets who else may push or pull", () => {
+    const allowed = policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => asList(s.Action));
+    const ecr = allowed.filter((a) => a.startsWith("ecr:"));
+    expect(ecr.length).toBeGreaterThan(10);
+    for (const action of ecr) expect(action).not.toMatch(/\*|(Set|Delete)RepositoryPolicy|Registry|Replication|PullThroughCache|CreationTemplate|AccountSetting/);
+    expect(ecr).not.toContain("ecr:*");
+  });
+
+  it("pushes and manages images only in its own environment's repositories", () => {
+    const ownRepositories = `arn:aws:ecr:eu-west-1:123456789012:repository/acme-${env}-*`;
+    const push = ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchCheckLayerAvailability"];
+    const manage = ["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:PutLifecyclePolicy", "ecr:PutImageTagMutability", "ecr:TagResource"];
+    for (const action of [...push, ...manage]) {
+      expect([action, allows(policy, action).map((s) => s.Resource)]).toEqual([action, [ownRepositories]]);
+    }
+    // The registry login names no repository; it is the only ECR grant on "*".
+    const onAnything = policy.Statement.filter((s) => s.Effect === "Allow" && asList(s.Resource).includes("*"));
+    expect(onAnything.flatMap((s) => asList(s.Action)).filter((a) => a.startsWith("ecr:"))).toEqual(["ecr:GetAuthorizationToken"]);
+  });
+
+  it("is denied repository and registry policies, replication and pull-through caches on every repository", () => {
+    const deny = policy.Statement.find((s) => s.Sid === "NoRepositoryOrRegistryPolicies")!;
+    expect(deny).toMatchObject({ Effect: "Deny", Resource: "*" });
+    expect(deny.Condition).toBeUndefined();
+    expect(deny.Action).toEqual(
+      expect.arrayContaining([
+        "ecr:SetRepositoryPolicy",
+        "ecr:DeleteRepositoryPolicy",
+        "ecr:PutRegistryPolicy",
+        "ecr:DeleteRegistryPolicy",
+        "ecr:PutReplicationConfiguration",
+        "ecr:PutRegistryScanningConfiguration",
+        "ecr:CreatePullThroughCacheRule",
+      ]),
+    );
+  });
+
+  it("may not touch an ECR repository tagged for another environment", () => {
+    expect(policy.Statement.find((s) => s.Sid === "NotOtherEnvironments")!.Action).toContain("ecr:*");
+  });
+
   it("creates KMS grants only for AWS services acting for it", () => {
     const grant = allows(policy, "kms:CreateGrant");
     expect(grant).toHaveLength(1);

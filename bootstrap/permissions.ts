@@ -48,11 +48,61 @@ const REGIONAL_SERVICES = [
   "ec2:*",
   "elasticloadbalancing:*",
   "ecs:*",
-  "ecr:*",
   "rds:*",
   "logs:*",
   "application-autoscaling:*",
   "cloudwatch:*",
+];
+
+/**
+ * What Terraform needs to create, read, update, tag and delete an environment's ECR repositories and
+ * their lifecycle policies (aws_ecr_repository, aws_ecr_lifecycle_policy), and what a push and a pull
+ * need. No repository policy: a repository policy could let another account push into it.
+ */
+const ECR_REPOSITORY_ACTIONS = [
+  "ecr:CreateRepository",
+  "ecr:DeleteRepository",
+  "ecr:DescribeRepositories",
+  "ecr:ListTagsForResource",
+  "ecr:TagResource",
+  "ecr:UntagResource",
+  "ecr:PutImageScanningConfiguration",
+  "ecr:PutImageTagMutability",
+  "ecr:PutLifecyclePolicy",
+  "ecr:GetLifecyclePolicy",
+  "ecr:DeleteLifecyclePolicy",
+  // Read-only: lets a plan show whether a policy was set on the repository out of band.
+  "ecr:GetRepositoryPolicy",
+  "ecr:DescribeImages",
+  "ecr:ListImages",
+  "ecr:BatchGetImage",
+  "ecr:BatchCheckLayerAvailability",
+  "ecr:GetDownloadUrlForLayer",
+  "ecr:InitiateLayerUpload",
+  "ecr:UploadLayerPart",
+  "ecr:CompleteLayerUpload",
+  "ecr:PutImage",
+];
+
+/**
+ * ECR actions no deploy role may take, on any repository or on the registry: they decide who else
+ * may push or pull (repository and registry policies), copy images in from elsewhere (replication,
+ * pull-through cache, creation templates) or weaken scanning for the whole account.
+ */
+const ECR_DENIED_ACTIONS = [
+  "ecr:SetRepositoryPolicy",
+  "ecr:DeleteRepositoryPolicy",
+  "ecr:PutRegistryPolicy",
+  "ecr:DeleteRegistryPolicy",
+  "ecr:PutReplicationConfiguration",
+  "ecr:PutRegistryScanningConfiguration",
+  "ecr:CreatePullThroughCacheRule",
+  "ecr:UpdatePullThroughCacheRule",
+  "ecr:DeletePullThroughCacheRule",
+  "ecr:CreateRepositoryCreationTemplate",
+  "ecr:UpdateRepositoryCreationTemplate",
+  "ecr:DeleteRepositoryCreationTemplate",
+  "ecr:PutAccountSetting",
 ];
 
 /** Global services granted on "*" (their ids are assigned by AWS), fenced by the Environment tag. */
@@ -92,7 +142,21 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
       Resource: "*",
       Condition: { StringEquals: { "aws:RequestedRegion": region } },
     },
-    notOtherEnvironments(environment, [...REGIONAL_SERVICES, ...TAG_FENCED_GLOBAL_SERVICES, "secretsmanager:*"]),
+    {
+      Sid: "OwnRepositories",
+      Effect: "Allow",
+      Action: ECR_REPOSITORY_ACTIONS,
+      Resource: `arn:aws:ecr:${region}:${accountId}:repository/${prefix}-*`,
+    },
+    {
+      Sid: "RegistryLogin",
+      Effect: "Allow",
+      Action: "ecr:GetAuthorizationToken",
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": region } },
+    },
+    { Sid: "NoRepositoryOrRegistryPolicies", Effect: "Deny", Action: ECR_DENIED_ACTIONS, Resource: "*" },
+    notOtherEnvironments(environment, [...REGIONAL_SERVICES, "ecr:*", ...TAG_FENCED_GLOBAL_SERVICES, "secretsmanager:*"]),
     {
       Sid: "OwnRoles",
       Effect: "Allow",
@@ -261,6 +325,11 @@ export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
     findings: ["RegionalInfrastructure"],
     reason:
       "creates VPC, ECS, load balancer, RDS and log resources whose ARNs AWS assigns at creation; limited to the project region and fenced off other environments' tagged resources by NotOtherEnvironments",
+  },
+  {
+    rule: "IAM-NO-WILDCARD-RESOURCE",
+    findings: ["RegistryLogin"],
+    reason: "ecr:GetAuthorizationToken names no repository: IAM accepts only \"*\" for it; in the project region",
   },
   { rule: "IAM-NO-WILDCARD-RESOURCE", findings: ["ReadCertificates"], reason: "read-only certificate metadata; acm:ListCertificates accepts only \"*\"" },
   {
