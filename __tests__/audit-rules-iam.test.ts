@@ -1,8 +1,12 @@
-import { AuditContextOptions } from "../audit/context";
+import { AuditContext, AuditContextOptions } from "../audit/context";
+import { auditStack } from "../audit/engine";
+import { auditPlatform } from "../audit/platform";
 import { IAM_RULES } from "../audit/rules";
 import { checkRule as results, withValue as set } from "../audit/testing";
 import { describeFixtures, Fixture, ruleById } from "./support/audit-fixtures";
 import { Rule, TerraformJson } from "../audit/types";
+import { DEPLOY_ROLE_SERVICE_WILDCARDS } from "../bootstrap/permissions";
+import { sampleConfig } from "./support/platform";
 
 const rule = (id: string): Rule => ruleById(IAM_RULES, id);
 
@@ -78,6 +82,11 @@ const fixtures: Record<string, Fixture> = {
     compliant: rolePolicy(readObjects),
     nonCompliant: rolePolicy({ Sid: "Everything", Effect: "Allow", Action: "*", Resource: "*" }),
     failure: /allows Action "\*"/,
+  },
+  "IAM-NO-SERVICE-WILDCARD": {
+    compliant: rolePolicy(readObjects, { Sid: "Describe", Effect: "Allow", Action: "ec2:Describe*", Resource: "*" }),
+    nonCompliant: rolePolicy({ ...readObjects, Action: "s3:*" }),
+    failure: /statement ReadObjects allows s3:\* \(every s3 action, present and future\)/,
   },
   "IAM-NO-WILDCARD-RESOURCE": {
     compliant: rolePolicy(readObjects),
@@ -177,5 +186,47 @@ describe("IAM policy statement rules", () => {
   it("finds AdministratorAccess among a role's managed_policy_arns", () => {
     const role = set(serviceRole, "resource/aws_iam_role/task/managed_policy_arns", ["arn:aws:iam::aws:policy/AdministratorAccess"]);
     expect(results(rule("IAM-NO-ADMINISTRATOR-ACCESS"), role).map((r) => r.status)).toEqual(["fail"]);
+  });
+});
+
+describe("IAM-NO-SERVICE-WILDCARD", () => {
+  const wildcard = rule("IAM-NO-SERVICE-WILDCARD");
+
+  it("names each failing wildcard by its service, so an exemption for ec2:* does not cover ecr:*", () => {
+    const tf = rolePolicy({ Sid: "Infrastructure", Effect: "Allow", Action: ["ec2:*", "ecr:*", "ecs:DescribeServices"], Resource: "*" });
+    expect(results(wildcard, tf).map((r) => [r.subject, r.status])).toEqual([
+      ["ec2:*", "fail"],
+      ["ecr:*", "fail"],
+    ]);
+  });
+
+  it('leaves Action "*" and Deny statements to the other rules', () => {
+    const tf = rolePolicy({ Effect: "Allow", Action: "*", Resource: "*" }, { Effect: "Deny", Action: "iam:*", Resource: "*" });
+    expect(results(wildcard, tf).map((r) => r.status)).toEqual(["pass"]);
+  });
+
+  describe("on the real bootstrap stack", () => {
+    // Synthesized as the audit does: Testing.synth drops the "//" comments the exemptions live in.
+    const bootstrap = auditPlatform(sampleConfig(), { rules: [wildcard] }).stacks.find((s) => s.name === "bootstrap")!.tf;
+    const policies = bootstrap.resource!.aws_iam_role_policy as Record<string, { policy: string }>;
+    const stageId = Object.keys(policies).find((id) => id.startsWith("github-oidc_deploy-role-stage-policy"))!;
+    const audit = (tf: TerraformJson) => auditStack(new AuditContext("bootstrap", tf), [wildcard]);
+
+    it("passes the deploy roles with the documented allow-list, every entry of which is used", () => {
+      const report = audit(bootstrap);
+      expect(report.failures).toBe(0);
+      expect(report.exemptionIssues).toEqual([]);
+      const exempted = report.rules[0].findings.filter((f) => f.status === "exempt" && f.address.endsWith(stageId));
+      expect(exempted.map((f) => f.subject).sort()).toEqual(DEPLOY_ROLE_SERVICE_WILDCARDS.map((w) => `${w.service}:*`).sort());
+    });
+
+    it("fails ecr:* added to a deploy role, since ECR is not on the allow-list", () => {
+      const document = JSON.parse(policies[stageId].policy);
+      document.Statement.push({ Sid: "AllOfEcr", Effect: "Allow", Action: "ecr:*", Resource: "*" });
+      const report = audit(set(bootstrap, `resource/aws_iam_role_policy/${stageId}/policy`, JSON.stringify(document)));
+      const failures = report.rules[0].findings.filter((f) => f.status === "fail");
+      expect(failures.map((f) => [f.address, f.subject])).toEqual([[`aws_iam_role_policy.${stageId}`, "ecr:*"]]);
+      expect(failures[0].message).toMatch(/statement AllOfEcr allows ecr:\*/);
+    });
   });
 });

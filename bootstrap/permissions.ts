@@ -318,8 +318,39 @@ export const WORKLOAD_BOUNDARY_EXEMPTIONS: readonly AuditExemption[] = [
   },
 ];
 
-/** Statements of the deploy role that grant on "*", and why (audit rule IAM-NO-WILDCARD-RESOURCE). */
+/** A service the deploy role is granted whole (`<service>:*`), and why. */
+export interface ServiceWildcard {
+  /** The service prefix, as in `ec2:*`. */
+  readonly service: string;
+  /** Why listing its actions one by one is not worth it, and what fences the grant instead. */
+  readonly reason: string;
+}
+
+const REGIONAL_FENCE = "limited to the project region and fenced off other environments' tagged resources by NotOtherEnvironments";
+
+/**
+ * The only services the deploy role may hold as `<service>:*` (audit rule IAM-NO-SERVICE-WILDCARD):
+ * a wildcard for a service not listed here fails the audit. ECR is deliberately absent: its
+ * wildcard included repository and registry policies, which decide who else may push images.
+ */
+export const DEPLOY_ROLE_SERVICE_WILDCARDS: readonly ServiceWildcard[] = [
+  { service: "ec2", reason: `VPC, subnets, routes, NAT gateways, security groups and endpoints, hundreds of actions; ${REGIONAL_FENCE}` },
+  { service: "elasticloadbalancing", reason: `the load balancer, its listeners, target groups and attributes; ${REGIONAL_FENCE}` },
+  { service: "ecs", reason: `cluster, task definitions and service, which the deploy updates on every release; ${REGIONAL_FENCE}` },
+  { service: "rds", reason: `the database instance, its subnet and parameter groups; ${REGIONAL_FENCE}` },
+  { service: "logs", reason: `log groups of the service and of the VPC flow logs; ${REGIONAL_FENCE}` },
+  { service: "application-autoscaling", reason: `the service's scalable target and target-tracking policy; ${REGIONAL_FENCE}` },
+  { service: "cloudwatch", reason: `alarms the target-tracking policy creates and their tags; ${REGIONAL_FENCE}` },
+  {
+    service: "cloudfront",
+    reason: "the static site's distribution and origin access control, whose ids AWS assigns; NotOtherEnvironments denies it any distribution tagged for another environment",
+  },
+  { service: "s3", reason: "on the environment's own buckets only (<project>-<env>-*), which it creates, configures and uploads to" },
+];
+
+/** Statements of the deploy role that grant on "*" or a whole service, and why (audit rules IAM-NO-WILDCARD-RESOURCE, IAM-NO-SERVICE-WILDCARD). */
 export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
+  ...DEPLOY_ROLE_SERVICE_WILDCARDS.map(({ service, reason }) => ({ rule: "IAM-NO-SERVICE-WILDCARD", findings: [`${service}:*`], reason })),
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
     findings: ["RegionalInfrastructure"],

@@ -33,7 +33,10 @@ function identityPolicies(target: AuditTarget): unknown[] {
  * Runs `judge` on every Allow statement of every identity policy of the target; one result per
  * statement, named by its Sid so an exemption can name the statements it covers.
  */
-function eachAllowStatement(target: AuditTarget, judge: (s: Statement, name: string) => CheckResult): CheckResult | CheckResult[] {
+function eachAllowStatement(
+  target: AuditTarget,
+  judge: (s: Statement, name: string) => CheckResult | CheckResult[],
+): CheckResult | CheckResult[] {
   const documents = identityPolicies(target);
   if (documents.length === 0) return notApplicable("has no inline policy");
   const results: CheckResult[] = [];
@@ -44,7 +47,7 @@ function eachAllowStatement(target: AuditTarget, judge: (s: Statement, name: str
       continue;
     }
     parsed.statements.forEach((s, i) => {
-      if (s.Effect === "Allow") results.push(judge(s, statementName(s, i)));
+      if (s.Effect === "Allow") results.push(...[judge(s, statementName(s, i))].flat());
     });
   }
   return results.length > 0 ? results : notApplicable("allows nothing");
@@ -76,6 +79,31 @@ export const iamNoWildcardResource: Rule = {
       return strings(s.Resource).includes("*")
         ? fail(`allows ${listed(strings(s.Action))} on Resource "*"; name the resources, or exempt the statement with the reason`, name)
         : pass("names its resources", name);
+    });
+  },
+};
+
+/** `<service>:*`: every action of one service, those AWS adds later included. */
+const SERVICE_WILDCARD = /^([^:*]+):\*$/;
+
+export const iamNoServiceWildcard: Rule = {
+  id: "IAM-NO-SERVICE-WILDCARD",
+  rationale:
+    'No policy grants a whole service ("ec2:*"): it includes the service\'s policy, sharing and account-wide actions, and every action AWS adds later.',
+  controls: ["IAM.21"],
+  appliesTo: POLICY_RESOURCES,
+  check(target) {
+    return eachAllowStatement(target, (s, name) => {
+      const wildcards = strings(s.Action).filter((a) => SERVICE_WILDCARD.test(a));
+      if (wildcards.length === 0) return pass("grants no service whole", name);
+      // One finding per service, named `<service>:*`, so an exemption covers the services it lists and no other.
+      return wildcards.map((action) =>
+        fail(
+          `statement ${name} allows ${action} (every ${SERVICE_WILDCARD.exec(action)![1]} action, present and future); ` +
+            `list the actions it needs, or exempt ${action} with the reason`,
+          action.toLowerCase(),
+        ),
+      );
     });
   },
 };
@@ -226,5 +254,6 @@ export const IAM_RULES: readonly Rule[] = [
   iamTrustNoWildcardPrincipal,
   iamNoAdministratorAccess,
   iamNoWildcardAction,
+  iamNoServiceWildcard,
   iamNoWildcardResource,
 ];
