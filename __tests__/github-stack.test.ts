@@ -3,6 +3,7 @@ import { ActionsVariable } from "@cdktf/provider-github/lib/actions-variable";
 import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
 import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
+import { WorkflowRepositoryPermissions } from "@cdktf/provider-github/lib/workflow-repository-permissions";
 import { TerraformStack, Testing } from "cdktf";
 import { BOOTSTRAP_LOCAL_STATE } from "../bootstrap/bootstrap-stack";
 import { deployRoleOutput, GithubStack } from "../bootstrap/github-stack";
@@ -251,15 +252,15 @@ describe("GitHub stack: Actions variables", () => {
 });
 
 describe("GitHub stack: default branch protection", () => {
-  it("requires the CI check on an up-to-date branch and one approving review, with no force push or deletion", () => {
+  it("requires the CI check on an up-to-date branch and a code owner's review, for administrators too, with no force push or deletion", () => {
     expect(synthesized).toHaveResourceWithProperties(BranchProtection, {
       repository_id: "platform",
       pattern: "main",
-      enforce_admins: false,
+      enforce_admins: true,
       allows_deletions: false,
       allows_force_pushes: false,
       required_status_checks: [{ strict: true, contexts: ["test"] }],
-      required_pull_request_reviews: [{ required_approving_review_count: 1, dismiss_stale_reviews: true }],
+      required_pull_request_reviews: [{ required_approving_review_count: 1, dismiss_stale_reviews: true, require_code_owner_reviews: true }],
     });
     expect(Object.keys(resources(tf, "github_branch_protection"))).toEqual(["default-branch-protection"]);
     expect(platform.github.branchProtection).toBeDefined();
@@ -276,3 +277,22 @@ describe("GitHub stack: default branch protection", () => {
     expect(Object.keys(resources(open, "github_repository_environment"))).toHaveLength(envNames.length);
   });
 });
+
+describe("GitHub stack: the workflows' own powers", () => {
+  it("makes the default workflow token read-only and unable to approve pull requests", () => {
+    expect(synthesized).toHaveResourceWithProperties(WorkflowRepositoryPermissions, {
+      repository: "platform",
+      default_workflow_permissions: "read",
+      can_approve_pull_request_reviews: false,
+    });
+    expect(Object.keys(resources(tf, "github_workflow_repository_permissions"))).toEqual(["workflow-permissions"]);
+  });
+
+  it("keeps the token read-only when the default branch is left unprotected", () => {
+    const open = githubWith((c) => void (c.project.github = { ...c.project.github, protectDefaultBranch: false }));
+    expect(Object.values(resources(open, "github_workflow_repository_permissions"))).toEqual([
+      expect.objectContaining({ default_workflow_permissions: "read", can_approve_pull_request_reviews: false }),
+    ]);
+  });
+});
+

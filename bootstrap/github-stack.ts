@@ -5,6 +5,7 @@ import { DataGithubUser } from "@cdktf/provider-github/lib/data-github-user";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
 import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
+import { WorkflowRepositoryPermissions } from "@cdktf/provider-github/lib/workflow-repository-permissions";
 import { TerraformOutput, TerraformRemoteState, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { BOOTSTRAP_STACK, GITHUB_STACK, Naming } from "../config/naming";
@@ -41,9 +42,10 @@ export const deployRoleOutput = (environment: string): string => `deploy_role_ar
  * The GitHub side of the delivery, deployed with `cdktf deploy github` after bootstrap by someone
  * whose GITHUB_TOKEN may administer the repository: one GitHub environment per platform
  * environment (its reviewers, deployable from the default branch only, its deploy role ARN and
- * region as environment variables), the repository variables pull-request plans read, and the
- * default branch's protection. Every AWS value is read from the bootstrap stack's state, never
- * typed here. The token is read by the provider from the environment, never from code or config.
+ * region as environment variables), the repository variables pull-request plans read, the
+ * default branch's protection, and a read-only default workflow token that cannot approve pull
+ * requests. Every AWS value is read from the bootstrap stack's state, never typed
+ * here. The token is read by the provider from the environment, never from code or config.
  */
 export class GithubStack extends TerraformStack {
   /** The bootstrap stack's state, read through its own backend. */
@@ -56,6 +58,8 @@ export class GithubStack extends TerraformStack {
   readonly repositoryVariables: Record<RepositoryVariableName, string>;
   /** Protection of the default branch; undefined when `project.github.protectDefaultBranch` is false. */
   readonly branchProtection?: BranchProtection;
+  /** The repository's default GITHUB_TOKEN permissions: read-only, and no pull-request approvals. */
+  readonly workflowPermissions: WorkflowRepositoryPermissions;
 
   constructor(scope: Construct, id: string, props: GithubStackProps) {
     super(scope, id);
@@ -141,15 +145,26 @@ export class GithubStack extends TerraformStack {
       this.branchProtection = new BranchProtection(this, "default-branch-protection", {
         repositoryId: repo,
         pattern: defaultBranch,
-        // Administrators keep a break-glass merge (e.g. CI itself broken); that lands on stage only,
-        // since the environments above do not let administrators skip prod's reviewers.
-        enforceAdmins: false,
+        // What merges deploys stage at once, and the bootstrap roles and workflows live on this
+        // branch: an administrator's merge without review or CI would be an unreviewed release.
+        // Break glass is a reviewed change to this stack (or the protection lifted in the open).
+        enforceAdmins: true,
         allowsDeletions: false,
         allowsForcePushes: false,
         // strict: a branch must be up to date with the default branch, so the check ran on what merges.
         requiredStatusChecks: [{ strict: true, contexts: [requiredCheck] }],
-        requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true }],
+        // CODEOWNERS names project.github.platformOwners for the delivery code (workflows, bootstrap,
+        // config, lib): a change to who may deploy what needs one of them.
+        requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireCodeOwnerReviews: true }],
       });
     }
+
+    // A workflow's token may read the repository and nothing more unless the workflow asks for
+    // more, and a workflow can never approve a pull request (which would stand in for a reviewer).
+    this.workflowPermissions = new WorkflowRepositoryPermissions(this, "workflow-permissions", {
+      repository: repo,
+      defaultWorkflowPermissions: "read",
+      canApprovePullRequestReviews: false,
+    });
   }
 }
