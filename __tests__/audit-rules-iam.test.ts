@@ -140,6 +140,40 @@ describe("IAM-GITHUB-OIDC-TRUST", () => {
     expect(judge(githubTrust(several))[0].message).toMatch(/accepts 2 subjects/);
   });
 
+  describe("with the subject by immutable ids", () => {
+    const ids = { ...repository, githubRepositoryIds: { ownerId: "90000002", repositoryId: "700000001" } };
+    const bySub = (sub: string) => githubTrust({ StringEquals: { ...pinned.StringEquals, [`${HOST}:sub`]: sub } });
+
+    it("accepts one repository's ids and one environment, as specific as the name", () => {
+      const sub = "repository_owner_id:90000002:repository_id:700000001:environment:stage";
+      expect(judge(bySub(sub), ids).map((r) => [r.status, r.message])).toEqual([["pass", expect.stringContaining(sub)]]);
+      // Without the project's ids the audit accepts any single repository, as it does by name.
+      expect(judge(bySub(sub), {}).map((r) => r.status)).toEqual(["pass"]);
+    });
+
+    it("fails a wildcard in the ids or the context", () => {
+      for (const sub of ["repository_owner_id:90000002:repository_id:*:environment:stage", "repository_owner_id:90000002:repository_id:700000001:environment:*"]) {
+        expect([sub, judge(bySub(sub), ids)[0].message]).toEqual([sub, expect.stringMatching(/has a wildcard/)]);
+      }
+    });
+
+    it("fails ids of another repository than the project's", () => {
+      const other = "repository_owner_id:90000002:repository_id:700000099:environment:stage";
+      expect(judge(bySub(other), ids)[0].message).toMatch(/names owner id 90000002 and repository id 700000099, not this project's 90000002 and 700000001/);
+    });
+
+    it("fails an event rather than an environment or a branch", () => {
+      const pullRequest = "repository_owner_id:90000002:repository_id:700000001:pull_request";
+      expect(judge(bySub(pullRequest), ids)[0].message).toMatch(/pins "pull_request", not an environment/);
+    });
+
+    it("fails a subject in neither form", () => {
+      expect(judge(bySub("repository_id:700000001:environment:stage"), ids)[0].message).toMatch(
+        /is neither repo:<owner>\/<repo>:<context> nor repository_owner_id:<id>:repository_id:<id>:<context>/,
+      );
+    });
+  });
+
   it("does not apply to roles GitHub cannot assume", () => {
     expect(results(oidc, serviceRole).map((r) => r.status)).toEqual(["n/a"]);
   });

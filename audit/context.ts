@@ -17,6 +17,20 @@ export interface AuditContextOptions {
    * @default - any single repository is accepted
    */
   readonly githubRepository?: string;
+  /**
+   * The numeric ids of that repository and its owner, when the config trusts by ids: an ids-based
+   * OIDC subject must name these.
+   * @default - any single repository id is accepted
+   */
+  readonly githubRepositoryIds?: GithubRepositoryIds;
+}
+
+/** A GitHub repository by its immutable ids, as `repository_owner_id:<ownerId>:repository_id:<repositoryId>` subjects name it. */
+export interface GithubRepositoryIds {
+  /** The owner's numeric id. */
+  readonly ownerId: string;
+  /** The repository's numeric id. */
+  readonly repositoryId: string;
 }
 
 function metadataPath(body: Block): string | undefined {
@@ -33,6 +47,7 @@ export class AuditContext {
   readonly tier: Tier;
   readonly stateBucketName?: string;
   readonly githubRepository?: string;
+  readonly githubRepositoryIds?: GithubRepositoryIds;
   private readonly all: AuditTarget[];
   private readonly byAddress: Map<string, AuditTarget>;
 
@@ -44,6 +59,7 @@ export class AuditContext {
     this.tier = options.tier ?? "shared";
     this.stateBucketName = options.stateBucketName;
     this.githubRepository = options.githubRepository;
+    this.githubRepositoryIds = options.githubRepositoryIds;
     this.all = collectTargets(stackName, tf);
     this.byAddress = new Map(this.all.map((t) => [t.address, t]));
   }

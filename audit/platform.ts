@@ -18,6 +18,10 @@ export function contextOptions(config: PlatformConfig, stackName: string): Audit
     tier: config.environments.find((e) => e.name === stackName)?.tier ?? "shared",
     stateBucketName: new Naming(project).stateBucket,
     githubRepository: `${project.github.owner}/${project.github.repo}`,
+    ...(project.github.repositoryId !== undefined &&
+      project.github.ownerId !== undefined && {
+        githubRepositoryIds: { ownerId: project.github.ownerId, repositoryId: project.github.repositoryId },
+      }),
   };
 }
 

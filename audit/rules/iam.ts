@@ -170,11 +170,16 @@ function trustsGithub(statement: Statement, context: AuditContext): boolean {
   });
 }
 
+/** GitHub's default subject: the repository by name. */
 const SUBJECT = /^repo:([^/:]+\/[^/:]+):(.+)$/;
+/** The subject once the repository's template is set to owner id, repository id, context: as specific, and immune to renames. */
+const ID_SUBJECT = /^repository_owner_id:(\d+):repository_id:(\d+):(.+)$/;
 const SUBJECT_CONTEXT = /^(environment:[^:]+|ref:refs\/heads\/.+)$/;
 
 /** Problems with one GitHub trust statement's aud and sub conditions, or none. */
-function githubTrustProblems(statement: Statement, repository: string | undefined): string[] {
+function githubTrustProblems(statement: Statement, context: AuditContext): string[] {
+  const repository = context.githubRepository;
+  const ids = context.githubRepositoryIds;
   const problems: string[] = [];
   const aud = conditionValues(statement, `${GITHUB_OIDC_HOST}:aud`);
   const audOk = aud.length > 0 && aud.every((c) => c.operator === "StringEquals" && c.values.length === 1 && c.values[0] === GITHUB_OIDC_AUDIENCE);
@@ -194,23 +199,34 @@ function githubTrustProblems(statement: Statement, repository: string | undefine
   }
   const [value] = values;
   if (/[*?]/.test(value)) problems.push(`sub "${value}" has a wildcard; name one repository and one environment or branch`);
-  const match = SUBJECT.exec(value);
-  if (!match) {
-    problems.push(`sub "${value}" is not repo:<owner>/<repo>:<context>`);
+  const byName = SUBJECT.exec(value);
+  const byIds = ID_SUBJECT.exec(value);
+  let pinned: string | undefined;
+  if (byName) {
+    if (repository !== undefined && byName[1].toLowerCase() !== repository.toLowerCase()) {
+      problems.push(`sub "${value}" names ${byName[1]}, not this project's repository ${repository}`);
+    }
+    pinned = byName[2];
+  } else if (byIds) {
+    if (ids !== undefined && (byIds[1] !== ids.ownerId || byIds[2] !== ids.repositoryId)) {
+      problems.push(
+        `sub "${value}" names owner id ${byIds[1]} and repository id ${byIds[2]}, not this project's ${ids.ownerId} and ${ids.repositoryId}`,
+      );
+    }
+    pinned = byIds[3];
   } else {
-    if (repository !== undefined && match[1].toLowerCase() !== repository.toLowerCase()) {
-      problems.push(`sub "${value}" names ${match[1]}, not this project's repository ${repository}`);
-    }
-    if (!SUBJECT_CONTEXT.test(match[2])) {
-      problems.push(`sub "${value}" pins "${match[2]}", not an environment (environment:<name>) or a branch (ref:refs/heads/<branch>)`);
-    }
+    problems.push(`sub "${value}" is neither repo:<owner>/<repo>:<context> nor repository_owner_id:<id>:repository_id:<id>:<context>`);
+  }
+  if (pinned !== undefined && !SUBJECT_CONTEXT.test(pinned)) {
+    problems.push(`sub "${value}" pins "${pinned}", not an environment (environment:<name>) or a branch (ref:refs/heads/<branch>)`);
   }
   return problems;
 }
 
 export const iamGithubOidcTrust: Rule = {
   id: "IAM-GITHUB-OIDC-TRUST",
-  rationale: "A role GitHub Actions assumes checks the token's audience and pins its subject to one repository and one environment or branch.",
+  rationale:
+    "A role GitHub Actions assumes checks the token's audience and pins its subject to one repository (by name or by its ids) and one environment or branch.",
   controls: ["CKV_AWS_358"],
   appliesTo: ["aws_iam_role"],
   check(role, context) {
@@ -220,7 +236,7 @@ export const iamGithubOidcTrust: Rule = {
       .map((s, i): CheckResult | undefined => {
         if (s.Effect !== "Allow" || !trustsGithub(s, context)) return undefined;
         const name = statementName(s, i);
-        const problems = githubTrustProblems(s, context.githubRepository);
+        const problems = githubTrustProblems(s, context);
         if (problems.length > 0) return fail(`GitHub OIDC trust ${problems.join("; ")}`, name);
         const sub = conditionValues(s, `${GITHUB_OIDC_HOST}:sub`)[0].values[0];
         return pass(`trusts GitHub tokens for ${sub} with audience ${GITHUB_OIDC_AUDIENCE}`, name);
