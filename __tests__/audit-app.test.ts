@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { Finding, StackReport } from "../audit/engine";
 import { writeHcl } from "../audit/hcl";
 import { auditPlatform } from "../audit/platform";
+import { ALL_RULES } from "../audit/rules";
 import { runAudit } from "../audit/run";
 import { fail, Rule } from "../audit/types";
 import { EnvironmentConfig, PlatformConfig } from "../config/types";
@@ -105,6 +106,22 @@ describe("the audit of the real app", () => {
       expect.stringMatching(/repo:acme\/platform:environment:prod/),
       expect.stringMatching(/repo:acme\/platform:environment:stage/),
     ]);
+  });
+
+  it("passes the deploy roles' trust by immutable ids when the config gives them, and still exempts only the plan role", () => {
+    const byIds: PlatformConfig = {
+      ...config,
+      project: { ...config.project, github: { ...config.project.github, repositoryId: "700000001", ownerId: "90000002" } },
+    };
+    const trustRule = ALL_RULES.filter((r) => r.id === "IAM-GITHUB-OIDC-TRUST");
+    const bootstrap = auditPlatform(byIds, { rules: trustRule }).report.stacks.find((s) => s.stack === "bootstrap")!;
+    const found = bootstrap.rules[0].findings;
+    expect(found.filter((f) => f.status === "pass").map((f) => f.message)).toEqual([
+      expect.stringMatching(/repository_owner_id:90000002:repository_id:700000001:environment:prod/),
+      expect.stringMatching(/repository_owner_id:90000002:repository_id:700000001:environment:stage/),
+    ]);
+    expect(found.filter((f) => f.status !== "pass").map((f) => [f.status, f.address])).toEqual([["exempt", expect.stringMatching(/plan-role/)]]);
+    expect(bootstrap.exemptionIssues).toEqual([]);
   });
 
   it("needs no HTTPS or TLS exemption once an environment has its domains", () => {

@@ -271,7 +271,64 @@ describe("plan role", () => {
   });
 });
 
+describe("trust by immutable ids (opt-in)", () => {
+  const subjects = (out: ReturnType<typeof parse>): Record<string, string> =>
+    Object.fromEntries(
+      Object.values(resources(out, "aws_iam_role")).map((r) => [
+        r.name,
+        JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"],
+      ]),
+    );
+
+  it("trusts owner/name in every role when the config gives no ids", () => {
+    expect(config.project.github.repositoryId).toBeUndefined();
+    expect(subjects(tf)).toEqual({
+      "acme-stage-deploy": "repo:acme/platform:environment:stage",
+      "acme-prod-deploy": "repo:acme/platform:environment:prod",
+      "acme-plan": "repo:acme/platform:pull_request",
+    });
+  });
+
+  it("trusts exactly the ids-based subject in every role, plan role included, when both ids are given", () => {
+    const byIds = sampleConfig();
+    const github = { ...byIds.project.github, repositoryId: "700000001", ownerId: "90000002" };
+    const out = parse(Testing.synth(buildSample({ ...byIds, project: { ...byIds.project, github } }).bootstrap));
+    const prefix = "repository_owner_id:90000002:repository_id:700000001";
+    expect(subjects(out)).toEqual({
+      "acme-stage-deploy": `${prefix}:environment:stage`,
+      "acme-prod-deploy": `${prefix}:environment:prod`,
+      "acme-plan": `${prefix}:pull_request`,
+    });
+    for (const role of Object.values(resources(out, "aws_iam_role"))) {
+      const condition = JSON.parse(role.assume_role_policy).Statement[0].Condition;
+      expect(Object.keys(condition)).toEqual(["StringEquals"]);
+      expect(condition.StringEquals["token.actions.githubusercontent.com:aud"]).toBe("sts.amazonaws.com");
+      expect(role.assume_role_policy).not.toMatch(/repo:|\*/);
+    }
+  });
+});
+
 describe("GithubOidc construct", () => {
+  const stackWithProvider = (): TerraformStack => {
+    const stack = new TerraformStack(Testing.app(), "t");
+    new AwsProvider(stack, "aws", { region: "eu-west-1" });
+    return stack;
+  };
+  const role = { id: "r", roleName: "r", description: "d", subject: "environment:stage", policy: "{}" };
+
+  it("rejects only one of repositoryId and ownerId", () => {
+    expect(() => new GithubOidc(stackWithProvider(), "oidc", { owner: "acme", repo: "platform", repositoryId: "700000001", roles: [role] })).toThrow(
+      /repositoryId "700000001" and ownerId undefined: give both \(trust by immutable ids\) or neither/,
+    );
+  });
+
+  it("rejects a wildcard subject when trusting by ids too", () => {
+    const ids = { repositoryId: "700000001", ownerId: "90000002" };
+    expect(
+      () => new GithubOidc(stackWithProvider(), "oidc", { owner: "acme", repo: "platform", ...ids, roles: [{ ...role, subject: "environment:*" }] }),
+    ).toThrow(/subject "repository_owner_id:90000002:repository_id:700000001:environment:\*" contains a wildcard/);
+  });
+
   it("rejects a wildcard subject", () => {
     const stack = new TerraformStack(Testing.app(), "t");
     new AwsProvider(stack, "aws", { region: "eu-west-1" });

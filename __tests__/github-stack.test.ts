@@ -1,4 +1,5 @@
 import { ActionsEnvironmentVariable } from "@cdktf/provider-github/lib/actions-environment-variable";
+import { ActionsRepositoryOidcSubjectClaimCustomizationTemplate } from "@cdktf/provider-github/lib/actions-repository-oidc-subject-claim-customization-template";
 import { ActionsVariable } from "@cdktf/provider-github/lib/actions-variable";
 import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
@@ -296,3 +297,22 @@ describe("GitHub stack: the workflows' own powers", () => {
   });
 });
 
+describe("GitHub stack: OIDC subject by immutable ids (opt-in)", () => {
+  it("leaves GitHub's default subject (repo:<owner>/<repo>:<context>) when the config gives no ids", () => {
+    expect(config.project.github.repositoryId).toBeUndefined();
+    expect(resources(tf, "github_actions_repository_oidc_subject_claim_customization_template")).toEqual({});
+    expect(platform.github.oidcSubjectTemplate).toBeUndefined();
+  });
+
+  it("sets the repository's subject to owner id, repository id and context when both ids are given", () => {
+    const byIds = Testing.synth(
+      buildSample({ ...config, project: { ...config.project, github: { ...config.project.github, repositoryId: "700000001", ownerId: "90000002" } } }).github,
+    );
+    expect(byIds).toHaveResourceWithProperties(ActionsRepositoryOidcSubjectClaimCustomizationTemplate, {
+      repository: "platform",
+      use_default: false,
+      include_claim_keys: ["repository_owner_id", "repository_id", "context"],
+    });
+    expect(Object.keys(resources(parse(byIds), "github_actions_repository_oidc_subject_claim_customization_template"))).toEqual(["oidc-subject-template"]);
+  });
+});

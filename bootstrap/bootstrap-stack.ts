@@ -97,6 +97,9 @@ export class BootstrapStack extends TerraformStack {
     this.github = new GithubOidc(this, "github-oidc", {
       owner: project.github.owner,
       repo: project.github.repo,
+      // Trust by ids only after `cdktf deploy github` set the subject template (README).
+      repositoryId: project.github.repositoryId,
+      ownerId: project.github.ownerId,
       existingProviderArn: project.github.existingOidcProviderArn,
       roles: [
         ...deployRoles,

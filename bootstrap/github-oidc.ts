@@ -3,7 +3,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
 import { AuditExemption, exemptAll } from "../audit/exemptions";
-import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST } from "../config/naming";
+import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, githubSubject } from "../config/naming";
 import { policyJson } from "../lib/policy";
 
 /** A role that GitHub Actions jobs of one repository assume with their OIDC token. */
@@ -13,8 +13,9 @@ export interface GithubRoleSpec {
   readonly roleName: string;
   readonly description: string;
   /**
-   * What the token's `sub` claim must be after `repo:OWNER/REPO:`, exactly, e.g. `environment:stage`
-   * or `pull_request`. Wildcards are refused.
+   * The context the token's `sub` claim must end with, exactly, e.g. `environment:stage` or
+   * `pull_request` (after `repo:OWNER/REPO:`, or after the ids when `repositoryId` and `ownerId`
+   * are given). Wildcards are refused.
    */
   readonly subject: string;
   /** Inline permissions policy (JSON). */
@@ -32,13 +33,29 @@ export interface GithubRoleSpec {
 }
 
 export interface GithubOidcProps {
+  /** Organisation or user owning the repository, e.g. `acme`. */
   readonly owner: string;
+  /** The repository's name, e.g. `platform`. */
   readonly repo: string;
+  /**
+   * The repository's numeric id. With `ownerId`, every role trusts
+   * `repository_owner_id:<ownerId>:repository_id:<repositoryId>:<subject>`, the sub GitHub issues
+   * once the repository's OIDC subject template is set to those claims (the github stack does it):
+   * a repository renamed or re-created under the same name cannot assume the roles. Give both or neither.
+   * @default - trust by name: `repo:<owner>/<repo>:<subject>`
+   */
+  readonly repositoryId?: string;
+  /**
+   * The numeric id of the repository's owner; see `repositoryId`.
+   * @default - trust by name
+   */
+  readonly ownerId?: string;
   /**
    * ARN of the account's existing provider for token.actions.githubusercontent.com.
    * @default - the provider is created here
    */
   readonly existingProviderArn?: string;
+  /** The roles to create, each trusting one context of the repository. */
   readonly roles: readonly GithubRoleSpec[];
   /**
    * Longest session a role grants, in seconds.
@@ -50,7 +67,8 @@ export interface GithubOidcProps {
 /**
  * GitHub Actions' OIDC trust: the identity provider (or the account's existing one) and one IAM
  * role per job kind, each assumable only by tokens whose audience is sts.amazonaws.com and whose
- * subject names this repository and one GitHub environment or event. CI holds no AWS keys.
+ * subject names this repository (by name, or by its immutable ids) and one GitHub environment or
+ * event. CI holds no AWS keys.
  */
 export class GithubOidc extends Construct {
   readonly providerArn: string;
@@ -61,6 +79,12 @@ export class GithubOidc extends Construct {
   constructor(scope: Construct, id: string, props: GithubOidcProps) {
     super(scope, id);
     const maxSession = props.maxSessionDurationSeconds ?? 3600;
+    if ((props.repositoryId === undefined) !== (props.ownerId === undefined)) {
+      throw new Error(
+        `GithubOidc repositoryId ${JSON.stringify(props.repositoryId)} and ownerId ${JSON.stringify(props.ownerId)}: ` +
+          "give both (trust by immutable ids) or neither (trust by owner/name)",
+      );
+    }
 
     this.providerArn =
       props.existingProviderArn ??
@@ -73,9 +97,11 @@ export class GithubOidc extends Construct {
       }).arn;
 
     for (const spec of props.roles) {
-      if (/[*?]/.test(spec.subject) || /[*?]/.test(props.owner) || /[*?]/.test(props.repo)) {
+      const sub = githubSubject(props, spec.subject);
+      // The names as well: with ids they leave the sub, but a wildcard there is still a mistake.
+      if ([sub, props.owner, props.repo].some((part) => /[*?]/.test(part))) {
         throw new Error(
-          `GithubOidc role ${spec.id} subject "repo:${props.owner}/${props.repo}:${spec.subject}" contains a wildcard; ` +
+          `GithubOidc role ${spec.id} subject "${sub}" contains a wildcard; ` +
             `name one repository and one environment, e.g. "environment:stage"`,
         );
       }
@@ -91,7 +117,7 @@ export class GithubOidc extends Construct {
           Condition: {
             StringEquals: {
               [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
-              [`${GITHUB_OIDC_HOST}:sub`]: `repo:${props.owner}/${props.repo}:${spec.subject}`,
+              [`${GITHUB_OIDC_HOST}:sub`]: sub,
             },
           },
         }),

@@ -1,4 +1,5 @@
 import { ActionsEnvironmentVariable } from "@cdktf/provider-github/lib/actions-environment-variable";
+import { ActionsRepositoryOidcSubjectClaimCustomizationTemplate } from "@cdktf/provider-github/lib/actions-repository-oidc-subject-claim-customization-template";
 import { ActionsVariable } from "@cdktf/provider-github/lib/actions-variable";
 import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
 import { DataGithubUser } from "@cdktf/provider-github/lib/data-github-user";
@@ -8,7 +9,7 @@ import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/li
 import { WorkflowRepositoryPermissions } from "@cdktf/provider-github/lib/workflow-repository-permissions";
 import { TerraformOutput, TerraformRemoteState, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
-import { BOOTSTRAP_STACK, GITHUB_STACK, Naming } from "../config/naming";
+import { BOOTSTRAP_STACK, GITHUB_ID_SUBJECT_CLAIM_KEYS, GITHUB_STACK, Naming } from "../config/naming";
 import { PlatformConfig } from "../config/types";
 import { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/state-backend";
@@ -43,8 +44,9 @@ export const deployRoleOutput = (environment: string): string => `deploy_role_ar
  * whose GITHUB_TOKEN may administer the repository: one GitHub environment per platform
  * environment (its reviewers, deployable from the default branch only, its deploy role ARN and
  * region as environment variables), the repository variables pull-request plans read, the
- * default branch's protection, and a read-only default workflow token that cannot approve pull
- * requests. Every AWS value is read from the bootstrap stack's state, never typed
+ * default branch's protection, a read-only default workflow token that cannot approve pull
+ * requests, and, when the config gives the repository's numeric ids, the OIDC subject template the
+ * bootstrap roles trust. Every AWS value is read from the bootstrap stack's state, never typed
  * here. The token is read by the provider from the environment, never from code or config.
  */
 export class GithubStack extends TerraformStack {
@@ -60,6 +62,11 @@ export class GithubStack extends TerraformStack {
   readonly branchProtection?: BranchProtection;
   /** The repository's default GITHUB_TOKEN permissions: read-only, and no pull-request approvals. */
   readonly workflowPermissions: WorkflowRepositoryPermissions;
+  /**
+   * The repository's OIDC subject template (owner id, repository id, context); undefined unless
+   * `project.github.repositoryId` and `ownerId` are set, in which case the bootstrap roles trust it.
+   */
+  readonly oidcSubjectTemplate?: ActionsRepositoryOidcSubjectClaimCustomizationTemplate;
 
   constructor(scope: Construct, id: string, props: GithubStackProps) {
     super(scope, id);
@@ -166,5 +173,16 @@ export class GithubStack extends TerraformStack {
       defaultWorkflowPermissions: "read",
       canApprovePullRequestReviews: false,
     });
+
+    // Opt-in trust by immutable ids: tokens of this repository then carry
+    // repository_owner_id:<id>:repository_id:<id>:<context> as sub, which is what the bootstrap roles
+    // trust once deployed with the same ids (deploy this stack first; see README).
+    if (project.github.repositoryId !== undefined && project.github.ownerId !== undefined) {
+      this.oidcSubjectTemplate = new ActionsRepositoryOidcSubjectClaimCustomizationTemplate(this, "oidc-subject-template", {
+        repository: repo,
+        useDefault: false,
+        includeClaimKeys: [...GITHUB_ID_SUBJECT_CLAIM_KEYS],
+      });
+    }
   }
 }
