@@ -147,7 +147,7 @@ function validateProject(p: ProjectConfig, c: Collector): void {
     (gh?.repositoryId === undefined) === (gh?.ownerId === undefined),
     "project.github.repositoryId/ownerId",
     { repositoryId: gh?.repositoryId, ownerId: gh?.ownerId },
-    "set both ids (trust by immutable ids) or neither (trust by owner/name)",
+    "set both ids (trust by immutable ids; gh api repos/OWNER/REPO --jq '.id, .owner.id' prints them) or neither (trust by owner/name)",
   );
   if (gh?.requiredCheck !== undefined) {
     c.check(gh.requiredCheck.trim() !== "", "project.github.requiredCheck", gh.requiredCheck, 'must name the CI job; use e.g. "test"');
