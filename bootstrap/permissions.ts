@@ -71,8 +71,6 @@ const ECR_REPOSITORY_ACTIONS = [
   "ecr:PutLifecyclePolicy",
   "ecr:GetLifecyclePolicy",
   "ecr:DeleteLifecyclePolicy",
-  // Read-only: lets a plan show whether a policy was set on the repository out of band.
-  "ecr:GetRepositoryPolicy",
   "ecr:DescribeImages",
   "ecr:ListImages",
   "ecr:BatchGetImage",
