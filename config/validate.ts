@@ -234,7 +234,7 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
   }
   c.check(s.maxCount >= s.minCount, at("service.maxCount"), s.maxCount, `must be a whole number from minCount (${s.minCount}) to 100`);
   c.check(
-    s.desiredCount >= s.minCount && s.desiredCount <= s.maxCount,
+    s.maxCount < s.minCount || (s.desiredCount >= s.minCount && s.desiredCount <= s.maxCount),
     at("service.desiredCount"),
     s.desiredCount,
     `must lie within the autoscaling bounds minCount..maxCount (${s.minCount}..${s.maxCount})`,
