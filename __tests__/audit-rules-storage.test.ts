@@ -214,8 +214,13 @@ describe("RDS rules", () => {
       nonCompliant: set(database, `${DB}/deletion_protection`, false),
       failure: /deletion protection is off/,
     },
-    "RDS-FINAL-SNAPSHOT": {
+    "RDS-BACKUP-RETENTION-PRODUCTION": {
       options: production,
+      compliant: database,
+      nonCompliant: set(database, `${DB}/backup_retention_period`, 7),
+      failure: /keeps backups 7 day\(s\); set backup_retention_period >= 14 in production/,
+    },
+    "RDS-FINAL-SNAPSHOT": {
       compliant: database,
       nonCompliant: set(database, `${DB}/skip_final_snapshot`, true),
       failure: /skips the final snapshot/,
@@ -230,9 +235,11 @@ describe("RDS rules", () => {
 
   it("does not require the production settings outside production", () => {
     const relaxed = set(set(database, `${DB}/multi_az`, false), `${DB}/deletion_protection`, false);
-    for (const productionRule of RDS_RULES.filter((r) => ["RDS-MULTI-AZ", "RDS-DELETION-PROTECTION"].includes(r.id))) {
-      expect(results(productionRule, relaxed, { tier: "non-production" }).map((r) => r.status)).toEqual(["n/a"]);
-      expect(results(productionRule, relaxed, production).map((r) => r.status)).toEqual(["fail"]);
+    const short = set(relaxed, `${DB}/backup_retention_period`, 7);
+    for (const productionRule of RDS_RULES.filter((r) => r.productionOnly)) {
+      const broken = productionRule.id === "RDS-BACKUP-RETENTION-PRODUCTION" ? short : set(relaxed, `${DB}/performance_insights_enabled`, false);
+      expect(results(productionRule, broken, { tier: "non-production" }).map((r) => r.status)).toEqual(["n/a"]);
+      expect(results(productionRule, broken, production).map((r) => r.status)).toEqual(["fail"]);
     }
   });
 

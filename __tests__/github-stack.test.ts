@@ -192,7 +192,13 @@ describe("GitHub stack: environments", () => {
   });
 
   it("lets the person who starts a deployment approve it when preventSelfReview is false", () => {
-    const solo = githubWith((c) => void (c.project.github = { ...c.project.github, preventSelfReview: false }));
+    const solo = githubWith((c) => {
+      c.project.github = { ...c.project.github, preventSelfReview: false };
+      // A production guardrail: off only as prod's accepted risk.
+      c.environments = c.environments.map((e) =>
+        e.name === "prod" ? { ...e, acceptedRisks: [...(e.acceptedRisks ?? []), { setting: "project.github.preventSelfReview", reason: "a team of one, for now" }] } : e,
+      );
+    });
     expect(byName(solo, "github_repository_environment", "environment").prod.prevent_self_review).toBe(false);
   });
 
@@ -273,7 +279,13 @@ describe("GitHub stack: default branch protection", () => {
   });
 
   it("leaves the branch unprotected when protectDefaultBranch is false", () => {
-    const open = githubWith((c) => void (c.project.github = { ...c.project.github, protectDefaultBranch: false }));
+    const open = githubWith((c) => {
+      c.project.github = { ...c.project.github, protectDefaultBranch: false };
+      // A production guardrail: off only as prod's accepted risk.
+      c.environments = c.environments.map((e) =>
+        e.name === "prod" ? { ...e, acceptedRisks: [...(e.acceptedRisks ?? []), { setting: "project.github.protectDefaultBranch", reason: "a team of one, for now" }] } : e,
+      );
+    });
     expect(resources(open, "github_branch_protection")).toEqual({});
     expect(Object.keys(resources(open, "github_repository_environment"))).toHaveLength(envNames.length);
   });
@@ -290,7 +302,13 @@ describe("GitHub stack: the workflows' own powers", () => {
   });
 
   it("keeps the token read-only when the default branch is left unprotected", () => {
-    const open = githubWith((c) => void (c.project.github = { ...c.project.github, protectDefaultBranch: false }));
+    const open = githubWith((c) => {
+      c.project.github = { ...c.project.github, protectDefaultBranch: false };
+      // A production guardrail: off only as prod's accepted risk.
+      c.environments = c.environments.map((e) =>
+        e.name === "prod" ? { ...e, acceptedRisks: [...(e.acceptedRisks ?? []), { setting: "project.github.protectDefaultBranch", reason: "a team of one, for now" }] } : e,
+      );
+    });
     expect(Object.values(resources(open, "github_workflow_repository_permissions"))).toEqual([
       expect.objectContaining({ default_workflow_permissions: "read", can_approve_pull_request_reviews: false }),
     ]);

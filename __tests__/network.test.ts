@@ -54,6 +54,18 @@ function routesOfTable(tf: SynthesizedTerraform, tableId: string): Resource[] {
 }
 
 describe("Network", () => {
+  test("fails the plan when the region has fewer availability zones than azCount (no wrap-around)", () => {
+    const { tf } = build({ azCount: 3 });
+    const azs = (tf.data as Record<string, Record<string, Resource>>).aws_availability_zones;
+    const [lookup] = Object.values(azs);
+    expect(lookup.lifecycle.postcondition).toEqual([
+      {
+        condition: "${length(self.names) >= 3}",
+        error_message: "network.azCount 3 is more than the ${length(self.names)} availability zones this region offers; use at most that many",
+      },
+    ]);
+  });
+
   test("VPC with DNS support and hostnames on the configured CIDR", () => {
     const { synth } = build();
     expect(synth).toHaveResourceWithProperties(Vpc, {

@@ -66,6 +66,12 @@ export interface Rule {
    * variables and locals).
    */
   readonly appliesTo: readonly string[];
+  /**
+   * Checks a production guardrail: n/a outside production-tier stacks. Each such rule is named by
+   * an entry of config/guardrails.ts (a test keeps the two in step), so what validation demands and
+   * what the audit checks never disagree.
+   */
+  readonly productionOnly?: boolean;
   check(target: AuditTarget, context: AuditContext): CheckResult | readonly CheckResult[];
 }
 

@@ -1,7 +1,14 @@
+import type { core } from "zod";
 import { parseIpv4Cidr, rangesOverlap } from "../lib/cidr";
 import { FARGATE_MEMORY } from "../lib/fargate";
+import { branchNameProblem, POSTGRES_RESERVED_NAMES, rdsInstanceClassProblem, s3BucketNameProblem } from "./aws";
+import { guardrail, nameSaysProduction, PRODUCTION_GUARDRAILS, PRODUCTION_NAME_WORDS } from "./guardrails";
 import { Naming } from "./naming";
+import { PlatformSchema } from "./schema";
 import { EnvironmentConfig, PlatformConfig, ProjectConfig } from "./types";
+
+export { LOG_RETENTION_DAYS } from "./aws";
+export { PRODUCTION_GUARDRAILS } from "./guardrails";
 
 /** One bad setting: where, what it was, and how to fix it. */
 export interface ConfigProblem {
@@ -10,67 +17,25 @@ export interface ConfigProblem {
   readonly fix: string;
 }
 
+/** One problem as a line: the setting, its value and the fix. */
+export function formatProblem(p: ConfigProblem): string {
+  const value = p.value === undefined ? "(missing)" : JSON.stringify(p.value);
+  return `${p.setting} ${value} ${p.fix}`;
+}
+
 /** Thrown by `validate()` with every problem found, so one run shows them all. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly ConfigProblem[]) {
     super(
       `Invalid platform configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p.setting} ${JSON.stringify(p.value)} ${p.fix}`).join("\n"),
+        problems.map((p) => `  - ${formatProblem(p)}`).join("\n"),
     );
     this.name = "ConfigError";
   }
 }
 
-/** Environment names that promise production: such an environment must have the production tier. */
-const PRODUCTION_NAMES = ["prod", "production", "prd", "live"];
-
 /** Names environments may not take: stack names and state keys in use, the bootstrap's Environment tag, the state bucket's infix. */
 export const RESERVED_ENVIRONMENT_NAMES = ["bootstrap", "github", "shared", "tfstate"] as const;
-
-/** Values CloudWatch Logs accepts for retention_in_days. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
-
-/**
- * Production guardrails: what a `tier: "production"` environment must have, unless it lists the
- * setting in `acceptedRisks` with a reason.
- */
-export const PRODUCTION_GUARDRAILS: Record<string, { holds: (e: EnvironmentConfig) => boolean; fix: string }> = {
-  "database.multiAz": { holds: (e) => e.database.multiAz, fix: "must be true in production (a standby survives an AZ outage)" },
-  "database.deletionProtection": {
-    holds: (e) => e.database.deletionProtection,
-    fix: "must be true in production (a destroy must not drop the database)",
-  },
-  "database.backupRetentionDays": {
-    holds: (e) => e.database.backupRetentionDays >= 14,
-    fix: "must be at least 14 in production; use e.g. 30",
-  },
-  "loadBalancer.deletionProtection": {
-    holds: (e) => e.loadBalancer.deletionProtection,
-    fix: "must be true in production",
-  },
-  "loadBalancer.accessLogs": { holds: (e) => e.loadBalancer.accessLogs, fix: "must be true in production" },
-  "network.natGateways": {
-    holds: (e) => e.network.natGateways === "perAz",
-    fix: 'must be "perAz" in production (one NAT gateway is a single point of failure)',
-  },
-  "loadBalancer.https": {
-    holds: (e) => e.loadBalancer.https !== undefined,
-    fix: "must be set in production: serve the API over HTTPS with a domain and an ACM certificate",
-  },
-  "github.requiredReviewers": {
-    holds: (e) => e.github.requiredReviewers.length > 0,
-    fix: "must name at least one reviewer in production, so a deployment needs an approval",
-  },
-};
-
-const REGION = /^(us|eu|ap|sa|ca|me|af|il|mx)(-gov|-iso[a-z]?)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d$/;
-const GITHUB_OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
-const GITHUB_REPO = /^[A-Za-z0-9._-]{1,100}$/;
-/** A CODEOWNERS owner: `@user` or `@org/team`. */
-const CODE_OWNER = /^@[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:\/[A-Za-z0-9._-]{1,100})?$/;
-const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 class Collector {
   readonly problems: ConfigProblem[] = [];
@@ -79,36 +44,119 @@ class Collector {
   }
 }
 
-const isInt = (v: unknown, min: number, max: number): boolean =>
-  typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
+// ---------------------------------------------------------------------------------------------
+// The shape: the schema's issues as problems
+
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{1,9}$/;
+
+/** The value at a path of the raw input (undefined where the path leaves it). */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
+}
+
+/** `prod.database.multiAz` for a path into an environment with a usable name, else `environments[1].database.multiAz`. */
+function settingName(path: readonly PropertyKey[], input: unknown): string {
+  let head = "";
+  let rest = path;
+  if (path[0] === "environments" && typeof path[1] === "number") {
+    const name = valueAt(input, ["environments", path[1], "name"]);
+    head = typeof name === "string" && ENVIRONMENT_NAME.test(name) && path[2] !== "name" ? name : `environments[${path[1]}]`;
+    rest = path.slice(2);
+  }
+  let out = head;
+  for (const key of rest) out += typeof key === "number" ? `[${key}]` : `${out ? "." : ""}${String(key)}`;
+  return out || "(the configuration)";
+}
+
+/** The closest of `candidates` to `word`, when it is close enough to be a likely typo. */
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  const distance = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+      let previous = row[0];
+      row[0] = i;
+      for (let j = 1; j <= b.length; j++) {
+        const current = row[j];
+        row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+        previous = current;
+      }
+    }
+    return row[b.length];
+  };
+  const best = [...candidates].sort((a, b) => distance(word, a) - distance(word, b))[0];
+  return best !== undefined && distance(word, best) <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** The settings an object at `path` of the schema may hold. */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  let schema: core.$ZodType = PlatformSchema as unknown as core.$ZodType;
+  const unwrap = (s: core.$ZodType): core.$ZodType => {
+    const def = (s as unknown as { _zod: { def: { type: string; innerType?: core.$ZodType; element?: core.$ZodType } } })._zod.def;
+    if ((def.type === "readonly" || def.type === "optional") && def.innerType) return unwrap(def.innerType);
+    return s;
+  };
+  for (const key of path) {
+    const def = (unwrap(schema) as unknown as { _zod: { def: { type: string; shape?: Record<string, core.$ZodType>; element?: core.$ZodType } } })._zod.def;
+    const next = typeof key === "number" ? def.element : def.shape?.[String(key)];
+    if (!next) return [];
+    schema = next;
+  }
+  const shape = (unwrap(schema) as unknown as { _zod: { def: { shape?: Record<string, unknown> } } })._zod.def.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function problemsOfShape(issues: readonly core.$ZodIssue[], input: unknown): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      const known = knownKeys(issue.path);
+      for (const key of issue.keys) {
+        const guess = closest(key, known);
+        problems.push({
+          setting: settingName([...issue.path, key], input),
+          value: valueAt(input, [...issue.path, key]),
+          fix: `is not a setting${guess ? `; did you mean "${guess}"?` : ""} Remove it or fix its name (settings here: ${known.join(", ")})`,
+        });
+      }
+      continue;
+    }
+    const value = valueAt(input, issue.path);
+    const setting = settingName(issue.path, input);
+    if (value === undefined && issue.code === "invalid_type") {
+      problems.push({ setting, value, fix: "is missing; add it (config/schema.ts documents every setting)" });
+    } else if (issue.code === "invalid_type" && /^Invalid input/.test(issue.message)) {
+      problems.push({ setting, value, fix: `must be ${issue.expected === "object" ? "an object of settings" : `a ${issue.expected}`}, not ${Array.isArray(value) ? "a list" : `a ${typeof value}`}` });
+    } else {
+      problems.push({ setting, value, fix: issue.message });
+    }
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The rules: what the shape cannot say
+
+/** `a.b.c.d/n` with no leading zeros (Terraform's cidrsubnet refuses "010"): the strict form AWS and Terraform take. */
+const STRICT_CIDR = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\/(\d{1,2})$/;
+
+/** Why an ACM certificate ARN does not fit, or undefined. */
+function certificateProblem(arn: string, accountId: string, region: string, why: string): string | undefined {
+  const match = /^arn:([a-z-]+):acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/.exec(arn);
+  if (!match) return `must be an ACM certificate ARN in ${region}; use e.g. "arn:aws:acm:${region}:${accountId}:certificate/<id>"`;
+  const [, partition, arnRegion, account] = match;
+  if (partition !== "aws") return `is in partition ${partition}; this platform deploys to the aws partition`;
+  if (arnRegion !== region) return `must be an ACM certificate ARN in ${region} (${why} uses certificates from ${region} only), not ${arnRegion}`;
+  if (account !== accountId) return `belongs to account ${account}; use a certificate of the project's account ${accountId} (a load balancer or distribution cannot use another account's)`;
+  return undefined;
+}
 
 function validateProject(p: ProjectConfig, c: Collector): void {
-  c.check(
-    /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/.test(p.name) && !p.name.includes("--") && !p.name.startsWith("xn-"),
-    "project.name",
-    p.name,
-    'must be 3-20 lowercase letters, digits or single hyphens, starting with a letter (it prefixes S3 bucket names); use e.g. "acme-platform"',
-  );
-  c.check(/^\d{12}$/.test(p.accountId), "project.accountId", p.accountId, 'must be the 12-digit AWS account id; use e.g. "123456789012"');
-  c.check(REGION.test(p.region), "project.region", p.region, 'is not an AWS region name; use e.g. "eu-west-1"');
-  // 20 characters of name keep the state bucket name (<name>-tfstate-<account>-<region>) within S3's 63.
   const gh = p.github;
-  c.check(GITHUB_OWNER.test(gh?.owner ?? ""), "project.github.owner", gh?.owner, 'must be a GitHub user or organisation name; use e.g. "acme"');
-  c.check(
-    GITHUB_REPO.test(gh?.repo ?? "") && gh.repo !== "." && gh.repo !== "..",
-    "project.github.repo",
-    gh?.repo,
-    'must be a GitHub repository name (letters, digits, ".", "-", "_"); use e.g. "platform"',
-  );
-  if (gh?.defaultBranch !== undefined) {
-    c.check(
-      /^[A-Za-z0-9._/-]{1,200}$/.test(gh.defaultBranch) && !gh.defaultBranch.includes(".."),
-      "project.github.defaultBranch",
-      gh.defaultBranch,
-      'must be a plain branch name without wildcards; use e.g. "main"',
-    );
+  if (gh.defaultBranch !== undefined) {
+    const problem = branchNameProblem(gh.defaultBranch);
+    c.check(problem === undefined, "project.github.defaultBranch", gh.defaultBranch, problem ?? "");
   }
-  if (gh?.existingOidcProviderArn !== undefined) {
+  if (gh.existingOidcProviderArn !== undefined) {
     const expected = new Naming(p).oidcProviderArn;
     c.check(
       gh.existingOidcProviderArn === expected,
@@ -117,52 +165,21 @@ function validateProject(p: ProjectConfig, c: Collector): void {
       `must be the GitHub OIDC provider of this account, "${expected}"; or leave it unset to create it`,
     );
   }
-  const owners = gh?.platformOwners;
   c.check(
-    Array.isArray(owners) && owners.length > 0,
-    "project.github.platformOwners",
-    owners,
-    'must name at least one code owner of the platform; use e.g. ["@acme/platform-owners"]',
-  );
-  for (const owner of Array.isArray(owners) ? owners : []) {
-    c.check(
-      CODE_OWNER.test(owner),
-      "project.github.platformOwners",
-      owner,
-      'is not a GitHub user ("@name") or team ("@org/team"); use e.g. "@acme/platform-owners"',
-    );
-  }
-  for (const key of ["repositoryId", "ownerId"] as const) {
-    const id = gh?.[key];
-    if (id !== undefined) {
-      c.check(
-        typeof id === "string" && /^[1-9][0-9]{0,19}$/.test(id),
-        `project.github.${key}`,
-        id,
-        `must be the numeric id as a string of digits; find it with gh api repos/OWNER/REPO --jq ${key === "ownerId" ? ".owner.id" : ".id"}`,
-      );
-    }
-  }
-  c.check(
-    (gh?.repositoryId === undefined) === (gh?.ownerId === undefined),
+    (gh.repositoryId === undefined) === (gh.ownerId === undefined),
     "project.github.repositoryId/ownerId",
-    { repositoryId: gh?.repositoryId, ownerId: gh?.ownerId },
+    { repositoryId: gh.repositoryId, ownerId: gh.ownerId },
     "set both ids (trust by immutable ids; gh api repos/OWNER/REPO --jq '.id, .owner.id' prints them) or neither (trust by owner/name)",
   );
-  if (gh?.requiredCheck !== undefined) {
-    c.check(gh.requiredCheck.trim() !== "", "project.github.requiredCheck", gh.requiredCheck, 'must name the CI job; use e.g. "test"');
-  }
-  const days = p.bootstrap?.noncurrentVersionExpirationDays;
-  if (days !== undefined) {
-    c.check(isInt(days, 1, 3650), "project.bootstrap.noncurrentVersionExpirationDays", days, "must be a whole number of days from 1 to 3650; use e.g. 90");
-  }
+  c.check(!p.name.startsWith("xn-") && !p.name.startsWith("sthree-") && !p.name.startsWith("amzn-s3-demo"), "project.name", p.name, "starts with a prefix S3 reserves (xn-, sthree-, amzn-s3-demo-); pick another name");
+  const stateBucketProblem = s3BucketNameProblem(new Naming(p).stateBucket);
+  c.check(stateBucketProblem === undefined, "project.name", p.name, `makes the state bucket name "${new Naming(p).stateBucket}", which ${stateBucketProblem}`);
 }
 
 function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collector): void {
   const at = (s: string) => `${e.name}.${s}`;
   const naming = new Naming(p);
 
-  c.check(/^[a-z][a-z0-9]{1,9}$/.test(e.name), "environments[].name", e.name, 'must be 2-10 lowercase letters or digits, starting with a letter; use e.g. "stage"');
   c.check(
     !(RESERVED_ENVIRONMENT_NAMES as readonly string[]).includes(e.name),
     "environments[].name",
@@ -176,14 +193,31 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
     e.name,
     `makes the resource prefix "${prefix}" ${prefix.length} characters long; load balancer names allow 32, so keep project and environment names within 24 together`,
   );
-  c.check(e.tier === "production" || e.tier === "non-production", at("tier"), e.tier, 'must be "production" or "non-production"');
+  for (const bucket of [naming.siteBucket(e.name), naming.albLogBucket(e.name)]) {
+    const problem = s3BucketNameProblem(bucket);
+    c.check(problem === undefined, at("name"), e.name, `makes the bucket name "${bucket}", which ${problem}; shorten the project or environment name`);
+  }
+
+  // Tier: a name that says production gets the production guardrails unless it says why not.
+  if (nameSaysProduction(e.name) && e.tier !== "production") {
+    c.check(
+      (e.nonProductionReason ?? "").trim().length >= 10,
+      at("tier"),
+      e.tier,
+      `must be "production" for an environment named ${e.name} (the name contains ${PRODUCTION_NAME_WORDS.filter((w) => e.name.includes(w)).join(", ")}): ` +
+        `its guardrails are waived one by one in acceptedRisks; or set ${e.name}.nonProductionReason to say why it is not production`,
+    );
+  }
+  if (e.nonProductionReason !== undefined) {
+    c.check(e.tier !== "production", at("nonProductionReason"), e.nonProductionReason, 'explains a non-production tier, but the tier is "production"; remove it');
+  }
 
   // Network
   const n = e.network;
-  const range = parseIpv4Cidr(n.vpcCidr);
+  const range = STRICT_CIDR.test(n.vpcCidr) ? parseIpv4Cidr(n.vpcCidr) : undefined;
   c.check(range !== undefined, at("network.vpcCidr"), n.vpcCidr, 'is not a valid IPv4 CIDR; use e.g. "10.10.0.0/16"');
   if (range) {
-    c.check(range.aligned, at("network.vpcCidr"), n.vpcCidr, "has host bits set; use the network address, e.g. \"10.10.0.0/16\"");
+    c.check(range.aligned, at("network.vpcCidr"), n.vpcCidr, 'has host bits set; use the network address, e.g. "10.10.0.0/16"');
     c.check(
       range.prefixLength >= 16 && range.prefixLength <= 22,
       at("network.vpcCidr"),
@@ -191,35 +225,26 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
       'must be a /16 to /22 (AWS allows /16 at most; subnets are carved 16 to a VPC); use e.g. "10.10.0.0/16"',
     );
   }
-  c.check(isInt(n.azCount, 2, 4), at("network.azCount"), n.azCount, "must be 2, 3 or 4 (a load balancer and a multi-AZ database need two AZs)");
-  c.check(n.natGateways === "single" || n.natGateways === "perAz", at("network.natGateways"), n.natGateways, 'must be "single" or "perAz"');
-  c.check((LOG_RETENTION_DAYS as readonly number[]).includes(n.flowLogRetentionDays), at("network.flowLogRetentionDays"), n.flowLogRetentionDays, `must be one of CloudWatch's retention values (${LOG_RETENTION_DAYS.join(", ")})`);
 
   // Service
   const s = e.service;
   const memories = FARGATE_MEMORY[s.cpu];
-  c.check(memories !== undefined, at("service.cpu"), s.cpu, "must be a Fargate CPU size: 256, 512, 1024, 2048 or 4096");
   if (memories) {
     c.check(memories.includes(s.memoryMiB), at("service.memoryMiB"), s.memoryMiB, `is not a Fargate memory size for ${s.cpu} CPU units; use one of ${memories.join(", ")}`);
   }
-  c.check(isInt(s.minCount, 1, 100), at("service.minCount"), s.minCount, "must be a whole number from 1 to 100");
-  c.check(isInt(s.maxCount, 1, 100) && s.maxCount >= s.minCount, at("service.maxCount"), s.maxCount, `must be a whole number from minCount (${s.minCount}) to 100`);
+  c.check(s.maxCount >= s.minCount, at("service.maxCount"), s.maxCount, `must be a whole number from minCount (${s.minCount}) to 100`);
   c.check(
-    isInt(s.desiredCount, 0, 100) && s.desiredCount >= s.minCount && s.desiredCount <= s.maxCount,
+    s.maxCount < s.minCount || (s.desiredCount >= s.minCount && s.desiredCount <= s.maxCount),
     at("service.desiredCount"),
     s.desiredCount,
     `must lie within the autoscaling bounds minCount..maxCount (${s.minCount}..${s.maxCount})`,
   );
-  c.check(isInt(s.cpuTargetPercent, 10, 90), at("service.cpuTargetPercent"), s.cpuTargetPercent, "must be a whole percentage from 10 to 90; use e.g. 60");
-  c.check((LOG_RETENTION_DAYS as readonly number[]).includes(s.logRetentionDays), at("service.logRetentionDays"), s.logRetentionDays, `must be one of CloudWatch's retention values (${LOG_RETENTION_DAYS.join(", ")})`);
-  c.check(isInt(s.keepImages, 1, 1000), at("service.keepImages"), s.keepImages, "must be a whole number from 1 to 1000; use e.g. 20");
 
   // Load balancer
   const lb = e.loadBalancer;
   if (lb.https) {
-    c.check(DOMAIN.test(lb.https.domainName), at("loadBalancer.https.domainName"), lb.https.domainName, 'is not a domain name; use e.g. "api.example.com"');
-    const acm = new RegExp(`^arn:aws[a-z-]*:acm:${p.region}:\\d{12}:certificate/[0-9a-f-]{36}$`);
-    c.check(acm.test(lb.https.certificateArn), at("loadBalancer.https.certificateArn"), lb.https.certificateArn, `must be an ACM certificate ARN in ${p.region} (the load balancer's region)`);
+    const problem = certificateProblem(lb.https.certificateArn, p.accountId, p.region, "the load balancer");
+    c.check(problem === undefined, at("loadBalancer.https.certificateArn"), lb.https.certificateArn, problem ?? "");
   } else {
     c.check(
       (lb.httpOnlyReason ?? "").trim().length >= 10,
@@ -231,88 +256,94 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
 
   // Database
   const d = e.database;
-  const major = /^(\d+)(\.\d+)?$/.exec(d.engineVersion);
-  c.check(major !== null && Number(major[1]) >= 13, at("database.engineVersion"), d.engineVersion, 'must be a supported PostgreSQL version (13 or newer, "major" or "major.minor"); use e.g. "16.4"');
-  c.check(/^db\.[a-z0-9]+\.[a-z0-9]+$/.test(d.instanceClass), at("database.instanceClass"), d.instanceClass, 'is not an RDS instance class; use e.g. "db.t4g.micro"');
-  c.check(isInt(d.allocatedStorageGiB, 20, 65536), at("database.allocatedStorageGiB"), d.allocatedStorageGiB, "must be a whole number of GiB from 20 to 65536");
+  const classProblem = rdsInstanceClassProblem(d.instanceClass);
+  c.check(classProblem === undefined, at("database.instanceClass"), d.instanceClass, classProblem ?? "");
   c.check(
-    isInt(d.maxAllocatedStorageGiB, 21, 65536) && d.maxAllocatedStorageGiB > d.allocatedStorageGiB,
+    d.maxAllocatedStorageGiB > d.allocatedStorageGiB,
     at("database.maxAllocatedStorageGiB"),
     d.maxAllocatedStorageGiB,
     `must be larger than allocatedStorageGiB (${d.allocatedStorageGiB}) for storage autoscaling; use e.g. ${d.allocatedStorageGiB * 5}`,
   );
-  c.check(isInt(d.backupRetentionDays, 7, 35), at("database.backupRetentionDays"), d.backupRetentionDays, "must be a whole number of days from 7 to 35");
-  c.check(/^[a-z][a-z0-9_]{0,62}$/.test(d.databaseName) && d.databaseName !== "postgres", at("database.databaseName"), d.databaseName, 'must be a lowercase identifier other than "postgres"; use e.g. "app"');
+  c.check(!POSTGRES_RESERVED_NAMES.has(d.databaseName), at("database.databaseName"), d.databaseName, 'is a name PostgreSQL or RDS reserves; use e.g. "app"');
 
   // Site
-  c.check(["PriceClass_100", "PriceClass_200", "PriceClass_All"].includes(e.site.priceClass), at("site.priceClass"), e.site.priceClass, 'must be "PriceClass_100", "PriceClass_200" or "PriceClass_All"');
   if (e.site.domain) {
-    c.check(DOMAIN.test(e.site.domain.domainName), at("site.domain.domainName"), e.site.domain.domainName, 'is not a domain name; use e.g. "www.example.com"');
-    c.check(
-      /^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate\/[0-9a-f-]{36}$/.test(e.site.domain.certificateArn),
-      at("site.domain.certificateArn"),
-      e.site.domain.certificateArn,
-      "must be an ACM certificate ARN in us-east-1 (CloudFront only uses certificates from us-east-1)",
-    );
+    const problem = certificateProblem(e.site.domain.certificateArn, p.accountId, "us-east-1", "CloudFront");
+    c.check(problem === undefined, at("site.domain.certificateArn"), e.site.domain.certificateArn, problem ?? "");
   }
-
-  // GitHub
-  for (const reviewer of e.github.requiredReviewers) {
-    c.check(GITHUB_OWNER.test(reviewer), at("github.requiredReviewers"), reviewer, "is not a GitHub user name");
-  }
-  c.check(e.github.requiredReviewers.length <= 6, at("github.requiredReviewers"), e.github.requiredReviewers, "may list at most 6 reviewers (GitHub's limit)");
 
   // Production guardrails and their waivers
-  const accepted = new Map((e.acceptedRisks ?? []).map((r) => [r.setting, r.reason]));
-  for (const risk of e.acceptedRisks ?? []) {
-    c.check(
-      risk.setting in PRODUCTION_GUARDRAILS,
-      at("acceptedRisks[].setting"),
-      risk.setting,
-      `is not a production guardrail; use one of ${Object.keys(PRODUCTION_GUARDRAILS).join(", ")}`,
-    );
-    c.check((risk.reason ?? "").trim().length >= 10, at(`acceptedRisks[${risk.setting}].reason`), risk.reason, "must say why the risk is accepted (10 characters or more)");
+  const waived = new Set<string>();
+  for (const [i, risk] of (e.acceptedRisks ?? []).entries()) {
+    const rule = guardrail(risk.setting);
+    const where = at(`acceptedRisks[${i}].setting`);
+    if (!rule) {
+      c.check(false, where, risk.setting, `is not a production guardrail; use one of ${PRODUCTION_GUARDRAILS.map((g) => g.setting).join(", ")}`);
+      continue;
+    }
+    c.check(!waived.has(risk.setting), where, risk.setting, "is accepted twice; keep one entry");
+    waived.add(risk.setting);
+    c.check(e.tier === "production", where, risk.setting, `waives nothing in a ${e.tier} environment (its guardrails are off); remove the accepted risk`);
+    if (e.tier === "production") {
+      c.check(
+        !rule.holds(e, p),
+        where,
+        risk.setting,
+        "is met, so there is no risk to accept; remove the accepted risk (a later change that breaks the guardrail must be reviewed anew)",
+      );
+    }
   }
-  // The guardrails follow the tier; a name that says production may not quietly opt out of them.
-  c.check(
-    !PRODUCTION_NAMES.includes(e.name) || e.tier === "production",
-    at("tier"),
-    e.tier,
-    `must be "production" for an environment named ${e.name} (its guardrails are waived one by one in acceptedRisks, with reasons), or rename the environment`,
-  );
   if (e.tier === "production") {
-    for (const [setting, rule] of Object.entries(PRODUCTION_GUARDRAILS)) {
-      if (accepted.has(setting)) continue;
-      const value = setting.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], e);
-      c.check(rule.holds(e), at(setting), value, `${rule.fix}; or list "${setting}" in ${e.name}.acceptedRisks with a reason`);
+    for (const rule of PRODUCTION_GUARDRAILS) {
+      if (waived.has(rule.setting) || rule.holds(e, p)) continue;
+      const setting = rule.setting.startsWith("project.") ? rule.setting : at(rule.setting);
+      c.check(false, setting, rule.value(e, p), `${rule.requirement}; or list "${rule.setting}" in ${e.name}.acceptedRisks with a reason`);
     }
   }
 }
 
-/**
- * Checks the whole configuration before any stack is built and throws one ConfigError that lists
- * every bad setting with its value and the fix. Returns the config unchanged when it is valid.
- */
-export function validate(config: PlatformConfig): PlatformConfig {
-  const c = new Collector();
-  validateProject(config.project, c);
-  c.check(config.environments.length > 0, "environments", [], "must define at least one environment; add e.g. stage");
+function validateAcrossEnvironments(config: PlatformConfig, c: Collector): void {
+  const envs = config.environments;
   const seen = new Set<string>();
-  for (const e of config.environments) {
+  for (const e of envs) {
     c.check(!seen.has(e.name), "environments[].name", e.name, "is defined twice; environment names must be unique");
     seen.add(e.name);
-    validateEnvironment(config.project, e, c);
   }
-  const envs = config.environments;
+  const domains = new Map<string, string>();
   envs.forEach((a, i) => {
     for (const b of envs.slice(i + 1)) {
-      const ra = parseIpv4Cidr(a.network.vpcCidr);
-      const rb = parseIpv4Cidr(b.network.vpcCidr);
+      const ra = STRICT_CIDR.test(a.network.vpcCidr) ? parseIpv4Cidr(a.network.vpcCidr) : undefined;
+      const rb = STRICT_CIDR.test(b.network.vpcCidr) ? parseIpv4Cidr(b.network.vpcCidr) : undefined;
       if (ra && rb && rangesOverlap(ra, rb)) {
         c.check(false, `${b.name}.network.vpcCidr`, b.network.vpcCidr, `overlaps ${a.name}.network.vpcCidr "${a.network.vpcCidr}"; give each environment its own range (needed to peer or connect them later)`);
       }
     }
+    // One name, one distribution or load balancer: a domain used twice would serve one environment's traffic from another.
+    for (const [setting, domain] of [
+      ["site.domain.domainName", a.site.domain?.domainName],
+      ["loadBalancer.https.domainName", a.loadBalancer.https?.domainName],
+    ] as const) {
+      if (domain === undefined) continue;
+      const first = domains.get(domain);
+      c.check(first === undefined, `${a.name}.${setting}`, domain, `is already used by ${first}; give each environment and each endpoint its own domain`);
+      if (first === undefined) domains.set(domain, `${a.name}.${setting}`);
+    }
   });
+}
+
+/**
+ * Checks the whole configuration before any stack is built: first its shape against the schema
+ * (types, ranges, unknown keys), then the rules that relate settings. Throws one ConfigError that
+ * lists every bad setting with its value and the fix; returns the config when it is valid.
+ */
+export function validate(input: unknown): PlatformConfig {
+  const parsed = PlatformSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(problemsOfShape(parsed.error.issues, input));
+  const config = input as PlatformConfig;
+  const c = new Collector();
+  validateProject(config.project, c);
+  for (const e of config.environments) validateEnvironment(config.project, e, c);
+  validateAcrossEnvironments(config, c);
   if (c.problems.length > 0) throw new ConfigError(c.problems);
   return config;
 }

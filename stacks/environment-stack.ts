@@ -1,6 +1,7 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { AuditExemption } from "../audit/exemptions";
+import { guardrail } from "../config/guardrails";
 import { Naming } from "../config/naming";
 import { EnvironmentConfig, ProjectConfig } from "../config/types";
 import { platformAwsProvider } from "../lib/aws-provider";
@@ -55,7 +56,7 @@ export class EnvironmentStack extends TerraformStack {
       natGateways: env.network.natGateways,
       flowLogRetentionDays: env.network.flowLogRetentionDays,
       permissionsBoundaryArn,
-      auditExemptions: acceptedRisk(env, "network.natGateways", "VPC-NAT-PER-AZ"),
+      auditExemptions: acceptedRisks(env, "network."),
     });
 
     this.database = new Database(this, "database", {
@@ -63,10 +64,7 @@ export class EnvironmentStack extends TerraformStack {
       vpcId: this.network.vpcId,
       subnetIds: this.network.databaseSubnetIds,
       ...env.database,
-      auditExemptions: [
-        ...acceptedRisk(env, "database.multiAz", "RDS-MULTI-AZ"),
-        ...acceptedRisk(env, "database.deletionProtection", "RDS-DELETION-PROTECTION"),
-      ],
+      auditExemptions: acceptedRisks(env, "database."),
     });
 
     this.service = new Service(this, "service", {
@@ -89,10 +87,8 @@ export class EnvironmentStack extends TerraformStack {
         accessLogs: env.loadBalancer.accessLogs ? { bucketName: naming.albLogBucket(env.name) } : undefined,
         https: env.loadBalancer.https,
         httpOnlyReason: httpOnlyReason(env),
-        auditExemptions: [
-          ...acceptedRisk(env, "loadBalancer.deletionProtection", "ALB-DELETION-PROTECTION"),
-          ...acceptedRisk(env, "loadBalancer.accessLogs", "ALB-ACCESS-LOGS"),
-        ],
+        // loadBalancer.https is waived on the listener, through httpOnlyReason.
+        auditExemptions: acceptedRisks(env, "loadBalancer.").filter((x) => x.rule !== guardrail("loadBalancer.https")?.auditRule),
       },
     });
     this.database.allowConnectionsFrom("service", this.service.securityGroupId);
@@ -126,12 +122,17 @@ export class EnvironmentStack extends TerraformStack {
 /** Why the environment serves plain HTTP, with the accepted production risk when it lists one (the audit exemption's reason). */
 function httpOnlyReason(env: EnvironmentConfig): string | undefined {
   if (env.loadBalancer.https) return undefined;
-  const accepted = acceptedRisk(env, "loadBalancer.https", "ALB-HTTP-REDIRECTS-TO-HTTPS").map((e) => e.reason);
+  const accepted = acceptedRisks(env, "loadBalancer.https").map((e) => e.reason);
   return [env.loadBalancer.httpOnlyReason ?? [], ...accepted].flat().join("; ") || undefined;
 }
 
-/** A production guardrail the environment lists in acceptedRisks, as the exemption from the audit rule that checks it. */
-function acceptedRisk(env: EnvironmentConfig, setting: string, rule: string): AuditExemption[] {
-  const reason = env.acceptedRisks?.find((r) => r.setting === setting)?.reason;
-  return reason ? [{ rule, reason: `accepted risk ${setting}: ${reason}` }] : [];
+/**
+ * The production guardrails the environment waives in acceptedRisks whose setting starts with
+ * `prefix`, each as the exemption from the audit rule that checks it (config/guardrails.ts).
+ */
+function acceptedRisks(env: EnvironmentConfig, prefix: string): AuditExemption[] {
+  return (env.acceptedRisks ?? []).flatMap((risk) => {
+    const rule = guardrail(risk.setting)?.auditRule;
+    return risk.setting.startsWith(prefix) && rule ? [{ rule, reason: `accepted risk ${risk.setting}: ${risk.reason}` }] : [];
+  });
 }

@@ -86,6 +86,15 @@ export class Network extends Construct {
       state: "available",
       // Local and Wavelength Zones the account opted into would otherwise be listed among the AZs.
       filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
+      lifecycle: {
+        // Without it, element() wraps around and puts two subnets of a tier in one zone: fail the plan instead.
+        postcondition: [
+          {
+            condition: `\${length(self.names) >= ${azCount}}`,
+            errorMessage: `network.azCount ${azCount} is more than the \${length(self.names)} availability zones this region offers; use at most that many`,
+          },
+        ],
+      },
     });
     const region = new DataAwsRegion(this, "region");
     const partition = new DataAwsPartition(this, "partition");

@@ -94,6 +94,7 @@ export const albTargetGroupHealthCheck: Rule = {
 
 export const albDeletionProtection: Rule = {
   id: "ALB-DELETION-PROTECTION",
+  productionOnly: true,
   rationale: "In production the load balancer, and the DNS name clients use, cannot be deleted by a stray destroy.",
   controls: ["ELB.6", "CKV_AWS_150"],
   appliesTo: LOAD_BALANCERS,
@@ -107,6 +108,7 @@ export const albDeletionProtection: Rule = {
 
 export const albAccessLogs: Rule = {
   id: "ALB-ACCESS-LOGS",
+  productionOnly: true,
   rationale: "In production every request the load balancer handles is logged for incident analysis.",
   controls: ["ELB.5", "CKV_AWS_91"],
   appliesTo: LOAD_BALANCERS,

@@ -47,6 +47,26 @@ export const rdsBackupRetention: Rule = {
   },
 };
 
+/** What production's backup guardrail asks for (config/guardrails.ts, database.backupRetentionDays). */
+const MIN_PRODUCTION_BACKUP_DAYS = 14;
+
+export const rdsBackupRetentionProduction: Rule = {
+  id: "RDS-BACKUP-RETENTION-PRODUCTION",
+  rationale: `In production automated backups cover at least ${MIN_PRODUCTION_BACKUP_DAYS} days: time to notice and undo a bad change.`,
+  controls: [],
+  appliesTo: [INSTANCE],
+  productionOnly: true,
+  check(db, context) {
+    const skip = productionOnly(context);
+    if (skip) return skip;
+    if (db.body.replicate_source_db !== undefined) return notApplicable("a read replica; backups are the source's");
+    const days = asNumber(db.body.backup_retention_period) ?? 1;
+    return days >= MIN_PRODUCTION_BACKUP_DAYS
+      ? pass(`keeps backups ${days} days`)
+      : fail(`keeps backups ${days} day(s); set backup_retention_period >= ${MIN_PRODUCTION_BACKUP_DAYS} in production`);
+  },
+};
+
 export const rdsManagedMasterPassword: Rule = {
   id: "RDS-MANAGED-MASTER-PASSWORD",
   rationale: "RDS generates and rotates the master password in Secrets Manager; no password exists in code, config or state.",
@@ -116,6 +136,7 @@ export const rdsLogExports: Rule = {
 
 export const rdsMultiAz: Rule = {
   id: "RDS-MULTI-AZ",
+  productionOnly: true,
   rationale: "In production a synchronous standby in a second AZ takes over when the first fails.",
   controls: ["RDS.5", "CKV_AWS_157"],
   appliesTo: [INSTANCE],
@@ -126,6 +147,7 @@ export const rdsMultiAz: Rule = {
 
 export const rdsDeletionProtection: Rule = {
   id: "RDS-DELETION-PROTECTION",
+  productionOnly: true,
   rationale: "In production the database cannot be deleted until protection is turned off.",
   controls: ["RDS.8", "CKV_AWS_293"],
   appliesTo: [INSTANCE],
@@ -139,12 +161,11 @@ export const rdsDeletionProtection: Rule = {
 
 export const rdsFinalSnapshot: Rule = {
   id: "RDS-FINAL-SNAPSHOT",
-  rationale: "In production deleting the database first takes a final snapshot.",
+  rationale: "Deleting the database first takes a final snapshot, in every environment: a destroy never loses the data.",
   controls: [],
   appliesTo: [INSTANCE],
-  check(db, context) {
-    const skip = productionOnly(context);
-    if (skip) return skip;
+  check(db) {
+    if (db.body.replicate_source_db !== undefined) return notApplicable("a read replica has no snapshot of its own");
     if (isTrue(db.body.skip_final_snapshot)) return fail("skips the final snapshot; set skip_final_snapshot = false");
     return typeof db.body.final_snapshot_identifier === "string"
       ? pass(`takes final snapshot ${db.body.final_snapshot_identifier}`)
@@ -154,6 +175,7 @@ export const rdsFinalSnapshot: Rule = {
 
 export const rdsPerformanceInsights: Rule = {
   id: "RDS-PERFORMANCE-INSIGHTS",
+  productionOnly: true,
   rationale: "In production database load can be broken down by query and wait event (Performance Insights).",
   controls: ["CKV_AWS_353"],
   appliesTo: [INSTANCE],
@@ -171,6 +193,7 @@ export const RDS_RULES: readonly Rule[] = [
   rdsEncrypted,
   rdsPrivate,
   rdsBackupRetention,
+  rdsBackupRetentionProduction,
   rdsManagedMasterPassword,
   rdsForceSsl,
   rdsLogExports,

@@ -140,6 +140,7 @@ export const vpcPrivateSubnetNoPublicIp: Rule = {
 
 export const vpcNatPerAz: Rule = {
   id: "VPC-NAT-PER-AZ",
+  productionOnly: true,
   rationale: "In production each private subnet leaves through a NAT gateway in its own AZ, so one AZ's outage cuts off no other.",
   controls: [],
   appliesTo: [VPC],
