@@ -1,5 +1,5 @@
 import { Testing } from "cdktf";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml, parseDocument } from "yaml";
 import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES } from "../bootstrap/github-variables";
@@ -8,14 +8,20 @@ import { parse, resources } from "./support/synth";
 import { TERRAFORM_VERSION } from "../lib/terraform-version";
 
 /**
- * The GitHub Actions workflows, read as data (parsed YAML), checked against what the stacks create:
- * the environments the deploy roles trust, the variables the GitHub stack sets, and the rules every
- * job follows (short-lived role credentials only, pinned actions, one deploy per environment).
+ * The GitHub Actions workflows and repository files, read as data (parsed YAML, raw text), checked
+ * against what the stacks create and the config says: the environments the deploy roles trust, the
+ * variables the GitHub stack sets, the default branch, the platform owners, and the rules every job
+ * follows (short-lived role credentials only, SHA-pinned actions, one deploy per environment).
+ *
+ * The promotion path is walked step by step: prod runs only an image built from the default branch
+ * without cloud credentials, attested by deploy-stage.yml for its commit, verified before any AWS
+ * credential exists, and deployed by the digest that was verified.
  */
 
 interface Step {
   name?: string;
   id?: string;
+  if?: string;
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
@@ -23,15 +29,19 @@ interface Step {
 }
 interface Job {
   name?: string;
+  if?: string;
   "runs-on"?: string;
   environment?: string | { name: string; url?: string };
   permissions?: Record<string, string>;
   concurrency?: string | { group: string; "cancel-in-progress"?: boolean };
   strategy?: { matrix?: Record<string, unknown> };
   needs?: string | string[];
+  outputs?: Record<string, string>;
   env?: Record<string, unknown>;
   steps?: Step[];
   uses?: string;
+  with?: Record<string, unknown>;
+  secrets?: unknown;
 }
 interface Workflow {
   name: string;
@@ -42,15 +52,19 @@ interface Workflow {
   jobs: Record<string, Job>;
 }
 
-const WORKFLOW_DIR = join(__dirname, "..", ".github", "workflows");
+const ROOT = join(__dirname, "..");
+const GITHUB_DIR = join(ROOT, ".github");
+const WORKFLOW_DIR = join(GITHUB_DIR, "workflows");
 /** Node is package.json's engine; Terraform is lib/terraform-version.ts. */
-const NODE_MAJOR = /(\d+)/.exec(JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")).engines.node)![1];
+const NODE_MAJOR = /(\d+)/.exec(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).engines.node)![1];
 
 const files = readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f));
 const sources = Object.fromEntries(files.map((f) => [f, readFileSync(join(WORKFLOW_DIR, f), "utf8")]));
 const workflows: Record<string, Workflow> = Object.fromEntries(files.map((f) => [f, parseYaml(sources[f]) as Workflow]));
 const jobs = Object.entries(workflows).flatMap(([file, wf]) => Object.entries(wf.jobs).map(([id, job]) => ({ file, id, job, wf })));
 const at = (j: { file: string; id: string }) => `${j.file} job ${j.id}`;
+/** A repository file, or undefined when it is missing (its tests then fail, not the whole file). */
+const repoFile = (path: string): string | undefined => (existsSync(join(ROOT, path)) ? readFileSync(join(ROOT, path), "utf8") : undefined);
 
 /** Every string value in a parsed YAML tree (keys excluded). */
 function strings(node: unknown): string[] {
@@ -79,17 +93,31 @@ const stepsUsing = (job: Job, name: string): Step[] => (job.steps ?? []).filter(
 const assumesRole = (job: Job) => stepsUsing(job, "aws-actions/configure-aws-credentials").length > 0;
 const runLines = (job: Job): string[] =>
   (job.steps ?? []).flatMap((s) => (s.run ?? "").split("\n").map((l) => l.trim()));
+/** Everything a job runs or passes to an action, as one text. */
+const jobText = (job: Job): string => strings(job).join("\n");
 const concurrencyOf = (job: Job, wf: Workflow) => {
   const c = job.concurrency ?? wf.concurrency;
   return typeof c === "string" ? { group: c, "cancel-in-progress": false } : c;
 };
+/** The environment a step runs with: workflow, job and step `env:` merged, the innermost winning. */
+const envOf = (wf: Workflow, job: Job, step: Step): Record<string, unknown> => ({ ...wf.env, ...job.env, ...step.env });
+/** A shell command with `$NAME` / `${NAME}` replaced by the values of `env` (others, and `${NAME#...}`, left as they are). */
+const expand = (command: string, env: Record<string, unknown>): string =>
+  command.replace(/\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))/g, (whole, braced?: string, bare?: string) => {
+    const name = (braced ?? bare)!;
+    return name in env ? String(env[name]) : whole;
+  });
+/** Position of the first step matching `test`; -1 when none does. */
+const stepIndex = (job: Job, test: (s: Step) => boolean): number => (job.steps ?? []).findIndex(test);
+const runs = (pattern: RegExp) => (s: Step) => pattern.test(s.run ?? "");
 
-/** A `uses:` that names one immutable version: a local action, a full vX.Y.Z tag or a commit SHA. */
-function isPinned(uses: string): boolean {
-  if (uses.startsWith("./")) return true;
-  if (uses.startsWith("docker://")) return /@sha256:[0-9a-f]{64}$/.test(uses);
-  return /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@(v\d+\.\d+\.\d+|[0-9a-f]{40})$/.test(uses);
-}
+/**
+ * A raw `uses:` line that names one commit: `owner/repo[/path]@<40 hex> # v<version>`, the version
+ * comment being what Dependabot reads and updates with the SHA.
+ */
+const PINNED_USES_LINE = /^\s*(?:-\s+)?uses:\s+[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}\s+#\s+v\d+(?:\.\d+)*\s*$/;
+/** The reusable workflow, the only local `uses:`. */
+const REUSABLE_USES = "./.github/workflows/deploy.yml";
 
 // What the stacks create, from their synthesized Terraform.
 const config = sampleConfig();
@@ -109,10 +137,14 @@ const requiredCheck = config.project.github.requiredCheck ?? "test";
 const PR = "pull-request.yml";
 const STAGE = "deploy-stage.yml";
 const PROD = "deploy-prod.yml";
+const DEPLOY = "deploy.yml";
+
+/** The jobs that call the reusable deploy workflow. */
+const callers = jobs.filter((j) => j.job.uses === REUSABLE_USES);
 
 describe("workflow files", () => {
-  it("are the pull-request, deploy-stage and deploy-prod workflows, each valid YAML", () => {
-    expect(files.sort()).toEqual([STAGE, PROD, PR].sort());
+  it("are the pull-request, deploy-stage, deploy-prod and reusable deploy workflows, each valid YAML", () => {
+    expect(files.sort()).toEqual([STAGE, PROD, PR, DEPLOY].sort());
     for (const f of files) {
       const doc = parseDocument(sources[f]);
       expect(doc.errors).toEqual([]);
@@ -120,25 +152,54 @@ describe("workflow files", () => {
     }
   });
 
-  it("run on a pull request, a push to the default branch, and by hand", () => {
+  it("run on a pull request, a push to the config's default branch, by hand, and when called", () => {
     expect(Object.keys(workflows[PR].on)).toEqual(["pull_request"]);
-    expect(workflows[STAGE].on).toEqual({ push: { branches: [defaultBranch] } });
+    expect(workflows[STAGE].on).toEqual({ push: { branches: [config.project.github.defaultBranch] } });
     expect(Object.keys(workflows[PROD].on)).toEqual(["workflow_dispatch"]);
-    expect(workflows[PROD].on.workflow_dispatch.inputs.image_tag).toMatchObject({ required: false, type: "string" });
+    expect(workflows[PROD].on.workflow_dispatch.inputs.commit_sha).toMatchObject({ required: false, type: "string" });
+    expect(Object.keys(workflows[DEPLOY].on)).toEqual(["workflow_call"]);
+  });
+
+  it("never run on pull_request_target or workflow_run (a fork's code with the repository's token and secrets)", () => {
+    for (const [file, wf] of Object.entries(workflows)) {
+      expect({ file, on: Object.keys(wf.on).filter((e) => e === "pull_request_target" || e === "workflow_run") }).toEqual({ file, on: [] });
+    }
+  });
+
+  it("the reusable workflow's inputs are typed strings, all required", () => {
+    const inputs = workflows[DEPLOY].on.workflow_call.inputs as Record<string, { type: string; required: boolean; description?: string }>;
+    expect(Object.keys(inputs).sort()).toEqual(["artifact_name", "artifact_run_id", "commit_sha", "environment", "image_digest"]);
+    for (const [name, input] of Object.entries(inputs)) {
+      expect({ name, type: input.type, required: input.required, described: Boolean(input.description) }).toEqual({ name, type: "string", required: true, described: true });
+    }
+  });
+
+  it("name the config's default branch wherever they check it", () => {
+    const deploy = workflows[DEPLOY].jobs.deploy;
+    expect(deploy.env?.SIGNED_REF).toBe(`refs/heads/${defaultBranch}`);
+    const resolve = workflows[PROD].jobs.resolve;
+    expect(resolve.env?.DEFAULT_BRANCH).toBe(defaultBranch);
+    expect(resolve.if).toBe(`github.ref == 'refs/heads/${defaultBranch}'`);
   });
 });
 
 describe("environments and roles", () => {
-  it("the deploy jobs' environments are exactly those the deploy roles' OIDC subjects name", () => {
-    const used = jobs.map((j) => envName(j.job)).filter((e): e is string => e !== undefined);
+  it("the deploy environments are exactly those the deploy roles' OIDC subjects name, one call each", () => {
     expect(trustedEnvironments.sort()).toEqual([...envNames].sort());
-    expect([...used].sort()).toEqual(trustedEnvironments.sort());
-    expect(envName(workflows[STAGE].jobs.deploy)).toBe("stage");
-    expect(envName(workflows[PROD].jobs.deploy)).toBe("prod");
+    expect(callers.map((c) => String(c.job.with?.environment)).sort()).toEqual([...trustedEnvironments].sort());
+    expect(workflows[STAGE].jobs.deploy.with?.environment).toBe("stage");
+    expect(workflows[PROD].jobs.deploy.with?.environment).toBe("prod");
+  });
+
+  it("only the reusable workflow's job enters an environment, the one its caller names", () => {
+    expect(jobs.filter((j) => envName(j.job)).map(at)).toEqual([`${DEPLOY} job deploy`]);
+    expect(envName(workflows[DEPLOY].jobs.deploy)).toBe("${{ inputs.environment }}");
   });
 
   it("a job in an environment assumes that environment's deploy role from its environment variable", () => {
-    for (const j of jobs.filter((j) => envName(j.job))) {
+    const inEnvironment = jobs.filter((j) => envName(j.job));
+    expect(inEnvironment.length).toBeGreaterThan(0);
+    for (const j of inEnvironment) {
       const [assume] = stepsUsing(j.job, "aws-actions/configure-aws-credentials");
       expect(assume?.with?.["role-to-assume"]).toBe(`\${{ vars.${ENVIRONMENT_VARIABLES.deployRoleArn} }}`);
     }
@@ -185,24 +246,39 @@ describe("variables", () => {
 describe("permissions and credentials", () => {
   it("grant nothing at the workflow level: every job asks for its own", () => {
     for (const wf of Object.values(workflows)) expect(wf.permissions).toEqual({});
-    for (const j of jobs) expect(j.job.permissions).toBeDefined();
+    for (const j of jobs) expect({ job: at(j), permissions: j.job.permissions !== undefined }).toEqual({ job: at(j), permissions: true });
   });
 
-  it("give every job contents: read, and write only id-token", () => {
-    const allowed: Record<string, string[]> = { contents: ["read"], "id-token": ["write"], actions: ["read"] };
+  it("give every job contents: read, and otherwise only id-token, actions: read and attestations", () => {
+    const allowed: Record<string, string[]> = { contents: ["read"], "id-token": ["write"], actions: ["read"], attestations: ["read", "write"] };
     for (const j of jobs) {
-      expect(j.job.permissions!.contents).toBe("read");
-      for (const [scope, level] of Object.entries(j.job.permissions!)) {
+      expect({ job: at(j), contents: j.job.permissions?.contents }).toEqual({ job: at(j), contents: "read" });
+      for (const [scope, level] of Object.entries(j.job.permissions ?? {})) {
         expect({ job: at(j), scope, allowed: allowed[scope]?.includes(level) ?? false }).toEqual({ job: at(j), scope, allowed: true });
       }
     }
   });
 
-  it("never assume a role without id-token: write, and ask for id-token only where a role is assumed", () => {
+  it("ask for id-token: write only to assume a role, to sign the attestation, or to pass it to the reusable deploy", () => {
     const assuming = jobs.filter((j) => assumesRole(j.job)).map(at);
     const withToken = jobs.filter((j) => j.job.permissions?.["id-token"] === "write").map(at);
     expect(assuming.length).toBeGreaterThan(0);
-    expect(withToken).toEqual(assuming);
+    expect(withToken.sort()).toEqual([...assuming, `${STAGE} job attest`, ...callers.map(at)].sort());
+  });
+
+  it("only the attest job may write attestations; no job that holds, or passes on, an AWS role can", () => {
+    expect(jobs.filter((j) => j.job.permissions?.attestations === "write").map(at)).toEqual([`${STAGE} job attest`]);
+    for (const j of [...jobs.filter((j) => assumesRole(j.job)), ...callers]) {
+      expect({ job: at(j), attestations: j.job.permissions?.attestations }).not.toEqual({ job: at(j), attestations: "write" });
+    }
+  });
+
+  it("the callers grant exactly what the reusable deploy asks for, and pass it no secrets", () => {
+    expect(callers.map(at).sort()).toEqual([`${PROD} job deploy`, `${STAGE} job deploy`]);
+    for (const c of callers) {
+      expect(c.job.permissions).toEqual(workflows[DEPLOY].jobs.deploy.permissions);
+      expect(c.job.secrets).toBeUndefined();
+    }
   });
 
   it("assume roles with role-to-assume only, never with keys", () => {
@@ -230,43 +306,60 @@ describe("permissions and credentials", () => {
 
 describe("pinned actions", () => {
   const uses = jobs.flatMap((j) => [...(j.job.uses ? [j.job.uses] : []), ...(j.job.steps ?? []).flatMap((s) => (s.uses ? [s.uses] : []))]);
+  const remote = uses.filter((u) => !u.startsWith("./"));
+  const usesLines = Object.entries(sources).flatMap(([file, text]) =>
+    text
+      .split("\n")
+      .filter((l) => /^\s*(?:-\s+)?uses:/.test(l) && !l.includes(REUSABLE_USES))
+      .map((line) => ({ file, line: line.trim() })),
+  );
 
-  it("accepts full version tags and commit SHAs, rejects floating refs", () => {
-    expect(isPinned("actions/checkout@v4.2.2")).toBe(true);
-    expect(isPinned("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683")).toBe(true);
-    expect(isPinned("actions/checkout@v4")).toBe(false);
-    expect(isPinned("actions/checkout@v4.2")).toBe(false);
-    expect(isPinned("actions/checkout@main")).toBe(false);
-    expect(isPinned("actions/checkout")).toBe(false);
+  it("accepts owner/repo[/path]@<commit SHA> # v<version>, rejects tags, branches, short SHAs and a missing comment", () => {
+    expect(PINNED_USES_LINE.test("- uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2")).toBe(true);
+    expect(PINNED_USES_LINE.test("uses: github/codeql-action/init@0123456789abcdef0123456789abcdef01234567 # v3.28.0")).toBe(true);
+    expect(PINNED_USES_LINE.test("- uses: actions/checkout@v4.2.2")).toBe(false);
+    expect(PINNED_USES_LINE.test("- uses: actions/checkout@v4.2.2 # v4.2.2")).toBe(false);
+    expect(PINNED_USES_LINE.test("- uses: actions/checkout@main # v4")).toBe(false);
+    expect(PINNED_USES_LINE.test("- uses: actions/checkout@11bd719 # v4.2.2")).toBe(false);
+    expect(PINNED_USES_LINE.test("- uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683")).toBe(false);
+    expect(PINNED_USES_LINE.test("- uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # latest")).toBe(false);
   });
 
-  it("every uses: names one version", () => {
-    expect(uses.length).toBeGreaterThan(10);
-    expect(uses.filter((u) => !isPinned(u))).toEqual([]);
+  it("every uses: (steps and jobs) is pinned to a commit SHA with its version in a comment on the same line", () => {
+    expect(remote.length).toBeGreaterThan(10);
+    // One raw line per parsed uses:, so none hides in a flow mapping or a multi-line value.
+    expect(usesLines).toHaveLength(remote.length);
+    expect(usesLines.filter((u) => !PINNED_USES_LINE.test(u.line))).toEqual([]);
+  });
+
+  it("the only local uses: is the reusable deploy workflow, and it exists", () => {
+    expect([...new Set(uses.filter((u) => u.startsWith("./")))]).toEqual([REUSABLE_USES]);
+    expect(existsSync(join(ROOT, REUSABLE_USES))).toBe(true);
   });
 
   it("one action, one version, across the workflows", () => {
     const versions = new Map<string, Set<string>>();
-    for (const u of uses) versions.set(action(u)!, (versions.get(action(u)!) ?? new Set()).add(u));
+    for (const u of remote) versions.set(action(u)!, (versions.get(action(u)!) ?? new Set()).add(u));
     for (const [name, v] of versions) expect({ name, versions: [...v] }).toEqual({ name, versions: [[...v][0]] });
   });
 });
 
 describe("concurrency", () => {
-  const deploys = jobs.filter((j) => envName(j.job));
+  const deploy = workflows[DEPLOY]?.jobs.deploy;
 
   it("puts every deploy in its environment's group, queued rather than cancelled", () => {
-    for (const j of deploys) {
-      const c = concurrencyOf(j.job, j.wf);
-      expect(c?.group).toBe(`deploy-${envName(j.job)}`);
-      expect(c?.["cancel-in-progress"]).toBe(false);
-    }
+    const c = concurrencyOf(deploy, workflows[DEPLOY]);
+    expect(c).toEqual({ group: "deploy-${{ inputs.environment }}", "cancel-in-progress": false });
   });
 
-  it("one group per environment, the same for every run", () => {
-    const groups = deploys.map((j) => concurrencyOf(j.job, j.wf)!.group);
-    expect(new Set(groups).size).toBe(deploys.length);
-    for (const g of groups) expect(expressions(g)).toEqual([]);
+  it("one group per environment: the group depends on the environment alone", () => {
+    const group = concurrencyOf(deploy, workflows[DEPLOY])!.group;
+    expect(expressions(group).map((e) => e.trim())).toEqual(["inputs.environment"]);
+    expect(expressions(envName(deploy)!).map((e) => e.trim())).toEqual(["inputs.environment"]);
+  });
+
+  it("the callers take no group of their own (the same group in caller and callee would deadlock)", () => {
+    for (const c of callers) expect({ job: at(c), concurrency: concurrencyOf(c.job, c.wf) }).toEqual({ job: at(c), concurrency: undefined });
   });
 });
 
@@ -329,54 +422,218 @@ describe("pull-request workflow", () => {
     expect(lines.some((l) => /terraform .*\bplan\b.*-lock=false/.test(l))).toBe(true);
     expect(lines.some((l) => l.includes('>> "$GITHUB_STEP_SUMMARY"'))).toBe(true);
   });
+
+  it("skips every job that gets an id-token or a role for pull requests from forks", () => {
+    const privileged = Object.entries(pr.jobs).filter(([, j]) => j.permissions?.["id-token"] === "write" || assumesRole(j));
+    expect(privileged.map(([id]) => id)).toEqual(["plan"]);
+    for (const [id, j] of privileged) {
+      expect({ id, if: j.if }).toEqual({ id, if: "github.event.pull_request.head.repo.full_name == github.repository" });
+    }
+  });
+
+  it("gives the jobs that run for forks a read-only token and nothing else", () => {
+    for (const [id, j] of Object.entries(pr.jobs).filter(([, j]) => j.if === undefined)) {
+      expect({ id, permissions: j.permissions }).toEqual({ id, permissions: { contents: "read" } });
+    }
+  });
 });
 
-describe("deploy workflows", () => {
-  const stage = workflows[STAGE].jobs.deploy;
-  const prod = workflows[PROD].jobs.deploy;
+describe("deploy-stage: build without credentials, attest apart, deploy what was attested", () => {
+  const stage = workflows[STAGE];
+  const build = stage?.jobs.build;
+  const attest = stage?.jobs.attest;
 
-  it("deploy their environment with the image tagged by commit SHA", () => {
-    for (const [job, env] of [
-      [stage, "stage"],
-      [prod, "prod"],
-    ] as const) {
-      expect(job.env?.ENVIRONMENT).toBe(env);
-      expect(job.env?.STACK_DIR).toBe(`cdktf.out/stacks/${env}`);
-      expect(runLines(job)).toContain('npx cdktf deploy "$ENVIRONMENT" --auto-approve --no-color');
+  it("the build job holds a read-only token only: no OIDC token, no role, no AWS variable", () => {
+    expect(build.permissions).toEqual({ contents: "read" });
+    expect(assumesRole(build)).toBe(false);
+    expect(contextNames(build, "vars").filter((v) => v.startsWith("AWS_"))).toEqual([]);
+    expect(jobText(build)).not.toMatch(/\baws\b/);
+  });
+
+  it("the build job builds from the checkout and never pulls or reuses an image from a registry", () => {
+    const text = jobText(build);
+    for (const forbidden of [/docker pull/, /describe-images/, /docker login/, /skopeo/, /\becr\b/i, /docker push/, /--push\b/]) {
+      expect({ forbidden: String(forbidden), found: forbidden.test(text) }).toEqual({ forbidden: String(forbidden), found: false });
     }
-    expect(stage.env?.IMAGE_TAG).toBe("${{ github.sha }}");
-    expect(prod.env?.IMAGE_TAG).toBe("${{ inputs.image_tag || github.sha }}");
+    const buildx = stepIndex(build, (s) => action(s.uses) === "docker/setup-buildx-action");
+    const image = stepIndex(build, runs(/docker buildx build/));
+    expect(stepIndex(build, (s) => action(s.uses) === "actions/checkout")).toBe(0);
+    expect(buildx).toBeGreaterThan(0);
+    expect(image).toBeGreaterThan(buildx);
+    const command = build.steps![image].run!;
+    expect(command).toContain("--provenance=false");
+    expect(command).toContain("--sbom=false");
+    expect(command).toContain('--output "type=oci,dest=$RUNNER_TEMP/api-image.tar"');
   });
 
-  it("stage builds and pushes the image; prod only promotes what stage built", () => {
-    expect(runLines(stage).some((l) => l.startsWith("docker build"))).toBe(true);
-    expect(runLines(stage).some((l) => l.startsWith('docker push "$image"'))).toBe(true);
-    expect(runLines(prod).some((l) => l.startsWith("docker build"))).toBe(false);
-    expect(runLines(prod).some((l) => l.includes("--workflow deploy-stage.yml"))).toBe(true);
+  it("the build job keeps the clear error for a missing Dockerfile", () => {
+    expect(jobText(build)).toContain('if [ ! -f "$APP_DIR/Dockerfile" ]');
+    expect(jobText(build)).toContain("::error::no Dockerfile at $APP_DIR/Dockerfile");
   });
 
-  it("prod checks out and deploys the commit it was given", () => {
-    const [checkout] = stepsUsing(prod, "actions/checkout");
-    expect(checkout.with?.ref).toBe("${{ env.IMAGE_TAG }}");
-    const names = (prod.steps ?? []).map((s) => s.name);
-    expect(names.indexOf("Check the image tag is a commit SHA")).toBe(0);
+  it("the build job reads exactly one sha256 manifest digest from the layout and records it as its output", () => {
+    expect(build.outputs).toEqual({ digest: "${{ steps.digest.outputs.digest }}" });
+    const step = build.steps!.find((s) => s.id === "digest")!;
+    expect(step.run).toContain("index.json");
+    expect(step.run).toContain("if length == 1");
+    expect(step.run).toContain("^sha256:[0-9a-f]{64}$");
+    expect(step.run).toContain("sha256sum --check");
+    expect(step.run).toContain('echo "digest=$digest" >> "$GITHUB_OUTPUT"');
   });
 
-  it("smoke-check the API's /health and the site after publishing the frontend", () => {
-    for (const job of [stage, prod]) {
-      const names = (job.steps ?? []).map((s) => s.name);
-      const order = ["Deploy", "Wait for the new tasks to serve", "Build the frontend (PLACEHOLDER)", "Upload the frontend", "Invalidate CloudFront", "Smoke-check the API and the site"];
-      const positions = order.map((n) => names.indexOf(n));
-      expect(positions.every((p) => p >= 0)).toBe(true);
-      expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-      const smoke = job.steps!.find((s) => s.name === "Smoke-check the API and the site")!;
-      expect(smoke.run).toContain('"${API_URL%/}/health"');
-      expect(smoke.run).toContain('"${SITE_URL%/}/"');
-    }
+  it("the build job uploads the OCI layout as the run's artifact, kept 90 days", () => {
+    const [upload] = stepsUsing(build, "actions/upload-artifact");
+    expect(upload.with).toMatchObject({
+      name: "api-image-${{ github.sha }}",
+      path: "${{ runner.temp }}/api-image.tar",
+      "if-no-files-found": "error",
+      "retention-days": 90,
+    });
   });
 
-  it("read only outputs the environment stacks declare, and the one image repository each has", () => {
-    const readOutputs = stage.steps!.find((s) => s.name === "Read the stack outputs")!.run!;
+  it("the attest job runs no repository code and holds no AWS role", () => {
+    expect(attest.needs).toBe("build");
+    expect(stepsUsing(attest, "actions/checkout")).toEqual([]);
+    expect(stepsUsing(attest, "actions/setup-node")).toEqual([]);
+    expect(assumesRole(attest)).toBe(false);
+    expect(contextNames(attest, "vars")).toEqual([]);
+    expect(runLines(attest).filter((l) => /\b(npm|npx|node|aws|docker|make)\b/.test(l))).toEqual([]);
+    expect(attest.permissions).toMatchObject({ "id-token": "write", attestations: "write" });
+  });
+
+  it("the attest job checks the artifact holds the built digest, then attests that digest", () => {
+    const check = stepIndex(attest, (s) => s.env?.BUILT_DIGEST === "${{ needs.build.outputs.digest }}");
+    const sign = stepIndex(attest, (s) => action(s.uses) === "actions/attest-build-provenance");
+    expect(stepIndex(attest, (s) => action(s.uses) === "actions/download-artifact")).toBe(0);
+    expect(check).toBeGreaterThan(0);
+    expect(attest.steps![check].run).toContain('[ "$digest" != "$BUILT_DIGEST" ]');
+    expect(sign).toBeGreaterThan(check);
+    expect(attest.steps![sign].with).toMatchObject({
+      "subject-name": expect.any(String),
+      "subject-digest": "${{ needs.build.outputs.digest }}",
+    });
+    expect(attest.steps![sign].with).not.toHaveProperty("subject-path");
+  });
+
+  it("the deploy job calls the reusable deploy with the built digest and this run's artifact, after the attestation", () => {
+    const deploy = stage.jobs.deploy;
+    const [upload] = stepsUsing(build, "actions/upload-artifact");
+    expect(deploy.uses).toBe(REUSABLE_USES);
+    expect(deploy.needs).toEqual(["build", "attest"]);
+    expect(deploy.with).toEqual({
+      environment: "stage",
+      commit_sha: "${{ github.sha }}",
+      image_digest: "${{ needs.build.outputs.digest }}",
+      artifact_run_id: "${{ github.run_id }}",
+      artifact_name: upload.with?.name,
+    });
+  });
+});
+
+describe("the reusable deploy: verify, then assume the role, then deploy the verified digest", () => {
+  const wf = workflows[DEPLOY];
+  const job = wf?.jobs.deploy;
+  const steps = job?.steps ?? [];
+  const verify = stepIndex(job ?? {}, runs(/gh attestation verify/));
+  const assume = stepIndex(job ?? {}, (s) => action(s.uses) === "aws-actions/configure-aws-credentials");
+
+  it("checks the inputs before anything else", () => {
+    const check = steps[0];
+    expect(check.run).toContain('[[ "$IMAGE_DIGEST" =~ ^sha256:[0-9a-f]{64}$ ]]');
+    expect(check.run).toContain('[[ "$COMMIT_SHA" =~ ^[0-9a-f]{40}$ ]]');
+    expect(envOf(wf, job, check)).toMatchObject({ IMAGE_DIGEST: "${{ inputs.image_digest }}", COMMIT_SHA: "${{ inputs.commit_sha }}" });
+  });
+
+  it("checks out the commit and downloads the named artifact of the named run", () => {
+    const [checkout] = stepsUsing(job, "actions/checkout");
+    expect(checkout.with).toEqual({ ref: "${{ inputs.commit_sha }}", "persist-credentials": false });
+    const [download] = stepsUsing(job, "actions/download-artifact");
+    expect(download.with).toMatchObject({
+      name: "${{ inputs.artifact_name }}",
+      "run-id": "${{ inputs.artifact_run_id }}",
+      "github-token": "${{ github.token }}",
+    });
+  });
+
+  it("recomputes the digest from the downloaded layout and compares it with the input, before verifying", () => {
+    const download = stepIndex(job, (s) => action(s.uses) === "actions/download-artifact");
+    const recompute = stepIndex(job, runs(/index\.json/));
+    expect(recompute).toBeGreaterThan(download);
+    expect(verify).toBeGreaterThan(recompute);
+    const run = steps[recompute].run!;
+    expect(run).toContain("if length == 1");
+    expect(run).toContain('[ "$digest" != "$IMAGE_DIGEST" ]');
+    expect(run).toContain("sha256sum --check");
+  });
+
+  it("verifies the attestation before any AWS credential, synth, apply or deploy", () => {
+    expect(verify).toBeGreaterThan(0);
+    expect(assume).toBeGreaterThan(verify);
+    const touchesAws = steps.flatMap((s, i) => (/\b(cdktf|terraform|aws|skopeo)\b/.test(s.run ?? "") ? [i] : []));
+    expect(touchesAws.length).toBeGreaterThan(0);
+    expect(touchesAws.filter((i) => i < verify)).toEqual([]);
+    expect(touchesAws.filter((i) => i < assume)).toEqual([]);
+  });
+
+  it("verifies the manifest blob against deploy-stage.yml, this repository, the default branch and the commit", () => {
+    const step = steps[verify];
+    const command = expand(step.run!.replace(/\\\n\s*/g, " "), envOf(wf, job, step));
+    // The file whose sha256 is the digest: the manifest blob named by IMAGE_DIGEST.
+    expect(command).toContain('gh attestation verify "$LAYOUT/blobs/sha256/${IMAGE_DIGEST#sha256:}"');
+    expect(command).toContain('--repo "$GITHUB_REPOSITORY"');
+    expect(command).toContain(`--signer-workflow "$GITHUB_REPOSITORY/.github/workflows/${STAGE}"`);
+    expect(command).toContain(`--source-ref "refs/heads/${defaultBranch}"`);
+    expect(command).toContain('--source-digest "${{ inputs.commit_sha }}"');
+    expect(command).toContain("--deny-self-hosted-runners");
+    expect(envOf(wf, job, step).GH_TOKEN).toBe("${{ github.token }}");
+  });
+
+  it("deploys, as IMAGE_DIGEST, the very digest it verified and pushed", () => {
+    const deploy = stepIndex(job, runs(/cdktf deploy/));
+    const push = stepIndex(job, runs(/skopeo copy/));
+    expect(push).toBeGreaterThan(assume);
+    expect(deploy).toBeGreaterThan(push);
+    // One value, set once for the job: no step overrides it, none rewrites it through GITHUB_ENV.
+    for (const i of [verify, push, deploy]) expect(envOf(wf, job, steps[i]).IMAGE_DIGEST).toBe("${{ inputs.image_digest }}");
+    expect(steps.filter((s) => s.env && "IMAGE_DIGEST" in s.env)).toEqual([]);
+    expect(runLines(job).filter((l) => /IMAGE_DIGEST=/.test(l))).toEqual([]);
+    expect(steps[deploy].run).toBe('npx cdktf deploy "$ENVIRONMENT" --auto-approve --no-color');
+  });
+
+  it("pushes the verified layout, digest preserved, skipping a digest the repository already holds", () => {
+    const push = steps[stepIndex(job, runs(/skopeo copy/))].run!;
+    expect(push).toContain('skopeo copy --preserve-digests "oci:$LAYOUT" "docker://$uri:$COMMIT_SHA"');
+    expect(push).toContain('--image-ids imageDigest="$IMAGE_DIGEST"');
+    expect(push).not.toMatch(/imageTag=/);
+    const recompute = steps[stepIndex(job, runs(/index\.json/))].run!;
+    expect(recompute).toContain('echo "LAYOUT=$layout" >> "$GITHUB_ENV"');
+    expect(jobText(job)).not.toMatch(/docker (build|pull|load|tag)|buildx/);
+  });
+
+  it("creates the image repository alone on the first deploy, after synth and before the push", () => {
+    const synth = stepIndex(job, runs(/^npx cdktf synth$/m));
+    const create = stepIndex(job, runs(/-target="\$ADDRESS"/));
+    const push = stepIndex(job, runs(/skopeo copy/));
+    expect(synth).toBeGreaterThan(assume);
+    expect(create).toBeGreaterThan(synth);
+    expect(push).toBeGreaterThan(create);
+  });
+
+  it("smoke-checks the API's /health and the site after publishing the frontend, and names the digest in the summary", () => {
+    const names = steps.map((s) => s.name);
+    const order = ["Deploy", "Wait for the new tasks to serve", "Build the frontend (PLACEHOLDER)", "Upload the frontend", "Invalidate CloudFront", "Smoke-check the API and the site"];
+    const positions = order.map((n) => names.indexOf(n));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    const smoke = steps.find((s) => s.name === "Smoke-check the API and the site")!;
+    expect(smoke.run).toContain('"${API_URL%/}/health"');
+    expect(smoke.run).toContain('"${SITE_URL%/}/"');
+    expect(smoke.run).toContain("$IMAGE_DIGEST");
+    expect(smoke.run).toContain('>> "$GITHUB_STEP_SUMMARY"');
+  });
+
+  it("reads only outputs the environment stacks declare, and the one image repository each has", () => {
+    const readOutputs = steps.find((s) => s.name === "Read the stack outputs")!.run!;
     const names = /for key in ([\w ]+); do/.exec(readOutputs)![1].split(" ");
     expect(names).toEqual(expect.arrayContaining(["api_url", "site_url", "site_bucket", "cloudfront_distribution_id"]));
     for (const env of envNames) {
@@ -384,11 +641,108 @@ describe("deploy workflows", () => {
       for (const name of names) expect({ env, name, declared: name in tf.output! }).toEqual({ env, name, declared: true });
       expect(Object.keys(resources(tf, "aws_ecr_repository"))).toHaveLength(1);
     }
+    expect(job.env?.STACK_DIR).toBe("cdktf.out/stacks/${{ inputs.environment }}");
+  });
+});
+
+describe("deploy-prod: promote the stage run's attested artifact, nothing else", () => {
+  const prod = workflows[PROD];
+  const resolve = prod?.jobs.resolve;
+
+  it("both environments call the one reusable deploy, the only workflow that deploys", () => {
+    expect(workflows[STAGE].jobs.deploy.uses).toBe(REUSABLE_USES);
+    expect(prod.jobs.deploy.uses).toBe(REUSABLE_USES);
+    const deployers = jobs.filter((j) => runLines(j.job).some((l) => /^npx cdktf deploy /.test(l))).map(at);
+    expect(deployers).toEqual([`${DEPLOY} job deploy`]);
   });
 
-  it("share the same steps from the deploy on, so stage tests what prod runs", () => {
-    const tail = (job: Job) => job.steps!.slice(job.steps!.findIndex((s) => s.name === "Deploy"));
-    expect(tail(prod)).toEqual(tail(stage));
-    expect(tail(stage).length).toBeGreaterThanOrEqual(7);
+  it("resolves commit, stage run and digest read-only, without AWS", () => {
+    expect(resolve.permissions).toEqual({ contents: "read", actions: "read" });
+    expect(assumesRole(resolve)).toBe(false);
+    expect(contextNames(resolve, "vars")).toEqual([]);
+    const text = jobText(resolve);
+    expect(text).toContain("^[0-9a-f]{40}$");
+    expect(text).toMatch(/compare\/\$sha\.\.\.\$DEFAULT_BRANCH/);
+    expect(text).toMatch(/gh run list .*--workflow deploy-stage\.yml .*--branch "\$DEFAULT_BRANCH"[\s\S]*--event push .*--commit "\$SHA" --status success/);
+  });
+
+  it("takes its image only from the stage run's artifact: no build, no registry lookup", () => {
+    const text = sources[PROD];
+    for (const forbidden of [/docker (build|pull|load|tag|push)/, /buildx/, /describe-images/, /imageTag=/, /\becr\b/i, /skopeo/]) {
+      expect({ forbidden: String(forbidden), found: forbidden.test(text) }).toEqual({ forbidden: String(forbidden), found: false });
+    }
+    const [download] = stepsUsing(resolve, "actions/download-artifact");
+    expect(download.with).toMatchObject({ "run-id": "${{ steps.run.outputs.run_id }}", name: "${{ steps.run.outputs.artifact_name }}" });
+    expect(prod.jobs.deploy.needs).toBe("resolve");
+    expect(prod.jobs.deploy.with).toEqual({
+      environment: "prod",
+      commit_sha: "${{ needs.resolve.outputs.commit_sha }}",
+      image_digest: "${{ needs.resolve.outputs.digest }}",
+      artifact_run_id: "${{ needs.resolve.outputs.run_id }}",
+      artifact_name: "${{ needs.resolve.outputs.artifact_name }}",
+    });
+  });
+
+  it("names the same artifact stage uploads", () => {
+    const run = resolve.steps!.find((s) => s.id === "run")!.run!;
+    expect(run).toContain('echo "artifact_name=api-image-$SHA" >> "$GITHUB_OUTPUT"');
+    expect(stepsUsing(workflows[STAGE].jobs.build, "actions/upload-artifact")[0].with?.name).toBe("api-image-${{ github.sha }}");
+  });
+});
+
+describe("image selection", () => {
+  it("no workflow sets IMAGE_TAG where cdktf deploy runs (main.ts refuses IMAGE_TAG with IMAGE_DIGEST)", () => {
+    for (const j of jobs) {
+      for (const s of (j.job.steps ?? []).filter(runs(/cdktf deploy/))) {
+        expect({ job: at(j), env: Object.keys(envOf(j.wf, j.job, s)).filter((k) => k === "IMAGE_TAG") }).toEqual({ job: at(j), env: [] });
+        expect(s.run).not.toContain("IMAGE_TAG");
+      }
+      if ((j.job.steps ?? []).some(runs(/cdktf deploy/))) expect(runLines(j.job).filter((l) => /IMAGE_TAG=/.test(l))).toEqual([]);
+    }
+  });
+});
+
+describe("dependabot", () => {
+  const text = repoFile(".github/dependabot.yml");
+  const dependabot = text === undefined ? undefined : (parseYaml(text) as { version: number; updates: Record<string, any>[] });
+
+  it("updates the SHA-pinned actions and the npm packages weekly, one grouped pull request each", () => {
+    expect(dependabot?.version).toBe(2);
+    const updates = dependabot!.updates;
+    expect(updates.map((u) => u["package-ecosystem"]).sort()).toEqual(["github-actions", "npm"]);
+    for (const u of updates) {
+      expect(u.directory).toBe("/");
+      expect(u.schedule).toEqual({ interval: "weekly" });
+      const groups = Object.values(u.groups ?? {}) as { patterns?: string[] }[];
+      expect(groups).toHaveLength(1);
+      expect(groups[0].patterns).toEqual(["*"]);
+    }
+  });
+});
+
+describe("CODEOWNERS", () => {
+  const text = repoFile(".github/CODEOWNERS");
+  const rules = (text ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"))
+    .map((l) => l.split(/\s+/))
+    .map(([pattern, ...owners]) => ({ pattern, owners }));
+  const owners = config.project.github.platformOwners;
+
+  it("the platform owners of the config own the workflows, the bootstrap, the config and the constructs", () => {
+    expect(text).toBeDefined();
+    expect(owners.length).toBeGreaterThan(0);
+    for (const path of ["/.github/", "/bootstrap/", "/config/", "/lib/"]) {
+      expect({ path, owners: rules.filter((r) => r.pattern === path).map((r) => r.owners) }).toEqual({ path, owners: [[...owners]] });
+    }
+  });
+
+  it("has no other rule that could override them (the last matching rule wins)", () => {
+    expect(rules.map((r) => r.pattern).sort()).toEqual(["/.github/", "/bootstrap/", "/config/", "/lib/"]);
+  });
+
+  it("says in its header that the list must equal the config", () => {
+    expect(text).toMatch(/^#[\s\S]*project\.github\.platformOwners/);
   });
 });
