@@ -62,7 +62,7 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   ["tier misspelt", (_c, s) => void ((s as Any).tier = "nonprod"), "stage.tier", /"production" or "non-production"/],
   ["name that says production on a non-production tier", (_c, s) => void (s.name = "prod2"), "prod2.tier", /must be "production"/],
   ["non-production reason on a production environment", (_c, _s, p) => void (p.nonProductionReason = "it is not really production"), "prod.nonProductionReason", /remove it/],
-  ["a whole block missing", (_c, _s, p) => void delete (p as Any).database, "prod.database", /is missing/],
+  ["a whole block missing", (_c, _s, p) => void delete (p as Any).database, "prod.database", /must be set: add it/],
   ["misspelt environment setting", (_c, s) => void ((s as Any).netwrok = s.network), "stage.netwrok", /did you mean "network"/],
   // network
   ["CIDR prefix past 32", (_c, s) => void (s.network.vpcCidr = "10.0.0.0/33"), "stage.network.vpcCidr", /not a valid IPv4 CIDR/],

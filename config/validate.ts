@@ -19,7 +19,9 @@ export interface ConfigProblem {
 
 /** One problem as a line: the setting, its value and the fix. */
 export function formatProblem(p: ConfigProblem): string {
-  const value = p.value === undefined ? "(missing)" : JSON.stringify(p.value);
+  const json = p.value === undefined ? "(missing)" : JSON.stringify(p.value);
+  // A whole block as the value would drown the fix: show its start.
+  const value = json.length > 60 ? `${json.slice(0, 57)}...` : json;
   return `${p.setting} ${value} ${p.fix}`;
 }
 
@@ -123,7 +125,7 @@ function problemsOfShape(issues: readonly core.$ZodIssue[], input: unknown): Con
     const value = valueAt(input, issue.path);
     const setting = settingName(issue.path, input);
     if (value === undefined && issue.code === "invalid_type") {
-      problems.push({ setting, value, fix: "is missing; add it (config/schema.ts documents every setting)" });
+      problems.push({ setting, value, fix: "must be set: add it (config/schema.ts documents every setting)" });
     } else if (issue.code === "invalid_type" && /^Invalid input/.test(issue.message)) {
       problems.push({ setting, value, fix: `must be ${issue.expected === "object" ? "an object of settings" : `a ${issue.expected}`}, not ${Array.isArray(value) ? "a list" : `a ${typeof value}`}` });
     } else {
