@@ -2,7 +2,7 @@ import { App, TerraformStack } from "cdktf";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stackToHcl } from "./hcl";
+import { stackToHcl } from "../lib/hcl";
 import { TerraformJson } from "./types";
 
 /** One stack as `cdktf synth` would write it, read back; with its HCL form when asked for. */
