@@ -2,7 +2,7 @@ import { App } from "cdktf";
 import { platform } from "./config/platform";
 import { buildPlatform } from "./lib/platform-app";
 import { localTargetFrom } from "./lib/local-target";
-import { removeStaleSynthOutput } from "./lib/synth-output";
+import { removeStaleSynthOutput, rewriteHclOutput } from "./lib/synth-output";
 
 // The only place that reads the process environment: everything below receives props.
 const app = new App();
@@ -11,4 +11,5 @@ buildPlatform(app, platform, {
   imageTag: process.env.IMAGE_TAG || undefined,
 });
 app.synth();
+rewriteHclOutput(app);
 removeStaleSynthOutput(app.outdir, app.hclOutput);
