@@ -42,7 +42,7 @@ describeIfAvailable("terraform validate of every AWS stack", terraformMissing(),
  * unescaped quotes in policies); main.ts rewrites it with the project's renderer.
  */
 describeIfAvailable("terraform validate of `cdktf synth --hcl`", terraformMissing(), () => {
-  const outdir = mkdtempSync(join(tmpdir(), "cdktf-hcl-"));
+  const outdir = join(mkdtempSync(join(tmpdir(), "cdktf-hcl-")), "deeper", "out");
   const synth = spawnSync(join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--hcl", "--output", outdir], {
     cwd: ROOT,
     encoding: "utf8",

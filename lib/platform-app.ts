@@ -20,6 +20,11 @@ export interface PlatformOptions {
    * @default - "latest"
    */
   readonly imageTag?: string;
+  /**
+   * Absolute directory of the bootstrap's local state file (main.ts passes the repository root).
+   * @default - `../../..` relative to the bootstrap's directory in the output
+   */
+  readonly bootstrapStateDir?: string;
 }
 
 export interface Platform {
@@ -36,7 +41,7 @@ export interface Platform {
  */
 export function buildPlatform(app: App, config: PlatformConfig, options: PlatformOptions = {}): Platform {
   validate(config);
-  const bootstrap = new BootstrapStack(app, BOOTSTRAP_STACK, { config, local: options.local });
+  const bootstrap = new BootstrapStack(app, BOOTSTRAP_STACK, { config, local: options.local, localStateDir: options.bootstrapStateDir });
   const github = new GithubStack(app, GITHUB_STACK, { config, bootstrap, local: options.local });
   const environments: Record<string, EnvironmentStack> = {};
   for (const environment of config.environments) {

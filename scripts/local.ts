@@ -12,10 +12,11 @@ import { join, resolve } from "node:path";
 import { Naming } from "../config/naming";
 import { platform } from "../config/platform";
 import { validate } from "../config/validate";
+import { SANDBOX_DIR } from "../lib/local-target";
 import { Emulator, emulatorMissing, startEmulator } from "./emulator";
 
 const ROOT = resolve(__dirname, "..");
-const SANDBOX = join(ROOT, ".sandbox");
+const SANDBOX = join(ROOT, SANDBOX_DIR);
 const OUTDIR = join(SANDBOX, "cdktf.out");
 const STACKS = ["bootstrap", "stage"];
 
