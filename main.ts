@@ -2,7 +2,7 @@ import { App } from "cdktf";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { platform } from "./config/platform";
-import { buildPlatform } from "./lib/platform-app";
+import { buildAwsPlatform, buildPlatform } from "./lib/platform-app";
 import { localTargetFrom, SANDBOX_DIR } from "./lib/local-target";
 import { removeStaleSynthOutput, rewriteHclOutput } from "./lib/synth-output";
 
@@ -19,8 +19,12 @@ const outdir = process.env.CDKTF_OUTDIR || join(ROOT, "cdktf.out");
 // cdktf's App creates only the last level: `cdktf synth --output a/b/c` would fail without this.
 mkdirSync(outdir, { recursive: true });
 const app = new App({ outdir });
-// Against the emulator the state file goes to the sandbox, which npm run local resets with the emulator.
-buildPlatform(app, platform, { ...options, bootstrapStateDir: options.local ? join(ROOT, SANDBOX_DIR) : ROOT });
+if (options.local) {
+  console.error("PLATFORM_LOCAL_ENDPOINT is set: the github stack is left out (GitHub has no local emulator).");
+  buildAwsPlatform(app, platform, { ...options, bootstrapStateDir: join(ROOT, SANDBOX_DIR) });
+} else {
+  buildPlatform(app, platform, { ...options, bootstrapStateDir: ROOT });
+}
 app.synth();
 rewriteHclOutput(app);
 removeStaleSynthOutput(app.outdir, app.hclOutput);

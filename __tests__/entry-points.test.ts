@@ -85,7 +85,13 @@ describe("main.ts", () => {
   });
 
   describe("with PLATFORM_LOCAL_ENDPOINT (the local sandbox)", () => {
-    const local = synthMain({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4566" }).stacks;
+    const run = synthMain({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4566" });
+    const local = run.stacks;
+
+    it("leaves the github stack out (GitHub has no emulator) and says so in one line", () => {
+      expect(Object.keys(local).sort()).toEqual(STACKS.filter((s) => s !== "github").sort());
+      expect(run.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^PLATFORM_LOCAL_ENDPOINT is set: the github stack is left out/)]);
+    });
 
     it("keeps the bootstrap's emulator state under .sandbox/, which npm run local resets", () => {
       expect(local.bootstrap.terraform.backend.local.path).toBe(join(ROOT, ".sandbox", "terraform.bootstrap.local.tfstate"));
