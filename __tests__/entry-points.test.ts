@@ -7,6 +7,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ConfigError, validate } from "../config/validate";
+import { sampleConfig } from "./support/platform";
 
 const ROOT = resolve(__dirname, "..");
 const STACKS = ["bootstrap", "github", "stage", "prod"];
@@ -123,6 +125,80 @@ describe("main.ts run as a user runs it", () => {
     expect(readdirSync(cwd)).toEqual([]);
     const bootstrap = JSON.parse(readFileSync(join(copy, "cdktf.out", "stacks", "bootstrap", "cdk.tf.json"), "utf8"));
     expect(bootstrap.terraform.backend.local.path).toBe(join(copy, "terraform.bootstrap.tfstate"));
+  });
+
+  it("prints an environment variable's error as its message alone, once, and exits 1", () => {
+    const result = runMain({ PLATFORM_LOCAL_ENDPOINT: "http://example.com:4566", CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), "main-synth-")) });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^PLATFORM_LOCAL_ENDPOINT "http:\/\/example\.com:4566" is not a loopback URL; use e\.g\./)]);
+    expect(result.stdout).toBe("");
+  });
+
+  describe("with an invalid configuration", () => {
+    const broken = checkoutCopy();
+    const platformTs = join(broken, "config", "platform.ts");
+    writeFileSync(platformTs, readFileSync(platformTs, "utf8").replace('vpcCidr: "10.10.0.0/16"', 'vpcCidr: "10.10.0.0/33"'));
+    const expected = (() => {
+      const config = sampleConfig() as any;
+      config.environments.find((e: any) => e.network.vpcCidr === "10.10.0.0/16").network.vpcCidr = "10.10.0.0/33";
+      try {
+        validate(config);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.message;
+      }
+      throw new Error("the edited configuration should be invalid");
+    })();
+
+    it("prints only the validator's message, each problem on its own line, and exits 1", () => {
+      const result = runMain({ CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), "main-synth-")) }, broken);
+      expect(result.status).toBe(1);
+      expect(expected).toMatch(/stage\.network\.vpcCidr "10\.10\.0\.0\/33"/);
+      expect(result.stderr.trimEnd().split("\n")).toEqual(expected.split("\n"));
+      expect(result.stdout).toBe("");
+    });
+
+    it.each([
+      ["npm run audit", "audit/run.ts", ""],
+      ["npm run synth:hcl", "audit/synth-hcl.ts", ""],
+      ["npm run bench", "scripts/bench.ts", ""],
+      ["npm run local", "scripts/local.ts", "npm run local: "],
+    ])("%s prints only the validator's message and exits 1", (_, script, prefix) => {
+      const out = mkdtempSync(join(tmpdir(), "script-out-"));
+      const result = spawnSync(process.execPath, ["--import", "tsx", script, "--out", out], {
+        cwd: broken,
+        encoding: "utf8",
+        env: { ...process.env, ...ENV, BENCH_RUNS: "1" },
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr.trimEnd().split("\n")).toEqual(`${prefix}${expected}`.split("\n"));
+    });
+
+    // cdktf 0.21 shows what the app prints twice on a failure: as it arrives, and again in its summary.
+    it("prints it once under `cdktf synth` (in cdktf's summary of the app's output), without a stack trace, and cdktf exits 1", () => {
+      const result = spawnSync(join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--output", mkdtempSync(join(tmpdir(), "cdktf-synth-"))], {
+        cwd: broken,
+        encoding: "utf8",
+        env: { ...process.env, ...ENV, TF_CLI_CONFIG_FILE: "/dev/null" },
+      });
+      const output = `${result.stdout}${result.stderr}`;
+      expect(result.status).toBe(1);
+      const summary = output.slice(output.indexOf("Command output on stderr:"));
+      expect(summary.split("Invalid platform configuration").length - 1).toBe(1);
+      expect(summary).not.toMatch(/Command output on stdout/);
+      expect(output).not.toMatch(/\n\s+at .*\.ts:\d+/);
+    });
+  });
+});
+
+describe("the npm scripts' input errors", () => {
+  it.each([
+    ["npm run audit", "audit/run.ts", ["--out"], {}, /^--out needs a directory/],
+    ["npm run synth:hcl", "audit/synth-hcl.ts", ["--out"], {}, /^--out needs a directory/],
+    ["npm run bench", "scripts/bench.ts", [], { BENCH_RUNS: "none" }, /^BENCH_RUNS "none" is not a positive whole number/],
+  ])("%s says what is wrong in one line and exits 1", (_, script, args, env, message) => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", script, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...ENV, ...env } });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(message)]);
   });
 });
 

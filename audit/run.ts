@@ -2,12 +2,14 @@
  * `npm run audit`: synthesizes every stack of the platform (in a temporary directory, never
  * cdktf.out), runs every audit rule on each, prints a table per stack, writes audit.json, audit.md
  * and the HCL form of each stack (hcl/<stack>/cdk.tf) into audit.out/, and exits 1 on any failure.
+ * A configuration or input error prints its message alone and exits 1 too.
  * Usage: tsx audit/run.ts [--out <dir>]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { platform } from "../config/platform";
 import { PlatformConfig } from "../config/types";
+import { InputError, readInput, runCommand } from "../lib/cli";
 import { writeHcl } from "./hcl";
 import { auditPlatform } from "./platform";
 import { formatConsole, formatJson, formatMarkdown } from "./report";
@@ -18,7 +20,7 @@ const ROOT = resolve(__dirname, "..");
 
 function outDir(args: string[]): string {
   const i = args.indexOf("--out");
-  if (i >= 0 && !args[i + 1]) throw new Error("--out needs a directory, e.g. --out audit.out");
+  if (i >= 0 && !args[i + 1]) throw new InputError("--out needs a directory, e.g. --out audit.out");
   return resolve(i >= 0 ? args[i + 1] : join(ROOT, "audit.out"));
 }
 
@@ -50,10 +52,5 @@ export function runAudit(config: PlatformConfig, out: string, rules?: readonly R
 }
 
 if (require.main === module) {
-  try {
-    process.exitCode = runAudit(platform, outDir(process.argv.slice(2)));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = 2;
-  }
+  runCommand(() => runAudit(platform, readInput(() => outDir(process.argv.slice(2)))));
 }
