@@ -1,14 +1,34 @@
 import { App } from "cdktf";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { platform } from "./config/platform";
-import { buildPlatform } from "./lib/platform-app";
-import { localTargetFrom } from "./lib/local-target";
-import { removeStaleSynthOutput } from "./lib/synth-output";
+import { readInput, runCommand } from "./lib/cli";
+import { buildAwsPlatform, buildPlatform } from "./lib/platform-app";
+import { localTargetFrom, SANDBOX_DIR } from "./lib/local-target";
+import { removeStaleSynthOutput, rewriteHclOutput } from "./lib/synth-output";
+
+// The repository root: the default output and the bootstrap's state file are placed from here, so
+// main.ts works from any working directory and with any `cdktf synth --output`.
+const ROOT = __dirname;
 
 // The only place that reads the process environment: everything below receives props.
-const app = new App();
-buildPlatform(app, platform, {
-  local: localTargetFrom(process.env),
-  imageTag: process.env.IMAGE_TAG || undefined,
+// A configuration or environment error prints its message alone and exits 1.
+runCommand(() => {
+  const options = readInput(() => ({
+    local: localTargetFrom(process.env),
+    imageTag: process.env.IMAGE_TAG || undefined,
+  }));
+  const outdir = process.env.CDKTF_OUTDIR || join(ROOT, "cdktf.out");
+  // cdktf's App creates only the last level: `cdktf synth --output a/b/c` would fail without this.
+  mkdirSync(outdir, { recursive: true });
+  const app = new App({ outdir });
+  if (options.local) {
+    console.error("PLATFORM_LOCAL_ENDPOINT is set: the github stack is left out (GitHub has no local emulator).");
+    buildAwsPlatform(app, platform, { ...options, bootstrapStateDir: join(ROOT, SANDBOX_DIR) });
+  } else {
+    buildPlatform(app, platform, { ...options, bootstrapStateDir: ROOT });
+  }
+  app.synth();
+  rewriteHclOutput(app);
+  removeStaleSynthOutput(app.outdir, app.hclOutput);
 });
-app.synth();
-removeStaleSynthOutput(app.outdir, app.hclOutput);

@@ -1,10 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Finding, StackReport } from "../audit/engine";
 import { writeHcl } from "../audit/hcl";
 import { auditPlatform } from "../audit/platform";
+import { formatJson } from "../audit/report";
 import { ALL_RULES } from "../audit/rules";
 import { runAudit } from "../audit/run";
 import { fail, Rule } from "../audit/types";
@@ -241,6 +242,28 @@ describe("npm run audit", () => {
     }
     const json = JSON.parse(readFileSync(join(out, "audit.json"), "utf8")) as { passed: boolean; failures: number };
     expect([json.passed, json.failures]).toEqual([false, report.stacks.length]);
+  });
+
+  it("audits what it synthesizes, never cdktf.out: a stale, tampered one changes nothing but a warning", () => {
+    const stale = mkdtempSync(join(tmpdir(), "stale-cdktf-out-"));
+    const stage = join(stale, "stacks", "stage");
+    mkdirSync(stage, { recursive: true });
+    // A stage that would fail many rules (an unencrypted, unversioned, public bucket), with an old HCL file beside it.
+    writeFileSync(join(stage, "cdk.tf.json"), JSON.stringify({ resource: { aws_s3_bucket: { open: { bucket: "wide-open" } } } }));
+    writeFileSync(join(stage, "cdk.tf"), 'terraform {\n  backend "s3" {}\n}\n');
+    const out = mkdtempSync(join(tmpdir(), "audit-stale-"));
+    const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
+    const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
+    try {
+      expect(runAudit(config, out, undefined, stale)).toBe(report.passed ? 0 : 1);
+      expect(warn.mock.calls.map((c) => String(c[0]))).toEqual([
+        expect.stringMatching(/stacks\/stage holds both cdk\.tf and cdk\.tf\.json \(not audited: the audit synthesizes its own\)/),
+      ]);
+    } finally {
+      log.mockRestore();
+      warn.mockRestore();
+    }
+    expect(JSON.parse(readFileSync(join(out, "audit.json"), "utf8"))).toEqual(JSON.parse(formatJson(report)));
   });
 
   const cdktfOut = join(ROOT, "cdktf.out", "stacks");

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { AuditContext } from "../audit/context";
 import { auditStack, summarize } from "../audit/engine";
 import { exempt, readExemptions } from "../audit/exemptions";
-import { escapeHclTemplate, repairHclStrings, restoreTerraformSettings } from "../audit/hcl";
+import { escapeHclTemplate, repairHclStrings, restoreTerraformSettings } from "../lib/hcl";
 import { formatConsole, formatJson, formatMarkdown } from "../audit/report";
 import {
   ALB_RULES,

@@ -24,6 +24,17 @@ describe("bootstrap state location", () => {
     expect(movedTf.terraform!.backend).toEqual({ local: { path: "../../../terraform.bootstrap.local.tfstate" } });
   });
 
+  it("is the file in the directory main.ts passes (the repository root), whatever the output directory", () => {
+    const local = localTargetFrom({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4566" });
+    const path = (options: object) => parse(Testing.synth(buildSample(sampleConfig(), options).bootstrap)).terraform!.backend;
+    expect(path({ bootstrapStateDir: "/repo" })).toEqual({ local: { path: "/repo/terraform.bootstrap.tfstate" } });
+    expect(path({ bootstrapStateDir: "/repo/.sandbox", local })).toEqual({ local: { path: "/repo/.sandbox/terraform.bootstrap.local.tfstate" } });
+  });
+
+  it("rejects a relative state directory (it would move with the output directory)", () => {
+    expect(() => buildSample(sampleConfig(), { bootstrapStateDir: "state" })).toThrow(/localStateDir "state" is not an absolute path/);
+  });
+
   it("moves into the state bucket under bootstrap/ when the config switch is on", () => {
     const moved = { ...config, project: { ...config.project, bootstrap: { stateInBucket: true } } };
     const tf = parse(Testing.synth(buildSample(moved).bootstrap));

@@ -23,6 +23,11 @@ describe("source conventions", () => {
     expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
   });
 
+  it("keeps main.ts and lib/ free of the audit tooling (the HCL renderer they share lives in lib/hcl.ts)", () => {
+    const offenders = [join(ROOT, "main.ts"), ...sources("lib")].filter((f) => /from\s+["'](\.\.?\/)+audit\//.test(readFileSync(f, "utf8")));
+    expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
+  });
+
   it("reads the process environment only in main.ts: constructs and stacks take props", () => {
     const code = (f: string) => readFileSync(f, "utf8").split("\n").filter((line) => !/^\s*(\/\/|\*|\/\*)/.test(line));
     const offenders = sources("config", "lib", "bootstrap", "stacks").filter((f) => code(f).some((line) => line.includes("process.env")));

@@ -2,28 +2,48 @@
  * The commands users run, run as they run them: `main.ts` (what `cdktf synth` / `deploy` execute)
  * and `npm run local`'s script, in child processes.
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync, SpawnSyncReturns } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { ConfigError, validate } from "../config/validate";
+import { sampleConfig } from "./support/platform";
 
 const ROOT = resolve(__dirname, "..");
 const STACKS = ["bootstrap", "github", "stage", "prod"];
+const ENV = { CHECKPOINT_DISABLE: "1", PLATFORM_LOCAL_ENDPOINT: "", IMAGE_TAG: "" };
 
-/** Runs main.ts the way cdktf.json's `app` does, into a fresh output directory. */
-function synthMain(env: Record<string, string> = {}, seed?: (outdir: string) => void): { outdir: string; stacks: Record<string, any> } {
-  const outdir = mkdtempSync(join(tmpdir(), "main-synth-"));
+/** Runs main.ts the way cdktf.json's `app` does. */
+function runMain(env: Record<string, string> = {}, cwd = ROOT): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ["--import", "tsx", "main.ts"], { cwd, encoding: "utf8", env: { ...process.env, ...ENV, ...env } });
+}
+
+/** Runs main.ts the way cdktf.json's `app` does, into a fresh output directory; reads back the stacks it wrote. */
+function synthMain(
+  env: Record<string, string> = {},
+  seed?: (outdir: string) => void,
+  outdir = mkdtempSync(join(tmpdir(), "main-synth-")),
+): { outdir: string; stacks: Record<string, any>; stderr: string } {
   seed?.(outdir);
-  const result = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1", PLATFORM_LOCAL_ENDPOINT: "", IMAGE_TAG: "", ...env },
-  });
+  const result = runMain({ CDKTF_OUTDIR: outdir, ...env });
   if (result.status !== 0) throw new Error(`main.ts exited ${result.status}: ${result.stderr}`);
   const stacks = Object.fromEntries(
-    STACKS.map((s) => [s, JSON.parse(readFileSync(join(outdir, "stacks", s, "cdk.tf.json"), "utf8"))]),
+    readdirSync(join(outdir, "stacks")).map((s) => [s, JSON.parse(readFileSync(join(outdir, "stacks", s, "cdk.tf.json"), "utf8"))]),
   );
-  return { outdir, stacks };
+  return { outdir, stacks, stderr: result.stderr };
+}
+
+/**
+ * A copy of the repository's sources (node_modules linked), for what a user does to their checkout:
+ * edit the configuration, run from elsewhere, synthesize into its default cdktf.out.
+ */
+function checkoutCopy(): string {
+  const copy = mkdtempSync(join(tmpdir(), "checkout-"));
+  const skip = /^(node_modules|\.git|cdktf\.out|audit\.out|\.sandbox|\.terraform)$/;
+  cpSync(ROOT, copy, { recursive: true, filter: (src) => !skip.test(relative(ROOT, src).split("/")[0]) });
+  symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"));
+  return copy;
 }
 
 /** What a stack creates and exposes, without cdktf's metadata (construct paths, which are equal anyway). */
@@ -55,8 +75,29 @@ describe("main.ts", () => {
     expect(image(plain.stacks.stage)).toMatch(/:latest$/);
   });
 
+  it("keeps the bootstrap's state file in the repository root, whatever the output directory's depth", () => {
+    const deep = synthMain({}, undefined, join(mkdtempSync(join(tmpdir(), "main-synth-")), "a", "b", "c", "d"));
+    const statePath = (stacks: Record<string, any>) => stacks.bootstrap.terraform.backend.local.path;
+    expect(statePath(deep.stacks)).toBe(join(ROOT, "terraform.bootstrap.tfstate"));
+    expect(statePath(plain.stacks)).toBe(statePath(deep.stacks));
+  });
+
+  it("prints nothing on a normal synth", () => {
+    expect(plain.stderr).toBe("");
+  });
+
   describe("with PLATFORM_LOCAL_ENDPOINT (the local sandbox)", () => {
-    const local = synthMain({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4566" }).stacks;
+    const run = synthMain({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4566" });
+    const local = run.stacks;
+
+    it("leaves the github stack out (GitHub has no emulator) and says so in one line", () => {
+      expect(Object.keys(local).sort()).toEqual(STACKS.filter((s) => s !== "github").sort());
+      expect(run.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^PLATFORM_LOCAL_ENDPOINT is set: the github stack is left out/)]);
+    });
+
+    it("keeps the bootstrap's emulator state under .sandbox/, which npm run local resets", () => {
+      expect(local.bootstrap.terraform.backend.local.path).toBe(join(ROOT, ".sandbox", "terraform.bootstrap.local.tfstate"));
+    });
 
     it.each(STACKS.filter((s) => s !== "github"))("changes only where %s's provider and backend point, not what it creates", (stack) => {
       expect(infrastructure(local[stack])).toEqual(infrastructure(plain.stacks[stack]));
@@ -64,6 +105,100 @@ describe("main.ts", () => {
       expect(endpoints[0].s3).toBe("http://127.0.0.1:4566");
       expect(plain.stacks[stack].provider.aws[0].endpoints).toBeUndefined();
     });
+  });
+});
+
+describe("main.ts run as a user runs it", () => {
+  const copy = checkoutCopy();
+  // `node --import tsx` resolves tsx from the working directory; from elsewhere, name tsx's loader.
+  const tsxLoader = (root: string): string => {
+    const exported = JSON.parse(readFileSync(join(root, "node_modules", "tsx", "package.json"), "utf8")).exports["."];
+    return pathToFileURL(join(root, "node_modules", "tsx", typeof exported === "string" ? exported : exported.import)).href;
+  };
+
+  it("works from another working directory: the output goes to the repository's cdktf.out, nothing to the working directory", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "elsewhere-"));
+    const env: NodeJS.ProcessEnv = { ...process.env, ...ENV };
+    delete env.CDKTF_OUTDIR;
+    const result = spawnSync(process.execPath, ["--import", tsxLoader(copy), join(copy, "main.ts")], { cwd, encoding: "utf8", env });
+    expect([result.status, result.stderr]).toEqual([0, ""]);
+    expect(readdirSync(cwd)).toEqual([]);
+    const bootstrap = JSON.parse(readFileSync(join(copy, "cdktf.out", "stacks", "bootstrap", "cdk.tf.json"), "utf8"));
+    expect(bootstrap.terraform.backend.local.path).toBe(join(copy, "terraform.bootstrap.tfstate"));
+  });
+
+  it("prints an environment variable's error as its message alone, once, and exits 1", () => {
+    const result = runMain({ PLATFORM_LOCAL_ENDPOINT: "http://example.com:4566", CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), "main-synth-")) });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^PLATFORM_LOCAL_ENDPOINT "http:\/\/example\.com:4566" is not a loopback URL; use e\.g\./)]);
+    expect(result.stdout).toBe("");
+  });
+
+  describe("with an invalid configuration", () => {
+    const broken = checkoutCopy();
+    const platformTs = join(broken, "config", "platform.ts");
+    writeFileSync(platformTs, readFileSync(platformTs, "utf8").replace('vpcCidr: "10.10.0.0/16"', 'vpcCidr: "10.10.0.0/33"'));
+    const expected = (() => {
+      const config = sampleConfig() as any;
+      config.environments.find((e: any) => e.network.vpcCidr === "10.10.0.0/16").network.vpcCidr = "10.10.0.0/33";
+      try {
+        validate(config);
+      } catch (error) {
+        if (error instanceof ConfigError) return error.message;
+      }
+      throw new Error("the edited configuration should be invalid");
+    })();
+
+    it("prints only the validator's message, each problem on its own line, and exits 1", () => {
+      const result = runMain({ CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), "main-synth-")) }, broken);
+      expect(result.status).toBe(1);
+      expect(expected).toMatch(/stage\.network\.vpcCidr "10\.10\.0\.0\/33"/);
+      expect(result.stderr.trimEnd().split("\n")).toEqual(expected.split("\n"));
+      expect(result.stdout).toBe("");
+    });
+
+    it.each([
+      ["npm run audit", "audit/run.ts", ""],
+      ["npm run synth:hcl", "audit/synth-hcl.ts", ""],
+      ["npm run bench", "scripts/bench.ts", ""],
+      ["npm run local", "scripts/local.ts", "npm run local: "],
+    ])("%s prints only the validator's message and exits 1", (_, script, prefix) => {
+      const out = mkdtempSync(join(tmpdir(), "script-out-"));
+      const result = spawnSync(process.execPath, ["--import", "tsx", script, "--out", out], {
+        cwd: broken,
+        encoding: "utf8",
+        env: { ...process.env, ...ENV, BENCH_RUNS: "1" },
+      });
+      expect(result.status).toBe(1);
+      expect(result.stderr.trimEnd().split("\n")).toEqual(`${prefix}${expected}`.split("\n"));
+    });
+
+    // cdktf 0.21 shows what the app prints twice on a failure: as it arrives, and again in its summary.
+    it("prints it once under `cdktf synth` (in cdktf's summary of the app's output), without a stack trace, and cdktf exits 1", () => {
+      const result = spawnSync(join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--output", mkdtempSync(join(tmpdir(), "cdktf-synth-"))], {
+        cwd: broken,
+        encoding: "utf8",
+        env: { ...process.env, ...ENV, TF_CLI_CONFIG_FILE: "/dev/null" },
+      });
+      const output = `${result.stdout}${result.stderr}`;
+      expect(result.status).toBe(1);
+      const summary = output.slice(output.indexOf("Command output on stderr:"));
+      expect(summary.split("Invalid platform configuration").length - 1).toBe(1);
+      expect(summary).not.toMatch(/Command output on stdout/);
+      expect(output).not.toMatch(/\n\s+at .*\.ts:\d+/);
+    });
+  });
+});
+
+describe("the npm scripts' input errors", () => {
+  it.each([
+    ["npm run audit", "audit/run.ts", ["--out"], {}, /^--out needs a directory/],
+    ["npm run synth:hcl", "audit/synth-hcl.ts", ["--out"], {}, /^--out needs a directory/],
+    ["npm run bench", "scripts/bench.ts", [], { BENCH_RUNS: "none" }, /^BENCH_RUNS "none" is not a positive whole number/],
+  ])("%s says what is wrong in one line and exits 1", (_, script, args, env, message) => {
+    const result = spawnSync(process.execPath, ["--import", "tsx", script, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...ENV, ...env } });
+    expect(result.status).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(message)]);
   });
 });
 

@@ -2,7 +2,8 @@ import { App, TerraformStack } from "cdktf";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { stackToHcl } from "./hcl";
+import { InputError } from "../lib/cli";
+import { stackToHcl } from "../lib/hcl";
 import { TerraformJson } from "./types";
 
 /** One stack as `cdktf synth` would write it, read back; with its HCL form when asked for. */
@@ -34,7 +35,7 @@ export function synthesizeApp(build: (app: App) => void, options: SynthOptions =
   try {
     const app = new App({ outdir, hclOutput: false, skipValidation: false });
     if (app.hclOutput) {
-      throw new Error(
+      throw new InputError(
         "SYNTH_HCL_OUTPUT is set in the environment, which makes cdktf write HCL instead of the JSON the audit reads; unset it",
       );
     }

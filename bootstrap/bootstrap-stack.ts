@@ -1,6 +1,7 @@
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
+import { isAbsolute, join } from "node:path";
 import { exemptAll } from "../audit/exemptions";
 import { BOOTSTRAP_STACK, Naming } from "../config/naming";
 import { PlatformConfig } from "../config/types";
@@ -25,19 +26,31 @@ export interface BootstrapStackProps {
    * @default - AWS
    */
   readonly local?: LocalTarget;
+  /**
+   * Absolute directory of the bootstrap's local state file (`terraform.bootstrap.tfstate`, or
+   * `terraform.bootstrap.local.tfstate` against the emulator) while its state is not in the bucket.
+   * main.ts passes one, so that `cdktf synth --output <any dir>` keeps the state in one place.
+   * @default - `../../..` relative to the stack's directory in the output: the repository root only
+   *   for an output directory directly in it (deterministic, for tests)
+   */
+  readonly localStateDir?: string;
 }
 
 /** Construct id of the plan role in GithubOidc (and the suffix of its output). */
 export const PLAN_ROLE_ID = "plan-role";
 export const deployRoleId = (environment: string): string => `deploy-role-${environment}`;
 
-/** Where the bootstrap's own state lives before it is moved into the bucket (repo root). */
-export const BOOTSTRAP_LOCAL_STATE = "../../../terraform.bootstrap.tfstate";
+/** The file holding the bootstrap's own state before it is moved into the bucket. */
+export const BOOTSTRAP_STATE_FILE = "terraform.bootstrap.tfstate";
 /**
  * The same against the local emulator: a file of its own, so a sandbox run can never read or
  * overwrite the state of the real account's bootstrap.
  */
-export const BOOTSTRAP_EMULATOR_STATE = "../../../terraform.bootstrap.local.tfstate";
+export const BOOTSTRAP_EMULATOR_STATE_FILE = "terraform.bootstrap.local.tfstate";
+/** The backend path of the state file when no `localStateDir` is given (relative to the stack's directory). */
+export const BOOTSTRAP_LOCAL_STATE = `../../../${BOOTSTRAP_STATE_FILE}`;
+/** The same against the local emulator. */
+export const BOOTSTRAP_EMULATOR_STATE = `../../../${BOOTSTRAP_EMULATOR_STATE_FILE}`;
 
 /**
  * Deployed once per account, with an administrator's credentials: the state bucket, its key and
@@ -50,6 +63,12 @@ export class BootstrapStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
     super(scope, id);
+    // A relative directory would again depend on where the output goes (the defect this prop removes).
+    if (props.localStateDir !== undefined && !isAbsolute(props.localStateDir)) {
+      throw new Error(
+        `BootstrapStack localStateDir "${props.localStateDir}" is not an absolute path; pass e.g. the repository root (main.ts's directory)`,
+      );
+    }
     const { project, environments } = props.config;
     const naming = new Naming(project);
 
@@ -60,7 +79,8 @@ export class BootstrapStack extends TerraformStack {
       useRemoteState(this, { naming, region: project.region, stack: BOOTSTRAP_STACK, local: props.local });
     } else {
       // Chicken and egg: the bucket does not exist on the first deploy. README: "Move the bootstrap state".
-      new LocalBackend(this, { path: props.local ? BOOTSTRAP_EMULATOR_STATE : BOOTSTRAP_LOCAL_STATE });
+      const file = props.local ? BOOTSTRAP_EMULATOR_STATE_FILE : BOOTSTRAP_STATE_FILE;
+      new LocalBackend(this, { path: props.localStateDir ? join(props.localStateDir, file) : `../../../${file}` });
     }
 
     this.stateBackend = new StateBackend(this, "state", {

@@ -8,6 +8,12 @@ export interface LocalTarget {
   readonly endpoint: string;
 }
 
+/**
+ * Directory (under the repository root, git-ignored) of everything the local sandbox writes: its
+ * synth output, the emulator's log and the bootstrap's emulator state file.
+ */
+export const SANDBOX_DIR = ".sandbox";
+
 /** The emulator's throwaway credentials (moto accepts any; these are its documented defaults). */
 export const LOCAL_CREDENTIALS = { accessKey: "test", secretKey: "test" } as const;
 

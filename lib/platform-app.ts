@@ -20,6 +20,11 @@ export interface PlatformOptions {
    * @default - "latest"
    */
   readonly imageTag?: string;
+  /**
+   * Absolute directory of the bootstrap's local state file (main.ts passes the repository root).
+   * @default - `../../..` relative to the bootstrap's directory in the output
+   */
+  readonly bootstrapStateDir?: string;
 }
 
 export interface Platform {
@@ -30,14 +35,31 @@ export interface Platform {
   readonly environments: Record<string, EnvironmentStack>;
 }
 
+/** The stacks that talk to AWS only: the platform without the github stack. */
+export type AwsPlatform = Omit<Platform, "github">;
+
 /**
  * Validates the configuration, then adds every stack of the platform to the app. Deterministic:
  * the same config and options give the same Terraform. Used by main.ts and by the tests.
  */
 export function buildPlatform(app: App, config: PlatformConfig, options: PlatformOptions = {}): Platform {
+  const { github, ...aws } = addStacks(app, config, options, true);
+  return { ...aws, github: github! };
+}
+
+/**
+ * The platform without the github stack, for the local sandbox: GitHub has no emulator, so that
+ * stack's provider would change the real repository.
+ */
+export function buildAwsPlatform(app: App, config: PlatformConfig, options: PlatformOptions = {}): AwsPlatform {
+  const { github: _, ...aws } = addStacks(app, config, options, false);
+  return aws;
+}
+
+function addStacks(app: App, config: PlatformConfig, options: PlatformOptions, withGithub: boolean): AwsPlatform & { github?: GithubStack } {
   validate(config);
-  const bootstrap = new BootstrapStack(app, BOOTSTRAP_STACK, { config, local: options.local });
-  const github = new GithubStack(app, GITHUB_STACK, { config, bootstrap, local: options.local });
+  const bootstrap = new BootstrapStack(app, BOOTSTRAP_STACK, { config, local: options.local, localStateDir: options.bootstrapStateDir });
+  const github = withGithub ? new GithubStack(app, GITHUB_STACK, { config, bootstrap, local: options.local }) : undefined;
   const environments: Record<string, EnvironmentStack> = {};
   for (const environment of config.environments) {
     environments[environment.name] = new EnvironmentStack(app, environment.name, {
@@ -48,7 +70,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
     });
   }
   // An older Terraform would ignore use_lockfile and lock with DynamoDB only; refuse it with a clear message.
-  for (const stack of [bootstrap, github, ...Object.values(environments)]) {
+  for (const stack of [bootstrap, ...(github ? [github] : []), ...Object.values(environments)]) {
     stack.addOverride("terraform.required_version", `>= ${MIN_TERRAFORM_VERSION}`);
   }
   return { bootstrap, github, environments };

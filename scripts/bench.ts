@@ -7,9 +7,17 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { InputError, readInput, runCommand } from "../lib/cli";
 
 const ROOT = resolve(__dirname, "..");
-const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** Runs per variant: BENCH_RUNS, default 5. */
+function runs(): number {
+  const value = Number(process.env.BENCH_RUNS ?? 5);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new InputError(`BENCH_RUNS "${process.env.BENCH_RUNS}" is not a positive whole number; use e.g. BENCH_RUNS=5`);
+  }
+  return value;
+}
 
 // python3's getrusage(RUSAGE_CHILDREN) gives the peak RSS of the process tree it waited for.
 const MEASURE = `
@@ -33,10 +41,12 @@ function measure(command: string[]): Sample {
     encoding: "utf8",
   });
   rmSync(outdir, { recursive: true, force: true });
+  if (result.error) throw new InputError(`python3 is not installed (${result.error.message}); the bench needs it to measure peak memory`);
   const line = result.stdout.trim().split("\n").pop() ?? "";
   const [seconds, kib, code] = line.split(" ").map(Number);
   if (result.status !== 0 || code !== 0) {
-    throw new Error(`${command.join(" ")} failed (exit ${code ?? result.status}):\n${result.stderr}`);
+    // What the app printed is the whole story (a configuration error is its message alone).
+    throw new InputError(result.stderr.trimEnd() || `${command.join(" ")} failed (exit ${code ?? result.status})`);
   }
   return { seconds, peakMiB: kib / 1024 };
 }
@@ -51,12 +61,15 @@ const variants: [string, string[]][] = [
   ["npx ts-node main.ts (cdktf default)", ["npx", "ts-node", "main.ts"]],
 ];
 
-console.log(`Synthesizing every stack of the app, ${RUNS} runs each (median):`);
-console.log(`${"runner".padEnd(38)}${"wall s".padStart(10)}${"peak MB".padStart(10)}`);
-for (const [name, command] of variants) {
-  const samples = Array.from({ length: RUNS }, () => measure(command));
-  const seconds = median(samples.map((s) => s.seconds));
-  const peak = median(samples.map((s) => s.peakMiB));
-  console.log(`${name.padEnd(38)}${seconds.toFixed(2).padStart(10)}${peak.toFixed(0).padStart(10)}`);
-}
-console.log("Target for this project's runner: at most 1.5 s and 250 MB on the 2-core reference machine.");
+runCommand(() => {
+  const RUNS = readInput(runs);
+  console.log(`Synthesizing every stack of the app, ${RUNS} runs each (median):`);
+  console.log(`${"runner".padEnd(38)}${"wall s".padStart(10)}${"peak MB".padStart(10)}`);
+  for (const [name, command] of variants) {
+    const samples = Array.from({ length: RUNS }, () => measure(command));
+    const seconds = median(samples.map((s) => s.seconds));
+    const peak = median(samples.map((s) => s.peakMiB));
+    console.log(`${name.padEnd(38)}${seconds.toFixed(2).padStart(10)}${peak.toFixed(0).padStart(10)}`);
+  }
+  console.log("Target for this project's runner: at most 1.5 s and 250 MB on the 2-core reference machine.");
+});

@@ -12,10 +12,12 @@ import { join, resolve } from "node:path";
 import { Naming } from "../config/naming";
 import { platform } from "../config/platform";
 import { validate } from "../config/validate";
+import { errorText } from "../lib/cli";
+import { SANDBOX_DIR } from "../lib/local-target";
 import { Emulator, emulatorMissing, startEmulator } from "./emulator";
 
 const ROOT = resolve(__dirname, "..");
-const SANDBOX = join(ROOT, ".sandbox");
+const SANDBOX = join(ROOT, SANDBOX_DIR);
 const OUTDIR = join(SANDBOX, "cdktf.out");
 const STACKS = ["bootstrap", "stage"];
 
@@ -59,9 +61,10 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<n
 }
 
 async function main(): Promise<void> {
+  // The configuration first: its error is the same with or without the tools.
+  validate(platform);
   const missing = terraformMissing() ?? emulatorMissing();
   if (missing) return fail(missing);
-  validate(platform);
 
   rmSync(SANDBOX, { recursive: true, force: true });
   mkdirSync(SANDBOX, { recursive: true });
@@ -95,4 +98,5 @@ async function main(): Promise<void> {
   await stop(0);
 }
 
-void main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
+// A configuration error prints its message alone; a bug prints its stack.
+void main().catch((error: unknown) => fail(errorText(error)));

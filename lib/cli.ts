@@ -1,0 +1,69 @@
+import { ConfigError } from "../config/validate";
+
+/**
+ * A mistake in what a command was given (an environment variable, an argument), as opposed to a
+ * bug: printed as its message alone. Thrown with a message that names the input, the bad value and
+ * the fix, like every configuration check.
+ */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InputError";
+  }
+}
+
+/**
+ * True for an error the user fixes by changing the configuration or the command's input: a
+ * `ConfigError` from the config validator (recognised by name too, in case two copies of the module
+ * are loaded) or an `InputError`.
+ */
+export function isUserError(error: unknown): error is Error {
+  return error instanceof ConfigError || error instanceof InputError || (error instanceof Error && error.name === "ConfigError");
+}
+
+/** What to print for an error: the message alone for a user error, the stack for anything else (a bug). */
+export function errorText(error: unknown): string {
+  if (isUserError(error)) return error.message;
+  return error instanceof Error ? (error.stack ?? String(error)) : String(error);
+}
+
+/**
+ * Runs `read` (what a command reads from its environment or arguments) and turns any error it
+ * throws into an `InputError`, so the user sees the message and not a stack trace.
+ */
+export function readInput<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (isUserError(error)) throw error;
+    throw new InputError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+export interface RunCommandOptions {
+  /**
+   * Put before each printed error, e.g. `"npm run audit: "`.
+   * @default - nothing
+   */
+  readonly prefix?: string;
+  /**
+   * Where the error goes.
+   * @default - standard error
+   */
+  readonly write?: (text: string) => void;
+}
+
+/**
+ * Runs a command's body. On an error prints `errorText` once (each problem of a configuration error
+ * on its own line) and sets the exit code to 1; otherwise sets the exit code the body returns.
+ */
+export function runCommand(body: () => number | void, options: RunCommandOptions = {}): void {
+  const write = options.write ?? ((text: string) => process.stderr.write(text));
+  try {
+    const code = body();
+    if (typeof code === "number") process.exitCode = code;
+  } catch (error) {
+    write(`${options.prefix ?? ""}${errorText(error)}\n`);
+    process.exitCode = 1;
+  }
+}
