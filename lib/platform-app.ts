@@ -16,10 +16,16 @@ export interface PlatformOptions {
    */
   readonly local?: LocalTarget;
   /**
-   * Container image tag the environment stacks deploy.
-   * @default - "latest"
+   * Container image tag the environment stacks deploy (IMAGE_TAG). Not with `imageDigest`.
+   * @default - "latest", unless `imageDigest` is set
    */
   readonly imageTag?: string;
+  /**
+   * Digest (`sha256:<64 hex>`) of the container image the environment stacks deploy (IMAGE_DIGEST,
+   * set by CI). Not with `imageTag`.
+   * @default - the image is named by tag (`imageTag`)
+   */
+  readonly imageDigest?: string;
 }
 
 export interface Platform {
@@ -44,6 +50,7 @@ export function buildPlatform(app: App, config: PlatformConfig, options: Platfor
       project: config.project,
       environment,
       imageTag: options.imageTag,
+      imageDigest: options.imageDigest,
       local: options.local,
     });
   }
