@@ -10,15 +10,28 @@ import { join, resolve } from "node:path";
 const ROOT = resolve(__dirname, "..");
 const STACKS = ["bootstrap", "github", "stage", "prod"];
 
-/** Runs main.ts the way cdktf.json's `app` does, into a fresh output directory. */
+/** Runs main.ts the way cdktf.json's `app` does, writing to `outdir`; variables a test does not set are unset. */
+function runMain(outdir: string, env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ["--import", "tsx", "main.ts"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      CDKTF_OUTDIR: outdir,
+      CHECKPOINT_DISABLE: "1",
+      PLATFORM_LOCAL_ENDPOINT: "",
+      IMAGE_TAG: "",
+      IMAGE_DIGEST: "",
+      ...env,
+    },
+  });
+}
+
+/** Runs main.ts into a fresh output directory and reads every stack it wrote. */
 function synthMain(env: Record<string, string> = {}, seed?: (outdir: string) => void): { outdir: string; stacks: Record<string, any> } {
   const outdir = mkdtempSync(join(tmpdir(), "main-synth-"));
   seed?.(outdir);
-  const result = spawnSync(process.execPath, ["--import", "tsx", "main.ts"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1", PLATFORM_LOCAL_ENDPOINT: "", IMAGE_TAG: "", ...env },
-  });
+  const result = runMain(outdir, env);
   if (result.status !== 0) throw new Error(`main.ts exited ${result.status}: ${result.stderr}`);
   const stacks = Object.fromEntries(
     STACKS.map((s) => [s, JSON.parse(readFileSync(join(outdir, "stacks", s, "cdk.tf.json"), "utf8"))]),
@@ -48,11 +61,40 @@ describe("main.ts", () => {
     expect(existsSync(join(plain.outdir, "stacks", "stage", "cdk.tf.json"))).toBe(true);
   });
 
+  const image = (tf: any) => JSON.parse(Object.values<any>(tf.resource.aws_ecs_task_definition)[0].container_definitions)[0].image;
+
   it("passes IMAGE_TAG to the environment stacks' task definitions", () => {
     const tagged = synthMain({ IMAGE_TAG: "0123abc" }).stacks.stage;
-    const image = (tf: any) => JSON.parse(Object.values<any>(tf.resource.aws_ecs_task_definition)[0].container_definitions)[0].image;
     expect(image(tagged)).toMatch(/:0123abc$/);
     expect(image(plain.stacks.stage)).toMatch(/:latest$/);
+  });
+
+  it("passes IMAGE_DIGEST, as CI deploys, to the task definitions of stage and prod", () => {
+    const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+    const pinned = synthMain({ IMAGE_DIGEST: digest }).stacks;
+    for (const env of ["stage", "prod"]) {
+      expect(image(pinned[env])).toMatch(/^\$\{aws_ecr_repository\.\w+\.repository_url\}@sha256:[0-9a-f]{64}$/);
+      expect(image(pinned[env]).endsWith(`@${digest}`)).toBe(true);
+    }
+  });
+
+  describe("refuses a bad release input before synthesizing anything", () => {
+    it.each([
+      ["IMAGE_DIGEST", { IMAGE_DIGEST: "abc" }, /^IMAGE_DIGEST "abc" is not an image digest; use "sha256:"/],
+      ["IMAGE_TAG", { IMAGE_TAG: "v1 release" }, /^IMAGE_TAG "v1 release" is not a valid image tag/],
+      [
+        "IMAGE_DIGEST and IMAGE_TAG together",
+        { IMAGE_DIGEST: `sha256:${"a".repeat(64)}`, IMAGE_TAG: "0123abc" },
+        /^IMAGE_DIGEST and IMAGE_TAG are both set; .*: unset one$/,
+      ],
+    ])("%s: one line on stderr naming the variable, exit 1, no cdktf.out", (_case, env, message) => {
+      const outdir = join(mkdtempSync(join(tmpdir(), "main-refused-")), "cdktf.out");
+      const result = runMain(outdir, env);
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(message)]);
+      expect(result.stdout).toBe("");
+      expect(existsSync(outdir)).toBe(false);
+    });
   });
 
   describe("with PLATFORM_LOCAL_ENDPOINT (the local sandbox)", () => {

@@ -30,6 +30,9 @@ export class ReleaseImageError extends Error {
   }
 }
 
+/** A value in double quotes, with control characters escaped so the message stays on one line. */
+const quote = (value: string): string => JSON.stringify(value);
+
 /**
  * Reads IMAGE_DIGEST and IMAGE_TAG from a variable map (main.ts passes process.env). An empty
  * value counts as unset, as a workflow's `IMAGE_TAG: ""` means.
@@ -45,13 +48,13 @@ export function releaseImageFrom(env: Record<string, string | undefined>): Relea
   }
   if (imageDigest !== undefined && !IMAGE_DIGEST_PATTERN.test(imageDigest)) {
     throw new ReleaseImageError(
-      `IMAGE_DIGEST "${imageDigest}" is not an image digest; use "sha256:" followed by 64 lowercase hex digits, ` +
+      `IMAGE_DIGEST ${quote(imageDigest)} is not an image digest; use "sha256:" followed by 64 lowercase hex digits, ` +
         "as the build job printed it",
     );
   }
   if (imageTag !== undefined && !IMAGE_TAG_PATTERN.test(imageTag)) {
     throw new ReleaseImageError(
-      `IMAGE_TAG "${imageTag}" is not a valid image tag (letters, digits, "_", "." and "-", at most 128); ` +
+      `IMAGE_TAG ${quote(imageTag)} is not a valid image tag (letters, digits, "_", "." and "-", at most 128); ` +
         "use e.g. the commit SHA",
     );
   }
