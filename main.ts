@@ -5,6 +5,7 @@ import { platform } from "./config/platform";
 import { readInput, runCommand } from "./lib/cli";
 import { buildAwsPlatform, buildPlatform } from "./lib/platform-app";
 import { localTargetFrom, SANDBOX_DIR } from "./lib/local-target";
+import { releaseImageFrom } from "./lib/release-image";
 import { removeStaleSynthOutput, rewriteHclOutput } from "./lib/synth-output";
 
 // The repository root: the default output and the bootstrap's state file are placed from here, so
@@ -14,9 +15,10 @@ const ROOT = __dirname;
 // The only place that reads the process environment: everything below receives props.
 // A configuration or environment error prints its message alone and exits 1.
 runCommand(() => {
+  // Checked before the app exists, so a refused input leaves no synth output for a deploy to pick up.
   const options = readInput(() => ({
     local: localTargetFrom(process.env),
-    imageTag: process.env.IMAGE_TAG || undefined,
+    ...releaseImageFrom(process.env),
   }));
   const outdir = process.env.CDKTF_OUTDIR || join(ROOT, "cdktf.out");
   // cdktf's App creates only the last level: `cdktf synth --output a/b/c` would fail without this.

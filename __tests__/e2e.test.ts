@@ -1,9 +1,12 @@
 /**
  * End to end against the local AWS emulator (moto through scripts/moto_server.py), with real
- * Terraform: bootstrap, then stage and prod with their state in the emulated bucket, no drift,
- * locking, and that destroying never takes what must survive. The slowest suite (minutes).
+ * Terraform: bootstrap, then stage and prod deployed by image digest as CI deploys them, with their
+ * state in the emulated bucket, no drift, locking, and that destroying never takes what must
+ * survive. The slowest suite (minutes).
  */
 import { ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Naming } from "../config/naming";
 import { LocalTarget } from "../lib/local-target";
@@ -14,6 +17,30 @@ import { describeIfAvailable, terraform, terraformAsync, terraformEnv, terraform
 const config = sampleConfig();
 const naming = new Naming(config.project);
 const missing = terraformMissing() ?? emulatorMissing();
+
+const sha256 = (data: string) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
+/**
+ * A small, valid OCI image manifest: a config and one layer, described by digest and size (the
+ * blobs are never pulled). Its digest is what ECR computes and CI deploys by: the sha256 of the
+ * manifest bytes as pushed.
+ */
+const LAYER = "e2e layer";
+const IMAGE_CONFIG = JSON.stringify({ architecture: "amd64", os: "linux", config: {}, rootfs: { type: "layers", diff_ids: [sha256(LAYER)] } });
+const MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json";
+const IMAGE_MANIFEST = JSON.stringify({
+  schemaVersion: 2,
+  mediaType: MANIFEST_MEDIA_TYPE,
+  config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha256(IMAGE_CONFIG), size: Buffer.byteLength(IMAGE_CONFIG) },
+  layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar+gzip", digest: sha256(LAYER), size: Buffer.byteLength(LAYER) }],
+});
+const IMAGE_DIGEST = sha256(IMAGE_MANIFEST);
+
+/** A resource in a Terraform state file. */
+interface StateResource {
+  readonly mode: string;
+  readonly type: string;
+  readonly instances: { readonly attributes: Record<string, any> }[];
+}
 
 /** Fails with terraform's own output when a command did not exit as expected. */
 function expectExit(result: TerraformResult, status: number): void {
@@ -36,12 +63,35 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     fetch(`${emulator.endpoint}/${naming.stateBucket}/${key}`, {
       headers: { Authorization: "AWS4-HMAC-SHA256 Credential=test/20260101/eu-west-1/s3/aws4_request" },
     });
-  const stateOf = async (key: string) => (await (await stateObject(key)).json()) as { serial: number; resources: unknown[] };
+  const stateOf = async (key: string) => (await (await stateObject(key)).json()) as { serial: number; resources: StateResource[] };
+
+  /** A call to the emulated ECR's JSON API, as the AWS CLI makes it (credentials named, as above). */
+  const ecr = async (action: string, body: object): Promise<any> => {
+    const response = await fetch(emulator.endpoint, {
+      method: "POST",
+      headers: {
+        "X-Amz-Target": `AmazonEC2ContainerRegistry_V20150921.${action}`,
+        "Content-Type": "application/x-amz-json-1.1",
+        Authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${config.project.region}/ecr/aws4_request`,
+      },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`ECR ${action} answered ${response.status}: ${text}`);
+    return JSON.parse(text);
+  };
+
+  /** An environment's ECR repository: its Terraform address and name, from the synthesized stack. */
+  const repository = (env: string) => {
+    const tf = JSON.parse(readFileSync(join(dir(env), "cdk.tf.json"), "utf8"));
+    const [[id, resource]] = Object.entries<any>(tf.resource.aws_ecr_repository);
+    return { address: `aws_ecr_repository.${id}`, name: resource.name as string };
+  };
 
   beforeAll(async () => {
     emulator = await startEmulator({ accountId: config.project.accountId });
     const local: LocalTarget = { endpoint: emulator.endpoint };
-    stacks = join(synthToDisk(config, { local }), "stacks");
+    stacks = join(synthToDisk(config, { local, imageDigest: IMAGE_DIGEST }), "stacks");
   }, 120_000);
 
   afterAll(async () => {
@@ -60,13 +110,25 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     expect(outputs.github_oidc_provider_arn.value).toBe(naming.oidcProviderArn);
   }, 600_000);
 
-  it("deploys stage and prod in parallel with their state in the emulated bucket", async () => {
-    for (const env of ["stage", "prod"]) expectExit(terraform(dir(env), ["init", "-input=false"]), 0);
-    const [stage, prod] = await Promise.all(
-      ["stage", "prod"].map((env) => terraformAsync(dir(env), ["apply", "-auto-approve", "-input=false"])),
-    );
-    expectExit(stage, 0);
-    expectExit(prod, 0);
+  it("deploys stage and prod in parallel by image digest, with their state in the emulated bucket", async () => {
+    // As the deploy workflows do: create the repository, push the image into it, then deploy by its digest.
+    const deploy = async (env: string) => {
+      expectExit(await terraformAsync(dir(env), ["init", "-input=false"]), 0);
+      const { address, name } = repository(env);
+      expectExit(await terraformAsync(dir(env), ["apply", "-auto-approve", "-input=false", `-target=${address}`]), 0);
+      const pushed = await ecr("PutImage", {
+        repositoryName: name,
+        imageManifest: IMAGE_MANIFEST,
+        imageManifestMediaType: MANIFEST_MEDIA_TYPE,
+        imageTag: "e2e",
+      });
+      expect(pushed.image.imageId.imageDigest).toBe(IMAGE_DIGEST);
+      expectExit(await terraformAsync(dir(env), ["apply", "-auto-approve", "-input=false"]), 0);
+    };
+    // Settle both before failing, so no terraform is left running against the emulator.
+    for (const result of await Promise.allSettled(["stage", "prod"].map(deploy))) {
+      if (result.status === "rejected") throw result.reason;
+    }
     for (const env of ["stage", "prod"]) {
       expect((await stateObject(naming.stateKey(env))).status).toBe(200);
       expect((await stateOf(naming.stateKey(env))).resources.length).toBeGreaterThan(50);
@@ -75,6 +137,17 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     expect(outputs.site_bucket.value).toBe(naming.siteBucket("stage"));
     expect(outputs.api_url.value).toMatch(/^http:\/\//);
   }, 900_000);
+
+  it("runs exactly the pushed image in stage and prod: each task definition names <repository url>@<digest>", async () => {
+    for (const env of ["stage", "prod"]) {
+      const { resources } = await stateOf(naming.stateKey(env));
+      const attributes = (type: string) =>
+        resources.filter((r) => r.mode === "managed" && r.type === type).map((r) => r.instances[0].attributes);
+      const [repositoryAttributes] = attributes("aws_ecr_repository");
+      const images = attributes("aws_ecs_task_definition").map((t) => JSON.parse(t.container_definitions).map((c: any) => c.image));
+      expect(images).toEqual([[`${repositoryAttributes.repository_url}@${IMAGE_DIGEST}`]]);
+    }
+  });
 
   it("plans no changes on any stack right after apply (no drift)", async () => {
     const plans = await Promise.all(
@@ -109,6 +182,10 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
   }, 600_000);
 
   it("destroys stage completely, while bootstrap's bucket and table refuse destruction and keep the state", async () => {
+    // The repository, like ECR's, refuses deletion while it holds images (force_delete = false):
+    // an environment is torn down after its images are removed.
+    const removed = await ecr("BatchDeleteImage", { repositoryName: repository("stage").name, imageIds: [{ imageDigest: IMAGE_DIGEST }] });
+    expect(removed.failures).toEqual([]);
     expectExit(await terraformAsync(dir("stage"), ["destroy", "-auto-approve", "-input=false"]), 0);
     expect((await stateOf(naming.stateKey("stage"))).resources).toEqual([]);
 

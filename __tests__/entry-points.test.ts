@@ -12,7 +12,7 @@ import { sampleConfig } from "./support/platform";
 
 const ROOT = resolve(__dirname, "..");
 const STACKS = ["bootstrap", "github", "stage", "prod"];
-const ENV = { CHECKPOINT_DISABLE: "1", PLATFORM_LOCAL_ENDPOINT: "", IMAGE_TAG: "" };
+const ENV = { CHECKPOINT_DISABLE: "1", PLATFORM_LOCAL_ENDPOINT: "", IMAGE_TAG: "", IMAGE_DIGEST: "" };
 
 /** Runs main.ts the way cdktf.json's `app` does. */
 function runMain(env: Record<string, string> = {}, cwd = ROOT): SpawnSyncReturns<string> {
@@ -68,9 +68,10 @@ describe("main.ts", () => {
     expect(existsSync(join(plain.outdir, "stacks", "stage", "cdk.tf.json"))).toBe(true);
   });
 
+  const image = (tf: any) => JSON.parse(Object.values<any>(tf.resource.aws_ecs_task_definition)[0].container_definitions)[0].image;
+
   it("passes IMAGE_TAG to the environment stacks' task definitions", () => {
     const tagged = synthMain({ IMAGE_TAG: "0123abc" }).stacks.stage;
-    const image = (tf: any) => JSON.parse(Object.values<any>(tf.resource.aws_ecs_task_definition)[0].container_definitions)[0].image;
     expect(image(tagged)).toMatch(/:0123abc$/);
     expect(image(plain.stacks.stage)).toMatch(/:latest$/);
   });
@@ -84,6 +85,34 @@ describe("main.ts", () => {
 
   it("prints nothing on a normal synth", () => {
     expect(plain.stderr).toBe("");
+  });
+
+  it("passes IMAGE_DIGEST, as CI deploys, to the task definitions of stage and prod", () => {
+    const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+    const pinned = synthMain({ IMAGE_DIGEST: digest }).stacks;
+    for (const env of ["stage", "prod"]) {
+      expect(image(pinned[env])).toMatch(/^\$\{aws_ecr_repository\.\w+\.repository_url\}@sha256:[0-9a-f]{64}$/);
+      expect(image(pinned[env]).endsWith(`@${digest}`)).toBe(true);
+    }
+  });
+
+  describe("refuses a bad release input before synthesizing anything", () => {
+    it.each([
+      ["IMAGE_DIGEST", { IMAGE_DIGEST: "abc" }, /^IMAGE_DIGEST "abc" is not an image digest; use "sha256:"/],
+      ["IMAGE_TAG", { IMAGE_TAG: "v1 release" }, /^IMAGE_TAG "v1 release" is not a valid image tag/],
+      [
+        "IMAGE_DIGEST and IMAGE_TAG together",
+        { IMAGE_DIGEST: `sha256:${"a".repeat(64)}`, IMAGE_TAG: "0123abc" },
+        /^IMAGE_DIGEST and IMAGE_TAG are both set; .*: unset one$/,
+      ],
+    ])("%s: one line on stderr naming the variable, exit 1, no cdktf.out", (_case, env, message) => {
+      const outdir = join(mkdtempSync(join(tmpdir(), "main-refused-")), "cdktf.out");
+      const result = runMain({ CDKTF_OUTDIR: outdir, ...env });
+      expect(result.status).toBe(1);
+      expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(message)]);
+      expect(result.stdout).toBe("");
+      expect(existsSync(outdir)).toBe(false);
+    });
   });
 
   describe("with PLATFORM_LOCAL_ENDPOINT (the local sandbox)", () => {

@@ -205,11 +205,21 @@ describe("stateful resource addresses (renaming one replaces it: update this tes
   });
 });
 
-describe("image tag", () => {
+describe("container image", () => {
+  const image = (tf: SynthesizedTerraform) => JSON.parse(only(tf, "aws_ecs_task_definition").container_definitions)[0].image;
+
   it("defaults to latest and follows the prop", () => {
-    const image = (tf: SynthesizedTerraform) => JSON.parse(only(tf, "aws_ecs_task_definition").container_definitions)[0].image;
     expect(image(stage)).toMatch(/:latest$/);
     const tagged = parse(Testing.synth(buildSample(sampleConfig(), { imageTag: "3f2c1ab" }).environments.stage));
     expect(image(tagged)).toMatch(/\.repository_url\}:3f2c1ab$/);
+  });
+
+  it("is the digest CI deploys, in stage and in prod, each from its own repository", () => {
+    const digest = `sha256:${"f0".repeat(32)}`;
+    const { environments } = buildSample(sampleConfig(), { imageDigest: digest });
+    for (const env of ["stage", "prod"]) {
+      const tf = parse(Testing.synth(environments[env]));
+      expect(image(tf)).toBe(`\${${addresses(tf, "aws_ecr_repository")[0]}.repository_url}@${digest}`);
+    }
   });
 });

@@ -82,6 +82,14 @@ describeIfAvailable("moto launcher", emulatorMissing(), () => {
     });
   });
 
+  it("digests an ECR image as the sha256 of its manifest as pushed, and refuses a PutImage digest that differs", () => {
+    expect(check("ecr_image_digest")).toEqual({
+      pushedIsManifestSha256: true,
+      listed: true,
+      mismatch: "ImageDigestDoesNotMatchException",
+    });
+  });
+
   it("knows AWS-managed IAM policies (MOTO_IAM_LOAD_MANAGED_POLICIES)", () => {
     expect(check("managed_policies")).toEqual({ name: "AmazonECSTaskExecutionRolePolicy" });
   });

@@ -16,6 +16,7 @@ import { addresses, only, parse, resources, SynthesizedTerraform } from "./suppo
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0123-AbCdEf";
 const CERT_ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
+const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 
 function props(overrides: Partial<ServiceProps> = {}): ServiceProps {
   return {
@@ -180,6 +181,13 @@ describe("Service", () => {
       expect(api.portMappings).toEqual([{ containerPort: 9000, protocol: "tcp" }]);
       expect(api.privileged).toBe(false);
       expect(api.readonlyRootFilesystem).toBe(true);
+    });
+
+    it("runs exactly the image of imageDigest, named by digest and not by tag", () => {
+      const { tf } = build(props({ imageDigest: DIGEST }));
+      const [api] = containers(tf);
+      expect(api.image).toBe(`${ref(tf, "aws_ecr_repository", "repository_url")}@${DIGEST}`);
+      expect(api.image).not.toMatch(/:latest$/);
     });
 
     it("runs the latest tag and port 8000 by default", () => {
@@ -638,6 +646,21 @@ describe("Service", () => {
     it("rejects an image tag Docker would refuse", () => {
       expect(() => build(props({ imageTag: "v1 beta" }))).toThrow(/imageTag "v1 beta" is not a valid image tag/);
       expect(() => build(props({ imageTag: "3f2c1ab" }))).not.toThrow();
+    });
+
+    it("rejects an image digest that is not sha256 and 64 lowercase hex digits", () => {
+      for (const bad of ["abc", DIGEST.slice(7), DIGEST.toUpperCase(), `sha256:${"a".repeat(63)}`, `sha512:${"a".repeat(64)}`, `${DIGEST}\n`]) {
+        expect(() => build(props({ imageDigest: bad }))).toThrow(
+          /imageDigest ".*" is not an image digest; use "sha256:" followed by 64 lowercase hex digits/s,
+        );
+      }
+      expect(() => build(props({ imageDigest: DIGEST }))).not.toThrow();
+    });
+
+    it("rejects imageTag and imageDigest together", () => {
+      expect(() => build(props({ imageTag: "3f2c1ab", imageDigest: DIGEST }))).toThrow(
+        /imageTag "3f2c1ab" and imageDigest "sha256:[0-9a-f]{64}" are both set; set one/,
+      );
     });
 
     it("rejects minCount below 1", () => {

@@ -16,8 +16,8 @@ export interface PlatformOptions {
    */
   readonly local?: LocalTarget;
   /**
-   * Container image tag the environment stacks deploy.
-   * @default - "latest"
+   * Container image tag the environment stacks deploy (IMAGE_TAG). Not with `imageDigest`.
+   * @default - "latest", unless `imageDigest` is set
    */
   readonly imageTag?: string;
   /**
@@ -25,6 +25,12 @@ export interface PlatformOptions {
    * @default - `../../..` relative to the bootstrap's directory in the output
    */
   readonly bootstrapStateDir?: string;
+  /**
+   * Digest (`sha256:<64 hex>`) of the container image the environment stacks deploy (IMAGE_DIGEST,
+   * set by CI). Not with `imageTag`.
+   * @default - the image is named by tag (`imageTag`)
+   */
+  readonly imageDigest?: string;
 }
 
 export interface Platform {
@@ -66,6 +72,7 @@ function addStacks(app: App, config: PlatformConfig, options: PlatformOptions, w
       project: config.project,
       environment,
       imageTag: options.imageTag,
+      imageDigest: options.imageDigest,
       local: options.local,
     });
   }

@@ -52,6 +52,8 @@ from moto.cloudfront import urls as cf_urls  # noqa: E402
 from moto.core.exceptions import JsonRESTError  # noqa: E402
 from moto.core.responses import ActionResult, EmptyResult  # noqa: E402
 from moto.core.utils import utcnow  # noqa: E402
+from moto.ecr import exceptions as ecr_exceptions  # noqa: E402
+from moto.ecr import models as ecr_models  # noqa: E402
 from moto.ecs import responses as ecs_responses  # noqa: E402
 from moto.moto_api._internal import mock_random  # noqa: E402
 from moto.rds import exceptions as rds_exceptions  # noqa: E402
@@ -626,6 +628,63 @@ def patch_ecs_service_create_fields() -> None:
 
 
 # =============================================================================
+# ECR
+# =============================================================================
+
+
+def _manifest_digest(manifest: str) -> str:
+    """ECR's digest of an image: sha256 of the manifest bytes as pushed."""
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(manifest.encode("utf-8")).hexdigest()
+
+
+class _ImageDigestDoesNotMatch(ecr_exceptions.ServiceException):
+    code = "ImageDigestDoesNotMatchException"
+
+    def __init__(self, sent: str, computed: str) -> None:
+        super().__init__(
+            f"The specified image digest {sent} does not match the digest "
+            f"{computed} that Amazon ECR calculated for the image."
+        )
+
+
+def patch_ecr_image_digest() -> None:
+    """aws_ecs_task_definition naming its image by digest (``<repository url>@sha256:...``).
+
+    ECR's image digest is the sha256 of the manifest bytes as pushed: what
+    ``docker push`` and ``docker buildx`` print, and what CI deploys by
+    (IMAGE_DIGEST).  moto 5.2.1 hashes the concatenated layer digests instead
+    (a random one for a manifest without layers), so the digest ECR reports
+    for a pushed image matches none that a client computed.  Compute it from
+    the manifest, and, like ECR, refuse a PutImage whose imageDigest differs
+    (ImageDigestDoesNotMatchException) instead of storing the client's value.
+    """
+    _require(ecr_exceptions, "ServiceException")
+
+    def make_put_image(original: Any) -> Any:
+        def put_image(
+            self: Any,
+            repository_name: str,
+            image_manifest: str,
+            image_tag: str,
+            image_manifest_mediatype: str | None = None,
+            digest: str | None = None,
+        ) -> Any:
+            computed = _manifest_digest(image_manifest)
+            if digest and digest != computed:
+                raise _ImageDigestDoesNotMatch(digest, computed)
+            # moto keeps a digest it is given (PutImage is the only place it creates an image).
+            return original(
+                self, repository_name, image_manifest, image_tag, image_manifest_mediatype, computed
+            )
+
+        return put_image
+
+    _wrap(ecr_models.ECRBackend, "put_image", make_put_image)
+
+
+# =============================================================================
 
 
 def patch_s3_bucket_policy_evaluation() -> None:
@@ -782,6 +841,7 @@ PATCHES: list[Callable[[], None]] = [
     patch_rds_parameter_source,
     patch_rds_reset_db_parameter_group,
     patch_ecs_service_create_fields,
+    patch_ecr_image_digest,
     patch_s3_bucket_policy_evaluation,
     patch_rds_unique_resource_ids,
     patch_ec2_group_rule_description,

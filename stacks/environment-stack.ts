@@ -16,10 +16,17 @@ export interface EnvironmentStackProps {
   readonly project: ProjectConfig;
   readonly environment: EnvironmentConfig;
   /**
-   * Tag of the container image to run (CI passes the commit SHA through IMAGE_TAG).
-   * @default - "latest"
+   * Tag of the container image to run (a person's deploy passes the commit SHA through IMAGE_TAG).
+   * Not with `imageDigest`.
+   * @default - "latest", unless `imageDigest` is set
    */
   readonly imageTag?: string;
+  /**
+   * Digest (`sha256:<64 hex>`) of the container image to run; CI passes the digest it built and
+   * attested through IMAGE_DIGEST. Not with `imageTag`.
+   * @default - the image is named by tag (`imageTag`)
+   */
+  readonly imageDigest?: string;
   /**
    * Emulator to deploy to instead of AWS.
    * @default - AWS
@@ -75,6 +82,7 @@ export class EnvironmentStack extends TerraformStack {
       privateSubnetIds: this.network.privateSubnetIds,
       ...env.service,
       imageTag: props.imageTag,
+      imageDigest: props.imageDigest,
       permissionsBoundaryArn,
       database: {
         host: this.database.address,

@@ -23,6 +23,7 @@ import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { AuditExemption, exempt, exemptAll } from "../audit/exemptions";
 import { policyJson } from "../lib/policy";
+import { IMAGE_DIGEST_PATTERN, IMAGE_TAG_PATTERN } from "../lib/release-image";
 import { SecureBucket } from "../lib/secure-bucket";
 
 /** The database the API connects to. */
@@ -116,10 +117,17 @@ export interface ServiceProps {
   /** Images the ECR repository keeps; older ones expire. */
   readonly keepImages: number;
   /**
-   * Image tag the task runs; deploys pass the commit SHA.
-   * @default - "latest"
+   * Image tag the task runs; a person's deploy passes the commit SHA. Not with `imageDigest`.
+   * @default - "latest", unless `imageDigest` is set
    */
   readonly imageTag?: string;
+  /**
+   * Digest (`sha256:` and 64 lowercase hex digits) of the image the task runs: the task definition
+   * names `<repository URL>@<digest>`, so ECS pulls exactly that image whatever a tag points at.
+   * CI deploys this way. Not with `imageTag`.
+   * @default - the image is named by tag (`imageTag`)
+   */
+  readonly imageDigest?: string;
   /**
    * Port the container listens on.
    * @default - 8000
@@ -161,8 +169,17 @@ function validate(props: ServiceProps, containerPort: number, healthCheckPath: s
   const fail = (message: string): never => {
     throw new Error(`Service: ${message}`);
   };
-  if (props.imageTag !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(props.imageTag)) {
+  if (props.imageTag !== undefined && props.imageDigest !== undefined) {
+    fail(
+      `imageTag "${props.imageTag}" and imageDigest "${props.imageDigest}" are both set; ` +
+        "set one: imageDigest to run exactly one built image, imageTag to run what a tag names",
+    );
+  }
+  if (props.imageTag !== undefined && !IMAGE_TAG_PATTERN.test(props.imageTag)) {
     fail(`imageTag "${props.imageTag}" is not a valid image tag (letters, digits, "_", "." and "-", at most 128); use e.g. the commit SHA`);
+  }
+  if (props.imageDigest !== undefined && !IMAGE_DIGEST_PATTERN.test(props.imageDigest)) {
+    fail(`imageDigest "${props.imageDigest}" is not an image digest; use "sha256:" followed by 64 lowercase hex digits`);
   }
   const prefix = props.namePrefix;
   if (prefix.length > MAX_NAME_PREFIX_LENGTH) {
@@ -247,7 +264,8 @@ export class Service extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id);
-    const imageTag = props.imageTag ?? "latest";
+    // A digest names the image by its content: ECS then runs exactly the image that was built and attested.
+    const imageReference = props.imageDigest !== undefined ? `@${props.imageDigest}` : `:${props.imageTag ?? "latest"}`;
     const containerPort = props.containerPort ?? 8000;
     const healthCheckPath = props.healthCheckPath ?? "/health";
     const healthCheckGracePeriodSeconds = props.healthCheckGracePeriodSeconds ?? 60;
@@ -357,7 +375,7 @@ export class Service extends Construct {
       containerDefinitions: JSON.stringify([
         {
           name: CONTAINER_NAME,
-          image: `${repository.repositoryUrl}:${imageTag}`,
+          image: `${repository.repositoryUrl}${imageReference}`,
           essential: true,
           portMappings: [{ containerPort, protocol: "tcp" }],
           privileged: false,

@@ -151,6 +151,24 @@ def cloudfront_distribution():
     }
 
 
+def ecr_image_digest():
+    import hashlib
+    ecr = client("ecr")
+    ecr.create_repository(repositoryName="digests", imageTagMutability="IMMUTABLE")
+    # Indented as a build tool may write it: the digest is of these bytes, not of a re-serialisation.
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:" + "c" * 64, "size": 2},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": "sha256:" + "d" * 64, "size": 3}],
+    }, indent=3)
+    expected = "sha256:" + hashlib.sha256(manifest.encode()).hexdigest()
+    pushed = ecr.put_image(repositoryName="digests", imageManifest=manifest, imageTag="v1")["image"]["imageId"]["imageDigest"]
+    listed = [i["imageDigest"] for i in ecr.list_images(repositoryName="digests")["imageIds"]]
+    other = manifest.replace('"size": 3', '"size": 4')
+    mismatch = error_code(lambda: ecr.put_image(repositoryName="digests", imageManifest=other, imageTag="v2", imageDigest=expected))
+    return {"pushedIsManifestSha256": pushed == expected, "listed": listed == [expected], "mismatch": mismatch}
+
+
 def managed_policies():
     policy = client("iam").get_policy(PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")["Policy"]
     return {"name": policy["PolicyName"]}
