@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { AuditContext } from "../audit/context";
 import { auditStack, summarize } from "../audit/engine";
 import { exempt, readExemptions } from "../audit/exemptions";
-import { escapeHclTemplate, repairHclStrings, restoreTerraformSettings } from "../lib/hcl";
+import { escapeHclTemplate, repairConditionBlocks, repairHclStrings, restoreTerraformSettings } from "../lib/hcl";
 import { formatConsole, formatJson, formatMarkdown } from "../audit/report";
 import {
   ALB_RULES,
@@ -234,6 +234,11 @@ describe("HCL repair", () => {
   it("quotes tokens rendered bare and unquotes references in depends_on", () => {
     const text = ["reviewers = [", "  ${data.github_user.a.id}", "]", "depends_on = [", '  "aws_iam_role.r",', "]"].join("\n");
     expect(repairHclStrings(text)).toBe(["reviewers = [", '  "${data.github_user.a.id}"', "]", "depends_on = [", "  aws_iam_role.r,", "]"].join("\n"));
+  });
+
+  it("writes a lifecycle's postconditions as blocks, which cdktf renders as a list Terraform refuses", () => {
+    const raw = ["lifecycle {", "  postcondition = [", "{", 'condition = "${length(self.names) >= 2}"', 'error_message = "too few"', "},", "]", "}"].join("\n");
+    expect(repairConditionBlocks(raw)).toBe(["lifecycle {", "postcondition {", 'condition = "${length(self.names) >= 2}"', 'error_message = "too few"', "}", "}"].join("\n"));
   });
 
   it("escapes backslashes and template directives outside interpolations", () => {

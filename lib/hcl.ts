@@ -13,7 +13,34 @@ import { TerraformStack } from "cdktf";
  * the audit for its HCL.
  */
 export function stackToHcl(stack: TerraformStack, terraformSettings: Record<string, unknown> = {}): string {
-  return restoreTerraformSettings(repairHclStrings(stack.toHclTerraform().hcl), terraformSettings);
+  return restoreTerraformSettings(repairConditionBlocks(repairHclStrings(stack.toHclTerraform().hcl)), terraformSettings);
+}
+
+/**
+ * cdktf 0.21 renders a lifecycle's `precondition` and `postcondition` as a list attribute
+ * (`postcondition = [ { ... }, ]`), which Terraform refuses ("Did you mean to define a block"); writes
+ * each list item as a block of its own (`postcondition { ... }`).
+ */
+export function repairConditionBlocks(hcl: string): string {
+  const out: string[] = [];
+  let name: string | undefined;
+  for (const line of hcl.split("\n")) {
+    const opening = /^(\s*)(precondition|postcondition) = \[\s*$/.exec(line);
+    if (opening) {
+      name = opening[2];
+      continue;
+    }
+    if (name !== undefined) {
+      const trimmed = line.trim();
+      if (trimmed === "{") out.push(`${name} {`);
+      else if (trimmed === "}," || trimmed === "}") out.push("}");
+      else if (trimmed === "]") name = undefined;
+      else out.push(line);
+      continue;
+    }
+    out.push(line);
+  }
+  return out.join("\n");
 }
 
 /**
