@@ -10,7 +10,7 @@ import { only, parse, resources, SynthesizedTerraform } from "./support/synth";
 
 const base: NetworkProps = {
   namePrefix: "acme-stage",
-  cidr: "10.10.0.0/16",
+  vpcCidr: "10.10.0.0/16",
   azCount: 2,
   natGateways: "single",
   flowLogRetentionDays: 30,
@@ -330,16 +330,16 @@ describe("Network", () => {
     });
 
     test.each(["10.0.0.0/33", "10.0.0.0", "300.0.0.0/16", "10.0.0.1/16", "vpc"])("rejects an invalid cidr %p", (cidr) => {
-      expect(() => build({ cidr })).toThrow(/cidr ".*" is not a valid IPv4 network CIDR; use e.g. "10.10.0.0\/16"/);
+      expect(() => build({ vpcCidr: cidr })).toThrow(/vpcCidr ".*" is not a valid IPv4 network CIDR; use e.g. "10.10.0.0\/16"/);
     });
 
     test.each(["10.0.0.0/8", "10.0.0.0/15", "10.0.0.0/23", "10.0.0.0/24"])("rejects a cidr prefix outside /16../22: %p", (cidr) => {
-      expect(() => build({ cidr })).toThrow(/cidr ".*" has prefix \/\d+, outside \/16 to \/22/);
+      expect(() => build({ vpcCidr: cidr })).toThrow(/vpcCidr ".*" has prefix \/\d+, outside \/16 to \/22/);
     });
 
     test("accepts the /16 and /22 bounds", () => {
-      expect(() => build({ cidr: "10.0.0.0/16" })).not.toThrow();
-      expect(() => build({ cidr: "10.0.4.0/22" })).not.toThrow();
+      expect(() => build({ vpcCidr: "10.0.0.0/16" })).not.toThrow();
+      expect(() => build({ vpcCidr: "10.0.4.0/22" })).not.toThrow();
     });
 
     test("rejects a flow log retention CloudWatch does not offer", () => {

@@ -195,7 +195,10 @@ export const NetworkSchema = z
      * need two). The plan fails with a clear message when the region has fewer.
      */
     azCount: z.int({ error: "must be 2, 3 or 4 (a load balancer and a multi-AZ database need two AZs)" }).min(2).max(4),
-    /** `single`: one NAT gateway shared by all AZs (cheap); `perAz`: one per AZ (survives an AZ outage). */
+    /**
+     * `single`: one NAT gateway in the first AZ that every private subnet shares (cheap, but an outage
+     * of that AZ cuts the others' outbound traffic); `perAz`: one NAT gateway per AZ. A production guardrail.
+     */
     natGateways: z.enum(["single", "perAz"], { error: 'must be "single" or "perAz"' }),
     /** Retention of VPC flow logs in CloudWatch Logs, in days (one of CloudWatch's values). */
     flowLogRetentionDays: retentionDays,
@@ -210,7 +213,7 @@ export const ServiceSchema = z
       .refine((v) => [256, 512, 1024, 2048, 4096].includes(v), { error: "must be a Fargate CPU size: 256, 512, 1024, 2048 or 4096" }),
     /** Fargate task memory in MiB, one of the sizes Fargate pairs with `cpu`. */
     memoryMiB: z.int({ error: "must be a whole number of MiB" }),
-    /** Tasks the service starts with, within minCount..maxCount. */
+    /** Tasks the service starts with, within minCount..maxCount; autoscaling owns the count afterwards. */
     desiredCount: whole(0, 100, 2),
     /** Autoscaling lower bound, 1 to 100. */
     minCount: whole(1, 100, 2),
@@ -243,7 +246,10 @@ export const LoadBalancerSchema = z
 
 export const DatabaseSchema = z
   .strictObject({
-    /** PostgreSQL engine version, 13 or newer: `16` (major) or `16.4` (major.minor). */
+    /**
+     * PostgreSQL engine version, 13 or newer: a major (`16`), which lets RDS apply minor upgrades in the
+     * maintenance window, or a major.minor (`16.4`), which pins the minor version Terraform expects.
+     */
     engineVersion: z
       .string({ error: 'must be a PostgreSQL version as a string; use e.g. "16.4"' })
       .regex(/^(1[3-9]|[2-9]\d)(\.\d+)?$/, { error: 'must be a supported PostgreSQL version (13 or newer, "major" or "major.minor"); use e.g. "16.4"' }),
@@ -270,7 +276,7 @@ export const DatabaseSchema = z
 
 export const SiteSchema = z
   .strictObject({
-    /** CloudFront price class: PriceClass_100, PriceClass_200 or PriceClass_All. */
+    /** CloudFront price class, which edge locations serve the site: PriceClass_100 (cheapest), PriceClass_200 or PriceClass_All. */
     priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"], { error: 'must be "PriceClass_100", "PriceClass_200" or "PriceClass_All"' }),
     /**
      * Custom domain; its certificate must be in us-east-1 (CloudFront's requirement).

@@ -5,35 +5,16 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
 import { AuditExemption, exemptAll } from "../audit/exemptions";
+import { DatabaseConfig } from "../config/types";
 
-export interface DatabaseProps {
+/** The database's settings are the configuration's `database` block, documented once in config/schema.ts. */
+export interface DatabaseProps extends DatabaseConfig {
   /** Prefix of every name, `<project>-<env>`, e.g. `acme-stage`; the instance is `<namePrefix>-db`. */
   readonly namePrefix: string;
   /** VPC the database's security group belongs to. */
   readonly vpcId: string;
   /** Database subnets, in at least two availability zones (RDS requires two even for a single-AZ instance). */
   readonly subnetIds: string[];
-  /**
-   * PostgreSQL version: a major (`16`), which lets RDS apply minor upgrades in the maintenance window,
-   * or a major.minor (`16.4`), which pins the minor version Terraform expects.
-   */
-  readonly engineVersion: string;
-  /** Instance class, e.g. `db.t4g.micro`. */
-  readonly instanceClass: string;
-  /** Initial storage in GiB, at least 20 (gp3's minimum). */
-  readonly allocatedStorageGiB: number;
-  /** Ceiling of storage autoscaling in GiB, above `allocatedStorageGiB`. */
-  readonly maxAllocatedStorageGiB: number;
-  /** Keep a synchronous standby in a second AZ with automatic failover. */
-  readonly multiAz: boolean;
-  /** Refuse deletion of the instance; a destroy must first turn this off. */
-  readonly deletionProtection: boolean;
-  /** Days of automated backups (point-in-time recovery window), 1 to 35. */
-  readonly backupRetentionDays: number;
-  /** Turn on Performance Insights with its free 7-day retention. */
-  readonly performanceInsights: boolean;
-  /** Name of the application database RDS creates. */
-  readonly databaseName: string;
   /**
    * Master user name; its password is generated and kept in Secrets Manager by RDS.
    * @default - "app_admin"

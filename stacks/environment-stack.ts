@@ -58,10 +58,7 @@ export class EnvironmentStack extends TerraformStack {
 
     this.network = new Network(this, "network", {
       namePrefix: prefix,
-      cidr: env.network.vpcCidr,
-      azCount: env.network.azCount,
-      natGateways: env.network.natGateways,
-      flowLogRetentionDays: env.network.flowLogRetentionDays,
+      ...env.network,
       permissionsBoundaryArn,
       auditExemptions: acceptedRisks(env, "network."),
     });

@@ -19,24 +19,15 @@ import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { AuditExemption, exemptAll } from "../audit/exemptions";
-import { LOG_RETENTION_DAYS } from "../config/validate";
+import { LOG_RETENTION_DAYS } from "../config/aws";
+import { NetworkConfig } from "../config/types";
 import { parseIpv4Cidr } from "../lib/cidr";
 import { policyJson } from "../lib/policy";
 
-export interface NetworkProps {
+/** The network's settings are the configuration's `network` block, documented once in config/schema.ts. */
+export interface NetworkProps extends NetworkConfig {
   /** Prefix of every name and Name tag, `<project>-<env>`, e.g. `acme-stage`. */
   readonly namePrefix: string;
-  /** IPv4 CIDR of the VPC, /16 to /22, e.g. `10.10.0.0/16`. */
-  readonly cidr: string;
-  /** Availability zones to spread each subnet tier over, 2 to 4. */
-  readonly azCount: number;
-  /**
-   * `single`: one NAT gateway in the first AZ that every private subnet shares (cheaper, but an outage
-   * of that AZ cuts the others' outbound traffic); `perAz`: one NAT gateway per AZ.
-   */
-  readonly natGateways: "single" | "perAz";
-  /** Days CloudWatch Logs keeps the VPC flow logs; one of CloudWatch's retention values. */
-  readonly flowLogRetentionDays: number;
   /**
    * Permissions boundary policy ARN set on the flow-log role.
    * @default - none
@@ -79,7 +70,7 @@ export class Network extends Construct {
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     validate(props);
-    const { namePrefix, cidr, azCount } = props;
+    const { namePrefix, vpcCidr: cidr, azCount } = props;
     const natGatewayCount = props.natGateways === "perAz" ? azCount : 1;
 
     const azs = new DataAwsAvailabilityZones(this, "azs", {
@@ -252,7 +243,7 @@ export class Network extends Construct {
 }
 
 function validate(props: NetworkProps): void {
-  const { azCount, natGateways, cidr, flowLogRetentionDays } = props;
+  const { azCount, natGateways, vpcCidr: cidr, flowLogRetentionDays } = props;
   if (!Number.isInteger(azCount) || azCount < 2 || azCount > MAX_AZS) {
     throw new Error(
       `Network azCount ${azCount} is not a whole number from 2 to ${MAX_AZS}; ` +
@@ -264,11 +255,11 @@ function validate(props: NetworkProps): void {
   }
   const range = parseIpv4Cidr(cidr);
   if (range === undefined || !range.aligned) {
-    throw new Error(`Network cidr "${cidr}" is not a valid IPv4 network CIDR; use e.g. "10.10.0.0/16"`);
+    throw new Error(`Network vpcCidr "${cidr}" is not a valid IPv4 network CIDR; use e.g. "10.10.0.0/16"`);
   }
   if (range.prefixLength < 16 || range.prefixLength > 22) {
     throw new Error(
-      `Network cidr "${cidr}" has prefix /${range.prefixLength}, outside /16 to /22 ` +
+      `Network vpcCidr "${cidr}" has prefix /${range.prefixLength}, outside /16 to /22 ` +
         `(AWS allows /16 at most; /22 leaves /26 subnets); use e.g. "10.10.0.0/16"`,
     );
   }

@@ -21,6 +21,7 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { ServiceConfig } from "../config/types";
 import { AuditExemption, exempt, exemptAll } from "../audit/exemptions";
 import { policyJson } from "../lib/policy";
 import { IMAGE_DIGEST_PATTERN, IMAGE_TAG_PATTERN } from "../lib/release-image";
@@ -86,7 +87,8 @@ export interface ServiceLoadBalancerProps {
   readonly auditExemptions?: readonly AuditExemption[];
 }
 
-export interface ServiceProps {
+/** The service's sizes and counts are the configuration's `service` block, documented once in config/schema.ts. */
+export interface ServiceProps extends ServiceConfig {
   /**
    * Prefix of every resource name, e.g. `acme-stage`: lowercase letters, digits and hyphens, at most
    * 28 characters so that `<namePrefix>-api` fits the 32-character load balancer and target group limit.
@@ -100,22 +102,6 @@ export interface ServiceProps {
   readonly publicSubnetIds: string[];
   /** Private subnets (with a NAT gateway or VPC endpoints) for the tasks. */
   readonly privateSubnetIds: string[];
-  /** Fargate task CPU units: 256, 512, 1024, 2048 or 4096. */
-  readonly cpu: number;
-  /** Fargate task memory in MiB; must be a size Fargate offers for `cpu`. */
-  readonly memoryMiB: number;
-  /** Tasks the service starts with; from `minCount` to `maxCount`. Autoscaling owns the count afterwards. */
-  readonly desiredCount: number;
-  /** Fewest tasks autoscaling may run; at least 1. */
-  readonly minCount: number;
-  /** Most tasks autoscaling may run. */
-  readonly maxCount: number;
-  /** Average CPU utilisation (percent) that target tracking holds. */
-  readonly cpuTargetPercent: number;
-  /** Days CloudWatch Logs keeps the container logs (a value CloudWatch accepts, e.g. 30). */
-  readonly logRetentionDays: number;
-  /** Images the ECR repository keeps; older ones expire. */
-  readonly keepImages: number;
   /**
    * Image tag the task runs; a person's deploy passes the commit SHA. Not with `imageDigest`.
    * @default - "latest", unless `imageDigest` is set

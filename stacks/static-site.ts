@@ -3,6 +3,7 @@ import { CloudfrontOriginAccessControl } from "@cdktf/provider-aws/lib/cloudfron
 import { CloudfrontResponseHeadersPolicy } from "@cdktf/provider-aws/lib/cloudfront-response-headers-policy";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { SiteConfig } from "../config/types";
 import { exempt } from "../audit/exemptions";
 import { SecureBucket } from "../lib/secure-bucket";
 
@@ -29,13 +30,12 @@ export interface StaticSiteDomain {
   readonly certificateArn: string;
 }
 
-export interface StaticSiteProps {
+/** `priceClass` is the configuration's `site.priceClass`, documented once in config/schema.ts. */
+export interface StaticSiteProps extends Pick<SiteConfig, "priceClass"> {
   /** Prefix of every name this construct gives a resource, e.g. `acme-stage`. */
   readonly namePrefix: string;
   /** Globally unique name of the bucket holding the site's files. */
   readonly bucketName: string;
-  /** CloudFront price class: which edge locations serve the site (100 is the cheapest). */
-  readonly priceClass: "PriceClass_100" | "PriceClass_200" | "PriceClass_All";
   /**
    * Serve the site on this domain with this certificate.
    * @default - only the distribution's `*.cloudfront.net` name, with CloudFront's certificate
