@@ -14,6 +14,7 @@ import { InputError, readInput, runCommand } from "../lib/cli";
 import { writeHcl } from "./hcl";
 import { auditPlatform } from "./platform";
 import { formatConsole, formatJson, formatMarkdown } from "./report";
+import { formatSarif } from "./sarif";
 import { mixedSynthOutputs } from "./synth-output";
 import { Rule } from "./types";
 
@@ -37,12 +38,13 @@ export function runAudit(config: PlatformConfig, out: string, rules?: readonly R
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, "audit.json"), formatJson(report));
   writeFileSync(join(out, "audit.md"), formatMarkdown(report));
+  writeFileSync(join(out, "audit.sarif"), formatSarif(report, rules));
   const hclDir = join(out, "hcl");
   for (const problem of writeHcl(stacks, hclDir)) {
     console.warn(`warning: hcl/${problem.stack}/cdk.tf is not formatted: ${problem.error}`);
   }
   const rel = (p: string): string => relative(process.cwd(), p) || ".";
-  console.log(`\nWrote ${rel(join(out, "audit.json"))}, ${rel(join(out, "audit.md"))} and ${rel(hclDir)}/<stack>/cdk.tf`);
+  console.log(`\nWrote ${rel(join(out, "audit.json"))}, ${rel(join(out, "audit.md"))}, ${rel(join(out, "audit.sarif"))} and ${rel(hclDir)}/<stack>/cdk.tf`);
 
   for (const dir of mixedSynthOutputs(cdktfOut)) {
     console.warn(
