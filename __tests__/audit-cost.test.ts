@@ -1,4 +1,5 @@
 import { compareEstimates, CostEstimate, estimateCost, formatCostMarkdown, loadPriceTable, DEFAULT_USAGE } from "../audit/cost";
+import { priceInOffer, refreshPrices } from "../audit/refresh-prices";
 import { synthesizeApp } from "../audit/synth";
 import { TerraformJson } from "../audit/types";
 import { PlatformConfig } from "../config/types";
@@ -108,5 +109,30 @@ describe("what a change costs", () => {
     expect(compareEstimates(before, after).newlyNotPriced.map((n) => n.address)).toEqual(["aws_instance.web"]);
     const text = formatCostMarkdown([after], table, [compareEstimates(before, after)]);
     expect(text).toContain("new `aws_instance.web` is **not priced**");
+  });
+});
+
+describe("prices:refresh", () => {
+  // The shape of an AWS bulk price file (offers/v1.0/aws/<offer>/current/<region>/index.json), cut to two products.
+  const offer = {
+    products: {
+      A: { sku: "A", productFamily: "NAT Gateway", attributes: { usagetype: "EU-NatGateway-Hours" } },
+      B: { sku: "B", productFamily: "NAT Gateway", attributes: { usagetype: "EU-NatGateway-Bytes" } },
+    },
+    terms: {
+      OnDemand: {
+        A: { "A.JRTCKXETXF": { priceDimensions: { "A.JRTCKXETXF.6YS6EN2CT7": { beginRange: "0", pricePerUnit: { USD: "0.0480000000" } } } } },
+        B: { "B.JRTCKXETXF": { priceDimensions: { "B.JRTCKXETXF.6YS6EN2CT7": { beginRange: "0", pricePerUnit: { USD: "0.0480000000" } } } } },
+      },
+    },
+  };
+
+  it("takes the on-demand price of the one product a row's match names, and refuses an ambiguous match", () => {
+    expect(priceInOffer(offer, { offer: "AmazonEC2", usagetype: "EU-NatGateway-Hours" })).toBe(0.048);
+    expect(() => priceInOffer(offer, { offer: "AmazonEC2", productFamily: "NAT Gateway" })).toThrow(/matches 2 on-demand products/);
+  });
+
+  it("fails offline with one line and writes nothing", async () => {
+    await expect(refreshPrices(table, "http://127.0.0.1:9", "2026-01-01")).rejects.toThrow(/^prices:refresh: cannot download .*needs the network.*unchanged$/);
   });
 });
