@@ -333,7 +333,9 @@ export function formatCostMarkdown(estimates: readonly CostEstimate[], table: Pr
   ];
   if (deltas.length > 0) {
     out.push("", "### Change against the base branch", "", "| Stack | Before | After | Change |", "|---|---:|---:|---:|");
-    for (const d of deltas) out.push(`| ${d.stack} | ${usd(d.before)} | ${usd(d.after)} | **${signed(d.delta)}** |`);
+    for (const d of deltas.filter((d) => d.before !== 0 || d.after !== 0 || d.newlyNotPriced.length > 0)) {
+      out.push(`| ${d.stack} | ${usd(d.before)} | ${usd(d.after)} | **${signed(d.delta)}** |`);
+    }
     const moved = deltas.flatMap((d) => d.rows.map((r) => ({ stack: d.stack, ...r })));
     if (moved.length > 0) {
       out.push("", "| Stack | Resource | Item | Before | After | Change |", "|---|---|---|---:|---:|---:|");

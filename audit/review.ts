@@ -72,6 +72,9 @@ export function review(
   base?: ReadonlyMap<string, TerraformJson>,
   rules: readonly Rule[] = ALL_RULES,
 ): Review {
+  // Shared stacks first, then the environments in the config's order (stage beside prod).
+  const rank = (name: string): number => config.environments.findIndex((e) => e.name === name);
+  stacks = [...stacks].sort((a, b) => rank(a.name) - rank(b.name));
   const estimates = stacks.map((s) => estimateCost(s.name, s.tf, table));
   const deltas: CostDelta[] = [];
   const diagrams = new Map<string, { mermaid: string; changed?: boolean; newStack?: boolean }>();
