@@ -1,28 +1,16 @@
 import { compareEstimates, CostEstimate, estimateCost, formatCostMarkdown, loadPriceTable, DEFAULT_USAGE } from "../audit/cost";
 import { priceInOffer, refreshPrices } from "../audit/refresh-prices";
-import { synthesizeApp } from "../audit/synth";
-import { TerraformJson } from "../audit/types";
-import { PlatformConfig } from "../config/types";
-import { buildPlatform } from "../lib/platform-app";
-import { sampleConfig } from "./support/platform";
+import { STAGE_KNOBS, synthWithStageKnobs } from "./support/stage-knobs";
 
 /** The offline cost estimate, priced from the shipped table (audit/prices/aws.json). */
 const table = loadPriceTable();
 const price = (region: string, key: string): number => table.regions[region].prices[key].usd;
 const hours = table.hoursPerMonth;
 
-function synth(config: PlatformConfig): Record<string, TerraformJson> {
-  return Object.fromEntries(synthesizeApp((app) => buildPlatform(app, config), { stackTraces: false }).map((s) => [s.name, s.tf]));
-}
-const config = sampleConfig();
-const shipped = synth(config);
-// Two knobs turned on stage: a NAT gateway per AZ (2 AZs: one more) and a multi-AZ database.
-const knobs = synth({
-  ...config,
-  environments: config.environments.map((e) =>
-    e.name === "stage" ? { ...e, network: { ...e.network, natGateways: "perAz" as const }, database: { ...e.database, multiAz: true } } : e,
-  ),
-});
+// One synth: the shipped platform, and stage with a NAT gateway per AZ (2 AZs: one more) and a multi-AZ database.
+const { config, stacks } = synthWithStageKnobs();
+const { [STAGE_KNOBS]: stageKnobs, ...shipped } = stacks;
+const knobs = { stage: stageKnobs };
 const estimates: Record<string, CostEstimate> = Object.fromEntries(Object.entries(shipped).map(([name, tf]) => [name, estimateCost(name, tf, table)]));
 const region = config.project.region;
 

@@ -1,23 +1,9 @@
 import { architecture, Architecture, diffArchitecture, hasChanges, toMermaid } from "../audit/diagram";
-import { synthesizeApp } from "../audit/synth";
-import { TerraformJson } from "../audit/types";
-import { buildPlatform } from "../lib/platform-app";
-import { PlatformConfig } from "../config/types";
-import { sampleConfig } from "./support/platform";
+import { STAGE_KNOBS, synthWithStageKnobs } from "./support/stage-knobs";
 
-/** The architecture diagrams: drawn from the synthesized JSON of the shipped config and of a changed one. */
-function synth(config: PlatformConfig): Record<string, TerraformJson> {
-  return Object.fromEntries(synthesizeApp((app) => buildPlatform(app, config), { stackTraces: false }).map((s) => [s.name, s.tf]));
-}
-const shipped = synth(sampleConfig());
-// Stage made like prod in two knobs: a NAT gateway per AZ and a multi-AZ database.
-const config = sampleConfig();
-const changed = synth({
-  ...config,
-  environments: config.environments.map((e) =>
-    e.name === "stage" ? { ...e, network: { ...e.network, natGateways: "perAz" as const }, database: { ...e.database, multiAz: true } } : e,
-  ),
-});
+/** The architecture diagrams, drawn from the synthesized JSON of the shipped config, and of stage with two knobs turned. */
+const { stacks: shipped } = synthWithStageKnobs();
+const changed = { stage: shipped[STAGE_KNOBS] };
 
 const stage = architecture(shipped.stage);
 const prod = architecture(shipped.prod);
