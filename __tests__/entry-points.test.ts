@@ -222,6 +222,7 @@ describe("main.ts run as a user runs it", () => {
 describe("the npm scripts' input errors", () => {
   it.each([
     ["npm run audit", "audit/run.ts", ["--out"], {}, /^--out needs a directory/],
+    ["npm run audit", "audit/run.ts", ["--base", "no-such-dir"], {}, /^--base no-such-dir has no stacks\/ directory; pass the output of "cdktf synth --output no-such-dir"/],
     ["npm run synth:hcl", "audit/synth-hcl.ts", ["--out"], {}, /^--out needs a directory/],
     ["npm run bench", "scripts/bench.ts", [], { BENCH_RUNS: "none" }, /^BENCH_RUNS "none" is not a positive whole number/],
   ])("%s says what is wrong in one line and exits 1", (_, script, args, env, message) => {

@@ -249,8 +249,14 @@ describe("permissions and credentials", () => {
     for (const j of jobs) expect({ job: at(j), permissions: j.job.permissions !== undefined }).toEqual({ job: at(j), permissions: true });
   });
 
-  it("give every job contents: read, and otherwise only id-token, actions: read and attestations", () => {
-    const allowed: Record<string, string[]> = { contents: ["read"], "id-token": ["write"], actions: ["read"], attestations: ["read", "write"] };
+  it("give every job contents: read, and otherwise only id-token, actions: read, attestations and security-events", () => {
+    const allowed: Record<string, string[]> = {
+      contents: ["read"],
+      "id-token": ["write"],
+      actions: ["read"],
+      attestations: ["read", "write"],
+      "security-events": ["write"],
+    };
     for (const j of jobs) {
       expect({ job: at(j), contents: j.job.permissions?.contents }).toEqual({ job: at(j), contents: "read" });
       for (const [scope, level] of Object.entries(j.job.permissions ?? {})) {
@@ -412,6 +418,29 @@ describe("pull-request workflow", () => {
     expect(lines.some((l) => l.includes("--hcl"))).toBe(false);
     const [upload] = stepsUsing(synth, "actions/upload-artifact");
     expect(String(upload.with?.path).split("\n").filter(Boolean)).toEqual(["cdktf.out/", "audit.out/"]);
+  });
+
+  it("audits against the base branch's synth when it has one, and publishes the audit even when it fails", () => {
+    const synth = pr.jobs.synth;
+    const [, base] = stepsUsing(synth, "actions/checkout");
+    expect(base.with).toEqual({ ref: "${{ github.event.pull_request.base.sha }}", path: "base", "persist-credentials": false });
+    expect(runLines(synth)).toContain('npm run audit -- --base "$RUNNER_TEMP/base.out"');
+    const audit = stepIndex(synth, runs(/npm run audit/));
+    const after = (synth.steps ?? []).slice(audit + 1);
+    expect(after.length).toBeGreaterThanOrEqual(2);
+    for (const s of after) expect({ step: s.name, if: s.if }).toEqual({ step: s.name, if: "always()" });
+  });
+
+  it("uploads the audit's SARIF to code scanning from the one job with security-events: write, which runs no project code", () => {
+    const writers = jobs.filter((j) => j.job.permissions?.["security-events"] !== undefined).map(at);
+    expect(writers).toEqual([`${PR} job code-scanning`]);
+    const job = pr.jobs["code-scanning"];
+    expect(job.needs).toBe("synth");
+    expect(job.if).toBe("always() && github.event.pull_request.head.repo.full_name == github.repository");
+    expect(job.permissions).toEqual({ contents: "read", "security-events": "write" });
+    expect((job.steps ?? []).filter((s) => s.run !== undefined)).toEqual([]);
+    const [upload] = stepsUsing(job, "github/codeql-action/upload-sarif");
+    expect(upload.with?.sarif_file).toBe("audit.out/audit.sarif");
   });
 
   it("plans the uploaded Terraform without taking the lock, and writes the plan to the job summary", () => {

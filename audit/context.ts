@@ -1,3 +1,4 @@
+import { sourceLocation, stackTraceOf } from "./source";
 import { isObject, refersTo } from "./terraform";
 import { AuditTarget, Block, TerraformJson, Tier } from "./types";
 
@@ -100,24 +101,26 @@ export class AuditContext {
   }
 }
 
+const sourceOf = (body: Block) => sourceLocation(stackTraceOf(body));
+
 function collectTargets(stackName: string, tf: TerraformJson): AuditTarget[] {
   const targets: AuditTarget[] = [];
   for (const [type, byName] of Object.entries(tf.resource ?? {})) {
     for (const [name, body] of Object.entries(byName ?? {})) {
-      targets.push({ kind: "resource", type, name, address: `${type}.${name}`, constructPath: metadataPath(body), body });
+      targets.push({ kind: "resource", type, name, address: `${type}.${name}`, constructPath: metadataPath(body), source: sourceOf(body), body });
     }
   }
   for (const [type, byName] of Object.entries(tf.data ?? {})) {
     for (const [name, body] of Object.entries(byName ?? {})) {
       const address = `data.${type}.${name}`;
-      targets.push({ kind: "data", type: `data.${type}`, name, address, constructPath: metadataPath(body), body });
+      targets.push({ kind: "data", type: `data.${type}`, name, address, constructPath: metadataPath(body), source: sourceOf(body), body });
     }
   }
   for (const [name, configs] of Object.entries(tf.provider ?? {})) {
     (Array.isArray(configs) ? configs : [configs]).forEach((body, i) => {
       if (!isObject(body)) return;
       const alias = typeof body.alias === "string" ? body.alias : String(i);
-      targets.push({ kind: "provider", type: `provider.${name}`, name: alias, address: `provider.${name}[${alias}]`, body });
+      targets.push({ kind: "provider", type: `provider.${name}`, name: alias, address: `provider.${name}[${alias}]`, source: sourceOf(body), body });
     });
   }
   targets.push({ kind: "stack", type: "stack", name: stackName, address: "stack", body: tf as Block });

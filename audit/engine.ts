@@ -1,6 +1,7 @@
 import { AuditContext } from "./context";
 import { AuditExemption, readExemptions } from "./exemptions";
 import { ALL_RULES } from "./rules";
+import { SourceLocation } from "./source";
 import { AuditTarget, CheckResult, Rule, Tier } from "./types";
 
 export type FindingStatus = "pass" | "fail" | "exempt";
@@ -10,6 +11,8 @@ export interface Finding {
   readonly rule: string;
   readonly address: string;
   readonly constructPath?: string;
+  /** The TypeScript line that created the target (from the synth's stack traces), when known. */
+  readonly source?: SourceLocation;
   readonly status: FindingStatus;
   readonly message: string;
   readonly subject?: string;
@@ -85,7 +88,7 @@ export function auditStack(context: AuditContext, rules: readonly Rule[] = ALL_R
     const findings: Finding[] = [];
     for (const { target, result } of evaluateRule(rule, context)) {
       if (result.status === "n/a") continue;
-      const base = { rule: rule.id, address: target.address, constructPath: target.constructPath, message: result.message, subject: result.subject };
+      const base = { rule: rule.id, address: target.address, constructPath: target.constructPath, source: target.source, message: result.message, subject: result.subject };
       if (result.status === "pass") {
         findings.push({ ...base, status: "pass" });
         continue;

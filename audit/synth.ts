@@ -1,4 +1,5 @@
 import { App, TerraformStack } from "cdktf";
+import { Node } from "constructs";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,12 @@ export interface SynthOptions {
    * @default - false
    */
   readonly hcl?: boolean;
+  /**
+   * Record where each resource was created: cdktf's `"//".metadata.stackTrace` in the JSON, which
+   * the SARIF report turns into a file and line of stacks/, bootstrap/ or lib/.
+   * @default - true
+   */
+  readonly stackTraces?: boolean;
 }
 
 interface Manifest {
@@ -39,7 +46,8 @@ export function synthesizeApp(build: (app: App) => void, options: SynthOptions =
         "SYNTH_HCL_OUTPUT is set in the environment, which makes cdktf write HCL instead of the JSON the audit reads; unset it",
       );
     }
-    build(app);
+    if (options.stackTraces ?? true) withStackTraces(() => build(app));
+    else build(app);
     app.synth();
     const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as Manifest;
     const stacks = new Map(
@@ -52,5 +60,24 @@ export function synthesizeApp(build: (app: App) => void, options: SynthOptions =
     });
   } finally {
     rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs `build` with construct stack traces recorded. cdktf 0.21 asks for one on every element
+ * (`node.addMetadata("stacktrace", "trace")`) but without `{ stackTrace: true }`, which constructs 10
+ * needs to capture it, so `"//".metadata.stackTrace` is always empty. This turns the capture on for
+ * the audit's own synth only, and restores constructs as it was: `cdktf synth` and the deploy never
+ * carry the traces (they hold absolute paths and would make every synth differ between machines).
+ */
+function withStackTraces(build: () => void): void {
+  const original = Node.prototype.addMetadata;
+  Node.prototype.addMetadata = function (this: Node, type, data, options) {
+    original.call(this, type, data, type === "stacktrace" ? { stackTrace: true, ...options } : options);
+  };
+  try {
+    build();
+  } finally {
+    Node.prototype.addMetadata = original;
   }
 }

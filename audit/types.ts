@@ -1,4 +1,5 @@
 import type { AuditContext } from "./context";
+import type { SourceLocation } from "./source";
 
 /** A JSON object as it appears in synthesized Terraform (a resource body, a block, a policy statement). */
 export type Block = Record<string, unknown>;
@@ -32,6 +33,8 @@ export interface AuditTarget {
   readonly address: string;
   /** Construct path from cdktf's metadata (`stage/site/bucket/bucket`), when present. */
   readonly constructPath?: string;
+  /** The TypeScript line that created it, when the synth recorded stack traces (audit/synth.ts does). */
+  readonly source?: SourceLocation;
   readonly body: Block;
 }
 

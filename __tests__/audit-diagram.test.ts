@@ -1,0 +1,100 @@
+import { architecture, Architecture, diffArchitecture, hasChanges, toMermaid } from "../audit/diagram";
+import { STAGE_KNOBS, synthWithStageKnobs } from "./support/stage-knobs";
+
+/** The architecture diagrams, drawn from the synthesized JSON of the shipped config, and of stage with two knobs turned. */
+const { stacks: shipped } = synthWithStageKnobs();
+const changed = { stage: shipped[STAGE_KNOBS] };
+
+const stage = architecture(shipped.stage);
+const prod = architecture(shipped.prod);
+const nodes = (a: Architecture, type: string) => a.nodes.filter((n) => n.id.startsWith(`${type}.`));
+const one = (a: Architecture, type: string) => {
+  const found = nodes(a, type);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+const edgesBetween = (a: Architecture, from: string, to: string) => a.edges.filter((e) => e.from === from && e.to === to).map((e) => e.label);
+
+describe("architecture of the shipped stacks", () => {
+  it("draws prod with three NAT gateways and stage with one, each in the public tier", () => {
+    expect(nodes(prod, "aws_nat_gateway").map((n) => n.placement)).toEqual(["public", "public", "public"]);
+    expect(nodes(stage, "aws_nat_gateway").map((n) => n.placement)).toEqual(["public"]);
+    expect(prod.subnets).toEqual({ public: 3, private: 3, database: 3 });
+    expect(stage.subnets).toEqual({ public: 2, private: 2, database: 2 });
+    expect(prod.vpc).toBe("VPC 10.20.0.0/16");
+  });
+
+  it.each([
+    ["stage", stage],
+    ["prod", prod],
+  ])("%s: internet -> ALB (public) -> service (private) -> database (database tier), the service leaving through its NATs", (_, arch) => {
+    const lb = one(arch, "aws_lb");
+    const service = one(arch, "aws_ecs_service");
+    const db = one(arch, "aws_db_instance");
+    expect([lb.placement, service.placement, db.placement]).toEqual(["public", "private", "database"]);
+    expect(edgesBetween(arch, "internet", lb.id)).toEqual(["tcp 80"]);
+    expect(edgesBetween(arch, lb.id, service.id)).toEqual(["forwards", "tcp 8000"]);
+    expect(edgesBetween(arch, service.id, db.id)).toEqual(["tcp 5432"]);
+    for (const nat of nodes(arch, "aws_nat_gateway")) expect(edgesBetween(arch, service.id, nat.id)).toEqual(["egress"]);
+    expect(edgesBetween(arch, "internet", db.id)).toEqual([]);
+  });
+
+  it("draws CloudFront reaching the site bucket through origin access control, and the internet reaching CloudFront", () => {
+    const cdn = one(stage, "aws_cloudfront_distribution");
+    const site = nodes(stage, "aws_s3_bucket").find((n) => n.id.includes("site_bucket"))!;
+    expect(edgesBetween(stage, cdn.id, site.id)).toEqual(["OAC (SigV4)"]);
+    expect(edgesBetween(stage, "internet", cdn.id)).toEqual(["HTTPS"]);
+    expect(stage.edges.filter((e) => e.to === site.id).map((e) => e.from)).toEqual([cdn.id]);
+  });
+
+  it("draws who may assume each role: ECS tasks for the service's roles, GitHub's OIDC subjects for the deploy roles", () => {
+    const execution = stage.nodes.find((n) => n.label === "IAM role acme-stage-api-execution")!;
+    expect(edgesBetween(stage, "principal.Service.ecs-tasks.amazonaws.com", execution.id)).toEqual(["assumes"]);
+    const bootstrap = architecture(shipped.bootstrap);
+    const oidc = one(bootstrap, "aws_iam_openid_connect_provider");
+    expect(bootstrap.edges.filter((e) => e.from === oidc.id).map((e) => e.label)).toEqual([
+      "assumes as repo:acme/platform:environment:prod",
+      "assumes as repo:acme/platform:environment:stage",
+      "assumes as repo:acme/platform:pull_request",
+    ]);
+  });
+
+  it("renders Mermaid grouped by tier, the same text every time", () => {
+    const text = toMermaid(prod);
+    expect(text).toMatch(/^flowchart LR\n/);
+    expect(text).toContain('subgraph tier_public["public subnets (3)"]');
+    expect(text).toContain('subgraph tier_database["database subnets (3)"]');
+    expect(text).toContain('-->|"OAC (SigV4)"|');
+    expect(toMermaid(architecture(structuredClone(shipped.prod)))).toBe(text);
+  });
+});
+
+describe("before and after", () => {
+  const diff = diffArchitecture(stage, architecture(changed.stage));
+
+  it("a config change changes the diagram: a NAT gateway per AZ adds one, a multi-AZ database changes its node", () => {
+    expect(hasChanges(diff)).toBe(true);
+    expect(diff.nodes.filter((n) => n.change === "added").map((n) => n.id)).toEqual([expect.stringMatching(/^aws_nat_gateway\.network_nat-gateway-1_/)]);
+    const db = diff.nodes.find((n) => n.id.startsWith("aws_db_instance."))!;
+    expect(db.change).toBe("changed");
+    expect(db.before).toContain("single-AZ");
+    expect(db.label).toContain("Multi-AZ");
+    expect(diff.nodes.filter((n) => n.change === "removed")).toEqual([]);
+    expect(diff.edges.filter((e) => e.change === "added").map((e) => e.label).sort()).toEqual(["egress", "egress"]);
+  });
+
+  it("marks removed nodes and edges (prod to stage drops two NAT gateways)", () => {
+    const down = diffArchitecture(prod, stage);
+    expect(down.nodes.filter((n) => n.change === "removed" && n.id.startsWith("aws_nat_gateway.")).map((n) => n.id)).toHaveLength(2);
+    expect(down.edges.some((e) => e.change === "removed" && e.label === "egress")).toBe(true);
+    expect(toMermaid(down)).toMatch(/classDef removed .*\n {2}class .*n_aws_nat_gateway_network_nat_gateway_1_\w+.* removed/);
+    expect(toMermaid(down)).toContain('-.->|"removed: egress"|');
+  });
+
+  it("renders added nodes with their class and the old label of a changed one", () => {
+    const text = toMermaid(diff);
+    expect(text).toMatch(/class n_aws_nat_gateway_network_nat_gateway_1_\w+ added/);
+    expect(text).toMatch(/~ RDS postgres 16 db.t4g.micro<br\/>Multi-AZ.*was: RDS postgres 16 db.t4g.micro<br\/>single-AZ/);
+    expect(hasChanges(diffArchitecture(stage, stage))).toBe(false);
+  });
+});

@@ -1,0 +1,93 @@
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AuditContext } from "../audit/context";
+import { loadPriceTable } from "../audit/cost";
+import { auditStack, summarize } from "../audit/engine";
+import { contextOptions } from "../audit/platform";
+import { formatReviewMarkdown, readBase, review } from "../audit/review";
+import { runAudit } from "../audit/run";
+import { PlatformConfig } from "../config/types";
+import { sampleConfig, synthToDisk } from "./support/platform";
+
+/**
+ * The review in audit.md against a base branch: the base is the shipped config synthesized with
+ * `cdktf synth`; the pull request takes prod down to one NAT gateway and a single-AZ database,
+ * accepting both risks in the config. The reviewer must see two new exemptions, the NAT gateways
+ * and the standby leave the diagram, and the cost fall.
+ */
+const config = sampleConfig();
+const base = synthToDisk(config);
+const risky: PlatformConfig = {
+  ...config,
+  environments: config.environments.map((e) =>
+    e.name !== "prod"
+      ? e
+      : {
+          ...e,
+          network: { ...e.network, natGateways: "single" as const },
+          database: { ...e.database, multiAz: false },
+          acceptedRisks: [
+            ...(e.acceptedRisks ?? []),
+            { setting: "network.natGateways", reason: "one NAT gateway until the launch, to save its cost" },
+            { setting: "database.multiAz", reason: "a single-AZ database until the launch" },
+          ],
+        },
+  ),
+};
+const out = mkdtempSync(join(tmpdir(), "audit-review-"));
+let code: number | undefined;
+const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
+try {
+  code = runAudit(risky, out, undefined, join(out, "no-cdktf.out"), base);
+} finally {
+  log.mockRestore();
+}
+const md = readFileSync(join(out, "audit.md"), "utf8");
+const section = (heading: string): string => {
+  const start = md.indexOf(heading);
+  const next = md.indexOf("\n### ", start + heading.length);
+  return md.slice(start, next < 0 ? undefined : next);
+};
+
+describe("npm run audit --base <base branch's cdktf.out>", () => {
+  it("passes (both risks are accepted) and writes the SARIF, the cost and a diagram per stack", () => {
+    expect(code).toBe(0);
+    for (const f of ["audit.sarif", "cost.json", "diagrams/stage.mmd", "diagrams/prod.mmd", "diagrams/bootstrap.mmd"]) expect([f, existsSync(join(out, f))]).toEqual([f, true]);
+  });
+
+  it("says what got less safe: the two new exemptions of prod, with their reasons", () => {
+    const lessSafe = md.slice(md.indexOf("## What got less safe"), md.indexOf("## Monthly cost"));
+    expect(lessSafe).toMatch(/- \*\*new exemption\*\* from RDS-MULTI-AZ on prod: `aws_db_instance\.database_instance_\w+`: .*a single-AZ database until the launch/);
+    expect(lessSafe).toMatch(/- \*\*new exemption\*\* from VPC-NAT-PER-AZ on prod: `aws_vpc\.network_vpc_\w+`: .*one NAT gateway until the launch/);
+    expect(lessSafe.match(/^- /gm)).toHaveLength(2);
+  });
+
+  it("gives the cost delta: prod falls, stage does not move", () => {
+    const cost = JSON.parse(readFileSync(join(out, "cost.json"), "utf8"));
+    const delta = (stack: string) => cost.deltas.find((d: { stack: string }) => d.stack === stack);
+    expect(delta("stage").delta).toBe(0);
+    expect(delta("prod").delta).toBeLessThan(0);
+    expect(md).toMatch(/\| prod \| \$\d+\.\d\d \| \$\d+\.\d\d \| \*\*-\$\d+\.\d\d\*\* \|/);
+    expect(md).toMatch(/\| stage \| \$(\d+\.\d\d) \| \$\1 \| \*\*\+\$0\.00\*\* \|/);
+  });
+
+  it("marks prod's diagram: two NAT gateways removed, the database changed; stage unchanged", () => {
+    const prod = section("### prod (changed)");
+    expect(prod.match(/class [^\n]+ removed/)?.[0].match(/n_aws_nat_gateway_\w+/g)).toHaveLength(2);
+    expect(prod).toContain("~ RDS postgres 16 db.t4g.small<br/>single-AZ");
+    expect(section("### stage (unchanged)")).toContain("```mermaid\nflowchart LR\n");
+    expect(readFileSync(join(out, "diagrams", "prod.mmd"), "utf8")).toContain("classDef removed");
+  });
+
+  it("without a base, shows the cost and the plain diagrams and no comparison", () => {
+    const stacks = [...readBase(base, ["bootstrap", "github", "stage", "prod"])].map(([name, tf]) => ({ name, tf }));
+    const report = summarize(stacks.map((s) => auditStack(new AuditContext(s.name, s.tf, contextOptions(config, s.name)))));
+    const table = loadPriceTable();
+    const text = formatReviewMarkdown(review(config, report, stacks, table), table);
+    expect(text).not.toContain("What got less safe");
+    expect(text).not.toContain("Change against the base branch");
+    expect(text).toContain("### prod\n\n```mermaid\nflowchart LR\n");
+    expect(text).not.toContain("classDef");
+  });
+});
