@@ -42,7 +42,7 @@ const [fixture] = synthesizeApp((app) => {
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
   const bucket = new S3Bucket(stack, "bucket", { bucket: "fixture-bucket" }); // SARIF-TEST-BUCKET
   exempt(bucket, "S3-OWNERSHIP-ENFORCED", "a fixture bucket: its object ownership is not under test");
-  new Network(stack, "network", { namePrefix: "fx", cidr: "10.30.0.0/16", azCount: 2, natGateways: "single", flowLogRetentionDays: 30 });
+  new Network(stack, "network", { namePrefix: "fx", vpcCidr: "10.30.0.0/16", azCount: 2, natGateways: "single", flowLogRetentionDays: 30 });
 });
 const fixtureReport = summarize([auditStack(new AuditContext("fixture", fixture.tf, { tier: "production" }))]);
 const fixtureLog = toSarif(fixtureReport);
