@@ -2,6 +2,7 @@ import { App } from "cdktf";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { platform } from "./config/platform";
+import { validate } from "./config/validate";
 import { readInput, runCommand } from "./lib/cli";
 import { buildAwsPlatform, buildPlatform } from "./lib/platform-app";
 import { localTargetFrom, SANDBOX_DIR } from "./lib/local-target";
@@ -20,6 +21,8 @@ runCommand(() => {
     local: localTargetFrom(process.env),
     ...releaseImageFrom(process.env),
   }));
+  // Before anything touches the output directory: a refused configuration leaves it as it was.
+  validate(platform);
   const outdir = process.env.CDKTF_OUTDIR || join(ROOT, "cdktf.out");
   // cdktf's App creates only the last level: `cdktf synth --output a/b/c` would fail without this.
   mkdirSync(outdir, { recursive: true });

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { ConfigError, formatProblem } from "../config/validate";
+import { runCommand } from "../lib/cli";
 import { buildPlatform } from "../lib/platform-app";
 import { sampleConfig } from "./support/platform";
 
@@ -144,14 +145,30 @@ describe("bad configuration is refused before anything is written", () => {
     const outdir = join(mkdtempSync(join(tmpdir(), "bad-input-")), "cdktf.out");
     const app = new App({ outdir });
 
+    // As main.ts and every npm script run it: runCommand prints a user error's message and sets exit code 1.
     let error: unknown;
+    const printed: string[] = [];
+    const exitCode = process.exitCode;
     try {
-      buildPlatform(app, config as PlatformConfig);
-      app.synth();
-    } catch (e) {
-      error = e;
+      runCommand(
+        () => {
+          try {
+            buildPlatform(app, config as PlatformConfig);
+            app.synth();
+          } catch (e) {
+            error = e;
+            throw e;
+          }
+        },
+        { write: (text) => printed.push(text) },
+      );
+      expect(process.exitCode).toBe(1);
+    } finally {
+      process.exitCode = exitCode;
     }
     expect(error).toBeInstanceOf(ConfigError);
+    // The message alone, no stack trace: a header line, then one line per problem (here, one).
+    expect(printed.join("").trimEnd().split("\n")).toEqual([expect.stringMatching(/^Invalid platform configuration \(1 problem\):$/), `  - ${formatProblem((error as ConfigError).problems[0])}`]);
     const problems = (error as ConfigError).problems;
     expect(problems.map((p) => p.setting)).toEqual([setting]);
     const line = formatProblem(problems[0]);

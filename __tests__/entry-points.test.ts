@@ -178,9 +178,11 @@ describe("main.ts run as a user runs it", () => {
       throw new Error("the edited configuration should be invalid");
     })();
 
-    it("prints only the validator's message, each problem on its own line, and exits 1", () => {
-      const result = runMain({ CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), "main-synth-")) }, broken);
+    it("prints only the validator's message, each problem on its own line, exits 1, and writes no output", () => {
+      const outdir = join(mkdtempSync(join(tmpdir(), "main-synth-")), "cdktf.out");
+      const result = runMain({ CDKTF_OUTDIR: outdir }, broken);
       expect(result.status).toBe(1);
+      expect(existsSync(outdir)).toBe(false);
       expect(expected).toMatch(/stage\.network\.vpcCidr "10\.10\.0\.0\/33"/);
       expect(result.stderr.trimEnd().split("\n")).toEqual(expected.split("\n"));
       expect(result.stdout).toBe("");

@@ -70,6 +70,20 @@ describe("the production guardrail table", () => {
     }
   });
 
+  it("checks every production-only audit rule's property in production only, except HTTPS, which every tier is audited for", () => {
+    // The reverse direction: a guardrail's audit rule is production-only, or (HTTPS) audited in every
+    // tier, where a non-production environment records its httpOnlyReason as the exemption.
+    const productionOnly = new Set(ALL_RULES.filter((r) => r.productionOnly).map((r) => r.id));
+    const everyTier = PRODUCTION_GUARDRAILS.filter((g) => g.auditRule !== undefined && !productionOnly.has(g.auditRule)).map((g) => g.setting);
+    expect(everyTier).toEqual(["loadBalancer.https"]);
+  });
+
+  it("leaves unaudited only the GitHub settings, which no AWS stack holds", () => {
+    const unaudited = PRODUCTION_GUARDRAILS.filter((g) => g.auditRule === undefined).map((g) => g.setting);
+    expect(unaudited.length).toBeGreaterThan(0);
+    for (const setting of unaudited) expect(setting).toMatch(/^(project\.)?github\./);
+  });
+
   it("has a way to break each guardrail in this test, so every one is exercised", () => {
     expect(Object.keys(BREAK).sort()).toEqual(PRODUCTION_GUARDRAILS.map((g) => g.setting).sort());
   });

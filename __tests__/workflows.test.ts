@@ -1,3 +1,4 @@
+import { execSync } from "node:child_process";
 import { Testing } from "cdktf";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -179,7 +180,12 @@ describe("workflow files", () => {
     expect(deploy.env?.SIGNED_REF).toBe(`refs/heads/${defaultBranch}`);
     const resolve = workflows[PROD].jobs.resolve;
     expect(resolve.env?.DEFAULT_BRANCH).toBe(defaultBranch);
-    expect(resolve.if).toBe(`github.ref == 'refs/heads/${defaultBranch}'`);
+    // Not a silent skip: the first step fails, naming the branch to start it from.
+    expect(resolve.if).toBeUndefined();
+    const [first] = resolve.steps ?? [];
+    expect(first.env?.REF).toBe("${{ github.ref }}");
+    expect(first.run).toContain('if [ "$REF" != "refs/heads/$DEFAULT_BRANCH" ]; then');
+    expect(first.run).toMatch(/exit 1/);
   });
 });
 
@@ -364,8 +370,15 @@ describe("concurrency", () => {
     expect(expressions(envName(deploy)!).map((e) => e.trim())).toEqual(["inputs.environment"]);
   });
 
-  it("the callers take no group of their own (the same group in caller and callee would deadlock)", () => {
-    for (const c of callers) expect({ job: at(c), concurrency: concurrencyOf(c.job, c.wf) }).toEqual({ job: at(c), concurrency: undefined });
+  it("the callers take no group of the callee's name (the same group in caller and callee would deadlock)", () => {
+    for (const c of callers) {
+      const calleeGroup = `deploy-${String(c.job.with?.environment)}`;
+      expect({ job: at(c), same: concurrencyOf(c.job, c.wf)?.group === calleeGroup }).toEqual({ job: at(c), same: false });
+    }
+  });
+
+  it("deploy-stage runs one pipeline at a time, in push order, so an early build never deploys an older commit after a newer one", () => {
+    expect(workflows[STAGE].concurrency).toEqual({ group: "deploy-stage-pipeline", "cancel-in-progress": false });
   });
 });
 
@@ -610,7 +623,10 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
     // The file whose sha256 is the digest: the manifest blob named by IMAGE_DIGEST.
     expect(command).toContain('gh attestation verify "$LAYOUT/blobs/sha256/${IMAGE_DIGEST#sha256:}"');
     expect(command).toContain('--repo "$GITHUB_REPOSITORY"');
-    expect(command).toContain(`--signer-workflow "$GITHUB_REPOSITORY/.github/workflows/${STAGE}"`);
+    // The exact certificate identity, not --signer-workflow (a prefix match).
+    expect(command).toContain(`--cert-identity "https://github.com/$GITHUB_REPOSITORY/.github/workflows/${STAGE}@refs/heads/${defaultBranch}"`);
+    expect(command).toContain('--cert-oidc-issuer "https://token.actions.githubusercontent.com"');
+    expect(command).not.toContain("--signer-workflow");
     expect(command).toContain(`--source-ref "refs/heads/${defaultBranch}"`);
     expect(command).toContain('--source-digest "${{ inputs.commit_sha }}"');
     expect(command).toContain("--deny-self-hosted-runners");
@@ -631,7 +647,9 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
 
   it("pushes the verified layout, digest preserved, skipping a digest the repository already holds", () => {
     const push = steps[stepIndex(job, runs(/skopeo copy/))].run!;
-    expect(push).toContain('skopeo copy --preserve-digests "oci:$LAYOUT" "docker://$uri:$COMMIT_SHA"');
+    // The tag names the commit and the digest: a rebuilt commit (another digest) never hits an immutable tag.
+    expect(push).toContain('skopeo copy --preserve-digests "oci:$LAYOUT" "docker://$uri:$COMMIT_SHA-${hex:0:12}"');
+    expect(push).toContain('hex="${IMAGE_DIGEST#sha256:}"');
     expect(push).toContain('--image-ids imageDigest="$IMAGE_DIGEST"');
     expect(push).not.toMatch(/imageTag=/);
     const recompute = steps[stepIndex(job, runs(/index\.json/))].run!;
@@ -735,12 +753,12 @@ describe("dependabot", () => {
   const text = repoFile(".github/dependabot.yml");
   const dependabot = text === undefined ? undefined : (parseYaml(text) as { version: number; updates: Record<string, any>[] });
 
-  it("updates the SHA-pinned actions and the npm packages weekly, one grouped pull request each", () => {
+  it("updates the SHA-pinned actions, the npm packages and the API's base image weekly, one grouped pull request each", () => {
     expect(dependabot?.version).toBe(2);
     const updates = dependabot!.updates;
-    expect(updates.map((u) => u["package-ecosystem"]).sort()).toEqual(["github-actions", "npm"]);
+    expect(updates.map((u) => u["package-ecosystem"]).sort()).toEqual(["docker", "github-actions", "npm"]);
     for (const u of updates) {
-      expect(u.directory).toBe("/");
+      expect(u.directory).toBe(u["package-ecosystem"] === "docker" ? "/app" : "/");
       expect(u.schedule).toEqual({ interval: "weekly" });
       const groups = Object.values(u.groups ?? {}) as { patterns?: string[] }[];
       expect(groups).toHaveLength(1);
@@ -759,19 +777,76 @@ describe("CODEOWNERS", () => {
     .map(([pattern, ...owners]) => ({ pattern, owners }));
   const owners = config.project.github.platformOwners;
 
-  it("the platform owners of the config own the workflows, the bootstrap, the config and the constructs", () => {
+  /** Everything that runs with a deploy role, decides what the roles may do, or guards them. */
+  const OWNED = [
+    "/.github/", "/.ci/", "/main.ts", "/cdktf.json", "/package.json", "/package-lock.json", "/tsconfig.json", "/jest.config.js",
+    "/bootstrap/", "/config/", "/lib/", "/stacks/", "/audit/", "/scripts/", "/__tests__/",
+  ];
+
+  it("the platform owners of the config own the workflows, the app and its stacks, the bootstrap, the config, the dependencies and the guards", () => {
     expect(text).toBeDefined();
     expect(owners.length).toBeGreaterThan(0);
-    for (const path of ["/.github/", "/bootstrap/", "/config/", "/lib/"]) {
+    for (const path of OWNED) {
       expect({ path, owners: rules.filter((r) => r.pattern === path).map((r) => r.owners) }).toEqual({ path, owners: [[...owners]] });
     }
   });
 
+  it("covers every top-level file and folder of the repository that runs in a deploy job, except the API's own app/", () => {
+    const tracked = execSync("git ls-files", { cwd: join(__dirname, ".."), encoding: "utf8" }).split("\n").filter(Boolean);
+    const tops = [...new Set(tracked.map((f) => (f.includes("/") ? `/${f.split("/")[0]}/` : `/${f}`)))];
+    const unowned = tops.filter((t) => !OWNED.includes(t) && !/\.md$/.test(t) && t !== "/.gitignore" && t !== "/app/");
+    expect(unowned).toEqual([]);
+  });
+
   it("has no other rule that could override them (the last matching rule wins)", () => {
-    expect(rules.map((r) => r.pattern).sort()).toEqual(["/.github/", "/bootstrap/", "/config/", "/lib/"]);
+    expect(rules.map((r) => r.pattern).sort()).toEqual([...OWNED].sort());
   });
 
   it("says in its header that the list must equal the config", () => {
     expect(text).toMatch(/^#[\s\S]*project\.github\.platformOwners/);
+  });
+});
+
+describe("the deploy role allows every registry call the deploy makes", () => {
+  /** IAM actions behind each registry command deploy.yml runs (skopeo's push and its manifest checks). */
+  const ACTIONS: Record<string, string[]> = {
+    "aws ecr describe-images": ["ecr:DescribeImages"],
+    "aws ecr describe-repositories": ["ecr:DescribeRepositories"],
+    "aws ecr get-login-password": ["ecr:GetAuthorizationToken"],
+    "skopeo copy": [
+      "ecr:BatchCheckLayerAvailability",
+      "ecr:InitiateLayerUpload",
+      "ecr:UploadLayerPart",
+      "ecr:CompleteLayerUpload",
+      "ecr:PutImage",
+      "ecr:BatchGetImage",
+    ],
+    "skopeo login": [],
+  };
+  const deploy = workflows[DEPLOY].jobs.deploy;
+  const calls = [...new Set(runLines(deploy).flatMap((l) => [...l.matchAll(/\b(aws ecr [a-z-]+|skopeo [a-z]+)/g)].map((m) => m[1])))];
+  const bootstrap = parse(Testing.synth(buildSample(config).bootstrap));
+  const roles = resources(bootstrap, "aws_iam_role");
+
+  it("knows the IAM actions of every registry command in deploy.yml", () => {
+    expect(calls.length).toBeGreaterThan(3);
+    expect(calls.filter((c) => !(c in ACTIONS))).toEqual([]);
+  });
+
+  it.each(envNames)("the %s deploy role allows each of them on its own repository (or, for the login, on *)", (env) => {
+    const [id] = Object.entries(roles).find(([, r]) => r.name === `${config.project.name}-${env}-deploy`)!;
+    const inline = Object.values(resources(bootstrap, "aws_iam_role_policy")).find((p) => p.role === `\${aws_iam_role.${id}.id}`)!;
+    const statements: { Effect: string; Action: string | string[]; Resource: string | string[] }[] = JSON.parse(inline.policy).Statement;
+    const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+    const repository = `arn:aws:ecr:${config.project.region}:${config.project.accountId}:repository/${config.project.name}-${env}-api`;
+    const matches = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(value);
+    for (const action of calls.flatMap((c) => ACTIONS[c])) {
+      const resource = action === "ecr:GetAuthorizationToken" ? "*" : repository;
+      const allowed = statements.some(
+        (s) => s.Effect === "Allow" && list(s.Action).some((a) => matches(a, action)) && list(s.Resource).some((r) => matches(r, resource)),
+      );
+      const denied = statements.some((s) => s.Effect === "Deny" && list(s.Action).includes(action) && list(s.Resource).includes("*"));
+      expect({ action, allowed, denied }).toEqual({ action, allowed: true, denied: false });
+    }
   });
 });
