@@ -48,13 +48,15 @@ export class EnvironmentStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
     const { project, environment: env } = props;
-    const naming = new Naming(project);
+    // The environment's own account (its accountId, or the project's): its state bucket, its roles.
+    const naming = Naming.forEnvironment(project, env);
+    const localAccountId = naming.accountId === project.accountId ? undefined : naming.accountId;
     const prefix = naming.prefix(env.name);
     // The deploy role may create IAM roles only with this boundary (bootstrap/permissions.ts).
     const permissionsBoundaryArn = naming.workloadBoundaryArn(env.name);
 
-    platformAwsProvider(this, "aws", { project, environment: env.name, stack: env.name, local: props.local });
-    useRemoteState(this, { naming, region: project.region, stack: env.name, local: props.local });
+    platformAwsProvider(this, "aws", { project, accountId: naming.accountId, environment: env.name, stack: env.name, local: props.local });
+    useRemoteState(this, { naming, region: project.region, stack: env.name, local: props.local, localAccountId });
 
     this.network = new Network(this, "network", {
       namePrefix: prefix,
