@@ -147,7 +147,7 @@ export class BootstrapStack extends TerraformStack {
       roleName: naming.deployRoleName(e.name),
       description: `Deploys ${e.name} from GitHub Actions jobs in the ${e.name} environment`,
       subject: `environment:${e.name}`,
-      policy: deployRolePolicy(ctx, e.name),
+      policy: deployRolePolicy(ctx, e.name, { exclusiveAccount: environments.length === 1 }),
       policyExemptions: DEPLOY_ROLE_POLICY_EXEMPTIONS,
     }));
     this.github = new GithubOidc(this, "github-oidc", {

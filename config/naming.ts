@@ -141,6 +141,11 @@ export class Naming {
     ].flatMap((name) => [`arn:aws:logs:${region}:${this.accountId}:log-group:${name}`, `arn:aws:logs:${region}:${this.accountId}:log-group:${name}:*`]);
   }
 
+  /** The environment's ECR repository (the service's image): `<project>-<env>-api`. */
+  repositoryName(environment: string): string {
+    return `${this.prefix(environment)}-api`;
+  }
+
   deployRoleName(environment: string): string {
     return `${this.prefix(environment)}-deploy`;
   }

@@ -65,6 +65,7 @@ export class EnvironmentStack extends TerraformStack {
       natGateways: env.network.natGateways,
       flowLogRetentionDays: env.network.flowLogRetentionDays,
       permissionsBoundaryArn,
+      rolePath: naming.workloadRolePath(env.name),
       auditExemptions: acceptedRisks(env, "network."),
     });
 
@@ -73,6 +74,8 @@ export class EnvironmentStack extends TerraformStack {
       vpcId: this.network.vpcId,
       subnetIds: this.network.databaseSubnetIds,
       ...env.database,
+      // The database's logs are kept as long as the API's.
+      logRetentionDays: env.service.logRetentionDays,
       auditExemptions: acceptedRisks(env, "database."),
     });
 
@@ -86,6 +89,7 @@ export class EnvironmentStack extends TerraformStack {
       imageTag: props.imageTag,
       imageDigest: props.imageDigest,
       permissionsBoundaryArn,
+      rolePath: naming.workloadRolePath(env.name),
       database: {
         host: this.database.address,
         port: this.database.port,
