@@ -539,6 +539,11 @@ export const WORKLOAD_BOUNDARY_EXEMPTIONS: readonly AuditExemption[] = [
     findings: ["UntaggableExceptions"],
     reason: "actions with no resource ARN (WORKLOAD_UNTAGGABLE_EXCEPTIONS lists each with its reason), in the project region",
   },
+  {
+    rule: "IAM-BOUNDARY-OWN-ENVIRONMENT",
+    findings: ["UntaggableExceptions"],
+    reason: "the documented untaggable exceptions (WORKLOAD_UNTAGGABLE_EXCEPTIONS): actions with no resource ARN, so neither a tag nor an account can be required; in the project region",
+  },
 ];
 
 /** A service the deploy role is granted whole (`<service>:*`), and why. */
