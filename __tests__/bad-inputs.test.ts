@@ -55,6 +55,41 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   ["default branch unprotected with a production environment", (c) => void (c.project.github.protectDefaultBranch = false), "project.github.protectDefaultBranch", /acceptedRisks/],
   ["state versions kept 0 days", (c) => void (c.project.bootstrap = { noncurrentVersionExpirationDays: 0 }), "project.bootstrap.noncurrentVersionExpirationDays", /1 to 3650/],
   ["stateInBucket as a string", (c) => void ((c.project as Any).bootstrap = { stateInBucket: "yes" }), "project.bootstrap.stateInBucket", /true or false/],
+  // accounts: an account per environment
+  ["environment account id of 11 digits", (_c, _s, p) => void (p.accountId = "21098765432"), "prod.accountId", /12-digit AWS account id/],
+  ["environment account id as a number", (_c, _s, p) => void ((p as Any).accountId = 210987654321), "prod.accountId", /as a string/],
+  ["environment in an account with no bootstrap", (_c, _s, p) => void (p.accountId = "210987654321"), "prod.accountId", /add \{ accountId: "210987654321" \} to project\.accounts/],
+  [
+    "one account listed twice with different bootstrap settings",
+    (c, _s, p) => {
+      c.project.accounts = [{ accountId: "210987654321" }, { accountId: "210987654321", bootstrap: { stateInBucket: true } }];
+      p.accountId = "210987654321";
+    },
+    "project.accounts[1].accountId",
+    /listed twice.*merge the two/,
+  ],
+  ["the project's own account in project.accounts", (c) => void (c.project.accounts = [{ accountId: "123456789012" }]), "project.accounts[0].accountId", /project's own account.*remove the entry/],
+  ["an account that hosts no environment", (c) => void (c.project.accounts = [{ accountId: "210987654321" }]), "project.accounts[0].accountId", /hosts no environment/],
+  ["account id in project.accounts of 13 digits", (c) => void (c.project.accounts = [{ accountId: "2109876543210" }]), "project.accounts[0].accountId", /12-digit/],
+  [
+    "OIDC provider of the project's account for another account",
+    (c, _s, p) => {
+      c.project.accounts = [{ accountId: "210987654321", existingOidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }];
+      p.accountId = "210987654321";
+    },
+    "project.accounts[0].existingOidcProviderArn",
+    /of account 210987654321/,
+  ],
+  [
+    "certificate of the project's account for an environment in its own account",
+    (c, _s, p) => {
+      c.project.accounts = [{ accountId: "210987654321" }];
+      p.accountId = "210987654321";
+      p.site.domain = { domainName: "www.example.com", certificateArn: CERT("us-east-1") };
+    },
+    "prod.site.domain.certificateArn",
+    /environment's account 210987654321/,
+  ],
   // environments
   ["no environments", (c) => void (c.environments = []), "environments", /at least one environment/],
   ["environment name with capitals", (_c, s) => void (s.name = "Stage-1"), "environments[0].name", /lowercase/],

@@ -1,21 +1,40 @@
 /**
  * End to end against the local AWS emulator (moto through scripts/moto_server.py), with real
- * Terraform: bootstrap, then stage and prod deployed by image digest as CI deploys them, with their
- * state in the emulated bucket, no drift, locking, and that destroying never takes what must
- * survive. The slowest suite (minutes).
+ * Terraform, in the two-account layout: stage in the project's account, prod in an account of its
+ * own (reached as an administrator reaches a member account, through sts:AssumeRole on a role in
+ * it; moto serves that account to the credentials AssumeRole returns). Each account's bootstrap,
+ * then stage and prod deployed by image digest as CI deploys them, each with its state in its own
+ * account's bucket and none in the other's, no drift, locking, and that destroying never takes what
+ * must survive. The one-account layout is covered by the unit and terraform-validate suites.
+ * The slowest suite (minutes).
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Naming } from "../config/naming";
-import { LocalTarget } from "../lib/local-target";
+import { PlatformConfig } from "../config/types";
+import { localAccountRoleArn, LocalTarget } from "../lib/local-target";
 import { Emulator, emulatorMissing, startEmulator } from "../scripts/emulator";
 import { sampleConfig, synthToDisk } from "./support/platform";
 import { describeIfAvailable, terraform, terraformAsync, terraformEnv, terraformMissing, TerraformResult } from "./support/terraform";
 
-const config = sampleConfig();
-const naming = new Naming(config.project);
+/** The second account, prod's own. */
+const PROD_ACCOUNT = "210987654321";
+const config: PlatformConfig = (() => {
+  const c = sampleConfig() as any;
+  c.project.accounts = [{ accountId: PROD_ACCOUNT }];
+  c.environments.find((e: any) => e.name === "prod").accountId = PROD_ACCOUNT;
+  return c as PlatformConfig;
+})();
+/** Names in the account of each environment (and of each bootstrap). */
+const namingOf: Record<string, Naming> = {
+  stage: new Naming(config.project),
+  bootstrap: new Naming(config.project),
+  prod: new Naming(config.project, PROD_ACCOUNT),
+  "bootstrap-prod": new Naming(config.project, PROD_ACCOUNT),
+};
+const naming = namingOf.stage;
 const missing = terraformMissing() ?? emulatorMissing();
 
 const sha256 = (data: string) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
@@ -55,24 +74,60 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
   const dir = (stack: string) => join(stacks, stack);
 
   /**
-   * An object in the emulated state bucket (path-style, as the backend reads it). The emulator does
-   * not check signatures, but treats a request without credentials as anonymous (403 on a private
-   * object), so the request names the test credentials.
+   * The access key the emulator knows as the environment's account: the test credentials for the
+   * project's account, for prod's those sts:AssumeRole returns for the role the stacks assume there.
    */
-  const stateObject = (key: string) =>
-    fetch(`${emulator.endpoint}/${naming.stateBucket}/${key}`, {
-      headers: { Authorization: "AWS4-HMAC-SHA256 Credential=test/20260101/eu-west-1/s3/aws4_request" },
-    });
-  const stateOf = async (key: string) => (await (await stateObject(key)).json()) as { serial: number; resources: StateResource[] };
+  const accessKeys: Record<string, string> = {};
+  const accessKeyOf = async (env: string): Promise<string> => {
+    if (namingOf[env].accountId === config.project.accountId) return "test";
+    if (!accessKeys[env]) {
+      const query = new URLSearchParams({
+        Action: "AssumeRole",
+        Version: "2011-06-15",
+        RoleArn: localAccountRoleArn(namingOf[env].accountId),
+        RoleSessionName: "e2e",
+      });
+      const response = await fetch(`${emulator.endpoint}/`, {
+        method: "POST",
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          Authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${config.project.region}/sts/aws4_request`,
+        },
+        body: query.toString(),
+      });
+      const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(await response.text())?.[1];
+      if (!key) throw new Error(`sts:AssumeRole into ${namingOf[env].accountId} answered ${response.status} without an access key`);
+      accessKeys[env] = key;
+    }
+    return accessKeys[env];
+  };
+  const authorization = async (env: string, service: string) =>
+    `AWS4-HMAC-SHA256 Credential=${await accessKeyOf(env)}/20260101/${config.project.region}/${service}/aws4_request`;
 
-  /** A call to the emulated ECR's JSON API, as the AWS CLI makes it (credentials named, as above). */
-  const ecr = async (action: string, body: object): Promise<any> => {
+  /**
+   * An object in an environment's state bucket, in its own account (path-style, as the backend reads
+   * it). The emulator does not check signatures, but treats a request without credentials as
+   * anonymous (403 on a private object), and tells accounts apart by access key.
+   */
+  const stateObject = async (key: string, env = key.split("/")[0]) =>
+    fetch(`${emulator.endpoint}/${namingOf[env].stateBucket}/${key}`, { headers: { Authorization: await authorization(env, "s3") } });
+  const stateOf = async (key: string) => (await (await stateObject(key)).json()) as { serial: number; resources: StateResource[] };
+  /** Every key in the state bucket of an environment's account. */
+  const stateKeys = async (env: string): Promise<string[]> => {
+    const response = await fetch(`${emulator.endpoint}/${namingOf[env].stateBucket}?list-type=2`, { headers: { Authorization: await authorization(env, "s3") } });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`listing ${namingOf[env].stateBucket} answered ${response.status}: ${text}`);
+    return [...text.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);
+  };
+
+  /** A call to the emulated ECR's JSON API of an environment's account, as the AWS CLI makes it. */
+  const ecr = async (action: string, body: object, env = "stage"): Promise<any> => {
     const response = await fetch(emulator.endpoint, {
       method: "POST",
       headers: {
         "X-Amz-Target": `AmazonEC2ContainerRegistry_V20150921.${action}`,
         "Content-Type": "application/x-amz-json-1.1",
-        Authorization: `AWS4-HMAC-SHA256 Credential=test/20260101/${config.project.region}/ecr/aws4_request`,
+        Authorization: await authorization(env, "ecr"),
       },
       body: JSON.stringify(body),
     });
@@ -89,6 +144,7 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
   };
 
   beforeAll(async () => {
+    // The project's account is moto's default, so credentials from AssumeRole reach prod's account.
     emulator = await startEmulator({ accountId: config.project.accountId });
     const local: LocalTarget = { endpoint: emulator.endpoint };
     stacks = join(synthToDisk(config, { local, imageDigest: IMAGE_DIGEST }), "stacks");
@@ -98,16 +154,28 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     await emulator?.stop();
   });
 
-  it("deploys bootstrap to a fresh emulator, with outputs that match the naming module", async () => {
-    expectExit(terraform(dir("bootstrap"), ["init", "-input=false"]), 0);
-    expectExit(await terraformAsync(dir("bootstrap"), ["apply", "-auto-approve", "-input=false"]), 0);
-    const outputs = JSON.parse(terraform(dir("bootstrap"), ["output", "-json"]).stdout);
-    expect(outputs.state_bucket.value).toBe(naming.stateBucket);
-    expect(outputs.lock_table.value).toBe(naming.lockTable);
-    expect(outputs.deploy_role_arn_stage.value).toBe(naming.roleArn(naming.deployRoleName("stage")));
-    expect(outputs.deploy_role_arn_prod.value).toBe(naming.roleArn(naming.deployRoleName("prod")));
-    expect(outputs.plan_role_arn.value).toBe(naming.roleArn(naming.planRoleName));
-    expect(outputs.github_oidc_provider_arn.value).toBe(naming.oidcProviderArn);
+  it("bootstraps each account in a fresh emulator, with outputs that match the naming module of its account", async () => {
+    const bootstrap = async (stack: string) => {
+      expectExit(await terraformAsync(dir(stack), ["init", "-input=false"]), 0);
+      expectExit(await terraformAsync(dir(stack), ["apply", "-auto-approve", "-input=false"]), 0);
+    };
+    for (const result of await Promise.allSettled(["bootstrap", "bootstrap-prod"].map(bootstrap))) {
+      if (result.status === "rejected") throw result.reason;
+    }
+    for (const [stack, env] of [
+      ["bootstrap", "stage"],
+      ["bootstrap-prod", "prod"],
+    ]) {
+      const n = namingOf[stack];
+      const outputs = JSON.parse(terraform(dir(stack), ["output", "-json"]).stdout);
+      expect(outputs.state_bucket.value).toBe(n.stateBucket);
+      expect(outputs.lock_table.value).toBe(n.lockTable);
+      expect(Object.keys(outputs).filter((o) => o.startsWith("deploy_role_arn_"))).toEqual([`deploy_role_arn_${env}`]);
+      expect(outputs[`deploy_role_arn_${env}`].value).toBe(n.roleArn(n.deployRoleName(env)));
+      expect(outputs.plan_role_arn.value).toBe(n.roleArn(n.planRoleName));
+      expect(outputs.github_oidc_provider_arn.value).toBe(n.oidcProviderArn);
+    }
+    expect(namingOf.prod.stateBucket).not.toBe(namingOf.stage.stateBucket);
   }, 600_000);
 
   it("deploys stage and prod in parallel by image digest, with their state in the emulated bucket", async () => {
@@ -121,7 +189,7 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
         imageManifest: IMAGE_MANIFEST,
         imageManifestMediaType: MANIFEST_MEDIA_TYPE,
         imageTag: "e2e",
-      });
+      }, env);
       expect(pushed.image.imageId.imageDigest).toBe(IMAGE_DIGEST);
       expectExit(await terraformAsync(dir(env), ["apply", "-auto-approve", "-input=false"]), 0);
     };
@@ -133,6 +201,13 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
       expect((await stateObject(naming.stateKey(env))).status).toBe(200);
       expect((await stateOf(naming.stateKey(env))).resources.length).toBeGreaterThan(50);
     }
+    // Each account's bucket holds its own environment's state and nothing of the other's.
+    const stageKeys = await stateKeys("stage");
+    const prodKeys = await stateKeys("prod");
+    expect(stageKeys).toContain(naming.stateKey("stage"));
+    expect(prodKeys).toContain(naming.stateKey("prod"));
+    expect(stageKeys.filter((k) => k.startsWith("prod/"))).toEqual([]);
+    expect(prodKeys.filter((k) => k.startsWith("stage/"))).toEqual([]);
     const outputs = JSON.parse(terraform(dir("stage"), ["output", "-json"]).stdout);
     expect(outputs.site_bucket.value).toBe(naming.siteBucket("stage"));
     expect(outputs.api_url.value).toMatch(/^http:\/\//);
@@ -151,7 +226,7 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
 
   it("plans no changes on any stack right after apply (no drift)", async () => {
     const plans = await Promise.all(
-      ["bootstrap", "stage", "prod"].map((stack) => terraformAsync(dir(stack), ["plan", "-detailed-exitcode", "-input=false"])),
+      ["bootstrap", "bootstrap-prod", "stage", "prod"].map((stack) => terraformAsync(dir(stack), ["plan", "-detailed-exitcode", "-input=false"])),
     );
     plans.forEach((plan) => expectExit(plan, 0));
   }, 600_000);
@@ -184,7 +259,7 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
   it("destroys stage completely, while bootstrap's bucket and table refuse destruction and keep the state", async () => {
     // The repository, like ECR's, refuses deletion while it holds images (force_delete = false):
     // an environment is torn down after its images are removed.
-    const removed = await ecr("BatchDeleteImage", { repositoryName: repository("stage").name, imageIds: [{ imageDigest: IMAGE_DIGEST }] });
+    const removed = await ecr("BatchDeleteImage", { repositoryName: repository("stage").name, imageIds: [{ imageDigest: IMAGE_DIGEST }] }, "stage");
     expect(removed.failures).toEqual([]);
     expectExit(await terraformAsync(dir("stage"), ["destroy", "-auto-approve", "-input=false"]), 0);
     expect((await stateOf(naming.stateKey("stage"))).resources).toEqual([]);

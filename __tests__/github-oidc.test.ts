@@ -104,9 +104,15 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
     expect(resources(tf, "aws_iam_role_policy_attachment")).toEqual({});
   });
 
-  it("manages only roles and buckets named for its environment", () => {
-    expect(allows(policy, "iam:PassRole")[0].Resource).toBe(`arn:aws:iam::123456789012:role/acme-${env}-*`);
-    expect(allows(policy, "s3:*")[0].Resource).toEqual([`arn:aws:s3:::acme-${env}-*`, `arn:aws:s3:::acme-${env}-*/*`]);
+  it("manages only roles under its environment's path and its environment's buckets by exact name", () => {
+    expect(allows(policy, "iam:PassRole")).toEqual([
+      expect.objectContaining({
+        Resource: `arn:aws:iam::123456789012:role/acme/${env}/*`,
+        Condition: { StringEquals: { "iam:PassedToService": ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } },
+      }),
+    ]);
+    const buckets = [`acme-${env}-site-123456789012`, `acme-${env}-alb-logs-123456789012`];
+    expect(allows(policy, "s3:*")[0].Resource).toEqual(buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]));
   });
 
   it("creates roles and writes their policies only with its environment's permissions boundary", () => {
@@ -114,7 +120,7 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
     for (const action of ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"]) {
       expect(allows(policy, action)).toEqual([
         expect.objectContaining({
-          Resource: `arn:aws:iam::123456789012:role/acme-${env}-*`,
+          Resource: `arn:aws:iam::123456789012:role/acme/${env}/*`,
           Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } },
         }),
       ]);
@@ -151,7 +157,7 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
   });
 
   it("pushes and manages images only in its own environment's repositories", () => {
-    const ownRepositories = `arn:aws:ecr:eu-west-1:123456789012:repository/acme-${env}-*`;
+    const ownRepositories = `arn:aws:ecr:eu-west-1:123456789012:repository/acme-${env}-api`;
     const push = ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchCheckLayerAvailability"];
     const manage = ["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:PutLifecyclePolicy", "ecr:PutImageTagMutability", "ecr:TagResource"];
     for (const action of [...push, ...manage]) {
@@ -226,8 +232,9 @@ describe.each(["stage", "prod"])("workload boundary of %s", (env) => {
     expect(actions.length).toBeGreaterThan(5);
     for (const action of actions) expect(action).not.toMatch(/^(iam|sts|organizations):|\*/);
     const anywhere = allowed.filter((s) => asList(s.Resource).includes("*"));
-    for (const s of anywhere) expect(s.Condition).toEqual({ StringEquals: { "aws:RequestedRegion": "eu-west-1" } });
-    expect(allows(document, "s3:GetObject")[0].Resource).toEqual([`arn:aws:s3:::acme-${env}-*`, `arn:aws:s3:::acme-${env}-*/*`]);
+    for (const s of anywhere) expect(s.Condition.StringEquals["aws:RequestedRegion"]).toBe("eu-west-1");
+    const buckets = [`acme-${env}-site-123456789012`, `acme-${env}-alb-logs-123456789012`];
+    expect(allows(document, "s3:GetObject")[0].Resource).toEqual(buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]));
   });
 
   it("denies whatever is tagged for another environment", () => {
@@ -252,8 +259,8 @@ describe("plan role", () => {
   });
 
   it("can change no infrastructure: every allowed action outside state and locks is a read", () => {
-    const stateAndLock = new Set(["ReadState", "StateLockFiles", "ReadLockEntries", "TakeAndReleaseLocks", "UseStateKey"]);
-    const other = policy.Statement.filter((s) => !stateAndLock.has(s.Sid!)).flatMap((s) => asList(s.Action));
+    const stateAndLock = new Set(["ReadState", "ReadLockEntries", "UseStateKey"]);
+    const other = policy.Statement.filter((s) => s.Effect === "Allow" && !stateAndLock.has(s.Sid!)).flatMap((s) => asList(s.Action));
     expect(other.length).toBeGreaterThan(10);
     for (const action of other) expect(action).toMatch(/^[\w-]+:(Describe|Get|List)[\w*]*$/);
     // ec2:Get* would include GetPasswordData and GetConsoleOutput.
@@ -261,13 +268,14 @@ describe("plan role", () => {
     expect(other).not.toContain("secretsmanager:GetSecretValue");
   });
 
-  it("writes only lock files and lock entries, never state", () => {
-    expect(allows(policy, "s3:PutObject")).toEqual([
-      expect.objectContaining({ Resource: `arn:aws:s3:::${naming.stateBucket}/*/terraform.tfstate.tflock` }),
-    ]);
-    expect(allows(policy, "dynamodb:PutItem")[0].Condition).toEqual({
-      "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${naming.stateBucket}/*/terraform.tfstate`] },
-    });
+  it("writes nothing to the state bucket or lock table: no state, lockfile or lock item (plans run with -lock=false)", () => {
+    for (const action of ["s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"]) {
+      expect([action, allows(policy, action)]).toEqual([action, []]);
+    }
+    const deny = policy.Statement.find((s) => s.Sid === "NoStateOrLockWrites")!;
+    expect(deny.Effect).toBe("Deny");
+    expect(deny.Action).toEqual(expect.arrayContaining(["s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem", "dynamodb:DeleteItem"]));
+    expect(deny.Resource).toEqual([naming.stateBucketArn, `${naming.stateBucketArn}/*`, naming.lockTableArn]);
   });
 });
 

@@ -3,7 +3,7 @@ import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { isAbsolute, join } from "node:path";
 import { exemptAll } from "../audit/exemptions";
-import { BOOTSTRAP_STACK, Naming } from "../config/naming";
+import { BOOTSTRAP_STACK, environmentAccount, Naming } from "../config/naming";
 import { PlatformConfig } from "../config/types";
 import { platformAwsProvider } from "../lib/aws-provider";
 import { LocalTarget } from "../lib/local-target";
@@ -21,6 +21,13 @@ import { StateBackend } from "./state-backend";
 
 export interface BootstrapStackProps {
   readonly config: PlatformConfig;
+  /**
+   * The account this stack prepares: its state bucket, lock table, OIDC provider, plan role, and
+   * the deploy roles of the environments it hosts (their `accountId`). Any other account than the
+   * project's must be listed in `project.accounts`, whose entry gives its settings.
+   * @default - the project's account
+   */
+  readonly accountId?: string;
   /**
    * Emulator to deploy to instead of AWS.
    * @default - AWS
@@ -47,6 +54,16 @@ export const BOOTSTRAP_STATE_FILE = "terraform.bootstrap.tfstate";
  * overwrite the state of the real account's bootstrap.
  */
 export const BOOTSTRAP_EMULATOR_STATE_FILE = "terraform.bootstrap.local.tfstate";
+/**
+ * The bootstrap's local state file: `terraform.bootstrap.tfstate` for the project's account,
+ * `terraform.bootstrap-prod.tfstate` for the bootstrap of prod's account (`.local.` before the
+ * suffix against the emulator).
+ */
+export function bootstrapStateFile(stack: string, local: boolean): string {
+  const base = local ? BOOTSTRAP_EMULATOR_STATE_FILE : BOOTSTRAP_STATE_FILE;
+  return stack === BOOTSTRAP_STACK ? base : base.replace(/^terraform\.bootstrap\./, `terraform.${stack}.`);
+}
+
 /** The backend path of the state file when no `localStateDir` is given (relative to the stack's directory). */
 export const BOOTSTRAP_LOCAL_STATE = `../../../${BOOTSTRAP_STATE_FILE}`;
 /** The same against the local emulator. */
@@ -60,6 +77,10 @@ export const BOOTSTRAP_EMULATOR_STATE = `../../../${BOOTSTRAP_EMULATOR_STATE_FIL
 export class BootstrapStack extends TerraformStack {
   readonly stateBackend: StateBackend;
   readonly github: GithubOidc;
+  /** The account this stack prepares. */
+  readonly accountId: string;
+  /** The environments whose deploy roles it creates (those in its account). */
+  readonly environmentNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
     super(scope, id);
@@ -69,17 +90,32 @@ export class BootstrapStack extends TerraformStack {
         `BootstrapStack localStateDir "${props.localStateDir}" is not an absolute path; pass e.g. the repository root (main.ts's directory)`,
       );
     }
-    const { project, environments } = props.config;
-    const naming = new Naming(project);
+    const { project } = props.config;
+    const accountId = props.accountId ?? project.accountId;
+    // The settings of this account's bootstrap: the project's, or its entry in project.accounts.
+    const account =
+      accountId === project.accountId
+        ? { bootstrap: project.bootstrap, existingOidcProviderArn: project.github.existingOidcProviderArn }
+        : project.accounts?.find((a) => a.accountId === accountId);
+    if (!account) {
+      throw new Error(
+        `BootstrapStack accountId "${accountId}" is not listed in project.accounts; add { accountId: "${accountId}" } there, or omit accountId for the project's account`,
+      );
+    }
+    // Only the environments this account hosts: no role here can act on another account.
+    const environments = props.config.environments.filter((e) => environmentAccount(project, e) === accountId);
+    const naming = new Naming(project, accountId);
+    this.accountId = accountId;
+    this.environmentNames = environments.map((e) => e.name);
 
-    platformAwsProvider(this, "aws", { project, environment: "shared", stack: BOOTSTRAP_STACK, local: props.local });
+    platformAwsProvider(this, "aws", { project, accountId, environment: "shared", stack: id, local: props.local });
 
     // Against the emulator the bucket is new on every run, so the state always starts in a file.
-    if (project.bootstrap?.stateInBucket && !props.local) {
-      useRemoteState(this, { naming, region: project.region, stack: BOOTSTRAP_STACK, local: props.local });
+    if (account.bootstrap?.stateInBucket && !props.local) {
+      useRemoteState(this, { naming, region: project.region, stack: id, local: props.local });
     } else {
       // Chicken and egg: the bucket does not exist on the first deploy. README: "Move the bootstrap state".
-      const file = props.local ? BOOTSTRAP_EMULATOR_STATE_FILE : BOOTSTRAP_STATE_FILE;
+      const file = bootstrapStateFile(id, props.local !== undefined);
       new LocalBackend(this, { path: props.localStateDir ? join(props.localStateDir, file) : `../../../${file}` });
     }
 
@@ -87,12 +123,12 @@ export class BootstrapStack extends TerraformStack {
       bucketName: naming.stateBucket,
       lockTableName: naming.lockTable,
       keyAlias: naming.stateKeyAlias,
-      noncurrentVersionExpirationDays: project.bootstrap?.noncurrentVersionExpirationDays,
+      noncurrentVersionExpirationDays: account.bootstrap?.noncurrentVersionExpirationDays,
     });
 
     const ctx = {
       naming,
-      accountId: project.accountId,
+      accountId,
       region: project.region,
       stateKeyArn: this.stateBackend.kmsKeyArn,
     };
@@ -111,7 +147,7 @@ export class BootstrapStack extends TerraformStack {
       roleName: naming.deployRoleName(e.name),
       description: `Deploys ${e.name} from GitHub Actions jobs in the ${e.name} environment`,
       subject: `environment:${e.name}`,
-      policy: deployRolePolicy(ctx, e.name),
+      policy: deployRolePolicy(ctx, e.name, { exclusiveAccount: environments.length === 1 }),
       policyExemptions: DEPLOY_ROLE_POLICY_EXEMPTIONS,
     }));
     this.github = new GithubOidc(this, "github-oidc", {
@@ -120,7 +156,7 @@ export class BootstrapStack extends TerraformStack {
       // Trust by ids only after `cdktf deploy github` set the subject template (README).
       repositoryId: project.github.repositoryId,
       ownerId: project.github.ownerId,
-      existingProviderArn: project.github.existingOidcProviderArn,
+      existingProviderArn: account.existingOidcProviderArn,
       roles: [
         ...deployRoles,
         {

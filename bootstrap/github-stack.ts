@@ -9,7 +9,7 @@ import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/li
 import { WorkflowRepositoryPermissions } from "@cdktf/provider-github/lib/workflow-repository-permissions";
 import { TerraformOutput, TerraformRemoteState, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
-import { BOOTSTRAP_STACK, GITHUB_ID_SUBJECT_CLAIM_KEYS, GITHUB_STACK, Naming } from "../config/naming";
+import { GITHUB_ID_SUBJECT_CLAIM_KEYS, GITHUB_STACK, Naming } from "../config/naming";
 import { PlatformConfig } from "../config/types";
 import { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/state-backend";
@@ -29,6 +29,13 @@ export interface GithubStackProps {
    * backend it declares: the local file before its state moves into the bucket, the bucket after.
    */
   readonly bootstrap: TerraformStack;
+  /**
+   * The bootstrap of each environment's account, by environment name, when it is not `bootstrap`
+   * (an environment in an account of its own): the environment's deploy role ARN is read from its
+   * `deploy_role_arn_<env>` output, through that stack's backend.
+   * @default - every environment's role is read from `bootstrap`
+   */
+  readonly environmentBootstraps?: Readonly<Record<string, TerraformStack>>;
   /**
    * Emulator holding this stack's state (GitHub itself is never emulated).
    * @default - the state bucket in AWS
@@ -79,21 +86,27 @@ export class GithubStack extends TerraformStack {
     const naming = new Naming(project);
 
     // A renamed bootstrap output would otherwise surface only at plan time, as an unknown attribute.
-    const bootstrapOutput = (name: string): string => {
-      if (!(props.bootstrap.node.tryFindChild(name) instanceof TerraformOutput)) {
+    const states = new Map<TerraformStack, TerraformRemoteState>();
+    const bootstrapOutput = (name: string, bootstrap: TerraformStack = props.bootstrap): string => {
+      if (!(bootstrap.node.tryFindChild(name) instanceof TerraformOutput)) {
         throw new Error(
-          `GithubStack bootstrap "${props.bootstrap.node.id}" declares no output "${name}"; ` +
+          `GithubStack bootstrap "${bootstrap.node.id}" declares no output "${name}"; ` +
             `pass the BootstrapStack, which outputs ${deployRoleOutput("<env>")}, plan_role_arn, state_bucket and lock_table`,
         );
       }
-      return this.bootstrapState.getString(name);
+      // Each bootstrap's state once, read through that stack's own backend (its account's bucket or its local file).
+      if (!states.has(bootstrap)) {
+        states.set(bootstrap, bootstrap.ensureBackendExists().getRemoteStateDataSource(this, bootstrap.node.id, bootstrap.node.id));
+      }
+      return states.get(bootstrap)!.getString(name);
     };
 
     new GithubProvider(this, "github", { owner });
     useRemoteState(this, { naming, region: project.region, stack: GITHUB_STACK, local: props.local });
 
     // The backend's own description of where its state is: follows the bootstrap's move into the bucket.
-    this.bootstrapState = props.bootstrap.ensureBackendExists().getRemoteStateDataSource(this, "bootstrap", BOOTSTRAP_STACK);
+    this.bootstrapState = props.bootstrap.ensureBackendExists().getRemoteStateDataSource(this, "bootstrap", props.bootstrap.node.id);
+    states.set(props.bootstrap, this.bootstrapState);
 
     // One lookup per person, however many environments they review: the API takes numeric user ids.
     const userIds = new Map<string, number>();
@@ -123,7 +136,7 @@ export class GithubStack extends TerraformStack {
       });
 
       const values: Record<EnvironmentVariableName, string> = {
-        [ENVIRONMENT_VARIABLES.deployRoleArn]: bootstrapOutput(deployRoleOutput(env.name)),
+        [ENVIRONMENT_VARIABLES.deployRoleArn]: bootstrapOutput(deployRoleOutput(env.name), props.environmentBootstraps?.[env.name]),
         [ENVIRONMENT_VARIABLES.region]: project.region,
       };
       for (const [name, value] of Object.entries(values)) {

@@ -49,9 +49,92 @@ const REGIONAL_SERVICES = [
   "elasticloadbalancing:*",
   "ecs:*",
   "rds:*",
-  "logs:*",
   "application-autoscaling:*",
   "cloudwatch:*",
+];
+
+/**
+ * What Terraform needs on an environment's own log groups (aws_cloudwatch_log_group: create, tag,
+ * retention, KMS, delete), granted on their names only (Naming.logGroupArns: `/ecs/<prefix>/*`,
+ * `/vpc/<prefix>/*`, `/aws/rds/instance/<prefix>-db/*`, `/aws/ecs/containerinsights/<prefix>/*`).
+ * Not `logs:*`: that held the account-wide policies below and every other environment's log groups,
+ * including those AWS creates untagged.
+ */
+const LOG_GROUP_ACTIONS = [
+  "logs:CreateLogGroup",
+  "logs:DeleteLogGroup",
+  "logs:PutRetentionPolicy",
+  "logs:DeleteRetentionPolicy",
+  "logs:AssociateKmsKey",
+  "logs:DisassociateKmsKey",
+  "logs:TagResource",
+  "logs:UntagResource",
+  "logs:TagLogGroup",
+  "logs:UntagLogGroup",
+  "logs:ListTagsForResource",
+  "logs:ListTagsLogGroup",
+  "logs:DescribeLogStreams",
+];
+
+/**
+ * CloudWatch Logs actions that act on the whole account or send logs out of it: account policies
+ * (subscription filters and data protection for every log group), destinations and resource
+ * policies (who else may write or receive logs), subscription filters and log deliveries (stream a
+ * log group, or a VPC's flow logs to S3 or Firehose, anywhere). Denied to every deploy role.
+ */
+export const ACCOUNT_LEVEL_LOGS_ACTIONS = [
+  "logs:PutAccountPolicy",
+  "logs:DeleteAccountPolicy",
+  "logs:PutDataProtectionPolicy",
+  "logs:DeleteDataProtectionPolicy",
+  "logs:PutDestination",
+  "logs:PutDestinationPolicy",
+  "logs:DeleteDestination",
+  "logs:PutResourcePolicy",
+  "logs:DeleteResourcePolicy",
+  "logs:PutSubscriptionFilter",
+  "logs:DeleteSubscriptionFilter",
+  "logs:CreateLogDelivery",
+  "logs:UpdateLogDelivery",
+  "logs:DeleteLogDelivery",
+  "logs:PutDeliveryDestination",
+  "logs:PutDeliveryDestinationPolicy",
+  "logs:PutDeliverySource",
+  "logs:CreateDelivery",
+  "logs:PutIndexPolicy",
+  "logs:PutTransformer",
+];
+
+/**
+ * Settings that hold for the whole account and region, not for one environment: ECS account
+ * settings, EC2 defaults (EBS encryption and its key, serial console, public AMI and snapshot
+ * sharing, instance metadata defaults, id formats). Denied to every deploy role: an administrator
+ * sets them once. (ECR's registry-level settings are in ECR_DENIED_ACTIONS; flow logs to S3 or
+ * Firehose need logs:CreateLogDelivery, denied with ACCOUNT_LEVEL_LOGS_ACTIONS.)
+ */
+export const ACCOUNT_LEVEL_SETTINGS_ACTIONS = [
+  "ecs:PutAccountSetting",
+  "ecs:PutAccountSettingDefault",
+  "ecs:DeleteAccountSetting",
+  "ec2:EnableEbsEncryptionByDefault",
+  "ec2:DisableEbsEncryptionByDefault",
+  "ec2:ModifyEbsDefaultKmsKeyId",
+  "ec2:ResetEbsDefaultKmsKeyId",
+  "ec2:EnableSerialConsoleAccess",
+  "ec2:DisableSerialConsoleAccess",
+  "ec2:EnableImageBlockPublicAccess",
+  "ec2:DisableImageBlockPublicAccess",
+  "ec2:EnableSnapshotBlockPublicAccess",
+  "ec2:DisableSnapshotBlockPublicAccess",
+  "ec2:ModifyInstanceMetadataDefaults",
+  "ec2:EnableAllowedImagesSettings",
+  "ec2:DisableAllowedImagesSettings",
+  "ec2:ReplaceImageCriteriaInAllowedImagesSettings",
+  "ec2:ModifyIdFormat",
+  "ec2:ModifyIdentityIdFormat",
+  "ec2:EnableAwsNetworkPerformanceMetricSubscription",
+  "ec2:DisableAwsNetworkPerformanceMetricSubscription",
+  "rds:ModifyCertificates",
 ];
 
 /**
@@ -103,20 +186,84 @@ const ECR_DENIED_ACTIONS = [
   "ecr:PutAccountSetting",
 ];
 
-/** Global services granted on "*" (their ids are assigned by AWS), fenced by the Environment tag. */
-const TAG_FENCED_GLOBAL_SERVICES = ["cloudfront:*"];
+/**
+ * CloudFront: distributions are taggable, and IAM evaluates aws:ResourceTag and aws:RequestTag on
+ * the distribution resource, so the deploy role may create only distributions tagged for its
+ * environment and change only those. Origin access controls, response headers policies and cache
+ * policies cannot be tagged, and their ARNs hold an id AWS assigns at creation (not the name), with
+ * no condition key for the name: IAM cannot tell one environment's from another's. The role may
+ * create them (named `<project>-<env>-...` by the constructs), read and list them, and delete them
+ * (CloudFront refuses to delete one a distribution still uses); changing one in place is granted only
+ * where the account hosts this environment alone (ExclusiveAccount) and is denied otherwise, so in
+ * a shared account stage can never rewrite prod's origin signing or security headers.
+ */
+const CLOUDFRONT_DISTRIBUTION_ACTIONS = [
+  "cloudfront:CreateDistribution",
+  "cloudfront:CreateDistributionWithTags",
+  "cloudfront:UpdateDistribution",
+  "cloudfront:DeleteDistribution",
+  "cloudfront:GetDistribution",
+  "cloudfront:GetDistributionConfig",
+  "cloudfront:TagResource",
+  "cloudfront:UntagResource",
+  "cloudfront:ListTagsForResource",
+  "cloudfront:CreateInvalidation",
+  "cloudfront:GetInvalidation",
+  "cloudfront:ListInvalidations",
+];
+const CLOUDFRONT_UNTAGGABLE_CREATE_READ_DELETE = [
+  "cloudfront:CreateOriginAccessControl",
+  "cloudfront:GetOriginAccessControl",
+  "cloudfront:GetOriginAccessControlConfig",
+  "cloudfront:DeleteOriginAccessControl",
+  "cloudfront:CreateResponseHeadersPolicy",
+  "cloudfront:GetResponseHeadersPolicy",
+  "cloudfront:GetResponseHeadersPolicyConfig",
+  "cloudfront:DeleteResponseHeadersPolicy",
+  "cloudfront:GetCachePolicy",
+  "cloudfront:GetCachePolicyConfig",
+];
+export const CLOUDFRONT_UNTAGGABLE_UPDATES = [
+  "cloudfront:UpdateOriginAccessControl",
+  "cloudfront:UpdateResponseHeadersPolicy",
+  "cloudfront:UpdateCachePolicy",
+  "cloudfront:DeleteCachePolicy",
+];
+/** CloudFront's list actions accept only "*" and reveal names and ids, not contents. */
+const CLOUDFRONT_LIST_ACTIONS = [
+  "cloudfront:ListDistributions",
+  "cloudfront:ListOriginAccessControls",
+  "cloudfront:ListResponseHeadersPolicies",
+  "cloudfront:ListCachePolicies",
+];
+
+export interface DeployRoleOptions {
+  /**
+   * The account hosts this environment alone (an account per environment): no other environment's
+   * untaggable CloudFront objects can be in it, so updating them in place is granted.
+   * @default false - a shared account: such updates are denied
+   */
+  readonly exclusiveAccount?: boolean;
+}
+
+/** The environment's log groups (see LOG_GROUP_ACTIONS): create, configure, tag and delete. */
+function ownLogGroups(ctx: PermissionsContext, environment: string): PolicyStatement {
+  return { Sid: "OwnLogGroups", Effect: "Allow", Action: LOG_GROUP_ACTIONS, Resource: ctx.naming.logGroupArns(environment, ctx.region) };
+}
 
 /**
  * The deploy role of one environment: its own state and lock entries only, and the resources of
  * its own environment (IAM roles and buckets by name prefix; other resources by region, with a deny
  * on anything tagged for another environment). It cannot read database secrets.
  */
-export function deployRolePolicy(ctx: PermissionsContext, environment: string): string {
+export function deployRolePolicy(ctx: PermissionsContext, environment: string, options: DeployRoleOptions = {}): string {
   const { naming, accountId, region } = ctx;
-  const prefix = naming.prefix(environment);
   const statePrefix = `${naming.stateBucketArn}/${environment}/*`;
-  const ownRoles = `arn:aws:iam::${accountId}:role/${prefix}-*`;
+  // By path, not name prefix: `role/acme-stage-*` would also match the roles of a project named acme-stage.
+  const ownRoles = naming.workloadRolesArn(environment);
+  const ownBuckets = [naming.siteBucket(environment), naming.albLogBucket(environment)];
   const boundary = naming.workloadBoundaryArn(environment);
+  const cloudfront = (type: string) => `arn:aws:cloudfront::${accountId}:${type}/*`;
   return policyJson(
     {
       Sid: "OwnStateObjects",
@@ -144,7 +291,7 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
       Sid: "OwnRepositories",
       Effect: "Allow",
       Action: ECR_REPOSITORY_ACTIONS,
-      Resource: `arn:aws:ecr:${region}:${accountId}:repository/${prefix}-*`,
+      Resource: `arn:aws:ecr:${region}:${accountId}:repository/${naming.repositoryName(environment)}`,
     },
     {
       Sid: "RegistryLogin",
@@ -154,7 +301,11 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
       Condition: { StringEquals: { "aws:RequestedRegion": region } },
     },
     { Sid: "NoRepositoryOrRegistryPolicies", Effect: "Deny", Action: ECR_DENIED_ACTIONS, Resource: "*" },
-    notOtherEnvironments(environment, [...REGIONAL_SERVICES, "ecr:*", ...TAG_FENCED_GLOBAL_SERVICES, "secretsmanager:*"]),
+    notOtherEnvironments(environment, [...REGIONAL_SERVICES, "logs:*", "ecr:*", "cloudfront:*", "secretsmanager:*"]),
+    ownLogGroups(ctx, environment),
+    { Sid: "ListLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: `arn:aws:logs:${region}:${accountId}:log-group:*` },
+    { Sid: "NoAccountLevelLogs", Effect: "Deny", Action: ACCOUNT_LEVEL_LOGS_ACTIONS, Resource: "*" },
+    { Sid: "NoAccountLevelSettings", Effect: "Deny", Action: ACCOUNT_LEVEL_SETTINGS_ACTIONS, Resource: "*" },
     {
       Sid: "OwnRoles",
       Effect: "Allow",
@@ -170,9 +321,16 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
         "iam:ListRolePolicies",
         "iam:ListAttachedRolePolicies",
         "iam:ListInstanceProfilesForRole",
-        "iam:PassRole",
       ],
       Resource: ownRoles,
+    },
+    {
+      // Only to the services the environment's roles are for: a role passed elsewhere would act for another service.
+      Sid: "PassOwnRolesToServices",
+      Effect: "Allow",
+      Action: "iam:PassRole",
+      Resource: ownRoles,
+      Condition: { StringEquals: { "iam:PassedToService": WORKLOAD_SERVICE_PRINCIPALS } },
     },
     {
       // Without this fence the role could create a role with any policy, trust itself in it and
@@ -209,17 +367,41 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
       },
     },
     {
+      // By exact name: `<prefix>-*` would also match another project's buckets (project acme-stage).
       Sid: "OwnBuckets",
       Effect: "Allow",
       Action: "s3:*",
-      Resource: [`arn:aws:s3:::${prefix}-*`, `arn:aws:s3:::${prefix}-*/*`],
+      Resource: ownBuckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]),
     },
     {
-      Sid: "StaticSiteDistribution",
+      Sid: "CreateOwnDistributions",
       Effect: "Allow",
-      Action: TAG_FENCED_GLOBAL_SERVICES,
-      Resource: "*",
+      Action: ["cloudfront:CreateDistribution", "cloudfront:CreateDistributionWithTags", "cloudfront:TagResource"],
+      Resource: cloudfront("distribution"),
+      Condition: { StringEquals: { "aws:RequestTag/Environment": environment } },
     },
+    {
+      Sid: "OwnDistributions",
+      Effect: "Allow",
+      Action: CLOUDFRONT_DISTRIBUTION_ACTIONS,
+      Resource: cloudfront("distribution"),
+      Condition: { StringEquals: { "aws:ResourceTag/Environment": environment } },
+    },
+    {
+      Sid: "UntaggableSiteObjects",
+      Effect: "Allow",
+      Action: CLOUDFRONT_UNTAGGABLE_CREATE_READ_DELETE,
+      Resource: [cloudfront("origin-access-control"), cloudfront("response-headers-policy"), cloudfront("cache-policy")],
+    },
+    options.exclusiveAccount
+      ? {
+          Sid: "ExclusiveAccountUntaggableUpdates",
+          Effect: "Allow",
+          Action: CLOUDFRONT_UNTAGGABLE_UPDATES,
+          Resource: [cloudfront("origin-access-control"), cloudfront("response-headers-policy"), cloudfront("cache-policy")],
+        }
+      : { Sid: "SharedAccountNoUntaggableUpdates", Effect: "Deny", Action: CLOUDFRONT_UNTAGGABLE_UPDATES, Resource: "*" },
+    { Sid: "ListSiteObjects", Effect: "Allow", Action: CLOUDFRONT_LIST_ACTIONS, Resource: "*" },
     {
       Sid: "ReadCertificates",
       Effect: "Allow",
@@ -256,54 +438,92 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string): 
   );
 }
 
+/** The AWS services an environment's roles are for: the only principals they trust and the only services they are passed to. */
+export const WORKLOAD_SERVICE_PRINCIPALS = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"];
+
 /**
- * What the workloads of an environment (ECS tasks, VPC flow logs) may ever do: data-plane actions
- * only, in the project's region, never on anything tagged for another environment, and no IAM or STS
- * at all. A boundary grants nothing by itself; a role's own policy still has to allow each action.
- * Widen this list when the application needs another AWS service.
+ * Workload actions on resources that carry no tag or have no resource at all, and why each is safe
+ * without one: the documented exceptions to the boundary's positive fence. Each is still limited to
+ * the project's region.
  */
-const WORKLOAD_ACTIONS = [
-  "ecr:GetAuthorizationToken",
-  "ecr:BatchCheckLayerAvailability",
-  "ecr:GetDownloadUrlForLayer",
-  "ecr:BatchGetImage",
-  "logs:CreateLogStream",
-  "logs:PutLogEvents",
-  "logs:DescribeLogGroups",
-  "logs:DescribeLogStreams",
-  "secretsmanager:GetSecretValue",
-  "secretsmanager:DescribeSecret",
-  "ssm:GetParameter",
-  "ssm:GetParameters",
-  "ssm:GetParametersByPath",
-  "kms:Decrypt",
-  "cloudwatch:PutMetricData",
-  "xray:PutTraceSegments",
-  "xray:PutTelemetryRecords",
-  "ssmmessages:CreateControlChannel",
-  "ssmmessages:CreateDataChannel",
-  "ssmmessages:OpenControlChannel",
-  "ssmmessages:OpenDataChannel",
+export const WORKLOAD_UNTAGGABLE_EXCEPTIONS: readonly { readonly actions: readonly string[]; readonly reason: string }[] = [
+  { actions: ["ecr:GetAuthorizationToken"], reason: "names no repository (IAM accepts only \"*\"); pulls are fenced to the environment's repository" },
+  { actions: ["logs:DescribeLogGroups"], reason: "lists log group names; writing is fenced to the environment's log groups" },
+  { actions: ["cloudwatch:PutMetricData"], reason: "custom metrics have no resource ARN" },
+  { actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], reason: "X-Ray trace ingestion has no resource ARN" },
+  {
+    actions: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+    reason: "ECS Exec channels have no resource ARN; the task they open into is the role's own",
+  },
 ];
 
-/** The permissions boundary of every role an environment stack creates (see OwnRolesWithinBoundary). */
+/** Data-plane actions on resources tagged for the environment (secrets, parameters). */
+const WORKLOAD_TAGGED_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"];
+
+/**
+ * The permissions boundary of every role an environment stack creates (see OwnRolesWithinBoundary):
+ * a positive fence. It allows only the environment's own resources, in the environment's account
+ * and the project's region: by exact name where the construct names them (its ECR repository, its
+ * log groups, its buckets), by the Environment tag otherwise, and the RDS-managed secret of its own
+ * database by the tag RDS puts on it; plus the untaggable exceptions above. Anything untagged or
+ * tagged for another environment is outside it. No IAM or STS at all. A boundary grants nothing by
+ * itself; a role's own policy still has to allow each action. Widen it when the application needs
+ * another AWS service.
+ */
 export function workloadBoundaryPolicy(ctx: PermissionsContext, environment: string): string {
-  const prefix = ctx.naming.prefix(environment);
+  const { naming, accountId, region } = ctx;
+  const buckets = [naming.siteBucket(environment), naming.albLogBucket(environment)];
+  const inAccountAndRegion = { "aws:ResourceAccount": accountId, "aws:RequestedRegion": region };
   return policyJson(
     {
-      Sid: "WorkloadServices",
+      Sid: "OwnRepositoryPulls",
       Effect: "Allow",
-      Action: WORKLOAD_ACTIONS,
-      Resource: "*",
-      Condition: { StringEquals: { "aws:RequestedRegion": ctx.region } },
+      Action: ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+      Resource: `arn:aws:ecr:${region}:${accountId}:repository/${naming.repositoryName(environment)}`,
+    },
+    {
+      Sid: "OwnLogGroups",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      Resource: naming.logGroupArns(environment, region),
     },
     {
       Sid: "OwnBuckets",
       Effect: "Allow",
       Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
-      Resource: [`arn:aws:s3:::${prefix}-*`, `arn:aws:s3:::${prefix}-*/*`],
+      Resource: buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]),
     },
-    notOtherEnvironments(environment, [...WORKLOAD_ACTIONS, "s3:*"]),
+    {
+      Sid: "OwnTaggedResources",
+      Effect: "Allow",
+      Action: WORKLOAD_TAGGED_ACTIONS,
+      Resource: "*",
+      Condition: { StringEquals: { ...inAccountAndRegion, "aws:ResourceTag/Environment": environment } },
+    },
+    {
+      // RDS creates and tags the master-user secret itself, without the provider's default tags.
+      Sid: "OwnDatabaseSecret",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!*`,
+      Condition: { StringEquals: { "aws:ResourceTag/aws:rds:primaryDBInstanceArn": `arn:aws:rds:${region}:${accountId}:db:${naming.prefix(environment)}-db` } },
+    },
+    {
+      // The AWS-managed keys of Secrets Manager and SSM, used on the role's behalf by those services only.
+      Sid: "DecryptThroughServices",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: `arn:aws:kms:${region}:${accountId}:key/*`,
+      Condition: { StringEquals: { "kms:ViaService": [`secretsmanager.${region}.amazonaws.com`, `ssm.${region}.amazonaws.com`] } },
+    },
+    {
+      Sid: "UntaggableExceptions",
+      Effect: "Allow",
+      Action: WORKLOAD_UNTAGGABLE_EXCEPTIONS.flatMap((e) => e.actions),
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": region } },
+    },
+    notOtherEnvironments(environment, [...WORKLOAD_TAGGED_ACTIONS, ...WORKLOAD_UNTAGGABLE_EXCEPTIONS.flatMap((e) => e.actions), "s3:*", "logs:*", "ecr:*", "kms:*"]),
   );
 }
 
@@ -311,8 +531,18 @@ export function workloadBoundaryPolicy(ctx: PermissionsContext, environment: str
 export const WORKLOAD_BOUNDARY_EXEMPTIONS: readonly AuditExemption[] = [
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
-    findings: ["WorkloadServices"],
-    reason: "a boundary only caps what each role's own policy grants on named resources; data-plane actions in the project region, fenced off other environments' tagged resources",
+    findings: ["OwnTaggedResources"],
+    reason: "secrets and parameters the application reads, named by AWS or the application: allowed only when tagged for this environment, in its account and the project region",
+  },
+  {
+    rule: "IAM-NO-WILDCARD-RESOURCE",
+    findings: ["UntaggableExceptions"],
+    reason: "actions with no resource ARN (WORKLOAD_UNTAGGABLE_EXCEPTIONS lists each with its reason), in the project region",
+  },
+  {
+    rule: "IAM-BOUNDARY-OWN-ENVIRONMENT",
+    findings: ["UntaggableExceptions"],
+    reason: "the documented untaggable exceptions (WORKLOAD_UNTAGGABLE_EXCEPTIONS): actions with no resource ARN, so neither a tag nor an account can be required; in the project region",
   },
 ];
 
@@ -336,13 +566,8 @@ export const DEPLOY_ROLE_SERVICE_WILDCARDS: readonly ServiceWildcard[] = [
   { service: "elasticloadbalancing", reason: `the load balancer, its listeners, target groups and attributes; ${REGIONAL_FENCE}` },
   { service: "ecs", reason: `cluster, task definitions and service, which the deploy updates on every release; ${REGIONAL_FENCE}` },
   { service: "rds", reason: `the database instance, its subnet and parameter groups; ${REGIONAL_FENCE}` },
-  { service: "logs", reason: `log groups of the service and of the VPC flow logs; ${REGIONAL_FENCE}` },
   { service: "application-autoscaling", reason: `the service's scalable target and target-tracking policy; ${REGIONAL_FENCE}` },
   { service: "cloudwatch", reason: `alarms the target-tracking policy creates and their tags; ${REGIONAL_FENCE}` },
-  {
-    service: "cloudfront",
-    reason: "the static site's distribution and origin access control, whose ids AWS assigns; NotOtherEnvironments denies it any distribution tagged for another environment",
-  },
   { service: "s3", reason: "on the environment's own buckets only (<project>-<env>-*), which it creates, configures and uploads to" },
 ];
 
@@ -353,7 +578,7 @@ export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
     rule: "IAM-NO-WILDCARD-RESOURCE",
     findings: ["RegionalInfrastructure"],
     reason:
-      "creates VPC, ECS, load balancer, RDS and log resources whose ARNs AWS assigns at creation; limited to the project region and fenced off other environments' tagged resources by NotOtherEnvironments",
+      "creates VPC, ECS, load balancer and RDS resources whose ARNs AWS assigns at creation; limited to the project region and fenced off other environments' tagged resources by NotOtherEnvironments",
   },
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
@@ -363,8 +588,8 @@ export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
   { rule: "IAM-NO-WILDCARD-RESOURCE", findings: ["ReadCertificates"], reason: "read-only certificate metadata; acm:ListCertificates accepts only \"*\"" },
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
-    findings: ["StaticSiteDistribution"],
-    reason: "CloudFront ids are assigned at creation; NotOtherEnvironments denies it any distribution tagged for another environment",
+    findings: ["ListSiteObjects"],
+    reason: "CloudFront's List actions accept only \"*\"; they return names and ids, and every change is fenced by tag or type",
   },
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
@@ -427,6 +652,17 @@ const PLAN_READ_ACTIONS = [
   "sts:GetCallerIdentity",
 ];
 
+/** Writes to the state bucket and lock table the plan role is denied: state, lockfiles, lock and digest items. */
+export const PLAN_ROLE_DENIED_WRITES = [
+  "s3:PutObject",
+  "s3:DeleteObject",
+  "s3:DeleteObjectVersion",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+];
+
 /** Statements of the plan role that grant on "*", and why (audit rule IAM-NO-WILDCARD-RESOURCE). */
 export const PLAN_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
   {
@@ -437,28 +673,23 @@ export const PLAN_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
 ];
 
 /**
- * The pull-request role: reads every state and every resource `terraform plan` refreshes, takes and
- * releases locks, and changes nothing: no write action on infrastructure, no secret values, and the
- * only objects it may write are the lock files beside the state.
+ * The pull-request role: reads every state and every resource `terraform plan` refreshes, and
+ * changes nothing: no write action on infrastructure, no secret values, and no write to the state
+ * bucket or the lock table at all. Pull-request plans run with `-lock=false` (a speculative plan
+ * must never hold the lock a deploy waits for), so the role needs no lock; an explicit deny keeps
+ * any later grant from letting a pull request delete or forge a stack's lock item or lockfile.
  */
 export function planRolePolicy(ctx: PermissionsContext): string {
   const { naming } = ctx;
   return policyJson(
     { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: [naming.stateBucketArn, `${naming.stateBucketArn}/*`] },
-    {
-      Sid: "StateLockFiles",
-      Effect: "Allow",
-      Action: ["s3:PutObject", "s3:DeleteObject"],
-      Resource: `${naming.stateBucketArn}/*/terraform.tfstate.tflock`,
-    },
+    // The backend reads the `-md5` digest item to check the state it downloads.
     { Sid: "ReadLockEntries", Effect: "Allow", Action: "dynamodb:GetItem", Resource: naming.lockTableArn },
     {
-      // Locks only: the `-md5` digest items are written with the state, which this role never writes.
-      Sid: "TakeAndReleaseLocks",
-      Effect: "Allow",
-      Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
-      Resource: naming.lockTableArn,
-      Condition: { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${naming.stateBucket}/*/terraform.tfstate`] } },
+      Sid: "NoStateOrLockWrites",
+      Effect: "Deny",
+      Action: PLAN_ROLE_DENIED_WRITES,
+      Resource: [naming.stateBucketArn, `${naming.stateBucketArn}/*`, naming.lockTableArn],
     },
     stateKeyUse(ctx),
     { Sid: "ReadInfrastructure", Effect: "Allow", Action: PLAN_READ_ACTIONS, Resource: "*" },

@@ -1,7 +1,34 @@
-import { GithubConfig, ProjectConfig } from "./types";
+import { EnvironmentConfig, GithubConfig, ProjectConfig } from "./types";
 
 /** Stack names as `cdktf deploy <name>` takes them. */
 export const BOOTSTRAP_STACK = "bootstrap";
+
+/** The AWS account an environment deploys to: its own `accountId`, or the project's. */
+export function environmentAccount(project: Pick<ProjectConfig, "accountId">, environment: Pick<EnvironmentConfig, "accountId">): string {
+  return environment.accountId ?? project.accountId;
+}
+
+/**
+ * Every account that hosts an environment, the project's first, each with the environments it
+ * hosts (in config order) and the id of the bootstrap stack that prepares it: `bootstrap` for the
+ * project's account (whether or not it hosts an environment), `bootstrap-<env>[-<env>...]` for
+ * every other one.
+ */
+export function platformAccounts(config: {
+  readonly project: Pick<ProjectConfig, "accountId">;
+  readonly environments: readonly Pick<EnvironmentConfig, "name" | "accountId">[];
+}): { accountId: string; environments: string[]; bootstrapStack: string }[] {
+  const byAccount = new Map<string, string[]>([[config.project.accountId, []]]);
+  for (const e of config.environments) {
+    const account = environmentAccount(config.project, e);
+    byAccount.set(account, [...(byAccount.get(account) ?? []), e.name]);
+  }
+  return [...byAccount].map(([accountId, environments]) => ({
+    accountId,
+    environments,
+    bootstrapStack: accountId === config.project.accountId ? BOOTSTRAP_STACK : [BOOTSTRAP_STACK, ...environments].join("-"),
+  }));
+}
 export const GITHUB_STACK = "github";
 
 /** The audience GitHub's OIDC tokens carry when aws-actions/configure-aws-credentials asks for them. */
@@ -32,11 +59,28 @@ export function githubSubject(github: Pick<GithubConfig, "owner" | "repo" | "rep
  * and the workflows find them by the same names, so no name is typed twice.
  */
 export class Naming {
-  constructor(private readonly project: Pick<ProjectConfig, "name" | "accountId" | "region">) {}
+  /** The account these names live in. */
+  readonly accountId: string;
+
+  /**
+   * @param accountId the account the named resources live in (an environment's own account)
+   * @default accountId - the project's account
+   */
+  constructor(
+    private readonly project: Pick<ProjectConfig, "name" | "accountId" | "region">,
+    accountId?: string,
+  ) {
+    this.accountId = accountId ?? project.accountId;
+  }
+
+  /** The names of an environment's resources, in the account it deploys to. */
+  static forEnvironment(project: Pick<ProjectConfig, "name" | "accountId" | "region">, environment: Pick<EnvironmentConfig, "accountId">): Naming {
+    return new Naming(project, environmentAccount(project, environment));
+  }
 
   /** Globally unique, deterministic: `<project>-tfstate-<account>-<region>`. */
   get stateBucket(): string {
-    return `${this.project.name}-tfstate-${this.project.accountId}-${this.project.region}`;
+    return `${this.project.name}-tfstate-${this.accountId}-${this.project.region}`;
   }
 
   get lockTable(): string {
@@ -49,7 +93,7 @@ export class Naming {
 
   /** The state key's alias as an ARN: what the S3 backend's `kms_key_id` takes, known before the key exists. */
   get stateKeyAliasArn(): string {
-    return `arn:aws:kms:${this.project.region}:${this.project.accountId}:${this.stateKeyAlias}`;
+    return `arn:aws:kms:${this.project.region}:${this.accountId}:${this.stateKeyAlias}`;
   }
 
   /** State key of a stack in the state bucket: `<stack>/terraform.tfstate`. */
@@ -64,12 +108,42 @@ export class Naming {
 
   /** Bucket the frontend is uploaded to: `<project>-<env>-site-<account>`. */
   siteBucket(environment: string): string {
-    return `${this.prefix(environment)}-site-${this.project.accountId}`;
+    return `${this.prefix(environment)}-site-${this.accountId}`;
   }
 
   /** Bucket the load balancer writes access logs to: `<project>-<env>-alb-logs-<account>`. */
   albLogBucket(environment: string): string {
-    return `${this.prefix(environment)}-alb-logs-${this.project.accountId}`;
+    return `${this.prefix(environment)}-alb-logs-${this.accountId}`;
+  }
+
+  /**
+   * IAM path of every role an environment stack creates, `/<project>/<env>/`: the deploy role's
+   * grants name `role/<project>/<env>/*`, which no other project's or environment's role can match
+   * (a name prefix such as `acme-stage-*` would match the roles of a project named `acme-stage`).
+   */
+  workloadRolePath(environment: string): string {
+    return `/${this.project.name}/${environment}/`;
+  }
+
+  /** ARN pattern of every role an environment stack creates (see workloadRolePath). */
+  workloadRolesArn(environment: string): string {
+    return `arn:aws:iam::${this.accountId}:role${this.workloadRolePath(environment)}*`;
+  }
+
+  /** Log groups an environment's constructs create, as `logs:` ARN patterns (exact: `/` cannot occur in a prefix). */
+  logGroupArns(environment: string, region: string): string[] {
+    const prefix = this.prefix(environment);
+    return [
+      `/ecs/${prefix}/*`,
+      `/vpc/${prefix}/*`,
+      `/aws/rds/instance/${prefix}-db/*`,
+      `/aws/ecs/containerinsights/${prefix}/*`,
+    ].flatMap((name) => [`arn:aws:logs:${region}:${this.accountId}:log-group:${name}`, `arn:aws:logs:${region}:${this.accountId}:log-group:${name}:*`]);
+  }
+
+  /** The environment's ECR repository (the service's image): `<project>-<env>-api`. */
+  repositoryName(environment: string): string {
+    return `${this.prefix(environment)}-api`;
   }
 
   deployRoleName(environment: string): string {
@@ -85,7 +159,7 @@ export class Naming {
   }
 
   workloadBoundaryArn(environment: string): string {
-    return `arn:aws:iam::${this.project.accountId}:policy/${this.workloadBoundaryName(environment)}`;
+    return `arn:aws:iam::${this.accountId}:policy/${this.workloadBoundaryName(environment)}`;
   }
 
   get planRoleName(): string {
@@ -93,7 +167,7 @@ export class Naming {
   }
 
   roleArn(roleName: string): string {
-    return `arn:aws:iam::${this.project.accountId}:role/${roleName}`;
+    return `arn:aws:iam::${this.accountId}:role/${roleName}`;
   }
 
   get stateBucketArn(): string {
@@ -101,10 +175,10 @@ export class Naming {
   }
 
   get lockTableArn(): string {
-    return `arn:aws:dynamodb:${this.project.region}:${this.project.accountId}:table/${this.lockTable}`;
+    return `arn:aws:dynamodb:${this.project.region}:${this.accountId}:table/${this.lockTable}`;
   }
 
   get oidcProviderArn(): string {
-    return `arn:aws:iam::${this.project.accountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
+    return `arn:aws:iam::${this.accountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
   }
 }

@@ -146,6 +146,31 @@ export const BootstrapSchema = z
   })
   .readonly();
 
+/** A 12-digit AWS account id, as a string (leading zeros count). */
+const accountIdSchema = z
+  .string({ error: 'must be the 12-digit AWS account id as a string; use e.g. "123456789012"' })
+  .regex(/^\d{12}$/, { error: 'must be the 12-digit AWS account id; use e.g. "123456789012"' });
+
+/**
+ * An AWS account other than the project's that hosts one or more environments (their `accountId`),
+ * with the settings of the bootstrap stack that prepares it (`bootstrap-<env>`): its own state
+ * bucket, lock table, GitHub OIDC provider, the deploy roles of the environments it hosts and its
+ * own plan role. Its environments share these settings: they are written once, here.
+ */
+export const AccountSchema = z
+  .strictObject({
+    /** The account's 12-digit id; environments name it as their `accountId`. */
+    accountId: accountIdSchema,
+    /** @default - state in a local file, noncurrent state versions kept 90 days */
+    bootstrap: BootstrapSchema.optional(),
+    /**
+     * ARN of the GitHub OIDC provider that already exists in this account.
+     * @default - the account's bootstrap creates the provider
+     */
+    existingOidcProviderArn: z.string({ error: "must be an IAM OIDC provider ARN" }).optional(),
+  })
+  .readonly();
+
 export const ProjectSchema = z
   .strictObject({
     /** Short lowercase name, 3-20 characters; prefixes every resource name (`<name>-<env>-...`) and the state bucket. */
@@ -155,10 +180,11 @@ export const ProjectSchema = z
         error: 'must be 3-20 lowercase letters, digits or single hyphens, starting with a letter (it prefixes S3 bucket names); use e.g. "acme-platform"',
       })
       .refine((n) => !n.includes("--"), { error: 'may not hold "--" (S3 and load balancer names refuse it); use e.g. "acme-platform"' }),
-    /** 12-digit AWS account id that every stack deploys to (as a string: leading zeros count). */
-    accountId: z
-      .string({ error: 'must be the 12-digit AWS account id as a string; use e.g. "123456789012"' })
-      .regex(/^\d{12}$/, { error: 'must be the 12-digit AWS account id; use e.g. "123456789012"' }),
+    /**
+     * 12-digit AWS account id (as a string: leading zeros count) of the bootstrap and github stacks'
+     * state and of every environment that names no `accountId` of its own.
+     */
+    accountId: accountIdSchema,
     /** AWS region of the commercial partition, e.g. `eu-west-1`. */
     region: z.string({ error: 'is not an AWS region name; use e.g. "eu-west-1"' }).superRefine((region, ctx) => {
       const partition = regionPartition(region);
@@ -173,6 +199,13 @@ export const ProjectSchema = z
     github: GithubSchema,
     /** @default - state in a local file, noncurrent state versions kept 90 days */
     bootstrap: BootstrapSchema.optional(),
+    /**
+     * The other AWS accounts environments deploy to (an account per environment, README "Two
+     * layouts"), each bootstrapped by a stack of its own. Every `accountId` an environment names
+     * other than the project's must be listed here.
+     * @default - none: every environment shares the project's account
+     */
+    accounts: z.array(AccountSchema, { error: 'must be a list of { accountId }; use e.g. [{ accountId: "210987654321" }]' }).readonly().optional(),
   })
   .readonly();
 
@@ -316,6 +349,12 @@ export const EnvironmentSchema = z
      * @default - none: such a name must have the production tier
      */
     nonProductionReason: z.string({ error: "must say why this environment is not production" }).optional(),
+    /**
+     * 12-digit id of the AWS account this environment deploys to and keeps its state in. An account
+     * other than the project's must be listed in `project.accounts` (it gets a bootstrap of its own).
+     * @default - the project's account
+     */
+    accountId: accountIdSchema.optional(),
     network: NetworkSchema,
     service: ServiceSchema,
     loadBalancer: LoadBalancerSchema,

@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import type {
+  AccountSchema,
   AcceptedRiskSchema,
   BootstrapSchema,
   DatabaseSchema,
@@ -23,6 +24,7 @@ import type {
 export type DomainConfig = z.infer<typeof DomainSchema>;
 export type GithubConfig = z.infer<typeof GithubSchema>;
 export type BootstrapConfig = z.infer<typeof BootstrapSchema>;
+export type AccountConfig = z.infer<typeof AccountSchema>;
 export type ProjectConfig = z.infer<typeof ProjectSchema>;
 export type AcceptedRisk = z.infer<typeof AcceptedRiskSchema>;
 export type NetworkConfig = z.infer<typeof NetworkSchema>;

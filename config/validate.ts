@@ -3,7 +3,7 @@ import { parseIpv4Cidr, rangesOverlap } from "../lib/cidr";
 import { FARGATE_MEMORY } from "../lib/fargate";
 import { branchNameProblem, POSTGRES_RESERVED_NAMES, rdsInstanceClassProblem, s3BucketNameProblem } from "./aws";
 import { guardrail, nameSaysProduction, PRODUCTION_GUARDRAILS, PRODUCTION_NAME_WORDS } from "./guardrails";
-import { Naming } from "./naming";
+import { environmentAccount, Naming } from "./naming";
 import { PlatformSchema } from "./schema";
 import { EnvironmentConfig, PlatformConfig, ProjectConfig } from "./types";
 
@@ -148,7 +148,7 @@ function certificateProblem(arn: string, accountId: string, region: string, why:
   const [, partition, arnRegion, account] = match;
   if (partition !== "aws") return `is in partition ${partition}; this platform deploys to the aws partition`;
   if (arnRegion !== region) return `must be an ACM certificate ARN in ${region} (${why} uses certificates from ${region} only), not ${arnRegion}`;
-  if (account !== accountId) return `belongs to account ${account}; use a certificate of the project's account ${accountId} (a load balancer or distribution cannot use another account's)`;
+  if (account !== accountId) return `belongs to account ${account}; use a certificate of the environment's account ${accountId} (a load balancer or distribution cannot use another account's)`;
   return undefined;
 }
 
@@ -173,6 +173,33 @@ function validateProject(p: ProjectConfig, c: Collector): void {
     { repositoryId: gh.repositoryId, ownerId: gh.ownerId },
     "set both ids (trust by immutable ids; gh api repos/OWNER/REPO --jq '.id, .owner.id' prints them) or neither (trust by owner/name)",
   );
+  // Every other account is bootstrapped by a stack of its own, configured once here.
+  const listed = new Set<string>();
+  for (const [i, account] of (p.accounts ?? []).entries()) {
+    const at = `project.accounts[${i}]`;
+    c.check(
+      account.accountId !== p.accountId,
+      `${at}.accountId`,
+      account.accountId,
+      "is the project's own account, which the bootstrap stack prepares with project.bootstrap; remove the entry",
+    );
+    c.check(
+      !listed.has(account.accountId),
+      `${at}.accountId`,
+      account.accountId,
+      "is listed twice: an account has one bootstrap (one state bucket, lock table, OIDC provider and plan role), so its environments share one entry; merge the two",
+    );
+    listed.add(account.accountId);
+    if (account.existingOidcProviderArn !== undefined) {
+      const expected = new Naming(p, account.accountId).oidcProviderArn;
+      c.check(
+        account.existingOidcProviderArn === expected,
+        `${at}.existingOidcProviderArn`,
+        account.existingOidcProviderArn,
+        `must be the GitHub OIDC provider of account ${account.accountId}, "${expected}"; or leave it unset to create it`,
+      );
+    }
+  }
   c.check(!p.name.startsWith("xn-") && !p.name.startsWith("sthree-") && !p.name.startsWith("amzn-s3-demo"), "project.name", p.name, "starts with a prefix S3 reserves (xn-, sthree-, amzn-s3-demo-); pick another name");
   const stateBucketProblem = s3BucketNameProblem(new Naming(p).stateBucket);
   c.check(stateBucketProblem === undefined, "project.name", p.name, `makes the state bucket name "${new Naming(p).stateBucket}", which ${stateBucketProblem}`);
@@ -180,7 +207,17 @@ function validateProject(p: ProjectConfig, c: Collector): void {
 
 function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collector): void {
   const at = (s: string) => `${e.name}.${s}`;
-  const naming = new Naming(p);
+  const naming = Naming.forEnvironment(p, e);
+  const accountId = environmentAccount(p, e);
+
+  if (e.accountId !== undefined && e.accountId !== p.accountId) {
+    c.check(
+      (p.accounts ?? []).some((a) => a.accountId === e.accountId),
+      at("accountId"),
+      e.accountId,
+      `names an account with no bootstrap: add { accountId: "${e.accountId}" } to project.accounts (its bootstrap stack creates the account's state bucket, lock table and ${e.name}'s deploy role), or remove ${e.name}.accountId to deploy to the project's account`,
+    );
+  }
 
   c.check(
     !(RESERVED_ENVIRONMENT_NAMES as readonly string[]).includes(e.name),
@@ -245,7 +282,7 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
   // Load balancer
   const lb = e.loadBalancer;
   if (lb.https) {
-    const problem = certificateProblem(lb.https.certificateArn, p.accountId, p.region, "the load balancer");
+    const problem = certificateProblem(lb.https.certificateArn, accountId, p.region, "the load balancer");
     c.check(problem === undefined, at("loadBalancer.https.certificateArn"), lb.https.certificateArn, problem ?? "");
   } else {
     c.check(
@@ -270,7 +307,7 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
 
   // Site
   if (e.site.domain) {
-    const problem = certificateProblem(e.site.domain.certificateArn, p.accountId, "us-east-1", "CloudFront");
+    const problem = certificateProblem(e.site.domain.certificateArn, accountId, "us-east-1", "CloudFront");
     c.check(problem === undefined, at("site.domain.certificateArn"), e.site.domain.certificateArn, problem ?? "");
   }
 
@@ -306,6 +343,15 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
 
 function validateAcrossEnvironments(config: PlatformConfig, c: Collector): void {
   const envs = config.environments;
+  // A bootstrap with no environment would hold a state bucket and roles nothing uses.
+  for (const [i, account] of (config.project.accounts ?? []).entries()) {
+    c.check(
+      envs.some((e) => environmentAccount(config.project, e) === account.accountId),
+      `project.accounts[${i}].accountId`,
+      account.accountId,
+      `hosts no environment: set an environment's accountId to "${account.accountId}", or remove the entry`,
+    );
+  }
   const seen = new Set<string>();
   for (const e of envs) {
     c.check(!seen.has(e.name), "environments[].name", e.name, "is defined twice; environment names must be unique");

@@ -1,7 +1,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Construct } from "constructs";
 import { ProjectConfig } from "../config/types";
-import { LOCAL_CREDENTIALS, LocalTarget } from "./local-target";
+import { LOCAL_CREDENTIALS, localAccountRoleArn, LocalTarget } from "./local-target";
 
 /** Services the stacks call; each is pointed at the emulator in local mode. */
 const LOCAL_SERVICES = [
@@ -34,6 +34,11 @@ export interface PlatformAwsProviderProps {
    * @default - AWS itself
    */
   readonly local?: LocalTarget;
+  /**
+   * The account the stack deploys to (an environment's own account).
+   * @default - the project's account
+   */
+  readonly accountId?: string;
 }
 
 /** Tags every resource of the platform carries (the provider's default tags). */
@@ -48,15 +53,17 @@ export function platformTags(project: ProjectConfig, environment: string, stack:
 }
 
 /**
- * The AWS provider every stack uses: pinned to the project's account (a credential for another
+ * The AWS provider every stack uses: pinned to the stack's account (the project's or the environment's own) (a credential for another
  * account fails before any change) and region, default tags, optional local emulator.
  */
 export function platformAwsProvider(scope: Construct, id: string, props: PlatformAwsProviderProps): AwsProvider {
   const { project } = props;
   const local = props.local;
+  const accountId = props.accountId ?? project.accountId;
   return new AwsProvider(scope, id, {
     region: project.region,
-    allowedAccountIds: [project.accountId],
+    // A credential for any other account fails before any change: each stack acts on its own account only.
+    allowedAccountIds: [accountId],
     defaultTags: [{ tags: platformTags(project, props.environment, props.stack) }],
     ...(local && {
       ...LOCAL_CREDENTIALS,
@@ -68,6 +75,8 @@ export function platformAwsProvider(scope: Construct, id: string, props: Platfor
       skipRequestingAccountId: false,
       // An unimplemented emulator call answers 500; the default retries would stall for minutes.
       maxRetries: 1,
+      // The emulator's credentials are the project account's; another account is reached as AWS is, by a role in it.
+      ...(accountId !== project.accountId && { assumeRole: [{ roleArn: localAccountRoleArn(accountId), sessionName: "platform-local" }] }),
     }),
   });
 }

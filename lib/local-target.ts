@@ -29,3 +29,15 @@ export function localTargetFrom(env: Record<string, string | undefined>): LocalT
   }
   return { endpoint: endpoint.replace(/\/$/, "") };
 }
+
+/**
+ * The role the local emulator's credentials assume to act in an account other than the project's
+ * (an environment's own account), as an administrator reaches a member account of an AWS
+ * organization. moto serves the role's account to the credentials AssumeRole returns, and does not
+ * require the role to exist.
+ */
+export const LOCAL_ACCOUNT_ROLE = "OrganizationAccountAccessRole";
+
+export function localAccountRoleArn(accountId: string): string {
+  return `arn:aws:iam::${accountId}:role/${LOCAL_ACCOUNT_ROLE}`;
+}

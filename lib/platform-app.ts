@@ -1,7 +1,7 @@
 import { App } from "cdktf";
 import { BootstrapStack } from "../bootstrap/bootstrap-stack";
 import { GithubStack } from "../bootstrap/github-stack";
-import { BOOTSTRAP_STACK, GITHUB_STACK } from "../config/naming";
+import { environmentAccount, GITHUB_STACK, platformAccounts } from "../config/naming";
 import { validate } from "../config/validate";
 import { EnvironmentStack } from "../stacks/environment-stack";
 import { PlatformConfig } from "../config/types";
@@ -34,7 +34,13 @@ export interface PlatformOptions {
 }
 
 export interface Platform {
+  /** The project account's bootstrap (`cdktf deploy bootstrap`). */
   readonly bootstrap: BootstrapStack;
+  /**
+   * Every account's bootstrap by stack id: `bootstrap`, and `bootstrap-<env>` for each other
+   * account an environment names (README "Two layouts").
+   */
+  readonly bootstraps: Record<string, BootstrapStack>;
   /** The repository's environments, variables and branch protection; reads the bootstrap's state. */
   readonly github: GithubStack;
   /** Environment stacks by environment name. */
@@ -64,8 +70,26 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, options: Plat
 
 function addStacks(app: App, config: PlatformConfig, options: PlatformOptions, withGithub: boolean): AwsPlatform & { github?: GithubStack } {
   validate(config);
-  const bootstrap = new BootstrapStack(app, BOOTSTRAP_STACK, { config, local: options.local, localStateDir: options.bootstrapStateDir });
-  const github = withGithub ? new GithubStack(app, GITHUB_STACK, { config, bootstrap, local: options.local }) : undefined;
+  // One bootstrap per account that hosts an environment, the project's first (its id stays `bootstrap`).
+  const bootstraps: Record<string, BootstrapStack> = {};
+  for (const { accountId, bootstrapStack } of platformAccounts(config)) {
+    bootstraps[bootstrapStack] = new BootstrapStack(app, bootstrapStack, {
+      config,
+      accountId,
+      local: options.local,
+      localStateDir: options.bootstrapStateDir,
+    });
+  }
+  const [bootstrap] = Object.values(bootstraps);
+  const bootstrapOf = (accountId: string): BootstrapStack => Object.values(bootstraps).find((b) => b.accountId === accountId)!;
+  const github = withGithub
+    ? new GithubStack(app, GITHUB_STACK, {
+        config,
+        bootstrap,
+        environmentBootstraps: Object.fromEntries(config.environments.map((e) => [e.name, bootstrapOf(environmentAccount(config.project, e))])),
+        local: options.local,
+      })
+    : undefined;
   const environments: Record<string, EnvironmentStack> = {};
   for (const environment of config.environments) {
     environments[environment.name] = new EnvironmentStack(app, environment.name, {
@@ -77,8 +101,8 @@ function addStacks(app: App, config: PlatformConfig, options: PlatformOptions, w
     });
   }
   // An older Terraform would ignore use_lockfile and lock with DynamoDB only; refuse it with a clear message.
-  for (const stack of [bootstrap, ...(github ? [github] : []), ...Object.values(environments)]) {
+  for (const stack of [...Object.values(bootstraps), ...(github ? [github] : []), ...Object.values(environments)]) {
     stack.addOverride("terraform.required_version", `>= ${MIN_TERRAFORM_VERSION}`);
   }
-  return { bootstrap, github, environments };
+  return { bootstrap, bootstraps, github, environments };
 }

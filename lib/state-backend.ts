@@ -1,6 +1,6 @@
 import { S3Backend, TerraformStack } from "cdktf";
 import { Naming } from "../config/naming";
-import { LOCAL_CREDENTIALS, LocalTarget } from "./local-target";
+import { LOCAL_CREDENTIALS, localAccountRoleArn, LocalTarget } from "./local-target";
 
 export interface RemoteStateProps {
   readonly naming: Naming;
@@ -12,6 +12,12 @@ export interface RemoteStateProps {
    * @default - AWS itself
    */
   readonly local?: LocalTarget;
+  /**
+   * Against the emulator: the account that holds the state, when it is not the project's (its
+   * bucket is reached through a role in that account, as the provider reaches its resources).
+   * @default - the project's account
+   */
+  readonly localAccountId?: string;
 }
 
 /**
@@ -42,5 +48,8 @@ export function useRemoteState(stack: TerraformStack, props: RemoteStateProps): 
   });
   // cdktf's S3Backend predates `use_lockfile`; the override writes it into the same backend block.
   backend.addOverride("use_lockfile", true);
+  if (local && props.localAccountId !== undefined) {
+    backend.addOverride("assume_role", { role_arn: localAccountRoleArn(props.localAccountId), session_name: "platform-local" });
+  }
   return backend;
 }

@@ -38,11 +38,28 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
+/**
+ * moto's default account: what the emulator's own credentials act as. Credentials that
+ * sts:AssumeRole returns for a role in another account act as that account (moto does not require
+ * the role to exist), which is how the stacks of an environment in an account of its own reach it.
+ */
+export const MOTO_DEFAULT_ACCOUNT = "123456789012";
+
 export interface StartOptions {
-  /** Account id the emulator acts as (must be the config's: the provider is pinned to it). */
+  /**
+   * Account id the emulator's own credentials act as (must be the config's project account: the
+   * provider is pinned to it). Any other than MOTO_DEFAULT_ACCOUNT is forced with MOTO_ACCOUNT_ID,
+   * which moto then applies to every request, assumed roles included: a multi-account layout needs
+   * the project account to be MOTO_DEFAULT_ACCOUNT.
+   */
   readonly accountId: string;
   /** Where the emulator's own log goes. @default - a file in the OS temp dir */
   readonly logFile?: string;
+}
+
+function withoutAccount(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { MOTO_ACCOUNT_ID: _, ...rest } = env;
+  return rest;
 }
 
 /** Starts moto with the launcher and waits until it answers. */
@@ -51,7 +68,7 @@ export async function startEmulator(options: StartOptions): Promise<Emulator> {
   const endpoint = `http://127.0.0.1:${port}`;
   const log = openSync(options.logFile ?? join(tmpdir(), `moto-${port}.log`), "a");
   const child = spawn("python3", [LAUNCHER, "-H", "127.0.0.1", "-p", String(port)], {
-    env: { ...process.env, MOTO_ACCOUNT_ID: options.accountId },
+    env: { ...withoutAccount(process.env), ...(options.accountId !== MOTO_DEFAULT_ACCOUNT && { MOTO_ACCOUNT_ID: options.accountId }) },
     stdio: ["ignore", log, log],
   });
   let exited: number | null | undefined;

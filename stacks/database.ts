@@ -1,3 +1,4 @@
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DbInstance } from "@cdktf/provider-aws/lib/db-instance";
 import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
@@ -26,11 +27,24 @@ export interface DatabaseProps extends DatabaseConfig {
    */
   readonly port?: number;
   /**
+   * Days CloudWatch Logs keeps the exported PostgreSQL logs.
+   * @default - 30 days
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * KMS key ARN encrypting the exported logs (its key policy must admit CloudWatch Logs).
+   * @default - CloudWatch Logs' own encryption
+   */
+  readonly logKmsKeyArn?: string;
+  /**
    * Audit rules the instance deliberately fails (e.g. a production risk accepted in the config), with the reasons.
    * @default - none
    */
   readonly auditExemptions?: readonly AuditExemption[];
 }
+
+/** The PostgreSQL logs exported to CloudWatch Logs, each to `/aws/rds/instance/<identifier>/<log>`. */
+export const DATABASE_LOG_EXPORTS = ["postgresql", "upgrade"] as const;
 
 /** Daily backup window (UTC); ends before the maintenance window starts so the two never overlap. */
 const BACKUP_WINDOW = "02:00-03:00";
@@ -93,6 +107,18 @@ export class Database extends Construct {
       tags: { Name: identifier },
     });
 
+    // The log groups RDS exports to, created here before the instance: left to RDS they would be
+    // created untagged, with no retention, outside every deploy role's fence.
+    const logGroups = DATABASE_LOG_EXPORTS.map(
+      (log) =>
+        new CloudwatchLogGroup(this, `log-group-${log}`, {
+          name: `/aws/rds/instance/${identifier}/${log}`,
+          retentionInDays: props.logRetentionDays ?? 30,
+          kmsKeyId: props.logKmsKeyArn,
+          tags: { Name: identifier },
+        }),
+    );
+
     // The construct id "instance" is a contract: renaming it changes the Terraform address and
     // makes Terraform replace (delete and recreate) the database.
     const instance = new DbInstance(this, "instance", {
@@ -123,7 +149,8 @@ export class Database extends Construct {
       finalSnapshotIdentifier: `${identifier}-final`,
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,
-      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      enabledCloudwatchLogsExports: [...DATABASE_LOG_EXPORTS],
+      dependsOn: logGroups,
       performanceInsightsEnabled: props.performanceInsights,
       performanceInsightsRetentionPeriod: props.performanceInsights ? 7 : undefined,
       iamDatabaseAuthenticationEnabled: true,

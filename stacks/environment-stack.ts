@@ -48,18 +48,21 @@ export class EnvironmentStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
     const { project, environment: env } = props;
-    const naming = new Naming(project);
+    // The environment's own account (its accountId, or the project's): its state bucket, its roles.
+    const naming = Naming.forEnvironment(project, env);
+    const localAccountId = naming.accountId === project.accountId ? undefined : naming.accountId;
     const prefix = naming.prefix(env.name);
     // The deploy role may create IAM roles only with this boundary (bootstrap/permissions.ts).
     const permissionsBoundaryArn = naming.workloadBoundaryArn(env.name);
 
-    platformAwsProvider(this, "aws", { project, environment: env.name, stack: env.name, local: props.local });
-    useRemoteState(this, { naming, region: project.region, stack: env.name, local: props.local });
+    platformAwsProvider(this, "aws", { project, accountId: naming.accountId, environment: env.name, stack: env.name, local: props.local });
+    useRemoteState(this, { naming, region: project.region, stack: env.name, local: props.local, localAccountId });
 
     this.network = new Network(this, "network", {
       namePrefix: prefix,
       ...env.network,
       permissionsBoundaryArn,
+      rolePath: naming.workloadRolePath(env.name),
       auditExemptions: acceptedRisks(env, "network."),
     });
 
@@ -68,6 +71,8 @@ export class EnvironmentStack extends TerraformStack {
       vpcId: this.network.vpcId,
       subnetIds: this.network.databaseSubnetIds,
       ...env.database,
+      // The database's logs are kept as long as the API's.
+      logRetentionDays: env.service.logRetentionDays,
       auditExemptions: acceptedRisks(env, "database."),
     });
 
@@ -81,6 +86,7 @@ export class EnvironmentStack extends TerraformStack {
       imageTag: props.imageTag,
       imageDigest: props.imageDigest,
       permissionsBoundaryArn,
+      rolePath: naming.workloadRolePath(env.name),
       database: {
         host: this.database.address,
         port: this.database.port,

@@ -3,6 +3,8 @@ import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-avail
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
+import { DefaultRouteTable } from "@cdktf/provider-aws/lib/default-route-table";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
@@ -33,6 +35,12 @@ export interface NetworkProps extends NetworkConfig {
    * @default - none
    */
   readonly permissionsBoundaryArn?: string;
+  /**
+   * IAM path of the roles created here, e.g. `/acme/stage/`: the deploy role may manage roles under
+   * its environment's path only (Naming.workloadRolePath).
+   * @default - "/"
+   */
+  readonly rolePath?: string;
   /**
    * Audit rules the VPC deliberately fails (e.g. a production risk accepted in the config), with the reasons.
    * @default - none
@@ -108,6 +116,14 @@ export class Network extends Construct {
       tags: { Name: `${namePrefix}-default-unused` },
     });
 
+    // The main route table AWS creates with the VPC: managed and tagged so it is fenced like the rest,
+    // with no routes beyond the VPC-local one (every subnet is associated with a table of its own).
+    new DefaultRouteTable(this, "default-route-table", {
+      defaultRouteTableId: vpc.defaultRouteTableId,
+      route: [],
+      tags: { Name: `${namePrefix}-default-unused` },
+    });
+
     const subnets = (tier: Tier): Subnet[] =>
       Array.from({ length: azCount }, (_, i) => {
         const az = Fn.element(azs.names, i);
@@ -124,6 +140,19 @@ export class Network extends Construct {
     const publicSubnets = subnets("public");
     const privateSubnets = subnets("private");
     const databaseSubnets = subnets("database");
+
+    // The default network ACL AWS creates with the VPC holds every subnet. Unmanaged it is untagged,
+    // outside every deploy role's fence: one deny-all entry written into it would take the
+    // environment down. Managed and tagged here, with exactly AWS's default allow-all entries
+    // (security groups do the filtering).
+    const allTraffic = { protocol: "-1", action: "allow", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 0, ruleNo: 100 };
+    new DefaultNetworkAcl(this, "default-network-acl", {
+      defaultNetworkAclId: vpc.defaultNetworkAclId,
+      subnetIds: [...publicSubnets, ...privateSubnets, ...databaseSubnets].map((s) => s.id),
+      ingress: [allTraffic],
+      egress: [allTraffic],
+      tags: { Name: `${namePrefix}-default` },
+    });
 
     const igw = new InternetGateway(this, "igw", { vpcId: vpc.id, tags: { Name: namePrefix } });
     const publicRouteTable = new RouteTable(this, "public-route-table", {
@@ -199,6 +228,7 @@ export class Network extends Construct {
     const flowLogRole = new IamRole(this, "flow-log-role", {
       name: `${namePrefix}-vpc-flow-logs`,
       permissionsBoundary: props.permissionsBoundaryArn,
+      path: props.rolePath,
       assumeRolePolicy: policyJson({
         Effect: "Allow",
         Principal: { Service: "vpc-flow-logs.amazonaws.com" },

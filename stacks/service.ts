@@ -134,6 +134,12 @@ export interface ServiceProps extends ServiceConfig {
    * @default - none
    */
   readonly permissionsBoundaryArn?: string;
+  /**
+   * IAM path of the roles created here, e.g. `/acme/stage/`: the deploy role may manage roles under
+   * its environment's path only (Naming.workloadRolePath).
+   * @default - "/"
+   */
+  readonly rolePath?: string;
   /** The database the API uses. */
   readonly database: ServiceDatabaseProps;
   /** Load balancer settings. */
@@ -300,6 +306,7 @@ export class Service extends Construct {
     const executionRole = new IamRole(this, "execution-role", {
       name: `${name}-execution`,
       permissionsBoundary: props.permissionsBoundaryArn,
+      path: props.rolePath,
       description: `ECS pulls the image, writes logs and reads the database secret for ${name}`,
       assumeRolePolicy: ecsTasksTrust(account.accountId),
     });
@@ -340,6 +347,7 @@ export class Service extends Construct {
     const taskRole = new IamRole(this, "task-role", {
       name: `${name}-task`,
       permissionsBoundary: props.permissionsBoundaryArn,
+      path: props.rolePath,
       description: `The ${name} application; grant its own permissions here`,
       assumeRolePolicy: ecsTasksTrust(account.accountId),
     });

@@ -4,6 +4,7 @@ import { CLOUDFRONT_RULES } from "./cloudfront";
 import { DYNAMODB_RULES } from "./dynamodb";
 import { ECS_RULES } from "./ecs";
 import { IAM_RULES } from "./iam";
+import { ISOLATION_RULES } from "./isolation";
 import { RDS_RULES } from "./rds";
 import { S3_RULES } from "./s3";
 import { STACK_RULES } from "./stack";
@@ -14,6 +15,7 @@ export const ALL_RULES: readonly Rule[] = [
   ...S3_RULES,
   ...DYNAMODB_RULES,
   ...IAM_RULES,
+  ...ISOLATION_RULES,
   ...VPC_RULES,
   ...ECS_RULES,
   ...ALB_RULES,
@@ -22,4 +24,4 @@ export const ALL_RULES: readonly Rule[] = [
   ...STACK_RULES,
 ];
 
-export { ALB_RULES, CLOUDFRONT_RULES, DYNAMODB_RULES, ECS_RULES, IAM_RULES, RDS_RULES, S3_RULES, STACK_RULES, VPC_RULES };
+export { ALB_RULES, CLOUDFRONT_RULES, DYNAMODB_RULES, ECS_RULES, IAM_RULES, ISOLATION_RULES, RDS_RULES, S3_RULES, STACK_RULES, VPC_RULES };

@@ -1,0 +1,102 @@
+import { ISOLATION_RULES } from "../audit/rules";
+import { TerraformJson } from "../audit/types";
+import { describeFixtures, Fixture } from "./support/audit-fixtures";
+
+const policy = (...statements: unknown[]): string => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+
+const rolePolicy = (...statements: unknown[]): TerraformJson => ({
+  resource: { aws_iam_role_policy: { p: { role: "${aws_iam_role.deploy.id}", policy: policy(...statements) } } },
+});
+
+const HOST = "token.actions.githubusercontent.com";
+const planRole = (...statements: unknown[]): TerraformJson => ({
+  resource: {
+    aws_iam_role: {
+      plan: {
+        name: "acme-plan",
+        assume_role_policy: policy({
+          Effect: "Allow",
+          Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: "repo:acme/platform:pull_request" } },
+        }),
+      },
+    },
+    aws_iam_role_policy: { p: { role: "${aws_iam_role.plan.id}", policy: policy(...statements) } },
+  },
+});
+const BUCKET = "arn:aws:s3:::acme-tfstate-123456789012-eu-west-1";
+
+const vpc = (acl?: Record<string, unknown>): TerraformJson => ({
+  resource: {
+    aws_vpc: { vpc: { cidr_block: "10.10.0.0/16" } },
+    ...(acl && { aws_default_network_acl: { default: { default_network_acl_id: "${aws_vpc.vpc.default_network_acl_id}", ...acl } } }),
+  },
+});
+const allowAll = { protocol: "-1", action: "allow", cidr_block: "0.0.0.0/0", from_port: 0, to_port: 0, rule_no: 100 };
+
+const boundary = (...statements: unknown[]): TerraformJson => ({
+  resource: { aws_iam_policy: { boundary: { name: "acme-stage-workload-boundary", policy: policy(...statements) } } },
+});
+
+const fixtures: Record<string, Fixture> = {
+  "IAM-NO-ACCOUNT-LEVEL-LOGS": {
+    compliant: rolePolicy(
+      { Sid: "OwnLogGroups", Effect: "Allow", Action: ["logs:CreateLogGroup"], Resource: "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/acme-stage/*" },
+      { Sid: "NoAccountLevelLogs", Effect: "Deny", Action: ["logs:PutAccountPolicy", "logs:PutDestination", "logs:PutResourcePolicy"], Resource: "*" },
+    ),
+    nonCompliant: rolePolicy({ Sid: "RegionalInfrastructure", Effect: "Allow", Action: ["ec2:*", "logs:*"], Resource: "*" }),
+    failure: /allows logs:PutAccountPolicy/,
+  },
+  "IAM-PLAN-ROLE-NO-LOCK-WRITES": {
+    compliant: planRole(
+      { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: [BUCKET, `${BUCKET}/*`] },
+      { Sid: "NoStateOrLockWrites", Effect: "Deny", Action: ["s3:PutObject", "dynamodb:PutItem"], Resource: [BUCKET, `${BUCKET}/*`] },
+    ),
+    nonCompliant: planRole(
+      { Sid: "StateLockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: `${BUCKET}/*/terraform.tfstate.tflock` },
+      { Sid: "TakeAndReleaseLocks", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-tfstate-lock" },
+    ),
+    failure: /may s3:PutObject, s3:DeleteObject, dynamodb:PutItem, dynamodb:DeleteItem/,
+  },
+  "IAM-BOUNDARY-OWN-ENVIRONMENT": {
+    compliant: boundary(
+      { Sid: "OwnBuckets", Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::acme-stage-site-123456789012/*"] },
+      {
+        Sid: "OwnTaggedResources",
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:ResourceTag/Environment": "stage", "aws:ResourceAccount": "123456789012", "aws:RequestedRegion": "eu-west-1" } },
+      },
+    ),
+    // The boundary before issue 13: a region fence and a deny of other environments' tags only.
+    nonCompliant: boundary(
+      { Sid: "WorkloadServices", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": "eu-west-1" } } },
+      {
+        Sid: "NotOtherEnvironments",
+        Effect: "Deny",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: "*",
+        Condition: { StringNotEquals: { "aws:ResourceTag/Environment": "stage" }, Null: { "aws:ResourceTag/Environment": "false" } },
+      },
+    ),
+    failure: /WorkloadServices allows secretsmanager:GetSecretValue on \* without requiring aws:ResourceTag\/Environment/,
+  },
+  "VPC-DEFAULT-NACL-MANAGED": {
+    compliant: vpc({ ingress: [allowAll], egress: [allowAll] }),
+    nonCompliant: vpc(),
+    failure: /does not manage its default network ACL/,
+  },
+};
+
+describe("isolation rules", () => {
+  describeFixtures(ISOLATION_RULES, fixtures);
+
+  it("fails a default network ACL with a deny entry", () => {
+    const { checkRule } = jest.requireActual("../audit/testing");
+    const rule = ISOLATION_RULES.find((r) => r.id === "VPC-DEFAULT-NACL-MANAGED")!;
+    const results = checkRule(rule, vpc({ ingress: [{ ...allowAll, action: "deny" }], egress: [allowAll] }));
+    expect(results.map((r: { status: string }) => r.status)).toEqual(["fail"]);
+  });
+});

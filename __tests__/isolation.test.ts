@@ -1,0 +1,218 @@
+/**
+ * The fence inside one account (issue 13), asserted on the synthesized policies and stacks: each
+ * leak found in the shared-account layout has a test here that failed before the fix.
+ */
+import { Testing } from "cdktf";
+import { DEPLOY_ROLE_SERVICE_WILDCARDS, WORKLOAD_UNTAGGABLE_EXCEPTIONS } from "../bootstrap/permissions";
+import { Naming } from "../config/naming";
+import { PlatformConfig } from "../config/types";
+import { buildSample, sampleConfig } from "./support/platform";
+import { parse, resources, SynthesizedTerraform } from "./support/synth";
+
+type Statement = { Sid?: string; Effect: string; Action?: string | string[]; Resource?: string | string[]; Condition?: any };
+type Document = { Statement: Statement[] };
+
+const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+/** True when an IAM pattern (with `*` and `?`) matches a value. */
+const glob = (pattern: string, value: string): boolean =>
+  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(value);
+
+const config = sampleConfig();
+const platform = buildSample(config);
+const naming = new Naming(config.project);
+const bootstrap = parse(Testing.synth(platform.bootstrap));
+const stacks: Record<string, SynthesizedTerraform> = Object.fromEntries(
+  Object.entries(platform.environments).map(([name, stack]) => [name, parse(Testing.synth(stack))]),
+);
+
+function rolePolicy(tf: SynthesizedTerraform, roleName: string): Document {
+  const [id] = Object.entries(resources(tf, "aws_iam_role")).find(([, r]) => r.name === roleName) ?? [];
+  if (!id) throw new Error(`no role ${roleName}`);
+  const inline = Object.values(resources(tf, "aws_iam_role_policy")).find((p) => p.role === `\${aws_iam_role.${id}.id}`);
+  return JSON.parse(inline!.policy);
+}
+const allowsAction = (doc: Document, action: string): Statement[] =>
+  doc.Statement.filter((s) => s.Effect === "Allow" && asList(s.Action).some((a) => glob(a, action)));
+const deniesOnAnything = (doc: Document, action: string): boolean =>
+  doc.Statement.some((s) => s.Effect === "Deny" && asList(s.Resource).includes("*") && !s.Condition && asList(s.Action).some((a) => glob(a, action)));
+
+describe.each(["stage", "prod"])("deploy role of %s", (env) => {
+  const policy = rolePolicy(bootstrap, naming.deployRoleName(env));
+
+  describe("CloudWatch Logs", () => {
+    it("holds no logs:* and manages log groups only by its environment's names", () => {
+      expect(policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => asList(s.Action))).not.toContain("logs:*");
+      for (const action of ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:TagResource"]) {
+        expect([action, allowsAction(policy, action).flatMap((s) => asList(s.Resource))]).toEqual([action, naming.logGroupArns(env, "eu-west-1")]);
+      }
+      // Not the prod database's log group, not Container Insights of another cluster.
+      const other = env === "stage" ? "prod" : "stage";
+      const foreign = `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/acme-${other}-db/postgresql`;
+      expect(allowsAction(policy, "logs:DeleteLogGroup").flatMap((s) => asList(s.Resource)).some((r) => glob(r, foreign))).toBe(false);
+    });
+
+    it("covers every log group the environment stack creates", () => {
+      const names = Object.values(resources(stacks[env], "aws_cloudwatch_log_group")).map((g) => g.name as string);
+      expect(names).toEqual(expect.arrayContaining([`/aws/rds/instance/acme-${env}-db/postgresql`, `/ecs/acme-${env}/api`, `/vpc/acme-${env}/flow-logs`]));
+      const patterns = naming.logGroupArns(env, "eu-west-1");
+      for (const name of names) {
+        const arn = `arn:aws:logs:eu-west-1:123456789012:log-group:${name}`;
+        expect([name, patterns.some((p) => glob(p, arn))]).toEqual([name, true]);
+      }
+    });
+
+    it.each(["logs:PutAccountPolicy", "logs:PutDestination", "logs:PutDestinationPolicy", "logs:PutResourcePolicy", "logs:PutDataProtectionPolicy", "logs:PutSubscriptionFilter", "logs:CreateLogDelivery"])(
+      "is denied %s on everything",
+      (action) => expect(deniesOnAnything(policy, action)).toBe(true),
+    );
+  });
+
+  it.each([
+    "ecs:PutAccountSetting",
+    "ecs:PutAccountSettingDefault",
+    "ec2:EnableEbsEncryptionByDefault",
+    "ec2:DisableEbsEncryptionByDefault",
+    "ec2:ModifyEbsDefaultKmsKeyId",
+    "ec2:EnableSerialConsoleAccess",
+    "ec2:DisableImageBlockPublicAccess",
+    "ec2:DisableSnapshotBlockPublicAccess",
+    "ec2:ModifyInstanceMetadataDefaults",
+    "ecr:PutRegistryScanningConfiguration",
+    "ecr:PutReplicationConfiguration",
+    "ecr:PutRegistryPolicy",
+  ])("is denied the account-level setting %s", (action) => {
+    expect(deniesOnAnything(policy, action)).toBe(true);
+  });
+
+  describe("CloudFront", () => {
+    it("holds no cloudfront:* and changes only distributions tagged for its environment", () => {
+      expect(policy.Statement.flatMap((s) => (s.Effect === "Allow" ? asList(s.Action) : []))).not.toContain("cloudfront:*");
+      for (const action of ["cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution", "cloudfront:CreateInvalidation"]) {
+        expect(allowsAction(policy, action)).toEqual([
+          expect.objectContaining({
+            Resource: "arn:aws:cloudfront::123456789012:distribution/*",
+            Condition: { StringEquals: { "aws:ResourceTag/Environment": env } },
+          }),
+        ]);
+      }
+      expect(allowsAction(policy, "cloudfront:CreateDistributionWithTags")[0].Condition).toEqual({ StringEquals: { "aws:RequestTag/Environment": env } });
+    });
+
+    it("may not rewrite the untaggable origin access controls and policies in a shared account", () => {
+      for (const action of ["cloudfront:UpdateOriginAccessControl", "cloudfront:UpdateResponseHeadersPolicy", "cloudfront:UpdateCachePolicy"]) {
+        expect(allowsAction(policy, action)).toEqual([]);
+        expect(deniesOnAnything(policy, action)).toBe(true);
+      }
+      for (const s of allowsAction(policy, "cloudfront:DeleteResponseHeadersPolicy")) {
+        expect(asList(s.Resource).every((r) => /^arn:aws:cloudfront::123456789012:(origin-access-control|response-headers-policy|cache-policy)\/\*$/.test(r))).toBe(true);
+      }
+    });
+  });
+
+  it("passes the roles it manages only to the environment's services", () => {
+    expect(allowsAction(policy, "iam:PassRole")[0].Condition).toEqual({
+      StringEquals: { "iam:PassedToService": ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"] },
+    });
+  });
+});
+
+it("keeps no logs or CloudFront wildcard among the deploy role's whole-service grants", () => {
+  expect(DEPLOY_ROLE_SERVICE_WILDCARDS.map((w) => w.service)).not.toEqual(expect.arrayContaining(["logs"]));
+  expect(DEPLOY_ROLE_SERVICE_WILDCARDS.map((w) => w.service)).not.toContain("cloudfront");
+});
+
+it("lets a prod deploy role in an account of its own update its site's untaggable CloudFront objects", () => {
+  const c = sampleConfig() as any;
+  c.project.accounts = [{ accountId: "210987654321" }];
+  c.environments[1].accountId = "210987654321";
+  const two = buildSample(c as PlatformConfig);
+  const prod = rolePolicy(parse(Testing.synth(two.bootstraps["bootstrap-prod"])), "acme-prod-deploy");
+  expect(allowsAction(prod, "cloudfront:UpdateResponseHeadersPolicy")).toHaveLength(1);
+  expect(deniesOnAnything(prod, "cloudfront:UpdateResponseHeadersPolicy")).toBe(false);
+});
+
+describe.each(["stage", "prod"])("workload boundary of %s", (env) => {
+  const [, boundary] = Object.entries(resources(bootstrap, "aws_iam_policy")).find(([, p]) => p.name === naming.workloadBoundaryName(env)) ?? [];
+  const document: Document = JSON.parse(boundary!.policy);
+
+  it("is a positive fence: every Allow on \"*\" requires the environment's tag, account and region, but the documented untaggable exceptions", () => {
+    const onAnything = document.Statement.filter((s) => s.Effect === "Allow" && asList(s.Resource).includes("*"));
+    for (const s of onAnything) {
+      if (s.Sid === "UntaggableExceptions") {
+        expect(asList(s.Action)).toEqual(WORKLOAD_UNTAGGABLE_EXCEPTIONS.flatMap((e) => e.actions));
+        expect(s.Condition).toEqual({ StringEquals: { "aws:RequestedRegion": "eu-west-1" } });
+        continue;
+      }
+      expect(s.Condition.StringEquals).toEqual({ "aws:ResourceTag/Environment": env, "aws:ResourceAccount": "123456789012", "aws:RequestedRegion": "eu-west-1" });
+    }
+    expect(onAnything.map((s) => s.Sid).sort()).toEqual(["OwnTaggedResources", "UntaggableExceptions"]);
+  });
+
+  it("does not allow reading an untagged secret or another environment's repository", () => {
+    const secretStatements = allowsAction(document, "secretsmanager:GetSecretValue");
+    for (const s of secretStatements) expect(s.Condition).toBeDefined();
+    const other = env === "stage" ? "prod" : "stage";
+    const pulls = allowsAction(document, "ecr:BatchGetImage").flatMap((s) => asList(s.Resource));
+    expect(pulls.some((r) => glob(r, `arn:aws:ecr:eu-west-1:123456789012:repository/acme-${other}-api`))).toBe(false);
+  });
+});
+
+describe("project-name collisions", () => {
+  // Project "acme" with stage, and project "acme-stage" with prod, in one account.
+  const neighbour = sampleConfig() as any;
+  neighbour.project.name = "acme-stage";
+  const other = buildSample(neighbour as PlatformConfig);
+  const neighbourArns = [
+    ...Object.values(other.environments).flatMap((stack) => {
+      const tf = parse(Testing.synth(stack));
+      return Object.values(resources(tf, "aws_iam_role")).map((r) => `arn:aws:iam::123456789012:role${r.path ?? "/"}${r.name}`);
+    }),
+    "arn:aws:iam::123456789012:role/acme-stage-prod-deploy",
+    "arn:aws:s3:::acme-stage-prod-site-123456789012",
+    "arn:aws:s3:::acme-stage-prod-site-123456789012/index.html",
+    "arn:aws:ecr:eu-west-1:123456789012:repository/acme-stage-prod-api",
+  ];
+  const stagePolicy = rolePolicy(bootstrap, naming.deployRoleName("stage"));
+
+  it("grants acme's stage deploy role nothing on the roles, buckets or repositories of a project named acme-stage", () => {
+    const named = stagePolicy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => asList(s.Resource).filter((r) => r !== "*"));
+    const reachable = neighbourArns.filter((arn) => named.some((pattern) => glob(pattern, arn)));
+    expect(reachable).toEqual([]);
+  });
+
+  it("puts every role the environment creates under /<project>/<env>/", () => {
+    for (const env of ["stage", "prod"]) {
+      for (const role of Object.values(resources(stacks[env], "aws_iam_role"))) expect(role.path).toBe(`/acme/${env}/`);
+    }
+  });
+});
+
+describe.each(["stage", "prod"])("untagged objects AWS creates in %s, now managed", (env) => {
+  const tf = stacks[env];
+  const vpcId = Object.keys(resources(tf, "aws_vpc"))[0];
+
+  it("manages the VPC's default network ACL: tagged, every subnet, AWS's allow-all entries only", () => {
+    const acls = Object.values(resources(tf, "aws_default_network_acl"));
+    expect(acls).toHaveLength(1);
+    const [acl] = acls;
+    expect(acl.default_network_acl_id).toBe(`\${aws_vpc.${vpcId}.default_network_acl_id}`);
+    expect(acl.subnet_ids).toHaveLength(Object.keys(resources(tf, "aws_subnet")).length);
+    expect(acl.tags).toEqual({ Name: `acme-${env}-default` });
+    for (const entry of [...acl.ingress, ...acl.egress]) expect(entry).toMatchObject({ action: "allow", rule_no: 100 });
+  });
+
+  it("manages the default route table: tagged, no routes", () => {
+    const [table] = Object.values(resources(tf, "aws_default_route_table"));
+    expect(table.default_route_table_id).toBe(`\${aws_vpc.${vpcId}.default_route_table_id}`);
+    expect(table.route).toEqual([]);
+    expect(table.tags).toEqual({ Name: `acme-${env}-default-unused` });
+  });
+
+  it("creates RDS's log groups itself, with retention, before the instance", () => {
+    const groups = Object.entries(resources(tf, "aws_cloudwatch_log_group")).filter(([, g]) => String(g.name).startsWith("/aws/rds/"));
+    expect(groups.map(([, g]) => g.name).sort()).toEqual([`/aws/rds/instance/acme-${env}-db/postgresql`, `/aws/rds/instance/acme-${env}-db/upgrade`]);
+    for (const [, g] of groups) expect(g.retention_in_days).toBe(config.environments.find((e) => e.name === env)!.service.logRetentionDays);
+    const [instance] = Object.values(resources(tf, "aws_db_instance"));
+    expect(instance.depends_on).toEqual(expect.arrayContaining(groups.map(([id]) => `aws_cloudwatch_log_group.${id}`)));
+  });
+});
