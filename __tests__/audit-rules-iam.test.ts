@@ -226,11 +226,15 @@ describe("IAM policy statement rules", () => {
 describe("IAM-NO-SERVICE-WILDCARD", () => {
   const wildcard = rule("IAM-NO-SERVICE-WILDCARD");
 
-  it("names each failing wildcard by its service, so an exemption for ec2:* does not cover ecr:*", () => {
-    const tf = rolePolicy({ Sid: "Infrastructure", Effect: "Allow", Action: ["ec2:*", "ecr:*", "ecs:DescribeServices"], Resource: "*" });
+  it("names each failing wildcard by its statement and service, so an exemption for ec2:* in one statement covers neither ecr:* nor ec2:* elsewhere", () => {
+    const tf = rolePolicy(
+      { Sid: "Infrastructure", Effect: "Allow", Action: ["ec2:*", "ecr:*", "ecs:DescribeServices"], Resource: "*" },
+      { Sid: "More", Effect: "Allow", Action: "ec2:*", Resource: "*" },
+    );
     expect(results(wildcard, tf).map((r) => [r.subject, r.status])).toEqual([
-      ["ec2:*", "fail"],
-      ["ecr:*", "fail"],
+      ["Infrastructure/ec2:*", "fail"],
+      ["Infrastructure/ecr:*", "fail"],
+      ["More/ec2:*", "fail"],
     ]);
   });
 
@@ -251,7 +255,7 @@ describe("IAM-NO-SERVICE-WILDCARD", () => {
       expect(report.failures).toBe(0);
       expect(report.exemptionIssues).toEqual([]);
       const exempted = report.rules[0].findings.filter((f) => f.status === "exempt" && f.address.endsWith(stageId));
-      expect(exempted.map((f) => f.subject).sort()).toEqual(DEPLOY_ROLE_SERVICE_WILDCARDS.map((w) => `${w.service}:*`).sort());
+      expect(exempted.map((f) => f.subject).sort()).toEqual(DEPLOY_ROLE_SERVICE_WILDCARDS.map((w) => `${w.statement}/${w.service}:*`).sort());
     });
 
     it("fails ecr:* added to a deploy role, since ECR is not on the allow-list", () => {
@@ -259,8 +263,16 @@ describe("IAM-NO-SERVICE-WILDCARD", () => {
       document.Statement.push({ Sid: "AllOfEcr", Effect: "Allow", Action: "ecr:*", Resource: "*" });
       const report = audit(set(bootstrap, `resource/aws_iam_role_policy/${stageId}/policy`, JSON.stringify(document)));
       const failures = report.rules[0].findings.filter((f) => f.status === "fail");
-      expect(failures.map((f) => [f.address, f.subject])).toEqual([[`aws_iam_role_policy.${stageId}`, "ecr:*"]]);
+      expect(failures.map((f) => [f.address, f.subject])).toEqual([[`aws_iam_role_policy.${stageId}`, "AllOfEcr/ecr:*"]]);
       expect(failures[0].message).toMatch(/statement AllOfEcr allows ecr:\*/);
+    });
+
+    it("fails s3:* in a new statement of a deploy role, although s3:* is allowed in OwnBuckets", () => {
+      const document = JSON.parse(policies[stageId].policy);
+      document.Statement.push({ Sid: "EveryBucket", Effect: "Allow", Action: "s3:*", Resource: "*" });
+      const report = audit(set(bootstrap, `resource/aws_iam_role_policy/${stageId}/policy`, JSON.stringify(document)));
+      const failures = report.rules[0].findings.filter((f) => f.status === "fail");
+      expect(failures.map((f) => f.subject)).toEqual(["EveryBucket/s3:*"]);
     });
   });
 });

@@ -548,6 +548,8 @@ export const WORKLOAD_BOUNDARY_EXEMPTIONS: readonly AuditExemption[] = [
 
 /** A service the deploy role is granted whole (`<service>:*`), and why. */
 export interface ServiceWildcard {
+  /** The Sid of the deploy role's statement that grants it: the exemption covers that statement only. */
+  readonly statement: string;
   /** The service prefix, as in `ec2:*`. */
   readonly service: string;
   /** Why listing its actions one by one is not worth it, and what fences the grant instead. */
@@ -562,18 +564,22 @@ const REGIONAL_FENCE = "limited to the project region and fenced off other envir
  * wildcard included repository and registry policies, which decide who else may push images.
  */
 export const DEPLOY_ROLE_SERVICE_WILDCARDS: readonly ServiceWildcard[] = [
-  { service: "ec2", reason: `VPC, subnets, routes, NAT gateways, security groups and endpoints, hundreds of actions; ${REGIONAL_FENCE}` },
-  { service: "elasticloadbalancing", reason: `the load balancer, its listeners, target groups and attributes; ${REGIONAL_FENCE}` },
-  { service: "ecs", reason: `cluster, task definitions and service, which the deploy updates on every release; ${REGIONAL_FENCE}` },
-  { service: "rds", reason: `the database instance, its subnet and parameter groups; ${REGIONAL_FENCE}` },
-  { service: "application-autoscaling", reason: `the service's scalable target and target-tracking policy; ${REGIONAL_FENCE}` },
-  { service: "cloudwatch", reason: `alarms the target-tracking policy creates and their tags; ${REGIONAL_FENCE}` },
-  { service: "s3", reason: "on the environment's own buckets only (<project>-<env>-*), which it creates, configures and uploads to" },
+  { statement: "RegionalInfrastructure", service: "ec2", reason: `VPC, subnets, routes, NAT gateways, security groups and endpoints, hundreds of actions; ${REGIONAL_FENCE}` },
+  { statement: "RegionalInfrastructure", service: "elasticloadbalancing", reason: `the load balancer, its listeners, target groups and attributes; ${REGIONAL_FENCE}` },
+  { statement: "RegionalInfrastructure", service: "ecs", reason: `cluster, task definitions and service, which the deploy updates on every release; ${REGIONAL_FENCE}` },
+  { statement: "RegionalInfrastructure", service: "rds", reason: `the database instance, its subnet and parameter groups; ${REGIONAL_FENCE}` },
+  { statement: "RegionalInfrastructure", service: "application-autoscaling", reason: `the service's scalable target and target-tracking policy; ${REGIONAL_FENCE}` },
+  { statement: "RegionalInfrastructure", service: "cloudwatch", reason: `alarms the target-tracking policy creates and their tags; ${REGIONAL_FENCE}` },
+  { statement: "OwnBuckets", service: "s3", reason: "on the environment's own buckets only (<project>-<env>-*), which it creates, configures and uploads to" },
 ];
 
 /** Statements of the deploy role that grant on "*" or a whole service, and why (audit rules IAM-NO-WILDCARD-RESOURCE, IAM-NO-SERVICE-WILDCARD). */
 export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
-  ...DEPLOY_ROLE_SERVICE_WILDCARDS.map(({ service, reason }) => ({ rule: "IAM-NO-SERVICE-WILDCARD", findings: [`${service}:*`], reason })),
+  ...DEPLOY_ROLE_SERVICE_WILDCARDS.map(({ statement, service, reason }) => ({
+    rule: "IAM-NO-SERVICE-WILDCARD",
+    findings: [`${statement}/${service}:*`],
+    reason,
+  })),
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
     findings: ["RegionalInfrastructure"],

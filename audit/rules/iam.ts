@@ -96,12 +96,13 @@ export const iamNoServiceWildcard: Rule = {
     return eachAllowStatement(target, (s, name) => {
       const wildcards = strings(s.Action).filter((a) => SERVICE_WILDCARD.test(a));
       if (wildcards.length === 0) return pass("grants no service whole", name);
-      // One finding per service, named `<service>:*`, so an exemption covers the services it lists and no other.
+      // One finding per statement and service, named `<statement>/<service>:*`, so an exemption covers
+      // the wildcard where it was reviewed and nowhere else (a new statement granting s3:* is not exempt).
       return wildcards.map((action) =>
         fail(
           `statement ${name} allows ${action} (every ${SERVICE_WILDCARD.exec(action)![1]} action, present and future); ` +
             `list the actions it needs, or exempt ${action} with the reason`,
-          action.toLowerCase(),
+          `${name}/${action.toLowerCase()}`,
         ),
       );
     });
