@@ -20,6 +20,7 @@ const LOCAL_SERVICES = [
   "rds",
   "s3",
   "secretsmanager",
+  "sns",
   "sts",
 ] as const;
 
@@ -34,6 +35,17 @@ export interface PlatformAwsProviderProps {
    * @default - AWS itself
    */
   readonly local?: LocalTarget;
+  /**
+   * Region of this provider, for a second provider beside the project's (CloudFront's metrics live
+   * in us-east-1).
+   * @default - the project's region
+   */
+  readonly region?: string;
+  /**
+   * Alias of a second provider; resources choose it with `provider`.
+   * @default - the default provider
+   */
+  readonly alias?: string;
 }
 
 /** Tags every resource of the platform carries (the provider's default tags). */
@@ -55,7 +67,8 @@ export function platformAwsProvider(scope: Construct, id: string, props: Platfor
   const { project } = props;
   const local = props.local;
   return new AwsProvider(scope, id, {
-    region: project.region,
+    region: props.region ?? project.region,
+    alias: props.alias,
     allowedAccountIds: [project.accountId],
     defaultTags: [{ tags: platformTags(project, props.environment, props.stack) }],
     ...(local && {

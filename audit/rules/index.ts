@@ -4,6 +4,7 @@ import { CLOUDFRONT_RULES } from "./cloudfront";
 import { DYNAMODB_RULES } from "./dynamodb";
 import { ECS_RULES } from "./ecs";
 import { IAM_RULES } from "./iam";
+import { MONITORING_RULES } from "./monitoring";
 import { RDS_RULES } from "./rds";
 import { S3_RULES } from "./s3";
 import { STACK_RULES } from "./stack";
@@ -19,7 +20,8 @@ export const ALL_RULES: readonly Rule[] = [
   ...ALB_RULES,
   ...RDS_RULES,
   ...CLOUDFRONT_RULES,
+  ...MONITORING_RULES,
   ...STACK_RULES,
 ];
 
-export { ALB_RULES, CLOUDFRONT_RULES, DYNAMODB_RULES, ECS_RULES, IAM_RULES, RDS_RULES, S3_RULES, STACK_RULES, VPC_RULES };
+export { ALB_RULES, CLOUDFRONT_RULES, DYNAMODB_RULES, ECS_RULES, IAM_RULES, MONITORING_RULES, RDS_RULES, S3_RULES, STACK_RULES, VPC_RULES };
