@@ -45,9 +45,9 @@ describe("driftFromPlan", () => {
     expect(driftFromPlan(taggedOutOfBand)).toEqual([{ address: SG, action: "update", attributes: ["tags", "tags_all"], changedOutsideTerraform: true }]);
   });
 
-  it("names a replacement, a deleted resource, and a change made outside Terraform that the code does not manage", () => {
+  it("names a replacement and a create, and leaves out what only the refresh reports (provider normalisation)", () => {
     const plan = {
-      resource_drift: [{ address: "aws_lb.x", change: { actions: ["update"], before: { idle_timeout: 60 }, after: { idle_timeout: 120 } } }],
+      resource_drift: [{ address: "aws_lb.x", change: { actions: ["update"], before: { tags: null }, after: { tags: {} } } }],
       resource_changes: [
         { address: "aws_db_parameter_group.p", change: { actions: ["delete", "create"], before: { family: "postgres15" }, after: { family: "postgres16" } } },
         { address: "aws_sns_topic.t", change: { actions: ["create"], before: null, after: { name: "t" } } },
@@ -55,7 +55,6 @@ describe("driftFromPlan", () => {
     };
     expect(driftFromPlan(plan)).toEqual([
       { address: "aws_db_parameter_group.p", action: "replace", attributes: ["family"], changedOutsideTerraform: false },
-      { address: "aws_lb.x", action: "none (not managed by the code)", attributes: ["idle_timeout"], changedOutsideTerraform: true },
       { address: "aws_sns_topic.t", action: "create", attributes: [], changedOutsideTerraform: false },
     ]);
   });

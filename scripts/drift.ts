@@ -49,24 +49,23 @@ function actionName(actions: readonly string[]): string {
   return actions.find((a) => a !== "no-op" && a !== "read") ?? "no-op";
 }
 
-/** The drifted resources a plan shows: what apply would change, and what the refresh saw changed outside Terraform. */
+/**
+ * The drifted resources a plan shows: each resource apply would change, the attributes it would
+ * change, and whether the refresh saw it changed outside Terraform. What the refresh alone reports
+ * (`resource_drift` without a planned change) is left out: it is mostly the provider normalising
+ * values (tags null against {}), which a plan of an untouched stack also shows (measured on the emulator).
+ */
 export function driftFromPlan(plan: PlanJson): DriftedResource[] {
-  const outside = new Map((plan.resource_drift ?? []).map((d) => [d.address, changedAttributes(d.change.before, d.change.after)]));
-  const byAddress = new Map<string, DriftedResource>();
-  for (const change of plan.resource_changes ?? []) {
-    if (change.mode === "data") continue;
-    const action = actionName(change.change.actions);
-    if (action === "no-op") continue;
-    const attributes = [...new Set([...changedAttributes(change.change.before, change.change.after), ...(outside.get(change.address) ?? [])])].sort();
-    byAddress.set(change.address, { address: change.address, action, attributes, changedOutsideTerraform: outside.has(change.address) });
-  }
-  // Changed outside Terraform in a way the code does not manage (apply would do nothing) still shows.
-  for (const [address, attributes] of outside) {
-    if (!byAddress.has(address) && attributes.length > 0) {
-      byAddress.set(address, { address, action: "none (not managed by the code)", attributes, changedOutsideTerraform: true });
-    }
-  }
-  return [...byAddress.values()].sort((a, b) => a.address.localeCompare(b.address));
+  const outside = new Set((plan.resource_drift ?? []).map((d) => d.address));
+  return (plan.resource_changes ?? [])
+    .filter((change) => change.mode !== "data" && actionName(change.change.actions) !== "no-op")
+    .map((change) => ({
+      address: change.address,
+      action: actionName(change.change.actions),
+      attributes: changedAttributes(change.change.before, change.change.after),
+      changedOutsideTerraform: outside.has(change.address),
+    }))
+    .sort((a, b) => a.address.localeCompare(b.address));
 }
 
 /** The GitHub calls the script makes, so tests can record them. */
@@ -94,8 +93,8 @@ export function issueBody(stack: string, drift: readonly DriftedResource[], runU
     ...rows,
     "",
     "What to do: find who changed it (CloudTrail, by the resource's id), then either put the change into the code " +
-      "(a pull request) or let the next deploy put the resource back. A change the code would not revert (\"apply would: none\") is " +
-      "outside what Terraform manages here. This issue is updated while the drift lasts and closed by the first check that finds the stack in sync.",
+      "(a pull request) or let the next deploy put the resource back. " +
+      "This issue is updated while the drift lasts and closed by the first check that finds the stack in sync.",
   ].join("\n");
 }
 
