@@ -16,6 +16,7 @@ import {
   DYNAMODB_RULES,
   ECS_RULES,
   IAM_RULES,
+  MONITORING_RULES,
   RDS_RULES,
   S3_RULES,
   STACK_RULES,
@@ -27,7 +28,7 @@ import { TerraformJson } from "../audit/types";
 
 describe("rule catalogue", () => {
   it("runs every rule of every family exactly once, under a unique id", () => {
-    const families = [S3_RULES, DYNAMODB_RULES, IAM_RULES, VPC_RULES, ECS_RULES, ALB_RULES, RDS_RULES, CLOUDFRONT_RULES, STACK_RULES];
+    const families = [S3_RULES, DYNAMODB_RULES, IAM_RULES, VPC_RULES, ECS_RULES, ALB_RULES, RDS_RULES, CLOUDFRONT_RULES, MONITORING_RULES, STACK_RULES];
     expect(ALL_RULES.map((r) => r.id)).toEqual(families.flat().map((r) => r.id));
     expect(new Set(ALL_RULES.map((r) => r.id)).size).toBe(ALL_RULES.length);
   });
