@@ -106,6 +106,8 @@ describe("the audit of the real app", () => {
     expect(deploy.map((f) => f.message)).toEqual([
       expect.stringMatching(/repo:acme\/platform:environment:prod/),
       expect.stringMatching(/repo:acme\/platform:environment:stage/),
+      // The drift role trusts the default branch only: it passes without an exemption.
+      expect.stringMatching(/repo:acme\/platform:ref:refs\/heads\/main/),
     ]);
   });
 
@@ -120,6 +122,7 @@ describe("the audit of the real app", () => {
     expect(found.filter((f) => f.status === "pass").map((f) => f.message)).toEqual([
       expect.stringMatching(/repository_owner_id:90000002:repository_id:700000001:environment:prod/),
       expect.stringMatching(/repository_owner_id:90000002:repository_id:700000001:environment:stage/),
+      expect.stringMatching(/repository_owner_id:90000002:repository_id:700000001:ref:refs\/heads\/main/),
     ]);
     expect(found.filter((f) => f.status !== "pass").map((f) => [f.status, f.address])).toEqual([["exempt", expect.stringMatching(/plan-role/)]]);
     expect(bootstrap.exemptionIssues).toEqual([]);

@@ -17,6 +17,7 @@ import {
   ECS_RULES,
   IAM_RULES,
   ISOLATION_RULES,
+  MONITORING_RULES,
   RDS_RULES,
   S3_RULES,
   STACK_RULES,
@@ -28,7 +29,7 @@ import { TerraformJson } from "../audit/types";
 
 describe("rule catalogue", () => {
   it("runs every rule of every family exactly once, under a unique id", () => {
-    const families = [S3_RULES, DYNAMODB_RULES, IAM_RULES, ISOLATION_RULES, VPC_RULES, ECS_RULES, ALB_RULES, RDS_RULES, CLOUDFRONT_RULES, STACK_RULES];
+    const families = [S3_RULES, DYNAMODB_RULES, IAM_RULES, ISOLATION_RULES, VPC_RULES, ECS_RULES, ALB_RULES, RDS_RULES, CLOUDFRONT_RULES, MONITORING_RULES, STACK_RULES];
     expect(ALL_RULES.map((r) => r.id)).toEqual(families.flat().map((r) => r.id));
     expect(new Set(ALL_RULES.map((r) => r.id)).size).toBe(ALL_RULES.length);
   });
@@ -240,6 +241,10 @@ describe("HCL repair", () => {
   it("writes a lifecycle's postconditions as blocks, which cdktf renders as a list Terraform refuses", () => {
     const raw = ["lifecycle {", "  postcondition = [", "{", 'condition = "${length(self.names) >= 2}"', 'error_message = "too few"', "},", "]", "}"].join("\n");
     expect(repairConditionBlocks(raw)).toBe(["lifecycle {", "postcondition {", 'condition = "${length(self.names) >= 2}"', 'error_message = "too few"', "}", "}"].join("\n"));
+  });
+
+  it("unquotes a resource's provider reference, which cdktf renders as a string", () => {
+    expect(repairHclStrings(['  provider = "aws.us_east_1"', '  name = "aws.us_east_1"'].join("\n"))).toBe(['  provider = aws.us_east_1', '  name = "aws.us_east_1"'].join("\n"));
   });
 
   it("escapes backslashes and template directives outside interpolations", () => {

@@ -152,6 +152,21 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
     s.site.domain = { domainName: "www.example.com", certificateArn: CERT("us-east-1") };
     p.site.domain = { domainName: "www.example.com", certificateArn: CERT("us-east-1") };
   }, "prod.site.domain.domainName", /already used by stage\.site\.domain\.domainName/],
+  // monitoring and migration
+  ["no monitoring block", (_c, s) => void delete (s as Any).monitoring, "stage.monitoring", /must be set/],
+  ["alarms as the string \"true\"", (_c, s) => void ((s.monitoring as Any).alarms = "true"), "stage.monitoring.alarms", /not a string/],
+  ["subscriber that is neither an email nor a URL", (_c, s) => void (s.monitoring.subscribers = ["oncall"]), "stage.monitoring.subscribers[0]", /email address or an https:\/\/ URL/],
+  ["subscriber over plain http", (_c, s) => void (s.monitoring.subscribers = ["http://hooks.example.com/alarms"]), "stage.monitoring.subscribers[0]", /plain http would send alarms in clear/],
+  ["the same subscriber twice", (_c, s) => void (s.monitoring.subscribers = ["ops@example.com", "OPS@example.com"]), "stage.monitoring.subscribers[1]", /listed twice/],
+  ["prod with nobody to page", (_c, _s, p) => void (p.monitoring.subscribers = []), "prod.monitoring.subscribers", /acceptedRisks/],
+  ["prod without alarms", (_c, _s, p) => void (p.monitoring.alarms = false), "prod.monitoring.alarms", /acceptedRisks/],
+  ["5xx rate of 0 percent", (_c, s) => void (s.monitoring.thresholds = { api5xxRatePercent: 0 }), "stage.monitoring.thresholds.api5xxRatePercent", /from 1 to 50/],
+  ["service CPU alarm at 150 percent", (_c, s) => void (s.monitoring.thresholds = { serviceCpuPercent: 150 }), "stage.monitoring.thresholds.serviceCpuPercent", /from 50 to 100/],
+  ["latency as a string with a unit", (_c, s) => void (s.monitoring.thresholds = { p99LatencyMs: "2s" as Any }), "stage.monitoring.thresholds.p99LatencyMs", /whole number of milliseconds/],
+  ["free-storage alarm above the database's size", (_c, s) => void (s.monitoring.thresholds = { databaseFreeStorageGiB: 20 }), "stage.monitoring.thresholds.databaseFreeStorageGiB", /below database\.allocatedStorageGiB \(20\)/],
+  ["misspelt threshold", (_c, s) => void (s.monitoring.thresholds = { api5xxRatePercnt: 5 } as Any), "stage.monitoring.thresholds.api5xxRatePercnt", /did you mean "api5xxRatePercent"/],
+  ["migration command as one string", (_c, s) => void ((s as Any).migration = { command: "npm run migrate" }), "stage.migration.command", /list of arguments/],
+  ["migration timeout of 0 minutes", (_c, s) => void (s.migration = { command: ["npm", "run", "migrate"], timeoutMinutes: 0 }), "stage.migration.timeoutMinutes", /from 1 to 120/],
   // GitHub environments and waivers
   ["reviewer name with a space", (_c, _s, p) => void (p.github.requiredReviewers = ["not a user"]), "prod.github.requiredReviewers[0]", /GitHub user name/],
   ["seven reviewers", (_c, _s, p) => void (p.github.requiredReviewers = ["a1", "a2", "a3", "a4", "a5", "a6", "a7"]), "prod.github.requiredReviewers", /at most 6/],

@@ -4,17 +4,19 @@
  * own (reached as an administrator reaches a member account, through sts:AssumeRole on a role in
  * it; moto serves that account to the credentials AssumeRole returns). Each account's bootstrap,
  * then stage and prod deployed by image digest as CI deploys them, each with its state in its own
- * account's bucket and none in the other's, no drift, locking, and that destroying never takes what
- * must survive. The one-account layout is covered by the unit and terraform-validate suites.
- * The slowest suite (minutes).
+ * account's bucket and none in the other's, no drift, alarms that reach their topic, the drift check
+ * on an out-of-band change, locking, and that destroying never takes what must survive. The
+ * one-account layout is covered by the unit and terraform-validate suites. The slowest suite (minutes).
  */
-import { ChildProcess, spawn } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Naming } from "../config/naming";
 import { PlatformConfig } from "../config/types";
 import { localAccountRoleArn, LocalTarget } from "../lib/local-target";
+import { IssueTracker, reportDrift } from "../scripts/drift";
 import { Emulator, emulatorMissing, startEmulator } from "../scripts/emulator";
 import { sampleConfig, synthToDisk } from "./support/platform";
 import { describeIfAvailable, terraform, terraformAsync, terraformEnv, terraformMissing, TerraformResult } from "./support/terraform";
@@ -59,6 +61,32 @@ interface StateResource {
   readonly mode: string;
   readonly type: string;
   readonly instances: { readonly attributes: Record<string, any> }[];
+}
+
+/** The drift script's GitHub calls, recorded instead of made. */
+class RecordingTracker implements IssueTracker {
+  readonly calls: string[] = [];
+  readonly bodies = new Map<number, string>();
+  private readonly open = new Map<string, number>();
+  async findOpenIssue(title: string) {
+    const number = this.open.get(title);
+    return number === undefined ? undefined : { number };
+  }
+  async openIssue(title: string, body: string) {
+    const number = this.bodies.size + 1;
+    this.open.set(title, number);
+    this.bodies.set(number, body);
+    this.calls.push(`open #${number} ${title}`);
+    return number;
+  }
+  async updateIssue(number: number, body: string) {
+    this.bodies.set(number, body);
+    this.calls.push(`update #${number}`);
+  }
+  async closeIssue(number: number, comment: string) {
+    for (const [title, n] of this.open) if (n === number) this.open.delete(title);
+    this.calls.push(`close #${number}: ${comment}`);
+  }
 }
 
 /** Fails with terraform's own output when a command did not exit as expected. */
@@ -134,6 +162,13 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     const text = await response.text();
     if (!response.ok) throw new Error(`ECR ${action} answered ${response.status}: ${text}`);
     return JSON.parse(text);
+  };
+
+  /** AWS calls beside Terraform (SNS, SQS, CloudWatch, EC2), made with boto3 by support/e2e_aws.py. */
+  const aws = (call: string, args: object): any => {
+    const result = spawnSync("python3", [join(__dirname, "support", "e2e_aws.py"), emulator.endpoint, config.project.region, call, JSON.stringify(args)], { encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`${call} failed:\n${result.stderr}`);
+    return JSON.parse(result.stdout);
   };
 
   /** An environment's ECR repository: its Terraform address and name, from the synthesized stack. */
@@ -219,8 +254,9 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
       const attributes = (type: string) =>
         resources.filter((r) => r.mode === "managed" && r.type === type).map((r) => r.instances[0].attributes);
       const [repositoryAttributes] = attributes("aws_ecr_repository");
+      // The service's task definition and the migration's: the same image.
       const images = attributes("aws_ecs_task_definition").map((t) => JSON.parse(t.container_definitions).map((c: any) => c.image));
-      expect(images).toEqual([[`${repositoryAttributes.repository_url}@${IMAGE_DIGEST}`]]);
+      expect(images).toEqual([[`${repositoryAttributes.repository_url}@${IMAGE_DIGEST}`], [`${repositoryAttributes.repository_url}@${IMAGE_DIGEST}`]]);
     }
   });
 
@@ -229,6 +265,67 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
       ["bootstrap", "bootstrap-prod", "stage", "prod"].map((stack) => terraformAsync(dir(stack), ["plan", "-detailed-exitcode", "-input=false"])),
     );
     plans.forEach((plan) => expectExit(plan, 0));
+  }, 600_000);
+
+  it("publishes to stage's alarm topics, and an alarm set to ALARM reaches its topic with its runbook line (project region and us-east-1)", async () => {
+    const { resources } = await stateOf(naming.stateKey("stage"));
+    const managed = (type: string) => resources.filter((r) => r.mode === "managed" && r.type === type).map((r) => r.instances[0].attributes);
+    const topics = managed("aws_sns_topic").map((t) => t.arn as string);
+    const alarmTopic = JSON.parse(terraform(dir("stage"), ["output", "-json"]).stdout).alarm_topic_arn.value as string;
+    expect(topics.sort()).toEqual([alarmTopic, alarmTopic.replace(`:${config.project.region}:`, ":us-east-1:")].sort());
+    const keys = managed("aws_kms_key");
+    expect(keys.map((k) => k.enable_key_rotation)).toEqual([true, true]);
+    for (const [topic, alarm] of [
+      [alarmTopic, "acme-stage-api-5xx-rate"],
+      [alarmTopic.replace(`:${config.project.region}:`, ":us-east-1:"), "acme-stage-site-5xx-rate"],
+    ]) {
+      const seen = aws("alarm_reaches_topic", { topicArn: topic, alarmName: alarm });
+      expect(seen.published).toEqual(["a test notification"]);
+      expect(seen.alarmActions).toEqual([topic]);
+      expect(seen.alarm).toEqual([[alarm, "ALARM", expect.stringMatching(/ in stage\. First look: /)]]);
+      expect(seen.recovered).toEqual(["OK"]);
+      expect(keys.map((k) => k.arn)).toContain(seen.kmsMasterKeyId);
+    }
+    const service = managed("aws_ecs_service")[0];
+    expect(service.alarms).toEqual([{ alarm_names: ["acme-stage-api-5xx-rate", "acme-stage-unhealthy-hosts"], enable: true, rollback: true }]);
+  }, 120_000);
+
+  it("reports an out-of-band change as drift (resource and attribute), and closes the issue once apply restores it", async () => {
+    const tracker = new RecordingTracker();
+    const planJson = async () => {
+      const plan = await terraformAsync(dir("stage"), ["plan", "-detailed-exitcode", "-input=false", "-lock=false", "-out=drift.tfplan"]);
+      if (plan.status !== 0 && plan.status !== 2) expectExit(plan, 2);
+      return { code: plan.status!, json: JSON.parse(terraform(dir("stage"), ["show", "-json", "drift.tfplan"]).stdout) };
+    };
+    const inSync = await planJson();
+    expect(inSync.code).toBe(0);
+    expect((await reportDrift(tracker, "stage", inSync.code, inSync.json)).outcome).toBe("in sync");
+
+    // Someone tags the load balancer's security group in the console.
+    const { resources } = await stateOf(naming.stateKey("stage"));
+    const group = resources.find((r) => r.mode === "managed" && r.type === "aws_security_group" && r.instances[0].attributes.name === "acme-stage-api-alb")!;
+    aws("tag_security_group", { groupId: group.instances[0].attributes.id, key: "Owner", value: "someone-in-the-console" });
+
+    const drifted = await planJson();
+    expect(drifted.code).toBe(2);
+    const opened = await reportDrift(tracker, "stage", drifted.code, drifted.json, "https://github.com/acme/platform/actions/runs/1");
+    expect(opened.outcome).toBe("opened");
+    expect(opened.drift).toEqual([
+      { address: expect.stringMatching(/^aws_security_group\.service_alb-security-group_\w+$/), action: "update", attributes: expect.arrayContaining(["tags"]), changedOutsideTerraform: true },
+    ]);
+    expect(tracker.calls).toEqual(["open #1 Drift: stack stage differs from its Terraform"]);
+    // The README shows this issue as it was written here.
+    writeFileSync(join(tmpdir(), "e2e-drift-issue.md"), tracker.bodies.get(1)!);
+    expect(tracker.bodies.get(1)).toMatch(/\| `aws_security_group\.service_alb-security-group_\w+` \| update \| `tags`(, `tags_all`)? \| yes \|/);
+    // A second check while it lasts updates the same issue.
+    expect((await reportDrift(tracker, "stage", drifted.code, drifted.json)).outcome).toBe("updated");
+
+    expectExit(await terraformAsync(dir("stage"), ["apply", "-auto-approve", "-input=false"]), 0);
+    const restored = await planJson();
+    expect(restored.code).toBe(0);
+    const closed = await reportDrift(tracker, "stage", restored.code, restored.json);
+    expect(closed).toMatchObject({ outcome: "closed", issue: 1 });
+    expect(tracker.calls.slice(1)).toEqual(["update #1", "close #1: Stack stage is back in sync with its Terraform."]);
   }, 600_000);
 
   it("refuses a second writer while stage's state is locked, changes nothing, and proceeds after release", async () => {

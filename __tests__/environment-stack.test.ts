@@ -9,6 +9,12 @@ const platform = buildSample(config);
 const stage = parse(Testing.synth(platform.environments.stage));
 const prod = parse(Testing.synth(platform.environments.prod));
 
+/** The service's task definition (the migration has a task definition of its own, family `<name>-migrate`). */
+const apiTask = (tf: SynthesizedTerraform) => {
+  const tasks = Object.values(resources(tf, "aws_ecs_task_definition")).filter((t) => !String(t.family).endsWith("-migrate"));
+  if (tasks.length !== 1) throw new Error(`expected one API task definition, found ${tasks.length}`);
+  return tasks[0];
+};
 const count = (tf: SynthesizedTerraform, type: string) => Object.keys(resources(tf, type)).length;
 
 describe.each([
@@ -44,9 +50,12 @@ describe.each([
   it("outputs what people and CI read, each with a description", () => {
     expect(Object.keys(tf.output!).sort()).toEqual(
       [
+        "alarm_topic_arn",
         "api_url",
         "cloudfront_distribution_id",
+        "dashboard_name",
         "database_endpoint",
+        "database_migration",
         "database_secret_arn",
         "ecr_repository_url",
         "ecs_cluster_name",
@@ -73,7 +82,7 @@ describe.each([
   });
 
   it("injects the database credentials from the RDS-managed secret, never as plain environment", () => {
-    const container = JSON.parse(only(tf, "aws_ecs_task_definition").container_definitions)[0];
+    const container = JSON.parse(apiTask(tf).container_definitions)[0];
     expect(container.secrets.map((s: { valueFrom: string }) => s.valueFrom)).toEqual([
       expect.stringMatching(/master_user_secret\[0\]\.secret_arn\}:username::$/),
       expect.stringMatching(/master_user_secret\[0\]\.secret_arn\}:password::$/),
@@ -139,7 +148,7 @@ describe("stage and prod side by side", () => {
     const db = only(tf, "aws_db_instance");
     const service = only(tf, "aws_ecs_service");
     const lb = only(tf, "aws_lb");
-    const container = JSON.parse(only(tf, "aws_ecs_task_definition").container_definitions)[0];
+    const container = JSON.parse(apiTask(tf).container_definitions)[0];
     return {
       publicAccessBlocks: values("aws_s3_bucket_public_access_block", ({ bucket, ...flags }) => flags),
       ownership: values("aws_s3_bucket_ownership_controls", (r) => r.rule),
@@ -206,7 +215,7 @@ describe("stateful resource addresses (renaming one replaces it: update this tes
 });
 
 describe("container image", () => {
-  const image = (tf: SynthesizedTerraform) => JSON.parse(only(tf, "aws_ecs_task_definition").container_definitions)[0].image;
+  const image = (tf: SynthesizedTerraform) => JSON.parse(apiTask(tf).container_definitions)[0].image;
 
   it("defaults to latest and follows the prop", () => {
     expect(image(stage)).toMatch(/:latest$/);

@@ -294,6 +294,7 @@ describe("trust by immutable ids (opt-in)", () => {
       "acme-stage-deploy": "repo:acme/platform:environment:stage",
       "acme-prod-deploy": "repo:acme/platform:environment:prod",
       "acme-plan": "repo:acme/platform:pull_request",
+      "acme-drift": "repo:acme/platform:ref:refs/heads/main",
     });
   });
 
@@ -306,6 +307,7 @@ describe("trust by immutable ids (opt-in)", () => {
       "acme-stage-deploy": `${prefix}:environment:stage`,
       "acme-prod-deploy": `${prefix}:environment:prod`,
       "acme-plan": `${prefix}:pull_request`,
+      "acme-drift": `${prefix}:ref:refs/heads/main`,
     });
     for (const role of Object.values(resources(out, "aws_iam_role"))) {
       const condition = JSON.parse(role.assume_role_policy).Statement[0].Condition;
@@ -367,6 +369,7 @@ describe("bootstrap outputs", () => {
       [
         "deploy_role_arn_prod",
         "deploy_role_arn_stage",
+        "drift_role_arn",
         "github_oidc_provider_arn",
         "lock_table",
         "plan_role_arn",

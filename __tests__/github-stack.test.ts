@@ -115,7 +115,7 @@ describe("GitHub stack: values come from the bootstrap stack", () => {
     ].map((v) => v.value);
     const read = values.map(remoteOutput).filter((r): r is [string, string] => r !== undefined);
     expect(read.map(([, name]) => name).sort()).toEqual(
-      [...envNames.map(deployRoleOutput), "plan_role_arn", "state_bucket", "lock_table"].sort(),
+      [...envNames.map(deployRoleOutput), "plan_role_arn", "drift_role_arn", "state_bucket", "lock_table"].sort(),
     );
     for (const [, name] of read) expect(bootstrap.output).toHaveProperty(name);
     const roles = resources(bootstrap, "aws_iam_role");
@@ -238,9 +238,9 @@ describe("GitHub stack: Actions variables", () => {
     }
   });
 
-  it("sets the repository variables pull-request plans read: plan role, state bucket, lock table, region", () => {
+  it("sets the repository variables pull-request plans and the drift check read: plan and drift roles, state bucket, lock table, region", () => {
     const vars = byName(tf, "github_actions_variable", "variable_name");
-    expect(Object.keys(vars).sort()).toEqual(["AWS_PLAN_ROLE_ARN", "AWS_REGION", "TF_LOCK_TABLE", "TF_STATE_BUCKET"]);
+    expect(Object.keys(vars).sort()).toEqual(["AWS_DRIFT_ROLE_ARN", "AWS_PLAN_ROLE_ARN", "AWS_REGION", "TF_LOCK_TABLE", "TF_STATE_BUCKET"]);
     expect(Object.keys(vars).sort()).toEqual(Object.values(REPOSITORY_VARIABLES).sort());
     expect(vars.AWS_PLAN_ROLE_ARN.value).toBe("${data.terraform_remote_state.bootstrap.outputs.plan_role_arn}");
     expect(vars.TF_STATE_BUCKET.value).toBe("${data.terraform_remote_state.bootstrap.outputs.state_bucket}");

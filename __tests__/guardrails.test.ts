@@ -28,6 +28,8 @@ const BREAK: Record<string, (c: Config, prod: Env) => void> = {
     p.loadBalancer.httpOnlyReason = "no domain for this environment yet";
   },
   "network.natGateways": (_c, p) => void (p.network.natGateways = "single"),
+  "monitoring.alarms": (_c, p) => void (p.monitoring.alarms = false),
+  "monitoring.subscribers": (_c, p) => void (p.monitoring.subscribers = []),
   "github.requiredReviewers": (_c, p) => void (p.github.requiredReviewers = []),
   "project.github.preventSelfReview": (c) => void (c.project.github.preventSelfReview = false),
   "project.github.protectDefaultBranch": (c) => void (c.project.github.protectDefaultBranch = false),

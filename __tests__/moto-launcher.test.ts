@@ -94,6 +94,19 @@ describeIfAvailable("moto launcher", emulatorMissing(), () => {
     expect(check("managed_policies")).toEqual({ name: "AmazonECSTaskExecutionRolePolicy" });
   });
 
+  it("publishes an alarm's state change to its SNS actions, once per change, in the topic's region", () => {
+    expect(check("alarm_actions")).toEqual({
+      "eu-west-1": [
+        ["ALARM", "what broke; look here", "eu-west-1"],
+        ["OK", "what broke; look here", "eu-west-1"],
+      ],
+      "us-east-1": [
+        ["ALARM", "what broke; look here", "us-east-1"],
+        ["OK", "what broke; look here", "us-east-1"],
+      ],
+    });
+  });
+
   it("implements tags on application autoscaling targets", () => {
     expect(check("appautoscaling_tags")).toEqual({ tags: { Environment: "stage" } });
   });

@@ -139,13 +139,14 @@ const PR = "pull-request.yml";
 const STAGE = "deploy-stage.yml";
 const PROD = "deploy-prod.yml";
 const DEPLOY = "deploy.yml";
+const DRIFT = "drift.yml";
 
 /** The jobs that call the reusable deploy workflow. */
 const callers = jobs.filter((j) => j.job.uses === REUSABLE_USES);
 
 describe("workflow files", () => {
-  it("are the pull-request, deploy-stage, deploy-prod and reusable deploy workflows, each valid YAML", () => {
-    expect(files.sort()).toEqual([STAGE, PROD, PR, DEPLOY].sort());
+  it("are the pull-request, deploy-stage, deploy-prod, reusable deploy and drift workflows, each valid YAML", () => {
+    expect(files.sort()).toEqual([STAGE, PROD, PR, DEPLOY, DRIFT].sort());
     for (const f of files) {
       const doc = parseDocument(sources[f]);
       expect(doc.errors).toEqual([]);
@@ -213,7 +214,7 @@ describe("environments and roles", () => {
 
   it("a job without an environment assumes only the plan role, and only on pull_request (the plan role's subject)", () => {
     expect(subjects).toContain(`repo:${config.project.github.owner}/${config.project.github.repo}:pull_request`);
-    const planners = jobs.filter((j) => !envName(j.job) && assumesRole(j.job));
+    const planners = jobs.filter((j) => !envName(j.job) && assumesRole(j.job) && j.file !== DRIFT);
     expect(planners.map(at)).toEqual([`${PR} job plan`]);
     for (const j of planners) {
       expect(Object.keys(j.wf.on)).toEqual(["pull_request"]);
@@ -221,6 +222,14 @@ describe("environments and roles", () => {
         expect(s.with?.["role-to-assume"]).toBe(`\${{ vars.${REPOSITORY_VARIABLES.planRoleArn} }}`);
       }
     }
+  });
+
+  it("only the drift job assumes the drift role, on the default branch only (the drift role's subject)", () => {
+    expect(subjects).toContain(`repo:${config.project.github.owner}/${config.project.github.repo}:ref:refs/heads/${defaultBranch}`);
+    const drifters = jobs.filter((j) => stepsUsing(j.job, "aws-actions/configure-aws-credentials").some((s) => String(s.with?.["role-to-assume"]).includes(REPOSITORY_VARIABLES.driftRoleArn)));
+    expect(drifters.map(at)).toEqual([`${DRIFT} job drift`]);
+    expect(workflows[DRIFT].jobs.drift.if).toBe(`github.ref == 'refs/heads/${defaultBranch}'`);
+    expect(envName(workflows[DRIFT].jobs.drift)).toBeUndefined();
   });
 
   it("plans every configured environment", () => {
@@ -263,7 +272,7 @@ describe("permissions and credentials", () => {
       attestations: ["read", "write"],
       "security-events": ["write"],
     };
-    for (const j of jobs) {
+    for (const j of jobs.filter((j) => j.file !== DRIFT)) {
       expect({ job: at(j), contents: j.job.permissions?.contents }).toEqual({ job: at(j), contents: "read" });
       for (const [scope, level] of Object.entries(j.job.permissions ?? {})) {
         expect({ job: at(j), scope, allowed: allowed[scope]?.includes(level) ?? false }).toEqual({ job: at(j), scope, allowed: true });
@@ -276,6 +285,11 @@ describe("permissions and credentials", () => {
     const withToken = jobs.filter((j) => j.job.permissions?.["id-token"] === "write").map(at);
     expect(assuming.length).toBeGreaterThan(0);
     expect(withToken.sort()).toEqual([...assuming, `${STAGE} job attest`, ...callers.map(at)].sort());
+  });
+
+  it("only the drift job may write issues, and it asks for nothing else but contents: read and id-token", () => {
+    expect(jobs.filter((j) => j.job.permissions?.issues !== undefined).map(at)).toEqual([`${DRIFT} job drift`]);
+    expect(workflows[DRIFT].jobs.drift.permissions).toEqual({ contents: "read", "id-token": "write", issues: "write" });
   });
 
   it("only the attest job may write attestations; no job that holds, or passes on, an AWS role can", () => {
@@ -666,6 +680,30 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
     expect(push).toBeGreaterThan(create);
   });
 
+  it("runs the database migration from the new task definition after the push and before the service moves to the image", () => {
+    const migrate = stepIndex(job, (s) => s.name === "Run the database migration");
+    const push = stepIndex(job, runs(/skopeo copy/));
+    const deploy = stepIndex(job, runs(/cdktf deploy/));
+    expect(migrate).toBeGreaterThan(push);
+    expect(deploy).toBeGreaterThan(migrate);
+    const run = steps[migrate].run!;
+    // Only what the task needs, taken from the output the stacks declare.
+    expect(run).toContain("jq -r '.output.database_migration | [.value, .depends_on] | tostring'");
+    expect(run).toContain('apply -input=false -no-color -auto-approve "${targets[@]}"');
+    expect(run).toContain("aws ecs run-task");
+    expect(run).toContain("--launch-type FARGATE --network-configuration");
+    expect(run).toContain('if [ "$code" != "0" ]; then');
+    expect(run).toMatch(/exit 1\n\s*fi\n\s*echo "the migration exited 0"/);
+    for (const env of envNames) {
+      const tf = parse(Testing.synth(platform.environments[env]));
+      const output = tf.output!.database_migration as { value: Record<string, unknown>; depends_on: string[] };
+      expect(Object.keys(output.value).sort()).toEqual(["cluster", "securityGroups", "subnets", "taskDefinition", "timeoutMinutes"]);
+      // Terraform accepts only bare addresses in an output's depends_on.
+      for (const address of output.depends_on) expect(address).toMatch(/^aws_[a-z0-9_]+\.[A-Za-z0-9_-]+$/);
+      expect(String(output.value.taskDefinition)).toMatch(/^\$\{aws_ecs_task_definition\.service_migration-task-definition_\w+\.arn\}$/);
+    }
+  });
+
   it("smoke-checks the API's /health and the site after publishing the frontend, and names the digest in the summary", () => {
     const names = steps.map((s) => s.name);
     const order = ["Deploy", "Wait for the new tasks to serve", "Build the frontend (PLACEHOLDER)", "Upload the frontend", "Invalidate CloudFront", "Smoke-check the API and the site"];
@@ -734,6 +772,38 @@ describe("deploy-prod: promote the stage run's attested artifact, nothing else",
     const run = resolve.steps!.find((s) => s.id === "run")!.run!;
     expect(run).toContain('echo "artifact_name=api-image-$SHA" >> "$GITHUB_OUTPUT"');
     expect(stepsUsing(workflows[STAGE].jobs.build, "actions/upload-artifact")[0].with?.name).toBe("api-image-${{ github.sha }}");
+  });
+});
+
+describe("drift: a daily read-only plan of every AWS stack, reported by scripts/drift.ts", () => {
+  const wf = workflows[DRIFT];
+  const job = wf?.jobs.drift;
+
+  it("runs daily and by hand, never on a push or a pull request", () => {
+    expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect(wf.on.schedule).toEqual([{ cron: expect.stringMatching(/^\d+ \d+ \* \* \*$/) }]);
+  });
+
+  it("plans every AWS stack the app synthesizes (the github stack needs a GitHub admin token)", () => {
+    const awsStacks = ["bootstrap", ...envNames];
+    expect(job.strategy?.matrix?.stack).toEqual(awsStacks);
+    expect(Object.keys(platform.environments)).toEqual(envNames);
+  });
+
+  it("plans with -detailed-exitcode and without the lock, fails on a failed plan, and hands the plan to the script", () => {
+    const plan = job.steps!.find((s) => s.id === "plan")!.run!;
+    expect(plan).toMatch(/terraform -chdir="\$STACK_DIR" plan .*-lock=false -detailed-exitcode -out=tfplan/);
+    expect(plan).toContain('if [ "$code" -ne 0 ] && [ "$code" -ne 2 ]; then');
+    expect(plan).toContain("show -json tfplan");
+    const report = job.steps![stepIndex(job, runs(/scripts\/drift\.ts/))];
+    expect(report.run).toBe('npx tsx scripts/drift.ts --stack "$STACK" --exit-code "$EXIT_CODE" --plan "$RUNNER_TEMP/plan.json"');
+    expect(report.env?.GITHUB_TOKEN).toBe("${{ github.token }}");
+  });
+
+  it("plans the image that is deployed, not latest", () => {
+    const synth = job.steps!.find((s) => s.name === "Synthesize with the deployed image")!.run!;
+    expect(synth).toContain("aws ecs describe-task-definition");
+    expect(synth).toContain('IMAGE_DIGEST="${image##*@}" npx cdktf synth');
   });
 });
 

@@ -45,6 +45,7 @@ export interface BootstrapStackProps {
 
 /** Construct id of the plan role in GithubOidc (and the suffix of its output). */
 export const PLAN_ROLE_ID = "plan-role";
+export const DRIFT_ROLE_ID = "drift-role";
 export const deployRoleId = (environment: string): string => `deploy-role-${environment}`;
 
 /** The file holding the bootstrap's own state before it is moved into the bucket. */
@@ -174,6 +175,17 @@ export class BootstrapStack extends TerraformStack {
             },
           ],
         },
+        {
+          // The scheduled drift check (.github/workflows/drift.yml) runs on the default branch, whose
+          // tokens the plan role (pull_request only) does not accept. A role of its own with the plan
+          // role's read-only policy, rather than widening the plan role's trust to every workflow.
+          id: DRIFT_ROLE_ID,
+          roleName: naming.driftRoleName,
+          description: "Plans every stack (read-only) from the scheduled drift check on the default branch",
+          subject: `ref:refs/heads/${project.github.defaultBranch ?? "main"}`,
+          policy: planRolePolicy(ctx),
+          policyExemptions: PLAN_ROLE_POLICY_EXEMPTIONS,
+        },
       ],
     });
 
@@ -219,6 +231,10 @@ export class BootstrapStack extends TerraformStack {
     new TerraformOutput(this, "plan_role_arn", {
       value: this.github.roleArns[PLAN_ROLE_ID],
       description: "Read-only role GitHub Actions assumes to plan from pull requests",
+    });
+    new TerraformOutput(this, "drift_role_arn", {
+      value: this.github.roleArns[DRIFT_ROLE_ID],
+      description: "Read-only role the scheduled drift check assumes (default branch only)",
     });
   }
 }

@@ -153,6 +153,7 @@ export class GithubStack extends TerraformStack {
 
     this.repositoryVariables = {
       [REPOSITORY_VARIABLES.planRoleArn]: bootstrapOutput("plan_role_arn"),
+      [REPOSITORY_VARIABLES.driftRoleArn]: bootstrapOutput("drift_role_arn"),
       [REPOSITORY_VARIABLES.stateBucket]: bootstrapOutput("state_bucket"),
       [REPOSITORY_VARIABLES.lockTable]: bootstrapOutput("lock_table"),
       [REPOSITORY_VARIABLES.region]: project.region,

@@ -15,6 +15,8 @@ export const ENVIRONMENT_VARIABLES = {
 export const REPOSITORY_VARIABLES = {
   /** ARN of the read-only role pull-request workflows assume to plan. */
   planRoleArn: "AWS_PLAN_ROLE_ARN",
+  /** ARN of the read-only role the scheduled drift check assumes on the default branch. */
+  driftRoleArn: "AWS_DRIFT_ROLE_ARN",
   /** S3 bucket holding every stack's Terraform state. */
   stateBucket: "TF_STATE_BUCKET",
   /** DynamoDB table holding the Terraform state locks. */

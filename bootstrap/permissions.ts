@@ -435,11 +435,128 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string, o
       Condition: { StringEquals: { "aws:RequestedRegion": region } },
     },
     { Sid: "WhoAmI", Effect: "Allow", Action: "sts:GetCallerIdentity", Resource: "*" },
+    ...monitoringStatements(ctx, environment),
   );
 }
 
 /** The AWS services an environment's roles are for: the only principals they trust and the only services they are passed to. */
 export const WORKLOAD_SERVICE_PRINCIPALS = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"];
+
+/** Regions an environment's alarm topics and keys live in: the project's, and us-east-1 for CloudFront's alarm. */
+function alarmRegions(region: string): string[] {
+  return [...new Set([region, "us-east-1"])];
+}
+
+/** SNS actions Terraform takes on an alarm topic, its policy and its subscriptions (aws_sns_topic*). */
+const ALARM_TOPIC_ACTIONS = [
+  "sns:GetTopicAttributes",
+  "sns:SetTopicAttributes",
+  "sns:DeleteTopic",
+  "sns:Subscribe",
+  "sns:Unsubscribe",
+  "sns:GetSubscriptionAttributes",
+  "sns:SetSubscriptionAttributes",
+  "sns:ListSubscriptionsByTopic",
+  "sns:ListTagsForResource",
+  "sns:TagResource",
+  "sns:UntagResource",
+];
+
+/** KMS actions Terraform takes on an alarm topic's key once it exists (aws_kms_key, rotation, policy, tags). */
+const ALARM_KEY_ACTIONS = [
+  "kms:DescribeKey",
+  "kms:GetKeyPolicy",
+  "kms:PutKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:EnableKeyRotation",
+  "kms:ListResourceTags",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateKeyDescription",
+  "kms:ScheduleKeyDeletion",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:UpdateAlias",
+];
+
+/**
+ * Issue 14: the alarm topics, their KMS keys and aliases, and the us-east-1 alarm of CloudFront. Own
+ * names (`<project>-<env>-*`) in the two alarm regions; a key is created only tagged with the
+ * environment and then managed only while it carries that tag. Alarms and dashboards in the project
+ * region are already covered by `cloudwatch:*` (RegionalInfrastructure).
+ */
+function monitoringStatements(ctx: PermissionsContext, environment: string): PolicyStatement[] {
+  const { naming, accountId, region } = ctx;
+  const prefix = naming.prefix(environment);
+  const regions = alarmRegions(region);
+  const ownTopics = regions.map((r) => `arn:aws:sns:${r}:${accountId}:${prefix}-*`);
+  return [
+    {
+      Sid: "CreateAlarmTopics",
+      Effect: "Allow",
+      Action: ["sns:CreateTopic", "sns:TagResource"],
+      Resource: ownTopics,
+      Condition: { StringEquals: { "aws:RequestTag/Environment": environment } },
+    },
+    { Sid: "ManageAlarmTopics", Effect: "Allow", Action: ALARM_TOPIC_ACTIONS, Resource: ownTopics },
+    {
+      // CreateKey names no key (AWS assigns the id), so "*": only with the environment's tag, in the alarm regions.
+      Sid: "CreateAlarmKeys",
+      Effect: "Allow",
+      Action: ["kms:CreateKey", "kms:TagResource"],
+      Resource: "*",
+      Condition: {
+        StringEquals: { "aws:RequestTag/Environment": environment, "aws:RequestedRegion": regions },
+      },
+    },
+    {
+      Sid: "ManageAlarmKeys",
+      Effect: "Allow",
+      Action: ALARM_KEY_ACTIONS,
+      Resource: regions.map((r) => `arn:aws:kms:${r}:${accountId}:key/*`),
+      Condition: { StringEquals: { "aws:ResourceTag/Environment": environment } },
+    },
+    {
+      // An alias call is authorised on the alias and on its key (the key by ManageAlarmKeys, through its tag).
+      Sid: "AlarmKeyAliases",
+      Effect: "Allow",
+      Action: ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"],
+      Resource: regions.map((r) => `arn:aws:kms:${r}:${accountId}:alias/${prefix}-*`),
+    },
+    {
+      Sid: "CloudFrontAlarmsInUsEast1",
+      Effect: "Allow",
+      Action: [
+        "cloudwatch:PutMetricAlarm",
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:DescribeAlarms",
+        "cloudwatch:ListTagsForResource",
+        "cloudwatch:TagResource",
+        "cloudwatch:UntagResource",
+      ],
+      Resource: `arn:aws:cloudwatch:us-east-1:${accountId}:alarm:${prefix}-*`,
+    },
+    {
+      // DescribeAlarms names no alarm when Terraform lists them; read-only, us-east-1 only.
+      Sid: "DescribeUsEast1Alarms",
+      Effect: "Allow",
+      Action: "cloudwatch:DescribeAlarms",
+      Resource: "*",
+      Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } },
+    },
+    {
+      // Key changes only: reading and using the bootstrap's state key (Environment "shared") must still work.
+      Sid: "AlarmResourcesNotOtherEnvironments",
+      Effect: "Deny",
+      Action: ["sns:*", ...ALARM_KEY_ACTIONS.filter((a) => !/:(Describe|Get|List)/.test(a)), "cloudwatch:*"],
+      Resource: "*",
+      Condition: {
+        StringNotEquals: { "aws:ResourceTag/Environment": environment },
+        Null: { "aws:ResourceTag/Environment": "false" },
+      },
+    },
+  ];
+}
 
 /**
  * Workload actions on resources that carry no tag or have no resource at all, and why each is safe
@@ -603,6 +720,16 @@ export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
     reason: "the AWS-managed keys RDS and Secrets Manager use have ids unknown ahead; grants only for AWS resources, in the project region",
   },
   { rule: "IAM-NO-WILDCARD-RESOURCE", findings: ["WhoAmI"], reason: "sts:GetCallerIdentity has no resource and needs no permission" },
+  {
+    rule: "IAM-NO-WILDCARD-RESOURCE",
+    findings: ["CreateAlarmKeys"],
+    reason: "kms:CreateKey names no key (AWS assigns its id): only with the environment's Environment tag on the request, in the project region and us-east-1",
+  },
+  {
+    rule: "IAM-NO-WILDCARD-RESOURCE",
+    findings: ["DescribeUsEast1Alarms"],
+    reason: "cloudwatch:DescribeAlarms lists alarms without naming one; read-only, in us-east-1 (CloudFront's alarm) only",
+  },
 ];
 
 /** Read-only actions `terraform plan` needs to refresh every resource the stacks manage. */
@@ -651,6 +778,12 @@ const PLAN_READ_ACTIONS = [
   "kms:GetKeyRotationStatus",
   "kms:ListAliases",
   "kms:ListResourceTags",
+  "sns:GetTopicAttributes",
+  "sns:GetSubscriptionAttributes",
+  "sns:ListSubscriptionsByTopic",
+  "sns:ListTagsForResource",
+  "cloudwatch:GetDashboard",
+  "cloudwatch:ListDashboards",
   "dynamodb:DescribeTable",
   "dynamodb:DescribeContinuousBackups",
   "dynamodb:DescribeTimeToLive",

@@ -85,6 +85,20 @@ export const PRODUCTION_GUARDRAILS: readonly Guardrail[] = [
     auditRule: "VPC-NAT-PER-AZ",
   },
   {
+    setting: "monitoring.alarms",
+    value: (e) => e.monitoring.alarms,
+    holds: (e) => e.monitoring.alarms === true,
+    requirement: "must be true in production (alarms page a person and roll a bad release back)",
+    auditRule: "MONITORING-PRODUCTION-ALARMS",
+  },
+  {
+    setting: "monitoring.subscribers",
+    value: (e) => e.monitoring.subscribers,
+    holds: (e) => e.monitoring.subscribers.length > 0,
+    requirement: 'must name at least one email address or https:// endpoint in production, so an alarm reaches a person; use e.g. ["oncall@example.com"]',
+    auditRule: "MONITORING-PRODUCTION-SUBSCRIBER",
+  },
+  {
     setting: "github.requiredReviewers",
     value: (e) => e.github.requiredReviewers,
     holds: (e) => e.github.requiredReviewers.length > 0,

@@ -166,6 +166,11 @@ export class Naming {
     return `${this.project.name}-plan`;
   }
 
+  /** The read-only role the scheduled drift check assumes (the plan role's permissions, trusted for the default branch). */
+  get driftRoleName(): string {
+    return `${this.project.name}-drift`;
+  }
+
   roleArn(roleName: string): string {
     return `arn:aws:iam::${this.accountId}:role/${roleName}`;
   }

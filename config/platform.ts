@@ -37,6 +37,13 @@ const stage: EnvironmentConfig = {
   },
   site: { priceClass: "PriceClass_100" },
   github: { requiredReviewers: [] },
+  monitoring: {
+    alarms: true,
+    subscribers: ["platform-stage@example.com"],
+    // A db.t4g.micro allows about 80 connections: page before it refuses them.
+    thresholds: { databaseConnections: 60 },
+  },
+  migration: { command: ["npm", "run", "migrate"] },
 };
 
 const prod: EnvironmentConfig = {
@@ -73,6 +80,14 @@ const prod: EnvironmentConfig = {
   },
   site: { priceClass: "PriceClass_200" },
   github: { requiredReviewers: ["acme-release-manager"] },
+  monitoring: {
+    alarms: true,
+    // Replace with your on-call rota's address and your paging service's HTTPS integration URL.
+    subscribers: ["oncall@example.com"],
+    // A db.t4g.small allows about 180 connections; the other thresholds are the production defaults.
+    thresholds: { databaseConnections: 150, databaseFreeStorageGiB: 10 },
+  },
+  migration: { command: ["npm", "run", "migrate"] },
   acceptedRisks: [
     {
       setting: "loadBalancer.https",

@@ -14,6 +14,9 @@ import type {
   GithubEnvironmentSchema,
   GithubSchema,
   LoadBalancerSchema,
+  MigrationSchema,
+  MonitoringSchema,
+  MonitoringThresholdsSchema,
   NetworkSchema,
   PlatformSchema,
   ProjectSchema,
@@ -35,3 +38,6 @@ export type SiteConfig = z.infer<typeof SiteSchema>;
 export type GithubEnvironmentConfig = z.infer<typeof GithubEnvironmentSchema>;
 export type EnvironmentConfig = z.infer<typeof EnvironmentSchema>;
 export type PlatformConfig = z.infer<typeof PlatformSchema>;
+export type MonitoringThresholds = z.infer<typeof MonitoringThresholdsSchema>;
+export type MonitoringConfig = z.infer<typeof MonitoringSchema>;
+export type MigrationConfig = z.infer<typeof MigrationSchema>;

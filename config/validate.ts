@@ -305,6 +305,22 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
   );
   c.check(!POSTGRES_RESERVED_NAMES.has(d.databaseName), at("database.databaseName"), d.databaseName, 'is a name PostgreSQL or RDS reserves; use e.g. "app"');
 
+  // Monitoring
+  const free = e.monitoring.thresholds?.databaseFreeStorageGiB;
+  if (free !== undefined) {
+    c.check(
+      free < d.allocatedStorageGiB,
+      at("monitoring.thresholds.databaseFreeStorageGiB"),
+      free,
+      `must be below database.allocatedStorageGiB (${d.allocatedStorageGiB}), or the alarm fires on an empty database; use e.g. ${Math.max(1, Math.floor(d.allocatedStorageGiB / 4))}`,
+    );
+  }
+  const seenSubscribers = new Set<string>();
+  e.monitoring.subscribers.forEach((s, i) => {
+    c.check(!seenSubscribers.has(s.toLowerCase()), at(`monitoring.subscribers[${i}]`), s, "is listed twice; keep one entry (AWS keeps one subscription per address)");
+    seenSubscribers.add(s.toLowerCase());
+  });
+
   // Site
   if (e.site.domain) {
     const problem = certificateProblem(e.site.domain.certificateArn, accountId, "us-east-1", "CloudFront");

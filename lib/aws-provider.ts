@@ -20,6 +20,7 @@ const LOCAL_SERVICES = [
   "rds",
   "s3",
   "secretsmanager",
+  "sns",
   "sts",
 ] as const;
 
@@ -39,6 +40,17 @@ export interface PlatformAwsProviderProps {
    * @default - the project's account
    */
   readonly accountId?: string;
+  /**
+   * Region of this provider, for a second provider beside the project's (CloudFront's metrics live
+   * in us-east-1).
+   * @default - the project's region
+   */
+  readonly region?: string;
+  /**
+   * Alias of a second provider; resources choose it with `provider`.
+   * @default - the default provider
+   */
+  readonly alias?: string;
 }
 
 /** Tags every resource of the platform carries (the provider's default tags). */
@@ -61,7 +73,8 @@ export function platformAwsProvider(scope: Construct, id: string, props: Platfor
   const local = props.local;
   const accountId = props.accountId ?? project.accountId;
   return new AwsProvider(scope, id, {
-    region: project.region,
+    region: props.region ?? project.region,
+    alias: props.alias,
     // A credential for any other account fails before any change: each stack acts on its own account only.
     allowedAccountIds: [accountId],
     defaultTags: [{ tags: platformTags(project, props.environment, props.stack) }],

@@ -119,6 +119,9 @@ export function repairHclStrings(hcl: string): string {
         if (/^\s*\]/.test(line)) referenceList = false;
         return line.replace(/^(\s*)"([A-Za-z_][\w.-]*)"(,?)\s*$/, "$1$2$3");
       }
+      // A resource's provider is a reference (`aws.us_east_1`), which Terraform deprecates quoting.
+      const provider = /^(\s*provider\s*=\s*)"([a-z][a-z0-9_-]*\.[a-z][a-z0-9_]*)"\s*$/.exec(line);
+      if (provider) return `${provider[1]}${provider[2]}`;
       const opening = /<<-?([A-Z]+)\s*$/.exec(line);
       if (opening) {
         heredoc = opening[1];

@@ -1,6 +1,6 @@
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { AuditExemption } from "../audit/exemptions";
+import { AuditExemption, exempt } from "../audit/exemptions";
 import { guardrail } from "../config/guardrails";
 import { Naming } from "../config/naming";
 import { EnvironmentConfig, ProjectConfig } from "../config/types";
@@ -8,7 +8,10 @@ import { platformAwsProvider } from "../lib/aws-provider";
 import { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/state-backend";
 import { Database } from "./database";
+import { deploymentAlarmNames } from "./monitoring-metrics";
+import { Monitoring } from "./monitoring";
 import { Network } from "./network";
+import { Notification } from "./notification";
 import { Service } from "./service";
 import { StaticSite } from "./static-site";
 
@@ -44,6 +47,11 @@ export class EnvironmentStack extends TerraformStack {
   readonly database: Database;
   readonly service: Service;
   readonly site: StaticSite;
+  readonly notification: Notification;
+  /** The us-east-1 topic of the CloudFront alarm (the same construct as `notification` when the project region is us-east-1). */
+  readonly usEast1Notification: Notification;
+  readonly monitoring: Monitoring;
+  private readonly databaseIngress: TerraformResource;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -56,6 +64,19 @@ export class EnvironmentStack extends TerraformStack {
     const permissionsBoundaryArn = naming.workloadBoundaryArn(env.name);
 
     platformAwsProvider(this, "aws", { project, accountId: naming.accountId, environment: env.name, stack: env.name, local: props.local });
+    // CloudFront publishes its metrics in us-east-1, and an alarm notifies a topic of its own region only.
+    const usEast1 =
+      project.region === US_EAST_1
+        ? undefined
+        : platformAwsProvider(this, "aws-us-east-1", {
+            project,
+            accountId: naming.accountId,
+            environment: env.name,
+            stack: env.name,
+            local: props.local,
+            region: US_EAST_1,
+            alias: "us_east_1",
+          });
     useRemoteState(this, { naming, region: project.region, stack: env.name, local: props.local, localAccountId });
 
     this.network = new Network(this, "network", {
@@ -87,6 +108,8 @@ export class EnvironmentStack extends TerraformStack {
       imageDigest: props.imageDigest,
       permissionsBoundaryArn,
       rolePath: naming.workloadRolePath(env.name),
+      deploymentAlarmNames: env.monitoring.alarms ? deploymentAlarmNames(prefix) : undefined,
+      migrationCommand: env.migration?.command,
       database: {
         host: this.database.address,
         port: this.database.port,
@@ -102,7 +125,7 @@ export class EnvironmentStack extends TerraformStack {
         auditExemptions: acceptedRisks(env, "loadBalancer.").filter((x) => x.rule !== guardrail("loadBalancer.https")?.auditRule),
       },
     });
-    this.database.allowConnectionsFrom("service", this.service.securityGroupId);
+    this.databaseIngress = this.database.allowConnectionsFrom("service", this.service.securityGroupId);
 
     this.site = new StaticSite(this, "site", {
       namePrefix: prefix,
@@ -111,6 +134,36 @@ export class EnvironmentStack extends TerraformStack {
       domain: env.site.domain,
       apiOrigins: [this.service.apiUrl],
     });
+
+    this.notification = new Notification(this, "notification", { namePrefix: prefix, subscribers: env.monitoring.subscribers });
+    this.usEast1Notification = usEast1
+      ? new Notification(this, "notification-us-east-1", { namePrefix: prefix, subscribers: env.monitoring.subscribers, provider: usEast1 })
+      : this.notification;
+    this.monitoring = new Monitoring(this, "monitoring", {
+      region: project.region,
+      alarms: env.monitoring.alarms,
+      thresholds: env.monitoring.thresholds,
+      topicArn: this.notification.topicArn,
+      usEast1TopicArn: this.usEast1Notification.topicArn,
+      usEast1Provider: usEast1,
+      resources: {
+        environment: env.name,
+        namePrefix: prefix,
+        loadBalancerArnSuffix: this.service.loadBalancerArnSuffix,
+        targetGroupArnSuffix: this.service.targetGroupArnSuffix,
+        // Literal names, not references: the service's deployment alarms name these alarms.
+        clusterName: prefix,
+        serviceName: `${prefix}-api`,
+        logGroupName: `/ecs/${prefix}/api`,
+        databaseIdentifier: `${prefix}-db`,
+        distributionId: this.site.distributionId,
+      },
+    });
+    if (!env.monitoring.alarms) {
+      // Off only outside production (a production guardrail): say so where the audit looks.
+      exempt(this.service.ecsService, "ECS-DEPLOYMENT-ALARMS-ROLLBACK", `${env.name}.monitoring.alarms is false: no alarm to roll back on; the circuit breaker still does`);
+    }
+    for (const risk of acceptedRisks(env, "monitoring.")) exempt(this, risk.rule, risk.reason);
 
     const outputs: Record<string, [string, string]> = {
       api_url: [this.service.apiUrl, "Base URL of the API (the load balancer, or its domain with HTTPS)"],
@@ -123,12 +176,37 @@ export class EnvironmentStack extends TerraformStack {
       database_endpoint: [this.database.address, "Hostname of the PostgreSQL database (reachable from the VPC only)"],
       database_secret_arn: [this.database.masterUserSecretArn, "Secrets Manager secret holding the database credentials (RDS-managed)"],
       log_group_name: [this.service.logGroupName, "CloudWatch log group of the API containers"],
+      alarm_topic_arn: [this.notification.topicArn, "SNS topic the alarms notify (subscribers in monitoring.subscribers)"],
+      dashboard_name: [this.monitoring.dashboardName, "CloudWatch dashboard of the environment"],
     };
     for (const [name, [value, description]] of Object.entries(outputs)) {
       new TerraformOutput(this, name, { value, description });
     }
+    if (this.service.migrationTaskDefinitionArn) {
+      // deploy.yml applies only what this output refers to and depends on (-target), runs the task,
+      // and applies the rest only when it exits 0: the service never runs an image whose migration failed.
+      const migration = new TerraformOutput(this, MIGRATION_OUTPUT, {
+        description: "How deploy.yml runs the database migration: cluster, task definition and the service's network",
+        value: {
+          cluster: this.service.clusterName,
+          taskDefinition: this.service.migrationTaskDefinitionArn,
+          subnets: this.service.subnetIds,
+          securityGroups: [this.service.securityGroupId],
+          timeoutMinutes: env.migration?.timeoutMinutes ?? 30,
+        },
+      });
+      // cdktf writes an output's dependsOn as "${...}", which Terraform refuses there: plain addresses.
+      migration.addOverride(
+        "depends_on",
+        [...this.service.migrationPrerequisites, ...this.network.privateEgress, this.databaseIngress].map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`),
+      );
+    }
   }
 }
+
+const US_EAST_1 = "us-east-1";
+/** Name of the output deploy.yml reads to run the database migration. */
+export const MIGRATION_OUTPUT = "database_migration";
 
 /** Why the environment serves plain HTTP, with the accepted production risk when it lists one (the audit exemption's reason). */
 function httpOnlyReason(env: EnvironmentConfig): string | undefined {

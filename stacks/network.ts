@@ -18,7 +18,7 @@ import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
-import { Fn } from "cdktf";
+import { Fn, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { AuditExemption, exemptAll } from "../audit/exemptions";
 import { LOG_RETENTION_DAYS } from "../config/aws";
@@ -74,6 +74,8 @@ export class Network extends Construct {
   readonly databaseSubnetIds: string[];
   readonly natGatewayCount: number;
   readonly flowLogGroupName: string;
+  /** The private subnets' routes through NAT: a task started there reaches AWS APIs once these exist. */
+  readonly privateEgress: TerraformResource[];
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -182,21 +184,23 @@ export class Network extends Construct {
       });
     });
 
+    const privateEgress: TerraformResource[] = [];
     // One table per AZ even with a single NAT: switching to perAz then only retargets routes.
     const privateRouteTables = privateSubnets.map((subnet, i) => {
       const table = new RouteTable(this, `private-route-table-${i}`, {
         vpcId: vpc.id,
         tags: { Name: `${namePrefix}-private-${i}` },
       });
-      new Route(this, `private-default-route-${i}`, {
+      const route = new Route(this, `private-default-route-${i}`, {
         routeTableId: table.id,
         destinationCidrBlock: "0.0.0.0/0",
         natGatewayId: natGateways[props.natGateways === "perAz" ? i : 0].id,
       });
-      new RouteTableAssociation(this, `private-route-table-association-${i}`, {
+      const association = new RouteTableAssociation(this, `private-route-table-association-${i}`, {
         subnetId: subnet.id,
         routeTableId: table.id,
       });
+      privateEgress.push(route, association);
       return table;
     });
 
@@ -269,6 +273,7 @@ export class Network extends Construct {
     this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
     this.natGatewayCount = natGatewayCount;
     this.flowLogGroupName = flowLogGroup.name;
+    this.privateEgress = privateEgress;
   }
 }
 

@@ -19,7 +19,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Token } from "cdktf";
+import { TerraformResource, Token } from "cdktf";
 import { Construct } from "constructs";
 import { ServiceConfig } from "../config/types";
 import { AuditExemption, exempt, exemptAll } from "../audit/exemptions";
@@ -144,11 +144,27 @@ export interface ServiceProps extends ServiceConfig {
   readonly database: ServiceDatabaseProps;
   /** Load balancer settings. */
   readonly loadBalancer: ServiceLoadBalancerProps;
+  /**
+   * CloudWatch alarms ECS watches during a deployment: when one fires, the deployment fails and
+   * ECS rolls back to the previous task definition (on top of the circuit breaker, which only sees
+   * tasks that fail to start). Names, so the alarms may be created after the service.
+   * @default - none: only the circuit breaker rolls back
+   */
+  readonly deploymentAlarmNames?: readonly string[];
+  /**
+   * Command of the database migration, as an argument list: a second task definition
+   * (`<name>-migrate`) runs it in the same image, with the same roles, secrets and environment,
+   * as a one-off task before a release reaches the service.
+   * @default - no migration task definition
+   */
+  readonly migrationCommand?: readonly string[];
 }
 
 /** Load balancer and target group names may not exceed 32 characters; `-api` takes 4. */
 const MAX_NAME_PREFIX_LENGTH = 28;
 const CONTAINER_NAME = "api";
+/** The migration task's container (and its log stream prefix). */
+const MIGRATION_CONTAINER_NAME = "migrate";
 const ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com";
 /** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only. */
 const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -253,6 +269,23 @@ export class Service extends Construct {
   readonly taskRoleArn: string;
   /** Name of the access log bucket, when access logs are on. */
   readonly accessLogBucketName?: string;
+  /** The load balancer's CloudWatch dimension (`app/<name>/<id>`). */
+  readonly loadBalancerArnSuffix: string;
+  /** The target group's CloudWatch dimension (`targetgroup/<name>/<id>`). */
+  readonly targetGroupArnSuffix: string;
+  /** Subnets the tasks (and the migration task) run in. */
+  readonly subnetIds: string[];
+  /** ARN of the migration task definition's latest revision, when a migration command is set. */
+  readonly migrationTaskDefinitionArn?: string;
+  /** Family of the migration task definition, when a migration command is set. */
+  readonly migrationTaskFamily?: string;
+  /**
+   * What a migration task needs in place besides its task definition: the tasks' security group
+   * rules and the execution role's policy (to pull the image and read the secret).
+   */
+  readonly migrationPrerequisites: TerraformResource[];
+  /** The ECS service (audit exemptions are recorded on it). */
+  readonly ecsService: EcsService;
 
   constructor(scope: Construct, id: string, props: ServiceProps) {
     super(scope, id);
@@ -357,6 +390,35 @@ export class Service extends Construct {
       ? Token.asString(props.database.port)
       : String(props.database.port);
     const secretArn = props.database.secretArn;
+    /** The API's container; the migration runs the same one with its own command and log stream. */
+    const container = (containerName: string, portMappings: object[], command?: readonly string[]) => ({
+      name: containerName,
+      image: `${repository.repositoryUrl}${imageReference}`,
+      essential: true,
+      ...(command && { command: [...command] }),
+      portMappings,
+      privileged: false,
+      // The image is the whole application; anything it writes at run time belongs in a volume or a service.
+      readonlyRootFilesystem: true,
+      logConfiguration: {
+        logDriver: "awslogs",
+        options: {
+          "awslogs-group": logGroup.name,
+          "awslogs-region": region.name,
+          "awslogs-stream-prefix": containerName,
+        },
+      },
+      environment: [
+        { name: "DB_HOST", value: props.database.host },
+        { name: "DB_PORT", value: dbPort },
+        { name: "DB_NAME", value: props.database.name },
+      ],
+      // ECS resolves the JSON keys of the RDS-managed secret at task start; the values never reach Terraform.
+      secrets: [
+        { name: "DB_USER", valueFrom: `${secretArn}:username::` },
+        { name: "DB_PASSWORD", valueFrom: `${secretArn}:password::` },
+      ],
+    });
     const taskDefinition = new EcsTaskDefinition(this, "task-definition", {
       family: name,
       requiresCompatibilities: ["FARGATE"],
@@ -366,36 +428,26 @@ export class Service extends Construct {
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
       executionRoleArn: executionRole.arn,
       taskRoleArn: taskRole.arn,
-      containerDefinitions: JSON.stringify([
-        {
-          name: CONTAINER_NAME,
-          image: `${repository.repositoryUrl}${imageReference}`,
-          essential: true,
-          portMappings: [{ containerPort, protocol: "tcp" }],
-          privileged: false,
-          // The image is the whole application; anything it writes at run time belongs in a volume or a service.
-          readonlyRootFilesystem: true,
-          logConfiguration: {
-            logDriver: "awslogs",
-            options: {
-              "awslogs-group": logGroup.name,
-              "awslogs-region": region.name,
-              "awslogs-stream-prefix": CONTAINER_NAME,
-            },
-          },
-          environment: [
-            { name: "DB_HOST", value: props.database.host },
-            { name: "DB_PORT", value: dbPort },
-            { name: "DB_NAME", value: props.database.name },
-          ],
-          // ECS resolves the JSON keys of the RDS-managed secret at task start; the values never reach Terraform.
-          secrets: [
-            { name: "DB_USER", valueFrom: `${secretArn}:username::` },
-            { name: "DB_PASSWORD", valueFrom: `${secretArn}:password::` },
-          ],
-        },
-      ]),
+      containerDefinitions: JSON.stringify([container(CONTAINER_NAME, [{ containerPort, protocol: "tcp" }])]),
     });
+
+    // The migration: the same image, roles, secrets and logs as the API, run once per release before
+    // the service moves to the image (deploy.yml). Its own family, so running it never touches the service.
+    const migrationCommand = props.migrationCommand ?? [];
+    const migrationTask =
+      migrationCommand.length > 0
+        ? new EcsTaskDefinition(this, "migration-task-definition", {
+            family: `${name}-migrate`,
+            requiresCompatibilities: ["FARGATE"],
+            networkMode: "awsvpc",
+            cpu: String(props.cpu),
+            memory: String(props.memoryMiB),
+            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+            executionRoleArn: executionRole.arn,
+            taskRoleArn: taskRole.arn,
+            containerDefinitions: JSON.stringify([container(MIGRATION_CONTAINER_NAME, [], migrationCommand)]),
+          })
+        : undefined;
 
     // Security groups: rules as separate resources, so each can be read, tested and changed on its own.
     const albSecurityGroup = new SecurityGroup(this, "alb-security-group", {
@@ -441,7 +493,7 @@ export class Service extends Construct {
       toPort: containerPort,
       referencedSecurityGroupId: albSecurityGroup.id,
     });
-    new VpcSecurityGroupEgressRule(this, "service-egress-https", {
+    const egressHttps = new VpcSecurityGroupEgressRule(this, "service-egress-https", {
       securityGroupId: serviceSecurityGroup.id,
       // ECR, Secrets Manager and CloudWatch Logs are HTTPS APIs reached through NAT or VPC endpoints.
       description: "HTTPS to AWS APIs",
@@ -450,7 +502,7 @@ export class Service extends Construct {
       toPort: 443,
       cidrIpv4: "0.0.0.0/0",
     });
-    new VpcSecurityGroupEgressRule(this, "service-egress-database", {
+    const egressDatabase = new VpcSecurityGroupEgressRule(this, "service-egress-database", {
       securityGroupId: serviceSecurityGroup.id,
       description: "To the database inside the VPC",
       ipProtocol: "tcp",
@@ -560,6 +612,10 @@ export class Service extends Construct {
       loadBalancer: [{ targetGroupArn: targetGroup.arn, containerName: CONTAINER_NAME, containerPort }],
       healthCheckGracePeriodSeconds,
       deploymentCircuitBreaker: { enable: true, rollback: true },
+      alarms:
+        props.deploymentAlarmNames && props.deploymentAlarmNames.length > 0
+          ? { alarmNames: [...props.deploymentAlarmNames], enable: true, rollback: true }
+          : undefined,
       deploymentMinimumHealthyPercent: 100,
       deploymentMaximumPercent: 200,
       propagateTags: "SERVICE",
@@ -608,5 +664,12 @@ export class Service extends Construct {
     this.executionRoleArn = executionRole.arn;
     this.taskRoleArn = taskRole.arn;
     this.accessLogBucketName = logBucket?.bucketName;
+    this.loadBalancerArnSuffix = loadBalancer.arnSuffix;
+    this.targetGroupArnSuffix = targetGroup.arnSuffix;
+    this.subnetIds = props.privateSubnetIds;
+    this.migrationTaskDefinitionArn = migrationTask?.arn;
+    this.migrationTaskFamily = migrationTask?.family;
+    this.migrationPrerequisites = [egressHttps, egressDatabase, executionPolicy];
+    this.ecsService = service;
   }
 }

@@ -174,4 +174,29 @@ def managed_policies():
     return {"name": policy["PolicyName"]}
 
 
+def alarm_actions():
+    """An alarm's state change publishes to its SNS actions (ALARM to alarm_actions, OK to ok_actions), in the topic's region."""
+    sqs = client("sqs")
+    queue = sqs.create_queue(QueueName="alarms")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    results = {}
+    for region in (REGION, "us-east-1"):
+        sns = boto3.client("sns", endpoint_url=ENDPOINT, region_name=region, aws_access_key_id="test", aws_secret_access_key="test")
+        topic = sns.create_topic(Name="alarms")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+        cw = boto3.client("cloudwatch", endpoint_url=ENDPOINT, region_name=region, aws_access_key_id="test", aws_secret_access_key="test")
+        cw.put_metric_alarm(AlarmName="errors", AlarmDescription="what broke; look here", Namespace="AWS/ApplicationELB",
+                            MetricName="HTTPCode_Target_5XX_Count", Statistic="Sum", Period=60, EvaluationPeriods=1,
+                            Threshold=1, ComparisonOperator="GreaterThanThreshold", AlarmActions=[topic], OKActions=[topic])
+        cw.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="test")
+        cw.set_alarm_state(AlarmName="errors", StateValue="ALARM", StateReason="unchanged: no second message")
+        cw.set_alarm_state(AlarmName="errors", StateValue="OK", StateReason="recovered")
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+        for m in messages:
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+        bodies = [json.loads(m["Body"]) for m in messages]
+        results[region] = [[b["NewStateValue"], b["AlarmDescription"], b["Region"]] for b in bodies]
+    return results
+
+
 print(json.dumps(globals()[CHECK]()))

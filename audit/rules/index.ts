@@ -5,6 +5,7 @@ import { DYNAMODB_RULES } from "./dynamodb";
 import { ECS_RULES } from "./ecs";
 import { IAM_RULES } from "./iam";
 import { ISOLATION_RULES } from "./isolation";
+import { MONITORING_RULES } from "./monitoring";
 import { RDS_RULES } from "./rds";
 import { S3_RULES } from "./s3";
 import { STACK_RULES } from "./stack";
@@ -21,7 +22,8 @@ export const ALL_RULES: readonly Rule[] = [
   ...ALB_RULES,
   ...RDS_RULES,
   ...CLOUDFRONT_RULES,
+  ...MONITORING_RULES,
   ...STACK_RULES,
 ];
 
-export { ALB_RULES, CLOUDFRONT_RULES, DYNAMODB_RULES, ECS_RULES, IAM_RULES, ISOLATION_RULES, RDS_RULES, S3_RULES, STACK_RULES, VPC_RULES };
+export { ALB_RULES, CLOUDFRONT_RULES, DYNAMODB_RULES, ECS_RULES, IAM_RULES, ISOLATION_RULES, MONITORING_RULES, RDS_RULES, S3_RULES, STACK_RULES, VPC_RULES };

@@ -1,0 +1,114 @@
+import { MONITORING_RULES } from "../audit/rules";
+import { checkRule as results, withValue as set } from "../audit/testing";
+import { TerraformJson } from "../audit/types";
+import { describeFixtures, ruleById } from "./support/audit-fixtures";
+
+const rule = (id: string) => ruleById(MONITORING_RULES, id);
+
+const alarm = (metric: string, namespace: string, actions = ["${aws_sns_topic.alarms.arn}"]) => ({
+  alarm_name: `acme-prod-${metric}`,
+  namespace,
+  metric_name: metric,
+  alarm_actions: actions,
+});
+
+/** What the Monitoring and Notification constructs make for an environment with a load balancer, a service, a database and a site. */
+const monitored: TerraformJson = {
+  resource: {
+    aws_lb: { api: { name: "acme-prod-api" } },
+    aws_ecs_service: {
+      api: {
+        name: "acme-prod-api",
+        deployment_circuit_breaker: { enable: true, rollback: true },
+        alarms: { alarm_names: ["acme-prod-api-5xx-rate", "acme-prod-unhealthy-hosts"], enable: true, rollback: true },
+      },
+    },
+    aws_db_instance: { db: { identifier: "acme-prod-db" } },
+    aws_cloudfront_distribution: { site: {} },
+    aws_kms_key: { alarms: { enable_key_rotation: true } },
+    aws_sns_topic: { alarms: { name: "acme-prod-alarms", kms_master_key_id: "${aws_kms_key.alarms.arn}" } },
+    aws_sns_topic_subscription: { oncall: { topic_arn: "${aws_sns_topic.alarms.arn}", protocol: "email", endpoint: "oncall@example.com" } },
+    aws_cloudwatch_metric_alarm: {
+      rate: {
+        alarm_name: "acme-prod-api-5xx-rate",
+        alarm_actions: ["${aws_sns_topic.alarms.arn}"],
+        metric_query: [
+          { id: "errors", metric: { namespace: "AWS/ApplicationELB", metric_name: "HTTPCode_Target_5XX_Count" } },
+          { id: "requests", metric: { namespace: "AWS/ApplicationELB", metric_name: "RequestCount" } },
+          { id: "rate", expression: "100 * errors / requests", return_data: true },
+        ],
+      },
+      elb: alarm("HTTPCode_ELB_5XX_Count", "AWS/ApplicationELB"),
+      unhealthy: alarm("UnHealthyHostCount", "AWS/ApplicationELB"),
+      latency: alarm("TargetResponseTime", "AWS/ApplicationELB"),
+      cpu: alarm("CPUUtilization", "AWS/ECS"),
+      memory: alarm("MemoryUtilization", "AWS/ECS"),
+      tasks: {
+        alarm_name: "acme-prod-running-tasks",
+        alarm_actions: ["${aws_sns_topic.alarms.arn}"],
+        metric_query: [{ id: "running", metric: { namespace: "ECS/ContainerInsights", metric_name: "RunningTaskCount" } }],
+      },
+      dbCpu: alarm("CPUUtilization", "AWS/RDS"),
+      dbMemory: alarm("FreeableMemory", "AWS/RDS"),
+      dbStorage: alarm("FreeStorageSpace", "AWS/RDS"),
+      dbConnections: alarm("DatabaseConnections", "AWS/RDS"),
+      site: alarm("5xxErrorRate", "AWS/CloudFront"),
+    },
+  },
+};
+const production = { tier: "production" as const };
+
+describe("monitoring rules", () => {
+  describeFixtures(MONITORING_RULES, {
+    "MONITORING-PRODUCTION-ALARMS": {
+      options: production,
+      compliant: monitored,
+      nonCompliant: set(monitored, "resource/aws_cloudwatch_metric_alarm/dbStorage", undefined),
+      failure: /no alarm watches database storage \(AWS\/RDS\/FreeStorageSpace\); turn monitoring.alarms on/,
+    },
+    "MONITORING-PRODUCTION-SUBSCRIBER": {
+      options: production,
+      compliant: monitored,
+      nonCompliant: set(monitored, "resource/aws_sns_topic_subscription", {}),
+      failure: /nobody subscribes to the topic/,
+    },
+    "SNS-TOPIC-ENCRYPTED": {
+      compliant: monitored,
+      nonCompliant: set(monitored, "resource/aws_sns_topic/alarms/kms_master_key_id", "alias/aws/sns"),
+      failure: /AWS-managed key alias\/aws\/sns, which CloudWatch alarms cannot use/,
+    },
+    "KMS-KEY-ROTATION": {
+      compliant: monitored,
+      nonCompliant: set(monitored, "resource/aws_kms_key/alarms/enable_key_rotation", false),
+      failure: /does not rotate/,
+    },
+    "ECS-DEPLOYMENT-ALARMS-ROLLBACK": {
+      compliant: monitored,
+      nonCompliant: set(monitored, "resource/aws_ecs_service/api/alarms", { alarm_names: ["acme-prod-api-5xx-rate"], enable: true, rollback: false }),
+      failure: /does not act on them; set alarms \{ enable = true, rollback = true \}/,
+    },
+  });
+
+  it("production-only rules are n/a outside production, and marked so (a guardrail names each)", () => {
+    for (const id of ["MONITORING-PRODUCTION-ALARMS", "MONITORING-PRODUCTION-SUBSCRIBER"]) {
+      expect(rule(id).productionOnly).toBe(true);
+      expect(results(rule(id), set(monitored, "resource/aws_sns_topic_subscription", {}), { tier: "non-production" }).map((r) => r.status)).toEqual(["n/a"]);
+    }
+  });
+
+  it("an alarm that notifies nobody does not count", () => {
+    const silent = set(monitored, "resource/aws_cloudwatch_metric_alarm/site/alarm_actions", []);
+    const failures = results(rule("MONITORING-PRODUCTION-ALARMS"), silent, production).filter((r) => r.status === "fail");
+    expect(failures.map((f) => f.message)).toEqual(["the alarm on the site's 5xx rate notifies nobody; set alarm_actions to the alarm topic"]);
+  });
+
+  it("asks only for the metrics of what the stack runs (no database, no database alarms)", () => {
+    const noDb = set(set(monitored, "resource/aws_db_instance", {}), "resource/aws_cloudwatch_metric_alarm/dbStorage", undefined);
+    expect(results(rule("MONITORING-PRODUCTION-ALARMS"), noDb, production).filter((r) => r.status === "fail")).toEqual([]);
+  });
+
+  it("an unencrypted topic and a service without deployment alarms fail", () => {
+    expect(results(rule("SNS-TOPIC-ENCRYPTED"), set(monitored, "resource/aws_sns_topic/alarms/kms_master_key_id", undefined))[0].message).toMatch(/is not encrypted/);
+    expect(results(rule("ECS-DEPLOYMENT-ALARMS-ROLLBACK"), set(monitored, "resource/aws_ecs_service/api/alarms", undefined))[0].message).toMatch(/watches no alarm during deployments/);
+  });
+});
