@@ -13,6 +13,12 @@ import { removeStaleSynthOutput, rewriteHclOutput } from "./lib/synth-output";
 // main.ts works from any working directory and with any `cdktf synth --output`.
 const ROOT = __dirname;
 
+// cdktf records a full stack trace for every token it creates (each resource attribute referenced),
+// and with tsx's source maps on, each one is mapped back to TypeScript: a third of the synth's time.
+// Nothing reads them unless a token fails to resolve; runCommand turns the maps back on before it
+// prints a bug's stack, which V8 formats only then.
+process.setSourceMapsEnabled(false);
+
 // The only place that reads the process environment: everything below receives props.
 // A configuration or environment error prints its message alone and exits 1.
 runCommand(() => {

@@ -1,3 +1,6 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { ConfigError } from "../config/validate";
 import { errorText, InputError, isUserError, readInput, runCommand } from "../lib/cli";
 
@@ -55,6 +58,33 @@ describe("command errors", () => {
       expect(written).toHaveLength(1);
     } finally {
       process.exitCode = previous;
+    }
+  });
+});
+
+describe("a bug's stack", () => {
+  it("is printed in TypeScript lines although main.ts turns source maps off while it synthesizes", () => {
+    // A command as main.ts runs one: maps off for speed, then a bug thrown from a .ts line.
+    const dir = mkdtempSync(join(__dirname, "..", "node_modules", ".cache-bug-"));
+    const script = join(dir, "bug.ts");
+    writeFileSync(
+      script,
+      [
+        `import { runCommand } from ${JSON.stringify(join(__dirname, "..", "lib", "cli"))};`,
+        "process.setSourceMapsEnabled(false);",
+        "const answer: number = 42;",
+        "function broken(): never {",
+        "  throw new Error(`a bug after ${answer}`);",
+        "}",
+        "runCommand(() => broken());",
+      ].join("\n"),
+    );
+    try {
+      const result = spawnSync(process.execPath, ["--import", "tsx", script], { cwd: join(__dirname, ".."), encoding: "utf8" });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/^Error: a bug after 42\n\s+at broken \(.*bug\.ts:5:9\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -24,6 +24,9 @@ export function isUserError(error: unknown): error is Error {
 /** What to print for an error: the message alone for a user error, the stack for anything else (a bug). */
 export function errorText(error: unknown): string {
   if (isUserError(error)) return error.message;
+  // A bug's stack in TypeScript lines, even where the command turned source maps off for speed
+  // (V8 formats an error's stack when it is first read).
+  process.setSourceMapsEnabled(true);
   return error instanceof Error ? (error.stack ?? String(error)) : String(error);
 }
 
