@@ -36,7 +36,7 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
     ]);
   });
 
-  it("gives each account its own state bucket, lock table, OIDC provider, plan role and only its own environments' deploy roles", () => {
+  it("gives each account its own state bucket, lock table, OIDC provider, plan and drift roles and only its own environments' deploy roles", () => {
     const project = synth("bootstrap");
     const prod = synth("bootstrap-prod");
     const bucketOf = (tf: ReturnType<typeof parse>) => Object.values(resources(tf, "aws_s3_bucket")).map((b) => b.bucket);
@@ -44,8 +44,8 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
     expect(bucketOf(prod)).toEqual([prodNaming.stateBucket]);
     expect(prodNaming.stateBucket).toBe(`acme-tfstate-${PROD_ACCOUNT}-eu-west-1`);
     const roleNames = (tf: ReturnType<typeof parse>) => Object.values(resources(tf, "aws_iam_role")).map((r) => r.name).sort();
-    expect(roleNames(project)).toEqual(["acme-plan", "acme-stage-deploy"]);
-    expect(roleNames(prod)).toEqual(["acme-plan", "acme-prod-deploy"]);
+    expect(roleNames(project)).toEqual(["acme-drift", "acme-plan", "acme-stage-deploy"]);
+    expect(roleNames(prod)).toEqual(["acme-drift", "acme-plan", "acme-prod-deploy"]);
     expect(Object.keys(resources(prod, "aws_iam_openid_connect_provider"))).toHaveLength(1);
     expect(prod.output!.deploy_role_arn_prod).toBeDefined();
     expect(prod.output!.deploy_role_arn_stage).toBeUndefined();
@@ -99,6 +99,6 @@ describe("one account (the shipped config)", () => {
   it("keeps a single bootstrap named bootstrap, hosting every environment", () => {
     expect(Object.keys(one.bootstraps)).toEqual(["bootstrap"]);
     const roles = Object.values(resources(parse(Testing.synth(one.bootstrap)), "aws_iam_role")).map((r) => r.name).sort();
-    expect(roles).toEqual(["acme-plan", "acme-prod-deploy", "acme-stage-deploy"]);
+    expect(roles).toEqual(["acme-drift", "acme-plan", "acme-prod-deploy", "acme-stage-deploy"]);
   });
 });

@@ -56,6 +56,7 @@ describe("architecture of the shipped stacks", () => {
       "assumes as repo:acme/platform:environment:prod",
       "assumes as repo:acme/platform:environment:stage",
       "assumes as repo:acme/platform:pull_request",
+      "assumes as repo:acme/platform:ref:refs/heads/main",
     ]);
   });
 
