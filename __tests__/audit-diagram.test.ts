@@ -55,8 +55,8 @@ describe("architecture of the shipped stacks", () => {
     expect(bootstrap.edges.filter((e) => e.from === oidc.id).map((e) => e.label)).toEqual([
       "assumes as repo:acme/platform:environment:prod",
       "assumes as repo:acme/platform:environment:stage",
-      "assumes as repo:acme/platform:pull_request",
       "assumes as repo:acme/platform:ref:refs/heads/main",
+      "assumes as repo:acme/platform:pull_request",
     ]);
   });
 
