@@ -1,3 +1,5 @@
+// First: no source maps while the app loads and synthesizes (see the module).
+import "./lib/no-source-maps";
 import { App } from "cdktf";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -12,12 +14,6 @@ import { removeStaleSynthOutput, rewriteHclOutput } from "./lib/synth-output";
 // The repository root: the default output and the bootstrap's state file are placed from here, so
 // main.ts works from any working directory and with any `cdktf synth --output`.
 const ROOT = __dirname;
-
-// cdktf records a full stack trace for every token it creates (each resource attribute referenced),
-// and with tsx's source maps on, each one is mapped back to TypeScript: a third of the synth's time.
-// Nothing reads them unless a token fails to resolve; runCommand turns the maps back on before it
-// prints a bug's stack, which V8 formats only then.
-process.setSourceMapsEnabled(false);
 
 // The only place that reads the process environment: everything below receives props.
 // A configuration or environment error prints its message alone and exits 1.
