@@ -155,6 +155,15 @@ describe("Service", () => {
     });
   });
 
+  it("creates Container Insights' log group itself, tagged by the provider and with retention, before the cluster", () => {
+    const { tf } = build(props({ logRetentionDays: 14 }));
+    const groups = Object.entries(resources(tf, "aws_cloudwatch_log_group"));
+    const [id, insights] = groups.find(([, g]) => g.name === "/aws/ecs/containerinsights/acme-stage/performance") ?? [];
+    expect(insights).toMatchObject({ retention_in_days: 14 });
+    const [cluster] = Object.values(resources(tf, "aws_ecs_cluster"));
+    expect(cluster.depends_on).toEqual([`aws_cloudwatch_log_group.${id}`]);
+  });
+
   describe("task definition", () => {
     it("is a Fargate x86_64 task with cpu and memory as strings and both roles", () => {
       const { synth, tf } = build(props({ cpu: 512, memoryMiB: 2048 }));
@@ -205,7 +214,7 @@ describe("Service", () => {
       expect(api.logConfiguration).toEqual({
         logDriver: "awslogs",
         options: {
-          "awslogs-group": ref(tf, "aws_cloudwatch_log_group", "name"),
+          "awslogs-group": ref(tf, "aws_cloudwatch_log_group", "name", (g) => g.name === "/ecs/acme-stage/api"),
           "awslogs-region": `\${data.aws_region.${regionData[0]}.name}`,
           "awslogs-stream-prefix": "api",
         },
@@ -285,7 +294,7 @@ describe("Service", () => {
         {
           Effect: "Allow",
           Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-          Resource: [`${ref(tf, "aws_cloudwatch_log_group", "arn")}:*`],
+          Resource: [`${ref(tf, "aws_cloudwatch_log_group", "arn", (g) => g.name === "/ecs/acme-stage/api")}:*`],
         },
         { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: [SECRET_ARN] },
       ]);
@@ -602,7 +611,7 @@ describe("Service", () => {
       expect(output(tf, "repositoryArn")).toBe(ref(tf, "aws_ecr_repository", "arn"));
       expect(output(tf, "clusterName")).toBe(ref(tf, "aws_ecs_cluster", "name"));
       expect(output(tf, "serviceName")).toBe(ref(tf, "aws_ecs_service", "name"));
-      expect(output(tf, "logGroupName")).toBe(ref(tf, "aws_cloudwatch_log_group", "name"));
+      expect(output(tf, "logGroupName")).toBe(ref(tf, "aws_cloudwatch_log_group", "name", (g) => g.name === "/ecs/acme-stage/api"));
       expect(output(tf, "securityGroupId")).toBe(
         ref(tf, "aws_security_group", "id", (r) => r.name === "acme-stage-api-service"),
       );

@@ -325,9 +325,17 @@ export class Service extends Construct {
       }),
     });
 
+    // Container Insights writes its performance events here. Created first, tagged and with the
+    // service's retention, so AWS does not create it untagged (outside the environment fence) and
+    // keeping its data forever.
+    const insightsLogGroup = new CloudwatchLogGroup(this, "insights-log-group", {
+      name: `/aws/ecs/containerinsights/${props.namePrefix}/performance`,
+      retentionInDays: props.logRetentionDays,
+    });
     const cluster = new EcsCluster(this, "cluster", {
       name: props.namePrefix,
       setting: [{ name: "containerInsights", value: "enabled" }],
+      dependsOn: [insightsLogGroup],
     });
 
     const logGroup = new CloudwatchLogGroup(this, "log-group", {
