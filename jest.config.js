@@ -6,5 +6,8 @@ module.exports = {
   transform: { "^.+\\.ts$": "<rootDir>/scripts/jest-esbuild.js" },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   testTimeout: 120000,
+  // Two workers on the 2-core machine: the end-to-end suite mostly waits on terraform and the
+  // emulator, so the unit suites run beside it instead of after it (jest's default is cores - 1).
+  maxWorkers: 2,
   reporters: ["default", "<rootDir>/scripts/summary-reporter.js"],
 };
