@@ -10,7 +10,7 @@ import { ALL_RULES } from "../audit/rules";
 import { runAudit } from "../audit/run";
 import { fail, Rule } from "../audit/types";
 import { EnvironmentConfig, PlatformConfig } from "../config/types";
-import { sampleConfig, synthToDisk } from "./support/platform";
+import { riskyProdConfig, sampleConfig, synthToDisk } from "./support/platform";
 import { describeIfAvailable, terraform, terraformMissing } from "./support/terraform";
 
 /**
@@ -155,23 +155,7 @@ describe("the audit of the real app", () => {
   });
 
   it("turns the production risks prod accepts in the config into exemptions, with the config's reasons", () => {
-    const risky: PlatformConfig = {
-      ...config,
-      environments: config.environments.map((e) =>
-        e.name !== "prod"
-          ? e
-          : {
-              ...e,
-              network: { ...e.network, natGateways: "single" as const },
-              database: { ...e.database, multiAz: false },
-              acceptedRisks: [
-                ...(e.acceptedRisks ?? []),
-                { setting: "network.natGateways", reason: "one NAT gateway until the launch, to save its cost" },
-                { setting: "database.multiAz", reason: "a single-AZ database until the launch" },
-              ],
-            },
-      ),
-    };
+    const risky = riskyProdConfig(config);
     const prod = auditPlatform(risky).report.stacks.find((s) => s.stack === "prod");
     const reasons = Object.fromEntries(
       (prod?.rules ?? []).flatMap((r) => r.findings.filter((f) => f.status === "exempt").map((f) => [r.id, f.reason])),

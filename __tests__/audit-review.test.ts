@@ -7,8 +7,7 @@ import { auditStack, summarize } from "../audit/engine";
 import { contextOptions } from "../audit/platform";
 import { formatReviewMarkdown, readBase, review } from "../audit/review";
 import { runAudit } from "../audit/run";
-import { PlatformConfig } from "../config/types";
-import { sampleConfig, synthToDisk } from "./support/platform";
+import { riskyProdConfig, sampleConfig, synthToDisk } from "./support/platform";
 
 /**
  * The review in audit.md against a base branch: the base is the shipped config synthesized with
@@ -18,23 +17,7 @@ import { sampleConfig, synthToDisk } from "./support/platform";
  */
 const config = sampleConfig();
 const base = synthToDisk(config);
-const risky: PlatformConfig = {
-  ...config,
-  environments: config.environments.map((e) =>
-    e.name !== "prod"
-      ? e
-      : {
-          ...e,
-          network: { ...e.network, natGateways: "single" as const },
-          database: { ...e.database, multiAz: false },
-          acceptedRisks: [
-            ...(e.acceptedRisks ?? []),
-            { setting: "network.natGateways", reason: "one NAT gateway until the launch, to save its cost" },
-            { setting: "database.multiAz", reason: "a single-AZ database until the launch" },
-          ],
-        },
-  ),
-};
+const risky = riskyProdConfig(config);
 const out = mkdtempSync(join(tmpdir(), "audit-review-"));
 let code: number | undefined;
 const log = jest.spyOn(console, "log").mockImplementation(() => undefined);

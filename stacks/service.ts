@@ -427,34 +427,27 @@ export class Service extends Construct {
         { name: "DB_PASSWORD", valueFrom: `${secretArn}:password::` },
       ],
     });
-    const taskDefinition = new EcsTaskDefinition(this, "task-definition", {
-      family: name,
-      requiresCompatibilities: ["FARGATE"],
-      networkMode: "awsvpc",
-      cpu: String(props.cpu),
-      memory: String(props.memoryMiB),
-      runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-      executionRoleArn: executionRole.arn,
-      taskRoleArn: taskRole.arn,
-      containerDefinitions: JSON.stringify([container(CONTAINER_NAME, [{ containerPort, protocol: "tcp" }])]),
-    });
+    // The API and its migration run with one size, platform and pair of roles.
+    const fargateTask = (id: string, family: string, definition: Record<string, unknown>) =>
+      new EcsTaskDefinition(this, id, {
+        family,
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: String(props.cpu),
+        memory: String(props.memoryMiB),
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+        executionRoleArn: executionRole.arn,
+        taskRoleArn: taskRole.arn,
+        containerDefinitions: JSON.stringify([definition]),
+      });
+    const taskDefinition = fargateTask("task-definition", name, container(CONTAINER_NAME, [{ containerPort, protocol: "tcp" }]));
 
     // The migration: the same image, roles, secrets and logs as the API, run once per release before
     // the service moves to the image (deploy.yml). Its own family, so running it never touches the service.
     const migrationCommand = props.migrationCommand ?? [];
     const migrationTask =
       migrationCommand.length > 0
-        ? new EcsTaskDefinition(this, "migration-task-definition", {
-            family: `${name}-migrate`,
-            requiresCompatibilities: ["FARGATE"],
-            networkMode: "awsvpc",
-            cpu: String(props.cpu),
-            memory: String(props.memoryMiB),
-            runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-            executionRoleArn: executionRole.arn,
-            taskRoleArn: taskRole.arn,
-            containerDefinitions: JSON.stringify([container(MIGRATION_CONTAINER_NAME, [], migrationCommand)]),
-          })
+        ? fargateTask("migration-task-definition", `${name}-migrate`, container(MIGRATION_CONTAINER_NAME, [], migrationCommand))
         : undefined;
 
     // Security groups: rules as separate resources, so each can be read, tested and changed on its own.

@@ -28,3 +28,27 @@ export function synthToDisk(config: PlatformConfig = sampleConfig(), options: Pl
   app.synth();
   return outdir;
 }
+
+/**
+ * The shipped configuration with prod on one NAT gateway and a single-AZ database, both accepted as
+ * production risks with their reasons: a change a reviewer must see as "less safe".
+ */
+export function riskyProdConfig(config: PlatformConfig = sampleConfig()): PlatformConfig {
+  return {
+    ...config,
+    environments: config.environments.map((e) =>
+      e.name !== "prod"
+        ? e
+        : {
+            ...e,
+            network: { ...e.network, natGateways: "single" as const },
+            database: { ...e.database, multiAz: false },
+            acceptedRisks: [
+              ...(e.acceptedRisks ?? []),
+              { setting: "network.natGateways", reason: "one NAT gateway until the launch, to save its cost" },
+              { setting: "database.multiAz", reason: "a single-AZ database until the launch" },
+            ],
+          },
+    ),
+  };
+}
