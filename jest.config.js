@@ -3,11 +3,11 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
-  transform: { "^.+\\.ts$": "<rootDir>/scripts/jest-esbuild.js" },
+  transform: { "^.+\\.ts$": "<rootDir>/__tests__/support/jest-esbuild.js" },
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   testTimeout: 120000,
   // Two workers on the 2-core machine: the end-to-end suite mostly waits on terraform and the
   // emulator, so the unit suites run beside it instead of after it (jest's default is cores - 1).
   maxWorkers: 2,
-  reporters: ["default", "<rootDir>/scripts/summary-reporter.js"],
+  reporters: ["default", "<rootDir>/__tests__/support/summary-reporter.js"],
 };

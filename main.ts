@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { platform } from "./config/platform";
 import { validate } from "./config/validate";
 import { readInput, runCommand } from "./lib/cli";
-import { buildAwsPlatform, buildPlatform } from "./lib/platform-app";
+import { buildAwsPlatform, buildPlatform } from "./app";
 import { localTargetFrom, SANDBOX_DIR } from "./lib/local-target";
 import { releaseImageFrom } from "./lib/release-image";
 import { removeStaleSynthOutput, rewriteHclOutput } from "./lib/synth-output";

@@ -7,7 +7,7 @@
 import { Testing } from "cdktf";
 import { Naming, platformAccounts } from "../config/naming";
 import { PlatformConfig } from "../config/types";
-import { buildSample, sampleConfig } from "./support/platform";
+import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources } from "./support/synth";
 
 const PROD_ACCOUNT = "210987654321";

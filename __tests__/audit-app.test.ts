@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Finding, StackReport } from "../audit/engine";
 import { writeHcl } from "../audit/hcl";
-import { auditPlatform } from "../audit/platform";
+import { auditPlatform } from "../audit/audit-app";
 import { formatJson } from "../audit/report";
 import { ALL_RULES } from "../audit/rules";
 import { runAudit } from "../audit/run";
 import { fail, Rule } from "../audit/types";
 import { EnvironmentConfig, PlatformConfig } from "../config/types";
-import { riskyProdConfig, sampleConfig, synthToDisk } from "./support/platform";
+import { riskyProdConfig, sampleConfig, synthToDisk } from "./support/sample";
 import { describeIfAvailable, terraform, terraformMissing } from "./support/terraform";
 
 /**

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuditContext } from "../audit/context";
 import { auditStack, summarize } from "../audit/engine";
-import { exempt, readExemptions } from "../audit/exemptions";
+import { exempt, readExemptions } from "../lib/audit-exemptions";
 import { escapeHclTemplate, repairConditionBlocks, repairHclStrings, restoreTerraformSettings } from "../lib/hcl";
 import { formatConsole, formatJson, formatMarkdown } from "../audit/report";
 import {

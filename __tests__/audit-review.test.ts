@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { AuditContext } from "../audit/context";
 import { loadPriceTable } from "../audit/cost";
 import { auditStack, summarize } from "../audit/engine";
-import { contextOptions } from "../audit/platform";
+import { contextOptions } from "../audit/audit-app";
 import { formatReviewMarkdown, readBase, review } from "../audit/review";
 import { runAudit } from "../audit/run";
-import { riskyProdConfig, sampleConfig, synthToDisk } from "./support/platform";
+import { riskyProdConfig, sampleConfig, synthToDisk } from "./support/sample";
 
 /**
  * The review in audit.md against a base branch: the base is the shipped config synthesized with

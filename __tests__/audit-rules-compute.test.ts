@@ -1,5 +1,5 @@
 import { ECS_RULES, STACK_RULES } from "../audit/rules";
-import { checkRule as results, withValue as set } from "../audit/testing";
+import { checkRule as results, withValue as set } from "./support/audit-testing";
 import { describeFixtures, ruleById } from "./support/audit-fixtures";
 import { TerraformJson } from "../audit/types";
 

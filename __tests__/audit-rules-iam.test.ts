@@ -1,12 +1,12 @@
 import { AuditContext, AuditContextOptions } from "../audit/context";
 import { auditStack } from "../audit/engine";
-import { auditPlatform } from "../audit/platform";
+import { auditPlatform } from "../audit/audit-app";
 import { IAM_RULES } from "../audit/rules";
-import { checkRule as results, withValue as set } from "../audit/testing";
+import { checkRule as results, withValue as set } from "./support/audit-testing";
 import { describeFixtures, Fixture, ruleById } from "./support/audit-fixtures";
 import { Rule, TerraformJson } from "../audit/types";
 import { DEPLOY_ROLE_SERVICE_WILDCARDS } from "../bootstrap/permissions";
-import { sampleConfig } from "./support/platform";
+import { sampleConfig } from "./support/sample";
 
 const rule = (id: string): Rule => ruleById(IAM_RULES, id);
 

@@ -94,7 +94,7 @@ describe("isolation rules", () => {
   describeFixtures(ISOLATION_RULES, fixtures);
 
   it("fails a default network ACL with a deny entry", () => {
-    const { checkRule } = jest.requireActual("../audit/testing");
+    const { checkRule } = jest.requireActual("./support/audit-testing");
     const rule = ISOLATION_RULES.find((r) => r.id === "VPC-DEFAULT-NACL-MANAGED")!;
     const results = checkRule(rule, vpc({ ingress: [{ ...allowAll, action: "deny" }], egress: [allowAll] }));
     expect(results.map((r: { status: string }) => r.status)).toEqual(["fail"]);

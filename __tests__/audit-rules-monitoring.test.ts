@@ -1,5 +1,5 @@
 import { MONITORING_RULES } from "../audit/rules";
-import { checkRule as results, withValue as set } from "../audit/testing";
+import { checkRule as results, withValue as set } from "./support/audit-testing";
 import { TerraformJson } from "../audit/types";
 import { describeFixtures, ruleById } from "./support/audit-fixtures";
 

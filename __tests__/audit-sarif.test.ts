@@ -8,14 +8,14 @@ import { join, resolve } from "node:path";
 import type { Log, Result } from "sarif";
 import { AuditContext } from "../audit/context";
 import { auditStack, summarize } from "../audit/engine";
-import { exempt } from "../audit/exemptions";
-import { auditPlatform } from "../audit/platform";
+import { exempt } from "../lib/audit-exemptions";
+import { auditPlatform } from "../audit/audit-app";
 import { ALL_RULES } from "../audit/rules";
 import { toSarif } from "../audit/sarif";
 import { sourceLocation } from "../audit/source";
 import { synthesizeApp } from "../audit/synth";
-import { Network } from "../stacks/network";
-import { sampleConfig } from "./support/platform";
+import { Network } from "../constructs/network";
+import { sampleConfig } from "./support/sample";
 
 /**
  * SARIF for GitHub code scanning: valid against the OASIS SARIF 2.1.0 schema (draft-04; fixture
@@ -36,7 +36,7 @@ function lineOf(file: string, text: string): number {
 }
 
 // A test app: a bare bucket created here (fails the S3 rules; one exempt), and the product's Network
-// with one NAT gateway in a production-tier stack (fails VPC-NAT-PER-AZ in stacks/network.ts).
+// with one NAT gateway in a production-tier stack (fails VPC-NAT-PER-AZ in constructs/network.ts).
 const [fixture] = synthesizeApp((app) => {
   const stack = new TerraformStack(app, "fixture");
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
@@ -84,8 +84,8 @@ describe("SARIF from the audit", () => {
   it("points a failure of a resource a product construct creates at the construct's line", () => {
     const [r] = results(fixtureLog, "VPC-NAT-PER-AZ");
     expect(r.message.text).toMatch(/^fixture: aws_vpc\.network_vpc_\w+: /);
-    expect(location(r).artifactLocation?.uri).toBe("stacks/network.ts");
-    expect(location(r).region?.startLine).toBe(lineOf("stacks/network.ts", 'new Vpc(this, "vpc"'));
+    expect(location(r).artifactLocation?.uri).toBe("constructs/network.ts");
+    expect(location(r).region?.startLine).toBe(lineOf("constructs/network.ts", 'new Vpc(this, "vpc"'));
   });
 
   it("reports an exemption as an in-source suppression with its reason", () => {
@@ -93,11 +93,11 @@ describe("SARIF from the audit", () => {
     expect(r.suppressions).toEqual([{ kind: "inSource", status: "accepted", justification: "a fixture bucket: its object ownership is not under test" }]);
   });
 
-  it("has no unsuppressed result for the real app, and every real exemption is located in stacks/, bootstrap/ or lib/", () => {
+  it("has no unsuppressed result for the real app, and every real exemption is located in the product (constructs/, bootstrap/, stacks/, lib/)", () => {
     const all = realLog.runs[0].results!;
     expect(all.filter((r) => !r.suppressions)).toEqual([]);
     expect(all.length).toBe(real.report.exemptions);
-    for (const r of all) expect(location(r).artifactLocation?.uri).toMatch(/^(stacks|bootstrap|lib)\/[\w-]+\.ts$/);
+    for (const r of all) expect(location(r).artifactLocation?.uri).toMatch(/^(constructs|bootstrap|stacks|lib)\/[\w-]+\.ts$/);
   });
 
   it("gives each finding a fingerprint that does not depend on its line, so a moved resource is no new alert", () => {

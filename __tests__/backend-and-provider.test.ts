@@ -2,7 +2,7 @@ import { Testing } from "cdktf";
 import { Naming } from "../config/naming";
 import { localTargetFrom } from "../lib/local-target";
 import { MIN_TERRAFORM_VERSION, TERRAFORM_VERSION } from "../lib/terraform-version";
-import { buildSample, sampleConfig } from "./support/platform";
+import { buildSample, sampleConfig } from "./support/sample";
 import { parse } from "./support/synth";
 
 const config = sampleConfig();

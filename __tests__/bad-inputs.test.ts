@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { ConfigError, formatProblem } from "../config/validate";
 import { runCommand } from "../lib/cli";
-import { buildPlatform } from "../lib/platform-app";
-import { sampleConfig } from "./support/platform";
+import { buildPlatform } from "../app";
+import { sampleConfig } from "./support/sample";
 
 /**
  * Bad configuration, as a careless or hostile user writes it: every case is refused before anything

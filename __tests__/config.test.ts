@@ -1,7 +1,7 @@
 import { Naming } from "../config/naming";
 import { ConfigError, validate } from "../config/validate";
 import { EnvironmentConfig, PlatformConfig } from "../config/types";
-import { sampleConfig } from "./support/platform";
+import { sampleConfig } from "./support/sample";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
 

@@ -3,7 +3,7 @@ import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
-import { Database, DatabaseProps } from "../stacks/database";
+import { Database, DatabaseProps } from "../constructs/database";
 import { addresses, only, parse, resources, SynthesizedTerraform } from "./support/synth";
 
 const stage: DatabaseProps = {

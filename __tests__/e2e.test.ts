@@ -1,5 +1,5 @@
 /**
- * End to end against the local AWS emulator (moto through scripts/moto_server.py), with real
+ * End to end against the local AWS emulator (moto through emulator/moto_server.py), with real
  * Terraform, in the two-account layout: stage in the project's account, prod in an account of its
  * own (reached as an administrator reaches a member account, through sts:AssumeRole on a role in
  * it; moto serves that account to the credentials AssumeRole returns). Each account's bootstrap,
@@ -17,8 +17,8 @@ import { Naming } from "../config/naming";
 import { PlatformConfig } from "../config/types";
 import { localAccountRoleArn, LocalTarget } from "../lib/local-target";
 import { IssueTracker, reportDrift } from "../scripts/drift";
-import { Emulator, emulatorMissing, startEmulator } from "../scripts/emulator";
-import { sampleConfig, synthToDisk } from "./support/platform";
+import { Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
+import { sampleConfig, synthToDisk } from "./support/sample";
 import { describeIfAvailable, terraform, terraformAsync, terraformEnv, terraformMissing, TerraformResult } from "./support/terraform";
 
 /** The second account, prod's own. */

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError, validate } from "../config/validate";
-import { sampleConfig } from "./support/platform";
+import { sampleConfig } from "./support/sample";
 
 const ROOT = resolve(__dirname, "..");
 const STACKS = ["bootstrap", "github", "stage", "prod"];

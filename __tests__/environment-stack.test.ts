@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { Naming } from "../config/naming";
-import { buildSample, sampleConfig } from "./support/platform";
+import { buildSample, sampleConfig } from "./support/sample";
 import { addresses, only, parse, resources, SynthesizedTerraform } from "./support/synth";
 
 const config = sampleConfig();

@@ -3,7 +3,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import { GithubOidc } from "../bootstrap/github-oidc";
 import { Naming } from "../config/naming";
-import { buildSample, sampleConfig } from "./support/platform";
+import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources } from "./support/synth";
 
 const config = sampleConfig();

@@ -6,12 +6,12 @@ import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-env
 import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
 import { WorkflowRepositoryPermissions } from "@cdktf/provider-github/lib/workflow-repository-permissions";
 import { TerraformStack, Testing } from "cdktf";
-import { BOOTSTRAP_LOCAL_STATE } from "../bootstrap/bootstrap-stack";
-import { deployRoleOutput, GithubStack } from "../bootstrap/github-stack";
-import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES } from "../bootstrap/github-variables";
+import { BOOTSTRAP_LOCAL_STATE } from "../stacks/bootstrap-stack";
+import { deployRoleOutput, GithubStack } from "../stacks/github-stack";
+import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES } from "../config/github-variables";
 import { GITHUB_STACK, Naming } from "../config/naming";
 import { EnvironmentConfig, PlatformConfig } from "../config/types";
-import { buildSample, sampleConfig } from "./support/platform";
+import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources, SynthesizedTerraform } from "./support/synth";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };

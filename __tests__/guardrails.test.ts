@@ -1,9 +1,9 @@
 import { guardrail, PRODUCTION_GUARDRAILS } from "../config/guardrails";
 import { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { ConfigError, validate } from "../config/validate";
-import { auditPlatform } from "../audit/platform";
+import { auditPlatform } from "../audit/audit-app";
 import { ALL_RULES } from "../audit/rules";
-import { sampleConfig } from "./support/platform";
+import { sampleConfig } from "./support/sample";
 
 /**
  * One table of production guardrails (config/guardrails.ts): validation refuses a production

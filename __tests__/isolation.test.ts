@@ -6,7 +6,7 @@ import { Testing } from "cdktf";
 import { DEPLOY_ROLE_SERVICE_WILDCARDS, WORKLOAD_UNTAGGABLE_EXCEPTIONS } from "../bootstrap/permissions";
 import { Naming } from "../config/naming";
 import { PlatformConfig } from "../config/types";
-import { buildSample, sampleConfig } from "./support/platform";
+import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources, SynthesizedTerraform } from "./support/synth";
 
 type Statement = { Sid?: string; Effect: string; Action?: string | string[]; Resource?: string | string[]; Condition?: any };

@@ -1,11 +1,11 @@
 import { Testing } from "cdktf";
-import { auditPlatform } from "../audit/platform";
+import { auditPlatform } from "../audit/audit-app";
 import { ALL_RULES } from "../audit/rules";
 import { deployRolePolicy } from "../bootstrap/permissions";
 import { Naming } from "../config/naming";
 import { EnvironmentConfig, PlatformConfig } from "../config/types";
-import { DEFAULT_THRESHOLDS } from "../stacks/monitoring-metrics";
-import { buildSample, sampleConfig } from "./support/platform";
+import { DEFAULT_THRESHOLDS } from "../constructs/monitoring-metrics";
+import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources, SynthesizedTerraform } from "./support/synth";
 
 /**

@@ -1,11 +1,11 @@
 /**
- * The emulator launcher (scripts/moto_server.py): each patch makes moto answer what AWS answers for
+ * The emulator launcher (emulator/moto_server.py): each patch makes moto answer what AWS answers for
  * one call Terraform makes. Calls are made with boto3 (moto's own dependency) against a launched
  * emulator; the e2e suite then proves the whole stacks apply without drift.
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { Emulator, emulatorMissing, LAUNCHER, startEmulator } from "../scripts/emulator";
+import { Emulator, emulatorMissing, LAUNCHER, startEmulator } from "../emulator/driver";
 import { describeIfAvailable } from "./support/terraform";
 
 const CHECKS = join(__dirname, "support", "moto_checks.py");

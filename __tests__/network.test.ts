@@ -5,7 +5,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
-import { Network, NetworkProps } from "../stacks/network";
+import { Network, NetworkProps } from "../constructs/network";
 import { only, parse, resources, SynthesizedTerraform } from "./support/synth";
 
 const base: NetworkProps = {

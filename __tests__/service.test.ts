@@ -11,7 +11,7 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { Service, ServiceProps } from "../stacks/service";
+import { Service, ServiceProps } from "../constructs/service";
 import { addresses, only, parse, resources, SynthesizedTerraform } from "./support/synth";
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0123-AbCdEf";

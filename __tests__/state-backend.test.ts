@@ -10,7 +10,7 @@ import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versionin
 import { Testing } from "cdktf";
 import { Naming } from "../config/naming";
 import { addresses, only, parse } from "./support/synth";
-import { buildSample, sampleConfig } from "./support/platform";
+import { buildSample, sampleConfig } from "./support/sample";
 
 const config = sampleConfig();
 const naming = new Naming(config.project);

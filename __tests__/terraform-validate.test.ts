@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { synthToDisk } from "./support/platform";
+import { synthToDisk } from "./support/sample";
 import { describeIfAvailable, terraform, terraformEnv, terraformMissing } from "./support/terraform";
 
 const ROOT = resolve(__dirname, "..");

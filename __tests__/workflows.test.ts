@@ -3,8 +3,8 @@ import { Testing } from "cdktf";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml, parseDocument } from "yaml";
-import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES } from "../bootstrap/github-variables";
-import { buildSample, sampleConfig } from "./support/platform";
+import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES } from "../config/github-variables";
+import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources } from "./support/synth";
 import { TERRAFORM_VERSION } from "../lib/terraform-version";
 
@@ -523,8 +523,8 @@ describe("deploy-stage: build without credentials, attest apart, deploy what was
   });
 
   it("the build job keeps the clear error for a missing Dockerfile", () => {
-    expect(jobText(build)).toContain('if [ ! -f "$APP_DIR/Dockerfile" ]');
-    expect(jobText(build)).toContain("::error::no Dockerfile at $APP_DIR/Dockerfile");
+    expect(jobText(build)).toContain('if [ ! -f "$API_DIR/Dockerfile" ]');
+    expect(jobText(build)).toContain("::error::no Dockerfile at $API_DIR/Dockerfile");
   });
 
   it("the build job reads exactly one sha256 manifest digest from the layout and records it as its output", () => {
@@ -828,7 +828,7 @@ describe("dependabot", () => {
     const updates = dependabot!.updates;
     expect(updates.map((u) => u["package-ecosystem"]).sort()).toEqual(["docker", "github-actions", "npm"]);
     for (const u of updates) {
-      expect(u.directory).toBe(u["package-ecosystem"] === "docker" ? "/app" : "/");
+      expect(u.directory).toBe(u["package-ecosystem"] === "docker" ? "/api" : "/");
       expect(u.schedule).toEqual({ interval: "weekly" });
       const groups = Object.values(u.groups ?? {}) as { patterns?: string[] }[];
       expect(groups).toHaveLength(1);
@@ -850,7 +850,7 @@ describe("CODEOWNERS", () => {
   /** Everything that runs with a deploy role, decides what the roles may do, or guards them. */
   const OWNED = [
     "/.github/", "/.ci/", "/main.ts", "/cdktf.json", "/package.json", "/package-lock.json", "/tsconfig.json", "/jest.config.js",
-    "/bootstrap/", "/config/", "/lib/", "/stacks/", "/audit/", "/scripts/", "/__tests__/",
+    "/app.ts", "/bootstrap/", "/config/", "/lib/", "/constructs/", "/stacks/", "/audit/", "/emulator/", "/scripts/", "/__tests__/",
   ];
 
   it("the platform owners of the config own the workflows, the app and its stacks, the bootstrap, the config, the dependencies and the guards", () => {
@@ -864,7 +864,7 @@ describe("CODEOWNERS", () => {
   it("covers every top-level file and folder of the repository that runs in a deploy job, except the API's own app/", () => {
     const tracked = execSync("git ls-files", { cwd: join(__dirname, ".."), encoding: "utf8" }).split("\n").filter(Boolean);
     const tops = [...new Set(tracked.map((f) => (f.includes("/") ? `/${f.split("/")[0]}/` : `/${f}`)))];
-    const unowned = tops.filter((t) => !OWNED.includes(t) && !/\.md$/.test(t) && t !== "/.gitignore" && t !== "/app/");
+    const unowned = tops.filter((t) => !OWNED.includes(t) && !/\.md$/.test(t) && t !== "/.gitignore" && t !== "/api/");
     expect(unowned).toEqual([]);
   });
 

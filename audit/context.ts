@@ -1,6 +1,28 @@
-import { sourceLocation, stackTraceOf } from "./source";
-import { isObject, refersTo } from "./terraform";
-import { AuditTarget, Block, TerraformJson, Tier } from "./types";
+import { SourceLocation, sourceLocation, stackTraceOf } from "./source";
+import { Block, isObject, refersTo, TerraformJson } from "./terraform";
+
+/**
+ * How strict the production-only rules are for a stack: an environment's `tier` from the config, or
+ * `shared` for stacks that belong to no environment (bootstrap, github).
+ */
+export type Tier = "production" | "non-production" | "shared";
+
+/** Something a rule checks: a resource, a data source, a provider block, or the stack as a whole. */
+export interface AuditTarget {
+  readonly kind: "resource" | "data" | "provider" | "stack";
+  /** `aws_s3_bucket` for a resource, `data.aws_region`, `provider.aws`, or `stack`. */
+  readonly type: string;
+  /** Logical name (`site_bucket_DFA168EB`), provider alias index, or the stack name. */
+  readonly name: string;
+  /** Terraform address: `aws_s3_bucket.site_bucket_DFA168EB`, `data.aws_region.x`, `provider.aws[0]`, `stack`. */
+  readonly address: string;
+  /** Construct path from cdktf's metadata (`stage/site/bucket/bucket`), when present. */
+  readonly constructPath?: string;
+  /** The TypeScript line that created it, when the synth recorded stack traces (audit/synth.ts does). */
+  readonly source?: SourceLocation;
+  readonly body: Block;
+}
+
 
 export interface AuditContextOptions {
   /**

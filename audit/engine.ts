@@ -1,5 +1,5 @@
 import { AuditContext } from "./context";
-import { AuditExemption, readExemptions } from "./exemptions";
+import { AuditExemption, readExemptions } from "../lib/audit-exemptions";
 import { ALL_RULES } from "./rules";
 import { SourceLocation } from "./source";
 import { AuditTarget, CheckResult, Rule, Tier } from "./types";

@@ -66,7 +66,7 @@ export function formatMarkdown(report: AuditReport): string {
     `**${report.passed ? "PASS" : "FAIL"}**: ${report.failures} failure(s), ${report.exemptions} exemption(s), ` +
       `${report.unusedExemptions} unused exemption(s) across ${report.stacks.length} stack(s).`,
     "",
-    "Exemptions are declared in code next to the resource (`audit/exemptions.ts`) and travel in the synthesized JSON.",
+    "Exemptions are declared in code next to the resource (`lib/audit-exemptions.ts`) and travel in the synthesized JSON.",
   ];
   for (const stack of report.stacks) {
     lines.push("", `## ${stackHeading(stack)}`, "", "| Rule | Controls | Result | Details |", "|---|---|---|---|");

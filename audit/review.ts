@@ -12,7 +12,7 @@ import { AuditContext } from "./context";
 import { compareEstimates, CostDelta, CostEstimate, estimateCost, formatCostMarkdown, PriceTable } from "./cost";
 import { architecture, diffArchitecture, hasChanges, toMermaid } from "./diagram";
 import { AuditReport, auditStack, Finding, StackReport } from "./engine";
-import { contextOptions } from "./platform";
+import { contextOptions } from "./audit-app";
 import { ALL_RULES } from "./rules";
 import { Rule, TerraformJson } from "./types";
 

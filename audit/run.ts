@@ -16,7 +16,7 @@ import { PlatformConfig } from "../config/types";
 import { InputError, readInput, runCommand } from "../lib/cli";
 import { loadPriceTable } from "./cost";
 import { writeHcl } from "./hcl";
-import { auditPlatform } from "./platform";
+import { auditPlatform } from "./audit-app";
 import { formatConsole, formatJson, formatMarkdown } from "./report";
 import { formatReviewMarkdown, readBase, review } from "./review";
 import { formatSarif } from "./sarif";

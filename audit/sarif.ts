@@ -22,7 +22,7 @@ const located = (f: Finding): string => `${f.address}${f.subject ? ` [${f.subjec
 function descriptor(rule: Rule): ReportingDescriptor {
   const controls = rule.controls.length > 0 ? rule.controls.join(", ") : "none (no equivalent in checkov, trivy or FSBP)";
   const exemption = `exempt(resource, "${rule.id}", "<why the resource may fail it>")`;
-  const where = "next to where the resource is created (audit/exemptions.ts)";
+  const where = "next to where the resource is created (lib/audit-exemptions.ts)";
   return {
     id: rule.id,
     name: rule.id,

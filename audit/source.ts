@@ -1,10 +1,9 @@
 import { relative, resolve, sep } from "node:path";
-import { isObject } from "./terraform";
-import { Block } from "./types";
+import { Block, isObject } from "./terraform";
 
 /** Where a resource is created in the repository's TypeScript. */
 export interface SourceLocation {
-  /** Path relative to the repository root, with `/` separators: `stacks/network.ts`. */
+  /** Path relative to the repository root, with `/` separators: `constructs/network.ts`. */
   readonly file: string;
   /** 1-based line. */
   readonly line: number;
@@ -14,8 +13,8 @@ export interface SourceLocation {
 
 const ROOT = resolve(__dirname, "..");
 /** The product's own code: a location here is where a person changes the resource. */
-const PRODUCT_DIRS = ["stacks/", "bootstrap/", "lib/"];
-/** `new Network (/repo/stacks/network.ts:57:5)` or `/repo/stacks/network.ts:57:5`. */
+const PRODUCT_DIRS = ["constructs/", "bootstrap/", "stacks/", "lib/", "app.ts"];
+/** `new Network (/repo/constructs/network.ts:57:5)` or `/repo/constructs/network.ts:57:5`. */
 const FRAME = /\(?((?:[A-Za-z]:)?[^():]+):(\d+):(\d+)\)?$/;
 
 /** The stack trace cdktf records in an element's `"//".metadata` (when the synth asked for it). */
@@ -28,7 +27,7 @@ export function stackTraceOf(body: Block): string[] {
 
 /**
  * The line that created an element: the first frame of its stack trace in the product's files
- * (stacks/, bootstrap/, lib/); failing that, the first in the repository outside node_modules and
+ * (constructs/, bootstrap/, stacks/, lib/, app.ts); failing that, the first in the repository outside node_modules and
  * audit/ (a test app's own file). Undefined when the trace is missing or leaves the repository.
  */
 export function sourceLocation(trace: readonly string[], root: string = ROOT): SourceLocation | undefined {

@@ -7,7 +7,7 @@
 import { join, relative, resolve } from "node:path";
 import { platform } from "../config/platform";
 import { InputError, readInput, runCommand } from "../lib/cli";
-import { buildPlatform } from "../lib/platform-app";
+import { buildPlatform } from "../app";
 import { writeHcl } from "./hcl";
 import { synthesizeApp } from "./synth";
 

@@ -1,4 +1,18 @@
-import { Block } from "./types";
+/** A JSON object as it appears in synthesized Terraform (a resource body, a block, a policy statement). */
+export type Block = Record<string, unknown>;
+
+/** A synthesized stack's Terraform JSON, as cdktf writes it to `cdk.tf.json`. */
+export interface TerraformJson {
+  readonly "//"?: Block;
+  readonly terraform?: Block;
+  readonly provider?: Record<string, Block[] | Block>;
+  readonly resource?: Record<string, Record<string, Block>>;
+  readonly data?: Record<string, Record<string, Block>>;
+  readonly output?: Record<string, Block>;
+  readonly variable?: Record<string, Block>;
+  readonly locals?: Block;
+}
+
 
 /**
  * Small readers for synthesized Terraform JSON. cdktf writes a nested block either as an object or

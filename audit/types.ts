@@ -1,42 +1,11 @@
-import type { AuditContext } from "./context";
-import type { SourceLocation } from "./source";
-
-/** A JSON object as it appears in synthesized Terraform (a resource body, a block, a policy statement). */
-export type Block = Record<string, unknown>;
-
-/** A synthesized stack's Terraform JSON, as cdktf writes it to `cdk.tf.json`. */
-export interface TerraformJson {
-  readonly "//"?: Block;
-  readonly terraform?: Block;
-  readonly provider?: Record<string, Block[] | Block>;
-  readonly resource?: Record<string, Record<string, Block>>;
-  readonly data?: Record<string, Record<string, Block>>;
-  readonly output?: Record<string, Block>;
-  readonly variable?: Record<string, Block>;
-  readonly locals?: Block;
-}
-
 /**
- * How strict the production-only rules are for a stack: an environment's `tier` from the config, or
- * `shared` for stacks that belong to no environment (bootstrap, github).
+ * A rule and its verdicts. What rules read is defined below them: the Terraform JSON shapes in
+ * terraform.ts, a target and the stack's context in context.ts (re-exported here for the rules).
  */
-export type Tier = "production" | "non-production" | "shared";
+import type { AuditContext, AuditTarget } from "./context";
 
-/** Something a rule checks: a resource, a data source, a provider block, or the stack as a whole. */
-export interface AuditTarget {
-  readonly kind: "resource" | "data" | "provider" | "stack";
-  /** `aws_s3_bucket` for a resource, `data.aws_region`, `provider.aws`, or `stack`. */
-  readonly type: string;
-  /** Logical name (`site_bucket_DFA168EB`), provider alias index, or the stack name. */
-  readonly name: string;
-  /** Terraform address: `aws_s3_bucket.site_bucket_DFA168EB`, `data.aws_region.x`, `provider.aws[0]`, `stack`. */
-  readonly address: string;
-  /** Construct path from cdktf's metadata (`stage/site/bucket/bucket`), when present. */
-  readonly constructPath?: string;
-  /** The TypeScript line that created it, when the synth recorded stack traces (audit/synth.ts does). */
-  readonly source?: SourceLocation;
-  readonly body: Block;
-}
+export type { Block, TerraformJson } from "./terraform";
+export type { AuditTarget, Tier } from "./context";
 
 export type CheckStatus = "pass" | "fail" | "n/a";
 

@@ -2,7 +2,7 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
-import { AuditExemption, exemptAll } from "../audit/exemptions";
+import { AuditExemption, exemptAll } from "../lib/audit-exemptions";
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, githubSubject } from "../config/naming";
 import { policyJson } from "../lib/policy";
 

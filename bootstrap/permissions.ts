@@ -1,4 +1,4 @@
-import { AuditExemption } from "../audit/exemptions";
+import { AuditExemption } from "../lib/audit-exemptions";
 import { Naming } from "../config/naming";
 import { PolicyStatement, policyJson } from "../lib/policy";
 

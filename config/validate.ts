@@ -1,6 +1,6 @@
 import type { core } from "zod";
-import { parseIpv4Cidr, rangesOverlap } from "../lib/cidr";
-import { FARGATE_MEMORY } from "../lib/fargate";
+import { parseIpv4Cidr, rangesOverlap } from "./cidr";
+import { FARGATE_MEMORY } from "./fargate";
 import { branchNameProblem, POSTGRES_RESERVED_NAMES, rdsInstanceClassProblem, s3BucketNameProblem } from "./aws";
 import { guardrail, nameSaysProduction, PRODUCTION_GUARDRAILS, PRODUCTION_NAME_WORDS } from "./guardrails";
 import { environmentAccount, Naming } from "./naming";

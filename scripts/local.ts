@@ -1,6 +1,6 @@
 /**
  * `npm run local`: the platform in a local AWS sandbox, no AWS account needed. Starts the emulator
- * (moto, patched by scripts/moto_server.py) on a free loopback port, deploys bootstrap and then stage
+ * (moto, patched by emulator/moto_server.py) on a free loopback port, deploys bootstrap and then stage
  * with the real `cdktf deploy` (state in the emulated bucket, locks in the emulated table), prints
  * stage's outputs, and stops the emulator when done or interrupted.
  *
@@ -14,7 +14,7 @@ import { platform } from "../config/platform";
 import { validate } from "../config/validate";
 import { errorText } from "../lib/cli";
 import { SANDBOX_DIR } from "../lib/local-target";
-import { Emulator, emulatorMissing, startEmulator } from "./emulator";
+import { Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
 
 const ROOT = resolve(__dirname, "..");
 const SANDBOX = join(ROOT, SANDBOX_DIR);

@@ -1,19 +1,19 @@
 import { TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { AuditExemption, exempt } from "../audit/exemptions";
+import { AuditExemption, exempt } from "../lib/audit-exemptions";
 import { guardrail } from "../config/guardrails";
 import { Naming } from "../config/naming";
 import { EnvironmentConfig, ProjectConfig } from "../config/types";
 import { platformAwsProvider } from "../lib/aws-provider";
 import { LocalTarget } from "../lib/local-target";
-import { useRemoteState } from "../lib/state-backend";
-import { Database } from "./database";
-import { deploymentAlarmNames } from "./monitoring-metrics";
-import { Monitoring } from "./monitoring";
-import { Network } from "./network";
-import { Notification } from "./notification";
-import { Service } from "./service";
-import { StaticSite } from "./static-site";
+import { useRemoteState } from "../lib/s3-backend";
+import { Database } from "../constructs/database";
+import { deploymentAlarmNames } from "../constructs/monitoring-metrics";
+import { Monitoring } from "../constructs/monitoring";
+import { Network } from "../constructs/network";
+import { Notification } from "../constructs/notification";
+import { Service } from "../constructs/service";
+import { StaticSite } from "../constructs/static-site";
 
 export interface EnvironmentStackProps {
   readonly project: ProjectConfig;

@@ -1,5 +1,5 @@
 import { AuditContextOptions } from "../../audit/context";
-import { checkRule } from "../../audit/testing";
+import { checkRule } from "./audit-testing";
 import { Rule, TerraformJson } from "../../audit/types";
 
 /** A rule's compliant and non-compliant Terraform, and what the failure must say. */

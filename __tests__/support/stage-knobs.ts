@@ -1,9 +1,9 @@
 import { synthesizeApp } from "../../audit/synth";
 import { TerraformJson } from "../../audit/types";
 import { PlatformConfig } from "../../config/types";
-import { buildPlatform } from "../../lib/platform-app";
+import { buildPlatform } from "../../app";
 import { EnvironmentStack } from "../../stacks/environment-stack";
-import { sampleConfig } from "./platform";
+import { sampleConfig } from "./sample";
 
 /** Stack id of stage built with two knobs turned: a NAT gateway per AZ and a multi-AZ database. */
 export const STAGE_KNOBS = "stage-knobs";

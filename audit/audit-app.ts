@@ -1,6 +1,6 @@
 import { Naming } from "../config/naming";
 import { PlatformConfig } from "../config/types";
-import { buildPlatform, PlatformOptions } from "../lib/platform-app";
+import { buildPlatform, PlatformOptions } from "../app";
 import { AuditContext, AuditContextOptions } from "./context";
 import { AuditReport, auditStack, summarize } from "./engine";
 import { ALL_RULES } from "./rules";

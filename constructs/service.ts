@@ -1,5 +1,5 @@
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
-import { FARGATE_MEMORY } from "../lib/fargate";
+import { FARGATE_MEMORY } from "../config/fargate";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
@@ -22,10 +22,10 @@ import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-securit
 import { TerraformResource, Token } from "cdktf";
 import { Construct } from "constructs";
 import { ServiceConfig } from "../config/types";
-import { AuditExemption, exempt, exemptAll } from "../audit/exemptions";
+import { AuditExemption, exempt, exemptAll } from "../lib/audit-exemptions";
 import { policyJson } from "../lib/policy";
 import { IMAGE_DIGEST_PATTERN, IMAGE_TAG_PATTERN } from "../lib/release-image";
-import { SecureBucket } from "../lib/secure-bucket";
+import { SecureBucket } from "./secure-bucket";
 
 /** The database the API connects to. */
 export interface ServiceDatabaseProps {

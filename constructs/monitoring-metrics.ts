@@ -1,6 +1,6 @@
 /**
  * The metrics an environment is watched by, defined once: each alarm and each dashboard graph is
- * built from these definitions (stacks/monitoring.ts), so what pages and what the on-call engineer
+ * built from these definitions (constructs/monitoring.ts), so what pages and what the on-call engineer
  * looks at are the same numbers, and the dashboard draws each alarm's threshold on its graph.
  */
 import { MonitoringThresholds } from "../config/types";

@@ -1,6 +1,6 @@
 /**
  * Starts and stops the local AWS emulator: moto, through the project's patched launcher
- * (scripts/moto_server.py), on a free loopback port. Used by the local sandbox and the e2e tests.
+ * (emulator/moto_server.py), on a free loopback port. Used by the local sandbox and the e2e tests.
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { openSync } from "node:fs";

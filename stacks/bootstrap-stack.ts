@@ -2,13 +2,13 @@ import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { isAbsolute, join } from "node:path";
-import { exemptAll } from "../audit/exemptions";
+import { exemptAll } from "../lib/audit-exemptions";
 import { BOOTSTRAP_STACK, environmentAccount, Naming } from "../config/naming";
 import { PlatformConfig } from "../config/types";
 import { platformAwsProvider } from "../lib/aws-provider";
 import { LocalTarget } from "../lib/local-target";
-import { useRemoteState } from "../lib/state-backend";
-import { GithubOidc, GithubRoleSpec } from "./github-oidc";
+import { useRemoteState } from "../lib/s3-backend";
+import { GithubOidc, GithubRoleSpec } from "../bootstrap/github-oidc";
 import {
   DEPLOY_ROLE_POLICY_EXEMPTIONS,
   deployRolePolicy,
@@ -16,8 +16,8 @@ import {
   planRolePolicy,
   WORKLOAD_BOUNDARY_EXEMPTIONS,
   workloadBoundaryPolicy,
-} from "./permissions";
-import { StateBackend } from "./state-backend";
+} from "../bootstrap/permissions";
+import { StateBackend } from "../bootstrap/state-storage";
 
 export interface BootstrapStackProps {
   readonly config: PlatformConfig;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { platform } from "../../config/platform";
 import { PlatformConfig } from "../../config/types";
-import { buildPlatform, Platform, PlatformOptions } from "../../lib/platform-app";
+import { buildPlatform, Platform, PlatformOptions } from "../../app";
 
 /** The shipped configuration, deep-copied so a test can change it without touching others. */
 export function sampleConfig(): PlatformConfig {

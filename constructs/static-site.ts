@@ -4,8 +4,8 @@ import { CloudfrontResponseHeadersPolicy } from "@cdktf/provider-aws/lib/cloudfr
 import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { SiteConfig } from "../config/types";
-import { exempt } from "../audit/exemptions";
-import { SecureBucket } from "../lib/secure-bucket";
+import { exempt } from "../lib/audit-exemptions";
+import { SecureBucket } from "./secure-bucket";
 
 /**
  * AWS managed cache policy "Managed-CachingOptimized": no cookies, headers or query strings in the

@@ -3,7 +3,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
 import { PolicyStatement } from "../lib/policy";
-import { SecureBucket } from "../lib/secure-bucket";
+import { SecureBucket } from "../constructs/secure-bucket";
 
 export interface StateBackendProps {
   /** Name of the state bucket (globally unique; from Naming). */

@@ -20,10 +20,10 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Fn, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
-import { AuditExemption, exemptAll } from "../audit/exemptions";
+import { AuditExemption, exemptAll } from "../lib/audit-exemptions";
 import { LOG_RETENTION_DAYS } from "../config/aws";
 import { NetworkConfig } from "../config/types";
-import { parseIpv4Cidr } from "../lib/cidr";
+import { parseIpv4Cidr } from "../config/cidr";
 import { policyJson } from "../lib/policy";
 
 /** The network's settings are the configuration's `network` block, documented once in config/schema.ts. */

@@ -1,12 +1,12 @@
 import { App } from "cdktf";
-import { BootstrapStack } from "../bootstrap/bootstrap-stack";
-import { GithubStack } from "../bootstrap/github-stack";
-import { environmentAccount, GITHUB_STACK, platformAccounts } from "../config/naming";
-import { validate } from "../config/validate";
-import { EnvironmentStack } from "../stacks/environment-stack";
-import { PlatformConfig } from "../config/types";
-import { LocalTarget } from "./local-target";
-import { MIN_TERRAFORM_VERSION } from "./terraform-version";
+import { BootstrapStack } from "./stacks/bootstrap-stack";
+import { GithubStack } from "./stacks/github-stack";
+import { environmentAccount, GITHUB_STACK, platformAccounts } from "./config/naming";
+import { validate } from "./config/validate";
+import { EnvironmentStack } from "./stacks/environment-stack";
+import { PlatformConfig } from "./config/types";
+import { LocalTarget } from "./lib/local-target";
+import { MIN_TERRAFORM_VERSION } from "./lib/terraform-version";
 
 /** What main.ts reads from the process environment, passed down as props. */
 export interface PlatformOptions {

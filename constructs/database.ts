@@ -5,7 +5,7 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { AuditExemption, exemptAll } from "../audit/exemptions";
+import { AuditExemption, exemptAll } from "../lib/audit-exemptions";
 import { DatabaseConfig } from "../config/types";
 
 /** The database's settings are the configuration's `database` block, documented once in config/schema.ts. */

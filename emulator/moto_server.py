@@ -3,7 +3,7 @@
 
 Usage (same CLI as ``python3 -m moto.server``; argv is passed through)::
 
-    python3 scripts/moto_server.py -H 127.0.0.1 -p 4566
+    python3 emulator/moto_server.py -H 127.0.0.1 -p 4566
 
 Target versions: moto 5.2.1, Terraform 1.11.4, hashicorp/aws provider 5.100.0.
 

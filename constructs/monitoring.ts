@@ -42,7 +42,7 @@ export interface MonitoringProps {
 
 /**
  * An environment's alarms and its dashboard, both built from the metric definitions of
- * stacks/monitoring-metrics.ts. Every alarm says in its description what broke and where to look
+ * constructs/monitoring-metrics.ts. Every alarm says in its description what broke and where to look
  * first, treats missing data on purpose, and notifies the topic when it fires and when it recovers.
  */
 export class Monitoring extends Construct {

@@ -12,13 +12,13 @@ import { Construct } from "constructs";
 import { GITHUB_ID_SUBJECT_CLAIM_KEYS, GITHUB_STACK, Naming } from "../config/naming";
 import { PlatformConfig } from "../config/types";
 import { LocalTarget } from "../lib/local-target";
-import { useRemoteState } from "../lib/state-backend";
+import { useRemoteState } from "../lib/s3-backend";
 import {
   ENVIRONMENT_VARIABLES,
   EnvironmentVariableName,
   REPOSITORY_VARIABLES,
   RepositoryVariableName,
-} from "./github-variables";
+} from "../config/github-variables";
 
 export interface GithubStackProps {
   /** The platform's configuration: the repository, its default branch and protection, each environment's reviewers. */

@@ -1,0 +1,55 @@
+/** The house's imports all point one way (README "Layout"): no circle, no arrow back up. */
+import { resolve } from "node:path";
+import { FLOORS, floorOf, ImportGraph, importCycles, readImportGraph, TOOLING, wrongArrows } from "./support/import-graph";
+
+const ROOT = resolve(__dirname, "..");
+const graph = readImportGraph(ROOT);
+
+describe("the import graph of the repository", () => {
+  it("covers every floor and the tooling", () => {
+    expect(graph.size).toBeGreaterThan(100);
+    for (const floor of FLOORS.keys()) expect([...graph.keys()].some((f) => floorOf(f) === floor)).toBe(true);
+    for (const tool of TOOLING) expect([...graph.keys()].some((f) => f.startsWith(tool))).toBe(true);
+  });
+
+  it("places every source file on a floor, in the tooling or in the tests", () => {
+    const homeless = [...graph.keys()].filter((f) => floorOf(f) === undefined && !TOOLING.some((t) => f.startsWith(t)) && !f.startsWith("__tests__/"));
+    expect(homeless).toEqual([]);
+  });
+
+  it("has no arrow from a floor up, and none from the product into the tooling or the tests", () => {
+    expect(wrongArrows(graph)).toEqual([]);
+  });
+
+  it("has no import circle", () => {
+    expect(importCycles(graph)).toEqual([]);
+  });
+});
+
+describe("the checker itself", () => {
+  const house = (arrows: Record<string, string[]>): ImportGraph => new Map(Object.entries(arrows));
+
+  it("refuses a construct that imports a stack, the app, or the audit", () => {
+    const g = house({
+      "constructs/network.ts": ["stacks/environment-stack.ts", "config/types.ts"],
+      "lib/cli.ts": ["app.ts"],
+      "bootstrap/permissions.ts": ["audit/engine.ts"],
+      "stacks/environment-stack.ts": ["constructs/network.ts"],
+    });
+    expect(wrongArrows(g)).toEqual([
+      "bootstrap/permissions.ts → audit/engine.ts: the product (floor 2 (constructs/, bootstrap/)) imports tooling",
+      "constructs/network.ts → stacks/environment-stack.ts: floor 2 (constructs/, bootstrap/) looks up to floor 3 (stacks/)",
+      "lib/cli.ts → app.ts: floor 1 (lib/) looks up to floor 4 (app.ts)",
+    ]);
+  });
+
+  it("lets the tooling import the app and the tests import anything", () => {
+    const g = house({ "audit/audit-app.ts": ["app.ts"], "__tests__/x.test.ts": ["main.ts", "audit/engine.ts"], "app.ts": ["stacks/a.ts"] });
+    expect(wrongArrows(g)).toEqual([]);
+  });
+
+  it("finds a circle, type-only or not", () => {
+    const g = house({ "audit/types.ts": ["audit/context.ts"], "audit/context.ts": ["audit/types.ts"], "audit/engine.ts": ["audit/types.ts"] });
+    expect(importCycles(g)).toEqual([["audit/context.ts", "audit/types.ts", "audit/context.ts"]]);
+  });
+});
