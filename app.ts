@@ -1,12 +1,12 @@
-import { App } from "cdktf";
-import { BootstrapStack } from "./stacks/bootstrap-stack";
-import { GithubStack } from "./stacks/github-stack";
+import type { App } from "cdktf";
 import { environmentAccount, GITHUB_STACK, platformAccounts } from "./config/naming";
+import type { PlatformConfig } from "./config/types";
 import { validate } from "./config/validate";
-import { EnvironmentStack } from "./stacks/environment-stack";
-import { PlatformConfig } from "./config/types";
-import { LocalTarget } from "./lib/local-target";
+import type { LocalTarget } from "./lib/local-target";
 import { MIN_TERRAFORM_VERSION } from "./lib/terraform-version";
+import { BootstrapStack } from "./stacks/bootstrap-stack";
+import { EnvironmentStack } from "./stacks/environment-stack";
+import { GithubStack } from "./stacks/github-stack";
 
 /** What main.ts reads from the process environment, passed down as props. */
 export interface PlatformOptions {
@@ -68,7 +68,12 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, options: Plat
   return aws;
 }
 
-function addStacks(app: App, config: PlatformConfig, options: PlatformOptions, withGithub: boolean): AwsPlatform & { github?: GithubStack } {
+function addStacks(
+  app: App,
+  config: PlatformConfig,
+  options: PlatformOptions,
+  withGithub: boolean,
+): AwsPlatform & { github?: GithubStack } {
   validate(config);
   // One bootstrap per account that hosts an environment, the project's first (its id stays `bootstrap`).
   const bootstraps: Record<string, BootstrapStack> = {};
@@ -86,7 +91,9 @@ function addStacks(app: App, config: PlatformConfig, options: PlatformOptions, w
     ? new GithubStack(app, GITHUB_STACK, {
         config,
         bootstrap,
-        environmentBootstraps: Object.fromEntries(config.environments.map((e) => [e.name, bootstrapOf(environmentAccount(config.project, e))])),
+        environmentBootstraps: Object.fromEntries(
+          config.environments.map((e) => [e.name, bootstrapOf(environmentAccount(config.project, e))]),
+        ),
         local: options.local,
       })
     : undefined;

@@ -1,12 +1,12 @@
 // First: no source maps while the app loads and synthesizes (see the module).
 import "./lib/no-source-maps";
-import { App } from "cdktf";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { App } from "cdktf";
+import { buildAwsPlatform, buildPlatform } from "./app";
 import { platform } from "./config/platform";
 import { validate } from "./config/validate";
 import { readInput, runCommand } from "./lib/cli";
-import { buildAwsPlatform, buildPlatform } from "./app";
 import { localTargetFrom, SANDBOX_DIR } from "./lib/local-target";
 import { releaseImageFrom } from "./lib/release-image";
 import { removeStaleSynthOutput, rewriteHclOutput } from "./lib/synth-output";

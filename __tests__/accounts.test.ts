@@ -6,7 +6,7 @@
  */
 import { Testing } from "cdktf";
 import { Naming, platformAccounts } from "../config/naming";
-import { PlatformConfig } from "../config/types";
+import type { PlatformConfig } from "../config/types";
 import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources } from "./support/synth";
 
@@ -43,7 +43,10 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
     expect(bucketOf(project)).toEqual([projectNaming.stateBucket]);
     expect(bucketOf(prod)).toEqual([prodNaming.stateBucket]);
     expect(prodNaming.stateBucket).toBe(`acme-tfstate-${PROD_ACCOUNT}-eu-west-1`);
-    const roleNames = (tf: ReturnType<typeof parse>) => Object.values(resources(tf, "aws_iam_role")).map((r) => r.name).sort();
+    const roleNames = (tf: ReturnType<typeof parse>) =>
+      Object.values(resources(tf, "aws_iam_role"))
+        .map((r) => r.name)
+        .sort();
     expect(roleNames(project)).toEqual(["acme-drift", "acme-plan", "acme-stage-deploy"]);
     expect(roleNames(prod)).toEqual(["acme-drift", "acme-plan", "acme-prod-deploy"]);
     expect(Object.keys(resources(prod, "aws_iam_openid_connect_provider"))).toHaveLength(1);
@@ -67,8 +70,16 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
 
   it("keeps each environment's state in its own account's bucket, and the github stack's in the project's", () => {
     const backend = (stack: string) => (synth(stack).terraform!.backend as any).s3;
-    expect(backend("stage")).toMatchObject({ bucket: projectNaming.stateBucket, key: "stage/terraform.tfstate", kms_key_id: projectNaming.stateKeyAliasArn });
-    expect(backend("prod")).toMatchObject({ bucket: prodNaming.stateBucket, key: "prod/terraform.tfstate", kms_key_id: prodNaming.stateKeyAliasArn });
+    expect(backend("stage")).toMatchObject({
+      bucket: projectNaming.stateBucket,
+      key: "stage/terraform.tfstate",
+      kms_key_id: projectNaming.stateKeyAliasArn,
+    });
+    expect(backend("prod")).toMatchObject({
+      bucket: prodNaming.stateBucket,
+      key: "prod/terraform.tfstate",
+      kms_key_id: prodNaming.stateKeyAliasArn,
+    });
     expect(backend("github")).toMatchObject({ bucket: projectNaming.stateBucket, key: "github/terraform.tfstate" });
     // The prod account's settings apply to its bootstrap: state in its own bucket, its own retention.
     expect(backend("bootstrap-prod")).toMatchObject({ bucket: prodNaming.stateBucket, key: "bootstrap-prod/terraform.tfstate" });
@@ -98,7 +109,9 @@ describe("one account (the shipped config)", () => {
   const one = buildSample(sampleConfig());
   it("keeps a single bootstrap named bootstrap, hosting every environment", () => {
     expect(Object.keys(one.bootstraps)).toEqual(["bootstrap"]);
-    const roles = Object.values(resources(parse(Testing.synth(one.bootstrap)), "aws_iam_role")).map((r) => r.name).sort();
+    const roles = Object.values(resources(parse(Testing.synth(one.bootstrap)), "aws_iam_role"))
+      .map((r) => r.name)
+      .sort();
     expect(roles).toEqual(["acme-drift", "acme-plan", "acme-prod-deploy", "acme-stage-deploy"]);
   });
 });

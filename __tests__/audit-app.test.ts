@@ -2,14 +2,14 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Finding, StackReport } from "../audit/engine";
-import { writeHcl } from "../audit/hcl";
 import { auditPlatform } from "../audit/audit-app";
+import type { Finding, StackReport } from "../audit/engine";
+import { writeHcl } from "../audit/hcl";
 import { formatJson } from "../audit/report";
 import { ALL_RULES } from "../audit/rules";
 import { runAudit } from "../audit/run";
-import { fail, Rule } from "../audit/types";
-import { EnvironmentConfig, PlatformConfig } from "../config/types";
+import { fail, type Rule } from "../audit/types";
+import type { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { riskyProdConfig, sampleConfig, synthToDisk } from "./support/sample";
 import { describeIfAvailable, terraform, terraformMissing } from "./support/terraform";
 
@@ -86,13 +86,18 @@ describe("the audit of the real app", () => {
     }
   });
 
-  it("exempts the statements IAM accepts only on \"*\", one by one", () => {
+  it('exempts the statements IAM accepts only on "*", one by one', () => {
     for (const name of ["stage", "prod"]) {
-      expect(exemption(name, "IAM-NO-WILDCARD-RESOURCE", "service_execution-policy", "EcrLogin")?.reason).toMatch(/ecr:GetAuthorizationToken/);
+      expect(exemption(name, "IAM-NO-WILDCARD-RESOURCE", "service_execution-policy", "EcrLogin")?.reason).toMatch(
+        /ecr:GetAuthorizationToken/,
+      );
     }
     for (const env of ["stage", "prod"]) {
       for (const sid of ["RegionalInfrastructure", "ReadCertificates", "WhoAmI"]) {
-        expect([sid, exemption("bootstrap", "IAM-NO-WILDCARD-RESOURCE", `deploy-role-${env}-policy`, sid)?.reason]).toEqual([sid, expect.any(String)]);
+        expect([sid, exemption("bootstrap", "IAM-NO-WILDCARD-RESOURCE", `deploy-role-${env}-policy`, sid)?.reason]).toEqual([
+          sid,
+          expect.any(String),
+        ]);
       }
     }
     expect(exemption("bootstrap", "IAM-NO-WILDCARD-RESOURCE", "plan-role-policy", "ReadInfrastructure")?.reason).toMatch(/read-only/);
@@ -124,7 +129,9 @@ describe("the audit of the real app", () => {
       expect.stringMatching(/repository_owner_id:90000002:repository_id:700000001:environment:stage/),
       expect.stringMatching(/repository_owner_id:90000002:repository_id:700000001:ref:refs\/heads\/main/),
     ]);
-    expect(found.filter((f) => f.status !== "pass").map((f) => [f.status, f.address])).toEqual([["exempt", expect.stringMatching(/plan-role/)]]);
+    expect(found.filter((f) => f.status !== "pass").map((f) => [f.status, f.address])).toEqual([
+      ["exempt", expect.stringMatching(/plan-role/)],
+    ]);
     expect(bootstrap.exemptionIssues).toEqual([]);
   });
 
@@ -138,11 +145,17 @@ describe("the audit of the real app", () => {
               ...e,
               loadBalancer: {
                 ...e.loadBalancer,
-                https: { domainName: "api.stage.example.com", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" },
+                https: {
+                  domainName: "api.stage.example.com",
+                  certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+                },
               },
               site: {
                 ...e.site,
-                domain: { domainName: "www.stage.example.com", certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/1f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b" },
+                domain: {
+                  domainName: "www.stage.example.com",
+                  certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/1f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+                },
               },
             },
       ),
@@ -201,11 +214,46 @@ describeIfAvailable("the real app's audit output under terraform", terraformMiss
 describe("the rules that guard each stack's purpose", () => {
   // A rule that silently stops applying (e.g. after a rename) shows as n/a; these must really pass.
   it.each([
-    ["bootstrap", ["S3-STATE-BUCKET-VERSIONING", "S3-PUBLIC-ACCESS-BLOCK", "S3-TLS-ONLY", "DYNAMODB-PITR", "DYNAMODB-DELETION-PROTECTION", "IAM-GITHUB-OIDC-TRUST"]],
-    ["stage", ["VPC-FLOW-LOGS", "ECS-NO-PUBLIC-IP", "ECS-CIRCUIT-BREAKER-ROLLBACK", "ALB-DROP-INVALID-HEADERS", "RDS-ENCRYPTED", "RDS-FORCE-SSL", "CLOUDFRONT-ORIGIN-ACCESS-CONTROL", "IAM-SERVICE-ROLE-BOUNDARY"]],
-    ["prod", ["VPC-NAT-PER-AZ", "RDS-MULTI-AZ", "RDS-PERFORMANCE-INSIGHTS", "ALB-ACCESS-LOGS", "ALB-DELETION-PROTECTION", "IAM-SERVICE-ROLE-BOUNDARY"]],
+    [
+      "bootstrap",
+      [
+        "S3-STATE-BUCKET-VERSIONING",
+        "S3-PUBLIC-ACCESS-BLOCK",
+        "S3-TLS-ONLY",
+        "DYNAMODB-PITR",
+        "DYNAMODB-DELETION-PROTECTION",
+        "IAM-GITHUB-OIDC-TRUST",
+      ],
+    ],
+    [
+      "stage",
+      [
+        "VPC-FLOW-LOGS",
+        "ECS-NO-PUBLIC-IP",
+        "ECS-CIRCUIT-BREAKER-ROLLBACK",
+        "ALB-DROP-INVALID-HEADERS",
+        "RDS-ENCRYPTED",
+        "RDS-FORCE-SSL",
+        "CLOUDFRONT-ORIGIN-ACCESS-CONTROL",
+        "IAM-SERVICE-ROLE-BOUNDARY",
+      ],
+    ],
+    [
+      "prod",
+      [
+        "VPC-NAT-PER-AZ",
+        "RDS-MULTI-AZ",
+        "RDS-PERFORMANCE-INSIGHTS",
+        "ALB-ACCESS-LOGS",
+        "ALB-DELETION-PROTECTION",
+        "IAM-SERVICE-ROLE-BOUNDARY",
+      ],
+    ],
   ])("%s passes its key rules on real resources (not n/a)", (name, rules) => {
-    const passed = (rule: string) => stack(name).rules.find((r) => r.id === rule)?.findings.filter((f) => f.status === "pass").length ?? 0;
+    const passed = (rule: string) =>
+      stack(name)
+        .rules.find((r) => r.id === rule)
+        ?.findings.filter((f) => f.status === "pass").length ?? 0;
     const summary = (rule: string) => [rule, stack(name).rules.find((r) => r.id === rule)?.status, passed(rule) > 0];
     expect(rules.map(summary)).toEqual(rules.map((rule) => [rule, expect.stringMatching(/^(pass|exempt)$/), true]));
   });

@@ -1,4 +1,4 @@
-import { compareEstimates, CostEstimate, estimateCost, formatCostMarkdown, loadPriceTable, DEFAULT_USAGE } from "../audit/cost";
+import { type CostEstimate, compareEstimates, DEFAULT_USAGE, estimateCost, formatCostMarkdown, loadPriceTable } from "../audit/cost";
 import { priceInOffer, refreshPrices } from "../audit/refresh-prices";
 import { STAGE_KNOBS, synthWithStageKnobs } from "./support/stage-knobs";
 
@@ -11,7 +11,9 @@ const hours = table.hoursPerMonth;
 const { config, stacks } = synthWithStageKnobs();
 const { [STAGE_KNOBS]: stageKnobs, ...shipped } = stacks;
 const knobs = { stage: stageKnobs };
-const estimates: Record<string, CostEstimate> = Object.fromEntries(Object.entries(shipped).map(([name, tf]) => [name, estimateCost(name, tf, table)]));
+const estimates: Record<string, CostEstimate> = Object.fromEntries(
+  Object.entries(shipped).map(([name, tf]) => [name, estimateCost(name, tf, table)]),
+);
 const region = config.project.region;
 
 describe("cost estimate of the shipped config", () => {
@@ -29,7 +31,10 @@ describe("cost estimate of the shipped config", () => {
       expect([line.priceKey, line.unitPrice]).toEqual([line.priceKey, price(region, line.priceKey)]);
       expect(line.monthly).toBeCloseTo(line.quantity * line.unitPrice, 5);
     }
-    expect(estimates[name].total).toBeCloseTo(estimates[name].lines.reduce((s, l) => s + l.monthly, 0), 5);
+    expect(estimates[name].total).toBeCloseTo(
+      estimates[name].lines.reduce((s, l) => s + l.monthly, 0),
+      5,
+    );
   });
 
   it("prices the three NAT gateways of prod and the one of stage, each for a whole month", () => {
@@ -62,8 +67,12 @@ describe("cost estimate of the shipped config", () => {
   it("renders stage and prod side by side with their totals, and each line with its price row", () => {
     const text = formatCostMarkdown([estimates.bootstrap, estimates.github, estimates.stage, estimates.prod], table);
     expect(text).toContain(`| | bootstrap (${region}) | stage (${region}) | prod (${region}) |`);
-    expect(text).toContain(`| **Total a month** | **$${estimates.bootstrap.total.toFixed(2)}** | **$${estimates.stage.total.toFixed(2)}** | **$${estimates.prod.total.toFixed(2)}** |`);
-    expect(text).toMatch(/\| `aws_nat_gateway\.network_nat-gateway-0_\w+` \| NAT gateway hours \| 730 \| 0\.048 \(`nat\.hour`\) \| \$35\.04 \|/);
+    expect(text).toContain(
+      `| **Total a month** | **$${estimates.bootstrap.total.toFixed(2)}** | **$${estimates.stage.total.toFixed(2)}** | **$${estimates.prod.total.toFixed(2)}** |`,
+    );
+    expect(text).toMatch(
+      /\| `aws_nat_gateway\.network_nat-gateway-0_\w+` \| NAT gateway hours \| 730 \| 0\.048 \(`nat\.hour`\) \| \$35\.04 \|/,
+    );
     expect(text).not.toContain("github (");
   });
 });
@@ -73,19 +82,28 @@ describe("what a change costs", () => {
   const moved = (prefix: string) => delta.rows.filter((r) => r.address.startsWith(prefix)).reduce((s, r) => s + r.delta, 0);
 
   it("a second NAT gateway adds exactly its hours, its assumed gigabytes and its Elastic IP at the table's prices", () => {
-    expect(moved("aws_nat_gateway.")).toBeCloseTo(hours * price(region, "nat.hour") + DEFAULT_USAGE.natGbPerGateway * price(region, "nat.gb"), 6);
+    expect(moved("aws_nat_gateway.")).toBeCloseTo(
+      hours * price(region, "nat.hour") + DEFAULT_USAGE.natGbPerGateway * price(region, "nat.gb"),
+      6,
+    );
     expect(moved("aws_eip.")).toBeCloseTo(hours * price(region, "ipv4.hour"), 6);
   });
 
   it("a multi-AZ database adds exactly one more instance-month and one more copy of its storage", () => {
     const stage = config.environments.find((e) => e.name === "stage")!;
     const instance = price(region, `rds.postgres.${stage.database.instanceClass}.hour`);
-    expect(moved("aws_db_instance.")).toBeCloseTo(hours * instance + stage.database.allocatedStorageGiB * price(region, "rds.storage.gp3.gbMonth"), 6);
+    expect(moved("aws_db_instance.")).toBeCloseTo(
+      hours * instance + stage.database.allocatedStorageGiB * price(region, "rds.storage.gp3.gbMonth"),
+      6,
+    );
   });
 
   it("sums the moved lines into the total, and reports the totals before and after", () => {
     expect(delta.before).toBe(estimates.stage.total);
-    expect(delta.delta).toBeCloseTo(delta.rows.reduce((s, r) => s + r.delta, 0), 6);
+    expect(delta.delta).toBeCloseTo(
+      delta.rows.reduce((s, r) => s + r.delta, 0),
+      6,
+    );
     expect(delta.delta).toBeGreaterThan(0);
     expect(delta.newlyNotPriced).toEqual([]);
     expect(compareEstimates(estimates.prod, estimates.prod)).toMatchObject({ delta: 0, rows: [] });
@@ -109,8 +127,12 @@ describe("prices:refresh", () => {
     },
     terms: {
       OnDemand: {
-        A: { "A.JRTCKXETXF": { priceDimensions: { "A.JRTCKXETXF.6YS6EN2CT7": { beginRange: "0", pricePerUnit: { USD: "0.0480000000" } } } } },
-        B: { "B.JRTCKXETXF": { priceDimensions: { "B.JRTCKXETXF.6YS6EN2CT7": { beginRange: "0", pricePerUnit: { USD: "0.0480000000" } } } } },
+        A: {
+          "A.JRTCKXETXF": { priceDimensions: { "A.JRTCKXETXF.6YS6EN2CT7": { beginRange: "0", pricePerUnit: { USD: "0.0480000000" } } } },
+        },
+        B: {
+          "B.JRTCKXETXF": { priceDimensions: { "B.JRTCKXETXF.6YS6EN2CT7": { beginRange: "0", pricePerUnit: { USD: "0.0480000000" } } } },
+        },
       },
     },
   };
@@ -121,6 +143,8 @@ describe("prices:refresh", () => {
   });
 
   it("fails offline with one line and writes nothing", async () => {
-    await expect(refreshPrices(table, "http://127.0.0.1:9", "2026-01-01")).rejects.toThrow(/^prices:refresh: cannot download .*needs the network.*unchanged$/);
+    await expect(refreshPrices(table, "http://127.0.0.1:9", "2026-01-01")).rejects.toThrow(
+      /^prices:refresh: cannot download .*needs the network.*unchanged$/,
+    );
   });
 });

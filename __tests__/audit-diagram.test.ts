@@ -1,4 +1,4 @@
-import { architecture, Architecture, diffArchitecture, hasChanges, toMermaid } from "../audit/diagram";
+import { type Architecture, architecture, diffArchitecture, hasChanges, toMermaid } from "../audit/diagram";
 import { STAGE_KNOBS, synthWithStageKnobs } from "./support/stage-knobs";
 
 /** The architecture diagrams, drawn from the synthesized JSON of the shipped config, and of stage with two knobs turned. */
@@ -13,7 +13,8 @@ const one = (a: Architecture, type: string) => {
   expect(found).toHaveLength(1);
   return found[0];
 };
-const edgesBetween = (a: Architecture, from: string, to: string) => a.edges.filter((e) => e.from === from && e.to === to).map((e) => e.label);
+const edgesBetween = (a: Architecture, from: string, to: string) =>
+  a.edges.filter((e) => e.from === from && e.to === to).map((e) => e.label);
 
 describe("architecture of the shipped stacks", () => {
   it("draws prod with three NAT gateways and stage with one, each in the public tier", () => {
@@ -75,13 +76,20 @@ describe("before and after", () => {
 
   it("a config change changes the diagram: a NAT gateway per AZ adds one, a multi-AZ database changes its node", () => {
     expect(hasChanges(diff)).toBe(true);
-    expect(diff.nodes.filter((n) => n.change === "added").map((n) => n.id)).toEqual([expect.stringMatching(/^aws_nat_gateway\.network_nat-gateway-1_/)]);
+    expect(diff.nodes.filter((n) => n.change === "added").map((n) => n.id)).toEqual([
+      expect.stringMatching(/^aws_nat_gateway\.network_nat-gateway-1_/),
+    ]);
     const db = diff.nodes.find((n) => n.id.startsWith("aws_db_instance."))!;
     expect(db.change).toBe("changed");
     expect(db.before).toContain("single-AZ");
     expect(db.label).toContain("Multi-AZ");
     expect(diff.nodes.filter((n) => n.change === "removed")).toEqual([]);
-    expect(diff.edges.filter((e) => e.change === "added").map((e) => e.label).sort()).toEqual(["egress", "egress"]);
+    expect(
+      diff.edges
+        .filter((e) => e.change === "added")
+        .map((e) => e.label)
+        .sort(),
+    ).toEqual(["egress", "egress"]);
   });
 
   it("marks removed nodes and edges (prod to stage drops two NAT gateways)", () => {

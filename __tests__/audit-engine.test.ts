@@ -1,13 +1,11 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { TerraformStack, Testing } from "cdktf";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { TerraformStack, Testing } from "cdktf";
 import { AuditContext } from "../audit/context";
 import { auditStack, summarize } from "../audit/engine";
-import { exempt, readExemptions } from "../lib/audit-exemptions";
-import { escapeHclTemplate, repairConditionBlocks, repairHclStrings, restoreTerraformSettings } from "../lib/hcl";
 import { formatConsole, formatJson, formatMarkdown } from "../audit/report";
 import {
   ALB_RULES,
@@ -25,11 +23,25 @@ import {
 } from "../audit/rules";
 import { synthesizeApp } from "../audit/synth";
 import { mixedSynthOutputs } from "../audit/synth-output";
-import { TerraformJson } from "../audit/types";
+import type { TerraformJson } from "../audit/types";
+import { exempt, readExemptions } from "../lib/audit-exemptions";
+import { escapeHclTemplate, repairConditionBlocks, repairHclStrings, restoreTerraformSettings } from "../lib/hcl";
 
 describe("rule catalogue", () => {
   it("runs every rule of every family exactly once, under a unique id", () => {
-    const families = [S3_RULES, DYNAMODB_RULES, IAM_RULES, ISOLATION_RULES, VPC_RULES, ECS_RULES, ALB_RULES, RDS_RULES, CLOUDFRONT_RULES, MONITORING_RULES, STACK_RULES];
+    const families = [
+      S3_RULES,
+      DYNAMODB_RULES,
+      IAM_RULES,
+      ISOLATION_RULES,
+      VPC_RULES,
+      ECS_RULES,
+      ALB_RULES,
+      RDS_RULES,
+      CLOUDFRONT_RULES,
+      MONITORING_RULES,
+      STACK_RULES,
+    ];
     expect(ALL_RULES.map((r) => r.id)).toEqual(families.flat().map((r) => r.id));
     expect(new Set(ALL_RULES.map((r) => r.id)).size).toBe(ALL_RULES.length);
   });
@@ -50,7 +62,7 @@ describe("exempt", () => {
     return { stack, bucket: new S3Bucket(stack, "bucket", { bucket: "b" }) };
   }
 
-  it("records every exemption of a resource under \"//\", beside cdktf's own metadata", () => {
+  it('records every exemption of a resource under "//", beside cdktf\'s own metadata', () => {
     const { stack, bucket } = bucketStack();
     exempt(bucket, "S3-TLS-ONLY", "a fixture bucket that nothing ever reads");
     exempt(bucket, "IAM-NO-WILDCARD-RESOURCE", "a second exemption on the same bucket", { findings: ["Sid1"] });
@@ -109,7 +121,12 @@ describe("auditStack", () => {
     const rule = report.rules.find((r) => r.id === "ALB-HTTP-REDIRECTS-TO-HTTPS");
     expect(rule?.status).toBe("exempt");
     expect(rule?.findings).toEqual([
-      expect.objectContaining({ status: "exempt", address: "aws_lb_listener.http", constructPath: "test/x", reason: "no domain for this test environment" }),
+      expect.objectContaining({
+        status: "exempt",
+        address: "aws_lb_listener.http",
+        constructPath: "test/x",
+        reason: "no domain for this test environment",
+      }),
     ]);
     expect(report.failures).toBe(0);
     expect(report.exemptions).toBe(1);
@@ -151,15 +168,26 @@ describe("auditStack", () => {
     };
     const report = auditStack(new AuditContext("s", tf), IAM_RULES);
     expect(report.exemptionIssues).toEqual([
-      expect.objectContaining({ problem: "unused", rule: "IAM-NO-WILDCARD-ACTION", detail: expect.stringMatching(/does not fail on aws_iam_role_policy\.p/) }),
-      expect.objectContaining({ problem: "unused", rule: "IAM-NO-WILDCARD-RESOURCE", detail: expect.stringMatching(/^Gone of aws_iam_role_policy\.p/) }),
+      expect.objectContaining({
+        problem: "unused",
+        rule: "IAM-NO-WILDCARD-ACTION",
+        detail: expect.stringMatching(/does not fail on aws_iam_role_policy\.p/),
+      }),
+      expect.objectContaining({
+        problem: "unused",
+        rule: "IAM-NO-WILDCARD-RESOURCE",
+        detail: expect.stringMatching(/^Gone of aws_iam_role_policy\.p/),
+      }),
     ]);
     expect(report.failures).toBe(0);
     expect(summarize([report]).unusedExemptions).toBe(2);
   });
 
   it("fails an exemption naming a rule that does not exist", () => {
-    const report = auditStack(new AuditContext("stage", httpOnly([{ rule: "ALB-HTTPS-EVERYWHERE", reason: "a typo in the rule id" }])), ALB_RULES);
+    const report = auditStack(
+      new AuditContext("stage", httpOnly([{ rule: "ALB-HTTPS-EVERYWHERE", reason: "a typo in the rule id" }])),
+      ALB_RULES,
+    );
     expect(report.exemptionIssues).toEqual([expect.objectContaining({ problem: "unknown-rule", rule: "ALB-HTTPS-EVERYWHERE" })]);
     expect(report.failures).toBe(2);
   });
@@ -167,7 +195,9 @@ describe("auditStack", () => {
   it("reads exemptions of providers and of the stack itself", () => {
     const tf = {
       "//": { audit_exemptions: [{ rule: "NO-LITERAL-SECRETS", reason: "the emulator's documented dummy key" }] },
-      provider: { aws: [withExemptions({ region: "eu-west-1" }, [{ rule: "PROVIDER-DEFAULT-TAGS", reason: "a fixture provider without tags" }])] },
+      provider: {
+        aws: [withExemptions({ region: "eu-west-1" }, [{ rule: "PROVIDER-DEFAULT-TAGS", reason: "a fixture provider without tags" }])],
+      },
       output: { key: { value: "-----BEGIN PRIVATE KEY-----" } },
     } as TerraformJson;
     const report = auditStack(new AuditContext("s", tf), STACK_RULES);
@@ -204,7 +234,9 @@ describe("report", () => {
   it("writes markdown with every control id and escaped table cells", () => {
     const md = formatMarkdown(report);
     expect(md).toMatch(/^\*\*FAIL\*\*/m);
-    expect(md).toContain("| ALB-HTTP-REDIRECTS-TO-HTTPS | ELB.1, CKV_AWS_2, CKV2_AWS_20, AVD-AWS-0054 | exempt (0 pass, 1 exempt) | exempt `aws_lb_listener.http`: no domain \\| yet |");
+    expect(md).toContain(
+      "| ALB-HTTP-REDIRECTS-TO-HTTPS | ELB.1, CKV_AWS_2, CKV2_AWS_20, AVD-AWS-0054 | exempt (0 pass, 1 exempt) | exempt `aws_lb_listener.http`: no domain \\| yet |",
+    );
     expect(md).toContain("| S3-PUBLIC-ACCESS-BLOCK | aws_s3_bucket |");
   });
 
@@ -217,15 +249,19 @@ describe("report", () => {
 });
 
 describe("HCL repair", () => {
-  it("puts back the terraform block's required_version, which cdktf renders as `0 = \"required_version\"`", () => {
-    const raw = ["terraform {", "  0 = \"required_version\"", "}"].join("\n");
-    expect(restoreTerraformSettings(raw, { required_version: ">= 1.10.0" })).toBe(["terraform {", '  required_version = ">= 1.10.0"', "}"].join("\n"));
+  it('puts back the terraform block\'s required_version, which cdktf renders as `0 = "required_version"`', () => {
+    const raw = ["terraform {", '  0 = "required_version"', "}"].join("\n");
+    expect(restoreTerraformSettings(raw, { required_version: ">= 1.10.0" })).toBe(
+      ["terraform {", '  required_version = ">= 1.10.0"', "}"].join("\n"),
+    );
     expect(restoreTerraformSettings(raw, {})).toBe(raw);
   });
 
   it("escapes the quotes cdktf leaves raw in strings with interpolations, and keeps the interpolations", () => {
     const raw = 'policy = "{"Resource":"${aws_s3_bucket.b.arn}/*","Net":"${cidrsubnet("10.0.0.0/16", 4, 1)}"}"';
-    expect(repairHclStrings(raw)).toBe('policy = "{\\"Resource\\":\\"${aws_s3_bucket.b.arn}/*\\",\\"Net\\":\\"${cidrsubnet("10.0.0.0/16", 4, 1)}\\"}"');
+    expect(repairHclStrings(raw)).toBe(
+      'policy = "{\\"Resource\\":\\"${aws_s3_bucket.b.arn}/*\\",\\"Net\\":\\"${cidrsubnet("10.0.0.0/16", 4, 1)}\\"}"',
+    );
   });
 
   it("leaves strings cdktf escaped itself, and heredocs, alone", () => {
@@ -235,16 +271,31 @@ describe("HCL repair", () => {
 
   it("quotes tokens rendered bare and unquotes references in depends_on", () => {
     const text = ["reviewers = [", "  ${data.github_user.a.id}", "]", "depends_on = [", '  "aws_iam_role.r",', "]"].join("\n");
-    expect(repairHclStrings(text)).toBe(["reviewers = [", '  "${data.github_user.a.id}"', "]", "depends_on = [", "  aws_iam_role.r,", "]"].join("\n"));
+    expect(repairHclStrings(text)).toBe(
+      ["reviewers = [", '  "${data.github_user.a.id}"', "]", "depends_on = [", "  aws_iam_role.r,", "]"].join("\n"),
+    );
   });
 
   it("writes a lifecycle's postconditions as blocks, which cdktf renders as a list Terraform refuses", () => {
-    const raw = ["lifecycle {", "  postcondition = [", "{", 'condition = "${length(self.names) >= 2}"', 'error_message = "too few"', "},", "]", "}"].join("\n");
-    expect(repairConditionBlocks(raw)).toBe(["lifecycle {", "postcondition {", 'condition = "${length(self.names) >= 2}"', 'error_message = "too few"', "}", "}"].join("\n"));
+    const raw = [
+      "lifecycle {",
+      "  postcondition = [",
+      "{",
+      'condition = "${length(self.names) >= 2}"',
+      'error_message = "too few"',
+      "},",
+      "]",
+      "}",
+    ].join("\n");
+    expect(repairConditionBlocks(raw)).toBe(
+      ["lifecycle {", "postcondition {", 'condition = "${length(self.names) >= 2}"', 'error_message = "too few"', "}", "}"].join("\n"),
+    );
   });
 
   it("unquotes a resource's provider reference, which cdktf renders as a string", () => {
-    expect(repairHclStrings(['  provider = "aws.us_east_1"', '  name = "aws.us_east_1"'].join("\n"))).toBe(['  provider = aws.us_east_1', '  name = "aws.us_east_1"'].join("\n"));
+    expect(repairHclStrings(['  provider = "aws.us_east_1"', '  name = "aws.us_east_1"'].join("\n"))).toBe(
+      ["  provider = aws.us_east_1", '  name = "aws.us_east_1"'].join("\n"),
+    );
   });
 
   it("escapes backslashes and template directives outside interpolations", () => {

@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { contextOptions } from "../audit/audit-app";
 import { AuditContext } from "../audit/context";
 import { loadPriceTable } from "../audit/cost";
 import { auditStack, summarize } from "../audit/engine";
-import { contextOptions } from "../audit/audit-app";
 import { formatReviewMarkdown, readBase, review } from "../audit/review";
 import { runAudit } from "../audit/run";
 import { riskyProdConfig, sampleConfig, synthToDisk } from "./support/sample";
@@ -36,13 +36,18 @@ const section = (heading: string): string => {
 describe("npm run audit --base <base branch's cdktf.out>", () => {
   it("passes (both risks are accepted) and writes the SARIF, the cost and a diagram per stack", () => {
     expect(code).toBe(0);
-    for (const f of ["audit.sarif", "cost.json", "diagrams/stage.mmd", "diagrams/prod.mmd", "diagrams/bootstrap.mmd"]) expect([f, existsSync(join(out, f))]).toEqual([f, true]);
+    for (const f of ["audit.sarif", "cost.json", "diagrams/stage.mmd", "diagrams/prod.mmd", "diagrams/bootstrap.mmd"])
+      expect([f, existsSync(join(out, f))]).toEqual([f, true]);
   });
 
   it("says what got less safe: the two new exemptions of prod, with their reasons", () => {
     const lessSafe = md.slice(md.indexOf("## What got less safe"), md.indexOf("## Monthly cost"));
-    expect(lessSafe).toMatch(/- \*\*new exemption\*\* from RDS-MULTI-AZ on prod: `aws_db_instance\.database_instance_\w+`: .*a single-AZ database until the launch/);
-    expect(lessSafe).toMatch(/- \*\*new exemption\*\* from VPC-NAT-PER-AZ on prod: `aws_vpc\.network_vpc_\w+`: .*one NAT gateway until the launch/);
+    expect(lessSafe).toMatch(
+      /- \*\*new exemption\*\* from RDS-MULTI-AZ on prod: `aws_db_instance\.database_instance_\w+`: .*a single-AZ database until the launch/,
+    );
+    expect(lessSafe).toMatch(
+      /- \*\*new exemption\*\* from VPC-NAT-PER-AZ on prod: `aws_vpc\.network_vpc_\w+`: .*one NAT gateway until the launch/,
+    );
     expect(lessSafe.match(/^- /gm)).toHaveLength(2);
   });
 

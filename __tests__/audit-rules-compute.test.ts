@@ -1,7 +1,7 @@
 import { ECS_RULES, STACK_RULES } from "../audit/rules";
-import { checkRule as results, withValue as set } from "./support/audit-testing";
+import type { TerraformJson } from "../audit/types";
 import { describeFixtures, ruleById } from "./support/audit-fixtures";
-import { TerraformJson } from "../audit/types";
+import { checkRule as results, withValue as set } from "./support/audit-testing";
 
 const rule = ruleById;
 
@@ -72,7 +72,11 @@ describe("ECS and log rules", () => {
     },
     "ECS-NO-SECRETS-IN-ENVIRONMENT": {
       compliant: service,
-      nonCompliant: set(service, `${TASK}/container_definitions`, containers({ ...api, environment: [{ name: "DB_PASSWORD", value: "hunter2" }] })),
+      nonCompliant: set(
+        service,
+        `${TASK}/container_definitions`,
+        containers({ ...api, environment: [{ name: "DB_PASSWORD", value: "hunter2" }] }),
+      ),
       failure: /passes DB_PASSWORD in plain environment/,
     },
     "ECS-DISTINCT-EXECUTION-ROLE": {
@@ -103,7 +107,10 @@ describe("ECS and log rules", () => {
 
   it("fails container definitions it cannot read rather than passing them", () => {
     const computed = set(service, `${TASK}/container_definitions`, "${jsonencode(local.containers)}");
-    expect(results(rule(ECS_RULES, "ECS-NOT-PRIVILEGED"), computed)[0]).toMatchObject({ status: "fail", message: expect.stringMatching(/cannot read/) });
+    expect(results(rule(ECS_RULES, "ECS-NOT-PRIVILEGED"), computed)[0]).toMatchObject({
+      status: "fail",
+      message: expect.stringMatching(/cannot read/),
+    });
   });
 
   it("does not ask a CodeDeploy-controlled service for the ECS circuit breaker", () => {
@@ -156,7 +163,10 @@ describe("stack-wide rules", () => {
   });
 
   const secrets = rule(STACK_RULES, "NO-LITERAL-SECRETS");
-  const failures = (tf: TerraformJson): string[] => results(secrets, tf).filter((r) => r.status === "fail").map((r) => r.message);
+  const failures = (tf: TerraformJson): string[] =>
+    results(secrets, tf)
+      .filter((r) => r.status === "fail")
+      .map((r) => r.message);
 
   it("finds a literal password argument", () => {
     expect(failures(set(stack, "resource/aws_db_instance/db/password", "correct-horse-battery"))).toEqual([

@@ -1,11 +1,11 @@
-import { AuditContext, AuditContextOptions } from "../audit/context";
-import { auditStack } from "../audit/engine";
 import { auditPlatform } from "../audit/audit-app";
+import { AuditContext, type AuditContextOptions } from "../audit/context";
+import { auditStack } from "../audit/engine";
 import { IAM_RULES } from "../audit/rules";
-import { checkRule as results, withValue as set } from "./support/audit-testing";
-import { describeFixtures, Fixture, ruleById } from "./support/audit-fixtures";
-import { Rule, TerraformJson } from "../audit/types";
+import type { Rule, TerraformJson } from "../audit/types";
 import { DEPLOY_ROLE_SERVICE_WILDCARDS } from "../bootstrap/permissions";
+import { describeFixtures, type Fixture, ruleById } from "./support/audit-fixtures";
+import { checkRule as results, withValue as set } from "./support/audit-testing";
 import { sampleConfig } from "./support/sample";
 
 const rule = (id: string): Rule => ruleById(IAM_RULES, id);
@@ -13,7 +13,10 @@ const rule = (id: string): Rule => ruleById(IAM_RULES, id);
 const policy = (...statements: unknown[]): string => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 
 const HOST = "token.actions.githubusercontent.com";
-const githubTrust = (conditions: Record<string, Record<string, unknown>>, federated = "${aws_iam_openid_connect_provider.github.arn}"): string =>
+const githubTrust = (
+  conditions: Record<string, Record<string, unknown>>,
+  federated = "${aws_iam_openid_connect_provider.github.arn}",
+): string =>
   policy({
     Sid: "GithubActionsOidc",
     Effect: "Allow",
@@ -46,7 +49,12 @@ const serviceRole: TerraformJson = {
 const rolePolicy = (...statements: unknown[]): TerraformJson => ({
   resource: { aws_iam_role_policy: { p: { role: "${aws_iam_role.task.id}", policy: policy(...statements) } } },
 });
-const readObjects = { Sid: "ReadObjects", Effect: "Allow", Action: ["s3:GetObject"], Resource: "arn:aws:s3:::acme-stage-site-123456789012/*" };
+const readObjects = {
+  Sid: "ReadObjects",
+  Effect: "Allow",
+  Action: ["s3:GetObject"],
+  Resource: "arn:aws:s3:::acme-stage-site-123456789012/*",
+};
 
 const attachment = (arn: string): TerraformJson => ({
   resource: { aws_iam_role_policy_attachment: { a: { role: "${aws_iam_role.task.name}", policy_arn: arn } } },
@@ -56,7 +64,11 @@ const fixtures: Record<string, Fixture> = {
   "IAM-GITHUB-OIDC-TRUST": {
     options: repository,
     compliant: githubRole,
-    nonCompliant: set(githubRole, ROLE_TRUST, githubTrust({ StringLike: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: "repo:acme/platform:*" } })),
+    nonCompliant: set(
+      githubRole,
+      ROLE_TRUST,
+      githubTrust({ StringLike: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: "repo:acme/platform:*" } }),
+    ),
     failure: /has a wildcard/,
   },
   "IAM-TRUST-NO-WILDCARD-PRINCIPAL": {
@@ -69,7 +81,11 @@ const fixtures: Record<string, Fixture> = {
     failure: /trusts Principal "\*"/,
   },
   "IAM-SERVICE-ROLE-BOUNDARY": {
-    compliant: set(serviceRole, "resource/aws_iam_role/task/permissions_boundary", "arn:aws:iam::123456789012:policy/acme-stage-workload-boundary"),
+    compliant: set(
+      serviceRole,
+      "resource/aws_iam_role/task/permissions_boundary",
+      "arn:aws:iam::123456789012:policy/acme-stage-workload-boundary",
+    ),
     nonCompliant: serviceRole,
     failure: /is assumed by ecs-tasks\.amazonaws\.com but has no permissions_boundary/,
   },
@@ -135,7 +151,10 @@ describe("IAM-GITHUB-OIDC-TRUST", () => {
 
   it("fails a trust accepting several subjects", () => {
     const several = {
-      StringEquals: { ...pinned.StringEquals, [`${HOST}:sub`]: ["repo:acme/platform:environment:stage", "repo:acme/platform:environment:prod"] },
+      StringEquals: {
+        ...pinned.StringEquals,
+        [`${HOST}:sub`]: ["repo:acme/platform:environment:stage", "repo:acme/platform:environment:prod"],
+      },
     };
     expect(judge(githubTrust(several))[0].message).toMatch(/accepts 2 subjects/);
   });
@@ -152,14 +171,19 @@ describe("IAM-GITHUB-OIDC-TRUST", () => {
     });
 
     it("fails a wildcard in the ids or the context", () => {
-      for (const sub of ["repository_owner_id:90000002:repository_id:*:environment:stage", "repository_owner_id:90000002:repository_id:700000001:environment:*"]) {
+      for (const sub of [
+        "repository_owner_id:90000002:repository_id:*:environment:stage",
+        "repository_owner_id:90000002:repository_id:700000001:environment:*",
+      ]) {
         expect([sub, judge(bySub(sub), ids)[0].message]).toEqual([sub, expect.stringMatching(/has a wildcard/)]);
       }
     });
 
     it("fails ids of another repository than the project's", () => {
       const other = "repository_owner_id:90000002:repository_id:700000099:environment:stage";
-      expect(judge(bySub(other), ids)[0].message).toMatch(/names owner id 90000002 and repository id 700000099, not this project's 90000002 and 700000001/);
+      expect(judge(bySub(other), ids)[0].message).toMatch(
+        /names owner id 90000002 and repository id 700000099, not this project's 90000002 and 700000001/,
+      );
     });
 
     it("fails an event rather than an environment or a branch", () => {
@@ -202,19 +226,24 @@ describe("IAM policy statement rules", () => {
     expect(results(rule("IAM-NO-WILDCARD-RESOURCE"), notResource)[0].message).toMatch(/NotResource/);
   });
 
-  it("ignores Deny statements on \"*\"", () => {
+  it('ignores Deny statements on "*"', () => {
     const deny = rolePolicy(readObjects, { Effect: "Deny", Action: "*", Resource: "*" });
     expect(results(rule("IAM-NO-WILDCARD-ACTION"), deny).map((r) => r.status)).toEqual(["pass"]);
   });
 
   it("reads a role's inline_policy blocks", () => {
-    const inline = set(serviceRole, "resource/aws_iam_role/task/inline_policy", [{ name: "x", policy: policy({ Effect: "Allow", Action: "*", Resource: "*" }) }]);
+    const inline = set(serviceRole, "resource/aws_iam_role/task/inline_policy", [
+      { name: "x", policy: policy({ Effect: "Allow", Action: "*", Resource: "*" }) },
+    ]);
     expect(results(rule("IAM-NO-WILDCARD-ACTION"), inline).map((r) => r.status)).toEqual(["fail"]);
   });
 
   it("fails a policy it cannot read rather than passing it", () => {
     const computed: TerraformJson = { resource: { aws_iam_policy: { p: { policy: "${data.aws_iam_policy_document.x.json}" } } } };
-    expect(results(rule("IAM-NO-WILDCARD-ACTION"), computed)[0]).toMatchObject({ status: "fail", message: expect.stringMatching(/cannot read it/) });
+    expect(results(rule("IAM-NO-WILDCARD-ACTION"), computed)[0]).toMatchObject({
+      status: "fail",
+      message: expect.stringMatching(/cannot read it/),
+    });
   });
 
   it("finds AdministratorAccess among a role's managed_policy_arns", () => {
@@ -255,7 +284,9 @@ describe("IAM-NO-SERVICE-WILDCARD", () => {
       expect(report.failures).toBe(0);
       expect(report.exemptionIssues).toEqual([]);
       const exempted = report.rules[0].findings.filter((f) => f.status === "exempt" && f.address.endsWith(stageId));
-      expect(exempted.map((f) => f.subject).sort()).toEqual(DEPLOY_ROLE_SERVICE_WILDCARDS.map((w) => `${w.statement}/${w.service}:*`).sort());
+      expect(exempted.map((f) => f.subject).sort()).toEqual(
+        DEPLOY_ROLE_SERVICE_WILDCARDS.map((w) => `${w.statement}/${w.service}:*`).sort(),
+      );
     });
 
     it("fails ecr:* added to a deploy role, since ECR is not on the allow-list", () => {

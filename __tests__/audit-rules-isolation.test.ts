@@ -1,6 +1,6 @@
 import { ISOLATION_RULES } from "../audit/rules";
-import { TerraformJson } from "../audit/types";
-import { describeFixtures, Fixture } from "./support/audit-fixtures";
+import type { TerraformJson } from "../audit/types";
+import { describeFixtures, type Fixture } from "./support/audit-fixtures";
 
 const policy = (...statements: unknown[]): string => JSON.stringify({ Version: "2012-10-17", Statement: statements });
 
@@ -42,8 +42,18 @@ const boundary = (...statements: unknown[]): TerraformJson => ({
 const fixtures: Record<string, Fixture> = {
   "IAM-NO-ACCOUNT-LEVEL-LOGS": {
     compliant: rolePolicy(
-      { Sid: "OwnLogGroups", Effect: "Allow", Action: ["logs:CreateLogGroup"], Resource: "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/acme-stage/*" },
-      { Sid: "NoAccountLevelLogs", Effect: "Deny", Action: ["logs:PutAccountPolicy", "logs:PutDestination", "logs:PutResourcePolicy"], Resource: "*" },
+      {
+        Sid: "OwnLogGroups",
+        Effect: "Allow",
+        Action: ["logs:CreateLogGroup"],
+        Resource: "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/acme-stage/*",
+      },
+      {
+        Sid: "NoAccountLevelLogs",
+        Effect: "Deny",
+        Action: ["logs:PutAccountPolicy", "logs:PutDestination", "logs:PutResourcePolicy"],
+        Resource: "*",
+      },
     ),
     nonCompliant: rolePolicy({ Sid: "RegionalInfrastructure", Effect: "Allow", Action: ["ec2:*", "logs:*"], Resource: "*" }),
     failure: /allows logs:PutAccountPolicy/,
@@ -54,8 +64,18 @@ const fixtures: Record<string, Fixture> = {
       { Sid: "NoStateOrLockWrites", Effect: "Deny", Action: ["s3:PutObject", "dynamodb:PutItem"], Resource: [BUCKET, `${BUCKET}/*`] },
     ),
     nonCompliant: planRole(
-      { Sid: "StateLockFiles", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: `${BUCKET}/*/terraform.tfstate.tflock` },
-      { Sid: "TakeAndReleaseLocks", Effect: "Allow", Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"], Resource: "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-tfstate-lock" },
+      {
+        Sid: "StateLockFiles",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:DeleteObject"],
+        Resource: `${BUCKET}/*/terraform.tfstate.tflock`,
+      },
+      {
+        Sid: "TakeAndReleaseLocks",
+        Effect: "Allow",
+        Action: ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+        Resource: "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-tfstate-lock",
+      },
     ),
     failure: /may s3:PutObject, s3:DeleteObject, dynamodb:PutItem, dynamodb:DeleteItem/,
   },
@@ -67,12 +87,24 @@ const fixtures: Record<string, Fixture> = {
         Effect: "Allow",
         Action: ["secretsmanager:GetSecretValue"],
         Resource: "*",
-        Condition: { StringEquals: { "aws:ResourceTag/Environment": "stage", "aws:ResourceAccount": "123456789012", "aws:RequestedRegion": "eu-west-1" } },
+        Condition: {
+          StringEquals: {
+            "aws:ResourceTag/Environment": "stage",
+            "aws:ResourceAccount": "123456789012",
+            "aws:RequestedRegion": "eu-west-1",
+          },
+        },
       },
     ),
     // The boundary before issue 13: a region fence and a deny of other environments' tags only.
     nonCompliant: boundary(
-      { Sid: "WorkloadServices", Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: "*", Condition: { StringEquals: { "aws:RequestedRegion": "eu-west-1" } } },
+      {
+        Sid: "WorkloadServices",
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:RequestedRegion": "eu-west-1" } },
+      },
       {
         Sid: "NotOtherEnvironments",
         Effect: "Deny",

@@ -1,7 +1,7 @@
 import { MONITORING_RULES } from "../audit/rules";
-import { checkRule as results, withValue as set } from "./support/audit-testing";
-import { TerraformJson } from "../audit/types";
+import type { TerraformJson } from "../audit/types";
 import { describeFixtures, ruleById } from "./support/audit-fixtures";
+import { checkRule as results, withValue as set } from "./support/audit-testing";
 
 const rule = (id: string) => ruleById(MONITORING_RULES, id);
 
@@ -84,7 +84,11 @@ describe("monitoring rules", () => {
     },
     "ECS-DEPLOYMENT-ALARMS-ROLLBACK": {
       compliant: monitored,
-      nonCompliant: set(monitored, "resource/aws_ecs_service/api/alarms", { alarm_names: ["acme-prod-api-5xx-rate"], enable: true, rollback: false }),
+      nonCompliant: set(monitored, "resource/aws_ecs_service/api/alarms", {
+        alarm_names: ["acme-prod-api-5xx-rate"],
+        enable: true,
+        rollback: false,
+      }),
       failure: /does not act on them; set alarms \{ enable = true, rollback = true \}/,
     },
   });
@@ -92,14 +96,18 @@ describe("monitoring rules", () => {
   it("production-only rules are n/a outside production, and marked so (a guardrail names each)", () => {
     for (const id of ["MONITORING-PRODUCTION-ALARMS", "MONITORING-PRODUCTION-SUBSCRIBER"]) {
       expect(rule(id).productionOnly).toBe(true);
-      expect(results(rule(id), set(monitored, "resource/aws_sns_topic_subscription", {}), { tier: "non-production" }).map((r) => r.status)).toEqual(["n/a"]);
+      expect(
+        results(rule(id), set(monitored, "resource/aws_sns_topic_subscription", {}), { tier: "non-production" }).map((r) => r.status),
+      ).toEqual(["n/a"]);
     }
   });
 
   it("an alarm that notifies nobody does not count", () => {
     const silent = set(monitored, "resource/aws_cloudwatch_metric_alarm/site/alarm_actions", []);
     const failures = results(rule("MONITORING-PRODUCTION-ALARMS"), silent, production).filter((r) => r.status === "fail");
-    expect(failures.map((f) => f.message)).toEqual(["the alarm on the site's 5xx rate notifies nobody; set alarm_actions to the alarm topic"]);
+    expect(failures.map((f) => f.message)).toEqual([
+      "the alarm on the site's 5xx rate notifies nobody; set alarm_actions to the alarm topic",
+    ]);
   });
 
   it("asks only for the metrics of what the stack runs (no database, no database alarms)", () => {
@@ -108,7 +116,11 @@ describe("monitoring rules", () => {
   });
 
   it("an unencrypted topic and a service without deployment alarms fail", () => {
-    expect(results(rule("SNS-TOPIC-ENCRYPTED"), set(monitored, "resource/aws_sns_topic/alarms/kms_master_key_id", undefined))[0].message).toMatch(/is not encrypted/);
-    expect(results(rule("ECS-DEPLOYMENT-ALARMS-ROLLBACK"), set(monitored, "resource/aws_ecs_service/api/alarms", undefined))[0].message).toMatch(/watches no alarm during deployments/);
+    expect(
+      results(rule("SNS-TOPIC-ENCRYPTED"), set(monitored, "resource/aws_sns_topic/alarms/kms_master_key_id", undefined))[0].message,
+    ).toMatch(/is not encrypted/);
+    expect(
+      results(rule("ECS-DEPLOYMENT-ALARMS-ROLLBACK"), set(monitored, "resource/aws_ecs_service/api/alarms", undefined))[0].message,
+    ).toMatch(/watches no alarm during deployments/);
   });
 });

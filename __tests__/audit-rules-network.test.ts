@@ -1,7 +1,7 @@
 import { ALB_RULES, CLOUDFRONT_RULES, VPC_RULES } from "../audit/rules";
-import { checkRule as results, withValue as set } from "./support/audit-testing";
+import type { TerraformJson } from "../audit/types";
 import { describeFixtures, ruleById } from "./support/audit-fixtures";
-import { TerraformJson } from "../audit/types";
+import { checkRule as results, withValue as set } from "./support/audit-testing";
 
 const rule = ruleById;
 
@@ -29,9 +29,21 @@ const network: TerraformJson = {
     },
     aws_route_table: { public: { vpc_id: VPC_ID }, "private-0": { vpc_id: VPC_ID }, "private-1": { vpc_id: VPC_ID } },
     aws_route: {
-      public: { route_table_id: "${aws_route_table.public.id}", destination_cidr_block: "0.0.0.0/0", gateway_id: "${aws_internet_gateway.igw.id}" },
-      "private-0": { route_table_id: "${aws_route_table.private-0.id}", destination_cidr_block: "0.0.0.0/0", nat_gateway_id: "${aws_nat_gateway.nat-0.id}" },
-      "private-1": { route_table_id: "${aws_route_table.private-1.id}", destination_cidr_block: "0.0.0.0/0", nat_gateway_id: "${aws_nat_gateway.nat-1.id}" },
+      public: {
+        route_table_id: "${aws_route_table.public.id}",
+        destination_cidr_block: "0.0.0.0/0",
+        gateway_id: "${aws_internet_gateway.igw.id}",
+      },
+      "private-0": {
+        route_table_id: "${aws_route_table.private-0.id}",
+        destination_cidr_block: "0.0.0.0/0",
+        nat_gateway_id: "${aws_nat_gateway.nat-0.id}",
+      },
+      "private-1": {
+        route_table_id: "${aws_route_table.private-1.id}",
+        destination_cidr_block: "0.0.0.0/0",
+        nat_gateway_id: "${aws_nat_gateway.nat-1.id}",
+      },
     },
     aws_route_table_association: {
       "public-0": { subnet_id: "${aws_subnet.public-0.id}", route_table_id: "${aws_route_table.public.id}" },
@@ -42,8 +54,20 @@ const network: TerraformJson = {
     aws_security_group: { alb: { vpc_id: VPC_ID }, tasks: { vpc_id: VPC_ID } },
     aws_lb: { alb: { load_balancer_type: "application", security_groups: ["${aws_security_group.alb.id}"] } },
     aws_vpc_security_group_ingress_rule: {
-      "alb-443": { security_group_id: "${aws_security_group.alb.id}", cidr_ipv4: "0.0.0.0/0", ip_protocol: "tcp", from_port: 443, to_port: 443 },
-      "alb-443-v6": { security_group_id: "${aws_security_group.alb.id}", cidr_ipv6: "::/0", ip_protocol: "tcp", from_port: 443, to_port: 443 },
+      "alb-443": {
+        security_group_id: "${aws_security_group.alb.id}",
+        cidr_ipv4: "0.0.0.0/0",
+        ip_protocol: "tcp",
+        from_port: 443,
+        to_port: 443,
+      },
+      "alb-443-v6": {
+        security_group_id: "${aws_security_group.alb.id}",
+        cidr_ipv6: "::/0",
+        ip_protocol: "tcp",
+        from_port: 443,
+        to_port: 443,
+      },
       "tasks-from-alb": {
         security_group_id: "${aws_security_group.tasks.id}",
         referenced_security_group_id: "${aws_security_group.alb.id}",
@@ -61,7 +85,9 @@ describe("VPC rules", () => {
     "VPC-FLOW-LOGS": { compliant: network, nonCompliant: set(network, `${R}/aws_flow_log`, undefined), failure: /has no aws_flow_log/ },
     "VPC-DEFAULT-SG-CLOSED": {
       compliant: network,
-      nonCompliant: set(network, `${R}/aws_default_security_group/default/ingress`, [{ protocol: "-1", from_port: 0, to_port: 0, self: true }]),
+      nonCompliant: set(network, `${R}/aws_default_security_group/default/ingress`, [
+        { protocol: "-1", from_port: 0, to_port: 0, self: true },
+      ]),
       failure: /the default security group has 1 rule\(s\)/,
     },
     "VPC-NO-PUBLIC-INGRESS": {
@@ -95,10 +121,21 @@ describe("VPC rules", () => {
   });
 
   it("checks inline ingress blocks and aws_security_group_rule resources too", () => {
-    const inline = set(network, `${R}/aws_security_group/tasks/ingress`, [{ protocol: "-1", from_port: 0, to_port: 0, cidr_blocks: ["0.0.0.0/0"] }]);
-    expect(results(rule(VPC_RULES, "VPC-NO-PUBLIC-INGRESS"), inline).find((r) => r.subject === "ingress[0]")?.message).toMatch(/on all ports/);
+    const inline = set(network, `${R}/aws_security_group/tasks/ingress`, [
+      { protocol: "-1", from_port: 0, to_port: 0, cidr_blocks: ["0.0.0.0/0"] },
+    ]);
+    expect(results(rule(VPC_RULES, "VPC-NO-PUBLIC-INGRESS"), inline).find((r) => r.subject === "ingress[0]")?.message).toMatch(
+      /on all ports/,
+    );
     const legacy = set(network, `${R}/aws_security_group_rule`, {
-      rdp: { type: "ingress", security_group_id: "${aws_security_group.tasks.id}", protocol: "tcp", from_port: 3389, to_port: 3389, cidr_blocks: ["0.0.0.0/0"] },
+      rdp: {
+        type: "ingress",
+        security_group_id: "${aws_security_group.tasks.id}",
+        protocol: "tcp",
+        from_port: 3389,
+        to_port: 3389,
+        cidr_blocks: ["0.0.0.0/0"],
+      },
     });
     expect(results(rule(VPC_RULES, "VPC-NO-PUBLIC-INGRESS"), legacy).filter((r) => r.status === "fail")).toHaveLength(1);
   });
@@ -166,7 +203,9 @@ describe("ALB rules", () => {
     },
     "ALB-HTTP-REDIRECTS-TO-HTTPS": {
       compliant: loadBalancer,
-      nonCompliant: set(loadBalancer, `${R}/aws_lb_listener/http/default_action`, [{ type: "forward", target_group_arn: "${aws_lb_target_group.api.arn}" }]),
+      nonCompliant: set(loadBalancer, `${R}/aws_lb_listener/http/default_action`, [
+        { type: "forward", target_group_arn: "${aws_lb_target_group.api.arn}" },
+      ]),
       failure: /serves plain HTTP \(default action forward\) although the load balancer has an HTTPS listener/,
     },
     "ALB-TARGET-GROUP-HEALTH-CHECK": {
@@ -189,11 +228,9 @@ describe("ALB rules", () => {
   });
 
   it("says an HTTP-only load balancer needs an HTTPS listener", () => {
-    const httpOnly = set(
-      set(loadBalancer, `${R}/aws_lb_listener/https`, undefined),
-      `${R}/aws_lb_listener/http/default_action`,
-      [{ type: "forward", target_group_arn: "${aws_lb_target_group.api.arn}" }],
-    );
+    const httpOnly = set(set(loadBalancer, `${R}/aws_lb_listener/https`, undefined), `${R}/aws_lb_listener/http/default_action`, [
+      { type: "forward", target_group_arn: "${aws_lb_target_group.api.arn}" },
+    ]);
     expect(results(rule(ALB_RULES, "ALB-HTTP-REDIRECTS-TO-HTTPS"), httpOnly)[0].message).toMatch(/has no HTTPS listener/);
   });
 

@@ -1,7 +1,7 @@
 import { DYNAMODB_RULES, RDS_RULES, S3_RULES } from "../audit/rules";
-import { checkRule as results, withValue as set } from "./support/audit-testing";
+import type { TerraformJson } from "../audit/types";
 import { describeFixtures, ruleById } from "./support/audit-fixtures";
-import { TerraformJson } from "../audit/types";
+import { checkRule as results, withValue as set } from "./support/audit-testing";
 
 const rule = ruleById;
 
@@ -34,7 +34,10 @@ const secureBucket: TerraformJson = {
     },
     aws_s3_bucket_ownership_controls: { own: { bucket: BUCKET, rule: { object_ownership: "BucketOwnerEnforced" } } },
     aws_s3_bucket_server_side_encryption_configuration: {
-      sse: { bucket: BUCKET, rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.k.arn}" } }] },
+      sse: {
+        bucket: BUCKET,
+        rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "aws:kms", kms_master_key_id: "${aws_kms_key.k.arn}" } }],
+      },
     },
     aws_s3_bucket_versioning: { v: { bucket: BUCKET, versioning_configuration: { status: "Enabled" } } },
     aws_s3_bucket_lifecycle_configuration: {
@@ -102,20 +105,31 @@ describe("S3 rules", () => {
 
   it("fails a TLS-only statement that covers the objects but not the bucket", () => {
     const objectsOnly = set(secureBucket, "resource/aws_s3_bucket_policy/p/policy", policy({ ...tlsOnly, Resource: `${BUCKET_ARN}/*` }));
-    expect(results(rule(S3_RULES, "S3-TLS-ONLY"), objectsOnly)[0]).toMatchObject({ status: "fail", message: expect.stringMatching(/both the bucket ARN and its objects/) });
+    expect(results(rule(S3_RULES, "S3-TLS-ONLY"), objectsOnly)[0]).toMatchObject({
+      status: "fail",
+      message: expect.stringMatching(/both the bucket ARN and its objects/),
+    });
   });
 
   it('accepts "*" in a bucket policy when a source condition pins it', () => {
     const pinned = set(
       secureBucket,
       "resource/aws_s3_bucket_policy/p/policy",
-      policy({ Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "x", Condition: { StringEquals: { "aws:SourceVpce": "vpce-1" } } }),
+      policy({
+        Effect: "Allow",
+        Principal: "*",
+        Action: "s3:GetObject",
+        Resource: "x",
+        Condition: { StringEquals: { "aws:SourceVpce": "vpce-1" } },
+      }),
     );
     expect(results(rule(S3_RULES, "S3-NO-PUBLIC-PRINCIPAL"), pinned).map((r) => r.status)).toEqual(["pass"]);
   });
 
   it("applies the state-bucket rule to the state bucket only, and fails it unversioned", () => {
-    expect(results(rule(S3_RULES, "S3-STATE-BUCKET-VERSIONING"), secureBucket, { stateBucketName: "another-bucket" }).map((r) => r.status)).toEqual(["n/a"]);
+    expect(
+      results(rule(S3_RULES, "S3-STATE-BUCKET-VERSIONING"), secureBucket, { stateBucketName: "another-bucket" }).map((r) => r.status),
+    ).toEqual(["n/a"]);
     const suspended = set(secureBucket, "resource/aws_s3_bucket_versioning/v/versioning_configuration/status", "Suspended");
     expect(results(rule(S3_RULES, "S3-STATE-BUCKET-VERSIONING"), suspended, stateBucket)[0].message).toMatch(/is not versioned/);
   });
@@ -186,7 +200,11 @@ const production = { tier: "production" as const };
 describe("RDS rules", () => {
   describeFixtures(RDS_RULES, {
     "RDS-ENCRYPTED": { compliant: database, nonCompliant: set(database, `${DB}/storage_encrypted`, false), failure: /not encrypted/ },
-    "RDS-PRIVATE": { compliant: database, nonCompliant: set(database, `${DB}/publicly_accessible`, true), failure: /is publicly accessible/ },
+    "RDS-PRIVATE": {
+      compliant: database,
+      nonCompliant: set(database, `${DB}/publicly_accessible`, true),
+      failure: /is publicly accessible/,
+    },
     "RDS-BACKUP-RETENTION": {
       compliant: database,
       nonCompliant: set(database, `${DB}/backup_retention_period`, 3),
@@ -207,7 +225,12 @@ describe("RDS rules", () => {
       nonCompliant: set(database, `${DB}/enabled_cloudwatch_logs_exports`, ["upgrade"]),
       failure: /but not "postgresql"/,
     },
-    "RDS-MULTI-AZ": { options: production, compliant: database, nonCompliant: set(database, `${DB}/multi_az`, false), failure: /single-AZ/ },
+    "RDS-MULTI-AZ": {
+      options: production,
+      compliant: database,
+      nonCompliant: set(database, `${DB}/multi_az`, false),
+      failure: /single-AZ/,
+    },
     "RDS-DELETION-PROTECTION": {
       options: production,
       compliant: database,
@@ -237,7 +260,8 @@ describe("RDS rules", () => {
     const relaxed = set(set(database, `${DB}/multi_az`, false), `${DB}/deletion_protection`, false);
     const short = set(relaxed, `${DB}/backup_retention_period`, 7);
     for (const productionRule of RDS_RULES.filter((r) => r.productionOnly)) {
-      const broken = productionRule.id === "RDS-BACKUP-RETENTION-PRODUCTION" ? short : set(relaxed, `${DB}/performance_insights_enabled`, false);
+      const broken =
+        productionRule.id === "RDS-BACKUP-RETENTION-PRODUCTION" ? short : set(relaxed, `${DB}/performance_insights_enabled`, false);
       expect(results(productionRule, broken, { tier: "non-production" }).map((r) => r.status)).toEqual(["n/a"]);
       expect(results(productionRule, broken, production).map((r) => r.status)).toEqual(["fail"]);
     }

@@ -1,20 +1,20 @@
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import AjvDraft04 from "ajv-draft-04";
 import addFormats from "ajv-formats";
 import { TerraformStack } from "cdktf";
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
 import type { Log, Result } from "sarif";
+import { auditPlatform } from "../audit/audit-app";
 import { AuditContext } from "../audit/context";
 import { auditStack, summarize } from "../audit/engine";
-import { exempt } from "../lib/audit-exemptions";
-import { auditPlatform } from "../audit/audit-app";
 import { ALL_RULES } from "../audit/rules";
 import { toSarif } from "../audit/sarif";
 import { sourceLocation } from "../audit/source";
 import { synthesizeApp } from "../audit/synth";
 import { Network } from "../constructs/network";
+import { exempt } from "../lib/audit-exemptions";
 import { sampleConfig } from "./support/sample";
 
 /**
@@ -30,7 +30,9 @@ const validate = ajv.compile(schema);
 
 /** The 1-based line of the first line of `file` (relative to the repository) that contains `text`. */
 function lineOf(file: string, text: string): number {
-  const index = readFileSync(join(ROOT, file), "utf8").split("\n").findIndex((l) => l.includes(text));
+  const index = readFileSync(join(ROOT, file), "utf8")
+    .split("\n")
+    .findIndex((l) => l.includes(text));
   if (index < 0) throw new Error(`${text} not in ${file}`);
   return index + 1;
 }
@@ -47,7 +49,9 @@ const [fixture] = synthesizeApp((app) => {
 const fixtureReport = summarize([auditStack(new AuditContext("fixture", fixture.tf, { tier: "production" }))]);
 const fixtureLog = toSarif(fixtureReport);
 const results = (log: Log, rule: string, address = ""): Result[] =>
-  (log.runs[0].results ?? []).filter((r) => r.ruleId === rule && r.locations?.[0].logicalLocations?.[0].fullyQualifiedName?.includes(address));
+  (log.runs[0].results ?? []).filter(
+    (r) => r.ruleId === rule && r.locations?.[0].logicalLocations?.[0].fullyQualifiedName?.includes(address),
+  );
 const location = (r: Result) => r.locations![0].physicalLocation!;
 
 const real = auditPlatform(sampleConfig());
@@ -90,7 +94,9 @@ describe("SARIF from the audit", () => {
 
   it("reports an exemption as an in-source suppression with its reason", () => {
     const [r] = results(fixtureLog, "S3-OWNERSHIP-ENFORCED", "aws_s3_bucket.bucket");
-    expect(r.suppressions).toEqual([{ kind: "inSource", status: "accepted", justification: "a fixture bucket: its object ownership is not under test" }]);
+    expect(r.suppressions).toEqual([
+      { kind: "inSource", status: "accepted", justification: "a fixture bucket: its object ownership is not under test" },
+    ]);
   });
 
   it("has no unsuppressed result for the real app, and every real exemption is located in the product (constructs/, bootstrap/, stacks/, lib/)", () => {
@@ -110,7 +116,9 @@ describe("sourceLocation", () => {
   it("takes the first product frame, then the first repository frame outside node_modules and audit/", () => {
     const root = "/repo";
     const frame = (f: string) => `new X (${f}:12:5)`;
-    expect(sourceLocation([frame("/repo/node_modules/cdktf/lib/x.ts"), frame("/repo/__tests__/a.test.ts"), frame("/repo/lib/b.ts")], root)).toEqual({
+    expect(
+      sourceLocation([frame("/repo/node_modules/cdktf/lib/x.ts"), frame("/repo/__tests__/a.test.ts"), frame("/repo/lib/b.ts")], root),
+    ).toEqual({
       file: "lib/b.ts",
       line: 12,
       column: 5,

@@ -28,7 +28,9 @@ describe("bootstrap state location", () => {
     const local = localTargetFrom({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4566" });
     const path = (options: object) => parse(Testing.synth(buildSample(sampleConfig(), options).bootstrap)).terraform!.backend;
     expect(path({ bootstrapStateDir: "/repo" })).toEqual({ local: { path: "/repo/terraform.bootstrap.tfstate" } });
-    expect(path({ bootstrapStateDir: "/repo/.sandbox", local })).toEqual({ local: { path: "/repo/.sandbox/terraform.bootstrap.local.tfstate" } });
+    expect(path({ bootstrapStateDir: "/repo/.sandbox", local })).toEqual({
+      local: { path: "/repo/.sandbox/terraform.bootstrap.local.tfstate" },
+    });
   });
 
   it("rejects a relative state directory (it would move with the output directory)", () => {
@@ -91,7 +93,23 @@ describe("local target", () => {
 
   it("points every service the stacks use at the emulator", () => {
     const endpoints = provider.endpoints[0];
-    for (const service of ["acm", "appautoscaling", "cloudfront", "cloudwatchlogs", "dynamodb", "ec2", "ecr", "ecs", "elbv2", "iam", "kms", "rds", "s3", "secretsmanager", "sts"]) {
+    for (const service of [
+      "acm",
+      "appautoscaling",
+      "cloudfront",
+      "cloudwatchlogs",
+      "dynamodb",
+      "ec2",
+      "ecr",
+      "ecs",
+      "elbv2",
+      "iam",
+      "kms",
+      "rds",
+      "s3",
+      "secretsmanager",
+      "sts",
+    ]) {
       expect(endpoints[service]).toBe("http://127.0.0.1:4599");
     }
   });
@@ -118,7 +136,12 @@ describe("local target", () => {
         bucket: naming.stateBucket,
         use_lockfile: true,
         use_path_style: true,
-        endpoints: { s3: "http://127.0.0.1:4599", dynamodb: "http://127.0.0.1:4599", sts: "http://127.0.0.1:4599", iam: "http://127.0.0.1:4599" },
+        endpoints: {
+          s3: "http://127.0.0.1:4599",
+          dynamodb: "http://127.0.0.1:4599",
+          sts: "http://127.0.0.1:4599",
+          iam: "http://127.0.0.1:4599",
+        },
       },
     });
   });

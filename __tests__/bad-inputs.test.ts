@@ -1,11 +1,11 @@
-import { App } from "cdktf";
 import { existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EnvironmentConfig, PlatformConfig } from "../config/types";
+import { App } from "cdktf";
+import { buildPlatform } from "../app";
+import type { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { ConfigError, formatProblem } from "../config/validate";
 import { runCommand } from "../lib/cli";
-import { buildPlatform } from "../app";
 import { sampleConfig } from "./support/sample";
 
 /**
@@ -18,10 +18,10 @@ import { sampleConfig } from "./support/sample";
 type Mutable<T> = T extends readonly (infer U)[] ? Mutable<U>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;
 type Config = Mutable<PlatformConfig>;
 type Env = Mutable<EnvironmentConfig>;
-// biome-ignore lint: the cases write values of the wrong type on purpose
 type Any = any;
 
-const CERT = (region: string, account = "123456789012") => `arn:aws:acm:${region}:${account}:certificate/0f3c7e9a-1b2c-4d5e-8f90-123456789abc`;
+const CERT = (region: string, account = "123456789012") =>
+  `arn:aws:acm:${region}:${account}:certificate/0f3c7e9a-1b2c-4d5e-8f90-123456789abc`;
 
 /** [what the user did, the change, the setting the one problem must name, what its fix must say] */
 const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, RegExp]> = [
@@ -30,7 +30,12 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   ["double hyphen in the project name", (c) => void (c.project.name = "ac--me"), "project.name", /"--"/],
   ["project name with an S3-reserved prefix", (c) => void (c.project.name = "xn-acme"), "project.name", /S3 reserves/],
   ["project name as a number", (c) => void ((c.project as Any).name = 42), "project.name", /lowercase name/],
-  ["account id as a number (leading zeros lost)", (c) => void ((c.project as Any).accountId = 123456789012), "project.accountId", /as a string/],
+  [
+    "account id as a number (leading zeros lost)",
+    (c) => void ((c.project as Any).accountId = 123456789012),
+    "project.accountId",
+    /as a string/,
+  ],
   ["short account id", (c) => void (c.project.accountId = "1234"), "project.accountId", /12-digit/],
   ["region that is not a region name", (c) => void (c.project.region = "europe"), "project.region", /not an AWS region/],
   ["region that does not exist", (c) => void (c.project.region = "eu-west-9"), "project.region", /not an AWS region/],
@@ -39,26 +44,91 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   ["misspelt project setting", (c) => void ((c.project as Any).regoin = "eu-west-1"), "project.regoin", /did you mean "region"/],
   ["GitHub owner with a space", (c) => void (c.project.github.owner = "acme corp"), "project.github.owner", /GitHub user or organisation/],
   ["repository name with a slash", (c) => void (c.project.github.repo = "acme/platform"), "project.github.repo", /repository name/],
-  ["default branch given as a ref", (c) => void (c.project.github.defaultBranch = "refs/heads/main"), "project.github.defaultBranch", /use the name alone, e.g. "main"/],
-  ["default branch with a space", (c) => void (c.project.github.defaultBranch = "release branch"), "project.github.defaultBranch", /plain branch name/],
+  [
+    "default branch given as a ref",
+    (c) => void (c.project.github.defaultBranch = "refs/heads/main"),
+    "project.github.defaultBranch",
+    /use the name alone, e.g. "main"/,
+  ],
+  [
+    "default branch with a space",
+    (c) => void (c.project.github.defaultBranch = "release branch"),
+    "project.github.defaultBranch",
+    /plain branch name/,
+  ],
   ["default branch ending in .lock", (c) => void (c.project.github.defaultBranch = "main.lock"), "project.github.defaultBranch", /\.lock/],
-  ["default branch with a wildcard", (c) => void (c.project.github.defaultBranch = "release/*"), "project.github.defaultBranch", /wildcards/],
-  ["OIDC provider of another account", (c) => void (c.project.github.existingOidcProviderArn = "arn:aws:iam::999999999999:oidc-provider/token.actions.githubusercontent.com"), "project.github.existingOidcProviderArn", /of this account/],
+  [
+    "default branch with a wildcard",
+    (c) => void (c.project.github.defaultBranch = "release/*"),
+    "project.github.defaultBranch",
+    /wildcards/,
+  ],
+  [
+    "OIDC provider of another account",
+    (c) => void (c.project.github.existingOidcProviderArn = "arn:aws:iam::999999999999:oidc-provider/token.actions.githubusercontent.com"),
+    "project.github.existingOidcProviderArn",
+    /of this account/,
+  ],
   ["repository id with letters", (c) => void ((c.project.github as Any).repositoryId = "R_kgDO"), "project.github.repositoryId", /digits/],
-  ["repository id as a number", (c) => void ((c.project.github as Any).repositoryId = 123), "project.github.repositoryId", /string of digits/],
-  ["repository id without the owner id", (c) => void ((c.project.github as Any).repositoryId = "123456"), "project.github.repositoryId/ownerId", /both ids/],
+  [
+    "repository id as a number",
+    (c) => void ((c.project.github as Any).repositoryId = 123),
+    "project.github.repositoryId",
+    /string of digits/,
+  ],
+  [
+    "repository id without the owner id",
+    (c) => void ((c.project.github as Any).repositoryId = "123456"),
+    "project.github.repositoryId/ownerId",
+    /both ids/,
+  ],
   ["no platform owners", (c) => void (c.project.github.platformOwners = []), "project.github.platformOwners", /at least one code owner/],
-  ["platform owner without @", (c) => void (c.project.github.platformOwners = ["acme/platform"]), "project.github.platformOwners[0]", /"@org\/team"/],
+  [
+    "platform owner without @",
+    (c) => void (c.project.github.platformOwners = ["acme/platform"]),
+    "project.github.platformOwners[0]",
+    /"@org\/team"/,
+  ],
   ["blank required check", (c) => void (c.project.github.requiredCheck = "  "), "project.github.requiredCheck", /name the CI job/],
-  ["self-review flag as a string", (c) => void ((c.project.github as Any).preventSelfReview = "false"), "project.github.preventSelfReview", /not a string/],
-  ["self-review off with a production environment", (c) => void (c.project.github.preventSelfReview = false), "project.github.preventSelfReview", /acceptedRisks/],
-  ["default branch unprotected with a production environment", (c) => void (c.project.github.protectDefaultBranch = false), "project.github.protectDefaultBranch", /acceptedRisks/],
-  ["state versions kept 0 days", (c) => void (c.project.bootstrap = { noncurrentVersionExpirationDays: 0 }), "project.bootstrap.noncurrentVersionExpirationDays", /1 to 3650/],
-  ["stateInBucket as a string", (c) => void ((c.project as Any).bootstrap = { stateInBucket: "yes" }), "project.bootstrap.stateInBucket", /true or false/],
+  [
+    "self-review flag as a string",
+    (c) => void ((c.project.github as Any).preventSelfReview = "false"),
+    "project.github.preventSelfReview",
+    /not a string/,
+  ],
+  [
+    "self-review off with a production environment",
+    (c) => void (c.project.github.preventSelfReview = false),
+    "project.github.preventSelfReview",
+    /acceptedRisks/,
+  ],
+  [
+    "default branch unprotected with a production environment",
+    (c) => void (c.project.github.protectDefaultBranch = false),
+    "project.github.protectDefaultBranch",
+    /acceptedRisks/,
+  ],
+  [
+    "state versions kept 0 days",
+    (c) => void (c.project.bootstrap = { noncurrentVersionExpirationDays: 0 }),
+    "project.bootstrap.noncurrentVersionExpirationDays",
+    /1 to 3650/,
+  ],
+  [
+    "stateInBucket as a string",
+    (c) => void ((c.project as Any).bootstrap = { stateInBucket: "yes" }),
+    "project.bootstrap.stateInBucket",
+    /true or false/,
+  ],
   // accounts: an account per environment
   ["environment account id of 11 digits", (_c, _s, p) => void (p.accountId = "21098765432"), "prod.accountId", /12-digit AWS account id/],
   ["environment account id as a number", (_c, _s, p) => void ((p as Any).accountId = 210987654321), "prod.accountId", /as a string/],
-  ["environment in an account with no bootstrap", (_c, _s, p) => void (p.accountId = "210987654321"), "prod.accountId", /add \{ accountId: "210987654321" \} to project\.accounts/],
+  [
+    "environment in an account with no bootstrap",
+    (_c, _s, p) => void (p.accountId = "210987654321"),
+    "prod.accountId",
+    /add \{ accountId: "210987654321" \} to project\.accounts/,
+  ],
   [
     "one account listed twice with different bootstrap settings",
     (c, _s, p) => {
@@ -68,13 +138,33 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
     "project.accounts[1].accountId",
     /listed twice.*merge the two/,
   ],
-  ["the project's own account in project.accounts", (c) => void (c.project.accounts = [{ accountId: "123456789012" }]), "project.accounts[0].accountId", /project's own account.*remove the entry/],
-  ["an account that hosts no environment", (c) => void (c.project.accounts = [{ accountId: "210987654321" }]), "project.accounts[0].accountId", /hosts no environment/],
-  ["account id in project.accounts of 13 digits", (c) => void (c.project.accounts = [{ accountId: "2109876543210" }]), "project.accounts[0].accountId", /12-digit/],
+  [
+    "the project's own account in project.accounts",
+    (c) => void (c.project.accounts = [{ accountId: "123456789012" }]),
+    "project.accounts[0].accountId",
+    /project's own account.*remove the entry/,
+  ],
+  [
+    "an account that hosts no environment",
+    (c) => void (c.project.accounts = [{ accountId: "210987654321" }]),
+    "project.accounts[0].accountId",
+    /hosts no environment/,
+  ],
+  [
+    "account id in project.accounts of 13 digits",
+    (c) => void (c.project.accounts = [{ accountId: "2109876543210" }]),
+    "project.accounts[0].accountId",
+    /12-digit/,
+  ],
   [
     "OIDC provider of the project's account for another account",
     (c, _s, p) => {
-      c.project.accounts = [{ accountId: "210987654321", existingOidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }];
+      c.project.accounts = [
+        {
+          accountId: "210987654321",
+          existingOidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+        },
+      ];
       p.accountId = "210987654321";
     },
     "project.accounts[0].existingOidcProviderArn",
@@ -97,23 +187,48 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   ["two environments with one name", (_c, _s, p) => void (p.name = "stage"), "environments[].name", /defined twice/],
   ["tier misspelt", (_c, s) => void ((s as Any).tier = "nonprod"), "stage.tier", /"production" or "non-production"/],
   ["name that says production on a non-production tier", (_c, s) => void (s.name = "prod2"), "prod2.tier", /must be "production"/],
-  ["non-production reason on a production environment", (_c, _s, p) => void (p.nonProductionReason = "it is not really production"), "prod.nonProductionReason", /remove it/],
+  [
+    "non-production reason on a production environment",
+    (_c, _s, p) => void (p.nonProductionReason = "it is not really production"),
+    "prod.nonProductionReason",
+    /remove it/,
+  ],
   ["a whole block missing", (_c, _s, p) => void delete (p as Any).database, "prod.database", /must be set: add it/],
   ["misspelt environment setting", (_c, s) => void ((s as Any).netwrok = s.network), "stage.netwrok", /did you mean "network"/],
   // network
   ["CIDR prefix past 32", (_c, s) => void (s.network.vpcCidr = "10.0.0.0/33"), "stage.network.vpcCidr", /not a valid IPv4 CIDR/],
-  ["CIDR octet with a leading zero", (_c, s) => void (s.network.vpcCidr = "10.010.0.0/16"), "stage.network.vpcCidr", /not a valid IPv4 CIDR/],
+  [
+    "CIDR octet with a leading zero",
+    (_c, s) => void (s.network.vpcCidr = "10.010.0.0/16"),
+    "stage.network.vpcCidr",
+    /not a valid IPv4 CIDR/,
+  ],
   ["CIDR octet over 255", (_c, s) => void (s.network.vpcCidr = "10.300.0.0/16"), "stage.network.vpcCidr", /not a valid IPv4 CIDR/],
   ["CIDR with host bits", (_c, s) => void (s.network.vpcCidr = "10.10.0.1/16"), "stage.network.vpcCidr", /host bits/],
   ["CIDR larger than AWS allows", (_c, s) => void (s.network.vpcCidr = "172.0.0.0/8"), "stage.network.vpcCidr", /\/16 to \/22/],
   ["overlapping environment CIDRs", (_c, _s, p) => void (p.network.vpcCidr = "10.10.0.0/16"), "prod.network.vpcCidr", /overlaps stage/],
   ["five availability zones", (_c, s) => void (s.network.azCount = 5), "stage.network.azCount", /2, 3 or 4/],
   ["AZ count as a string", (_c, s) => void ((s.network as Any).azCount = "2"), "stage.network.azCount", /2, 3 or 4/],
-  ["NAT mode that does not exist", (_c, s) => void ((s.network as Any).natGateways = "none"), "stage.network.natGateways", /"single" or "perAz"/],
-  ["flow log retention CloudWatch refuses", (_c, s) => void (s.network.flowLogRetentionDays = 10), "stage.network.flowLogRetentionDays", /retention values/],
+  [
+    "NAT mode that does not exist",
+    (_c, s) => void ((s.network as Any).natGateways = "none"),
+    "stage.network.natGateways",
+    /"single" or "perAz"/,
+  ],
+  [
+    "flow log retention CloudWatch refuses",
+    (_c, s) => void (s.network.flowLogRetentionDays = 10),
+    "stage.network.flowLogRetentionDays",
+    /retention values/,
+  ],
   // service
   ["Fargate CPU size that does not exist", (_c, s) => void (s.service.cpu = 300), "stage.service.cpu", /Fargate CPU size/],
-  ["memory Fargate does not pair with the CPU", (_c, s) => void (s.service.memoryMiB = 256), "stage.service.memoryMiB", /Fargate memory size/],
+  [
+    "memory Fargate does not pair with the CPU",
+    (_c, s) => void (s.service.memoryMiB = 256),
+    "stage.service.memoryMiB",
+    /Fargate memory size/,
+  ],
   ["desired count above the maximum", (_c, s) => void (s.service.desiredCount = 5), "stage.service.desiredCount", /autoscaling bounds/],
   ["maximum below the minimum", (_c, _s, p) => void (p.service.maxCount = 1), "prod.service.maxCount", /from minCount/],
   ["CPU target of 95%", (_c, s) => void (s.service.cpuTargetPercent = 95), "stage.service.cpuTargetPercent", /10 to 90/],
@@ -121,61 +236,236 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   ["keep no images", (_c, s) => void (s.service.keepImages = 0), "stage.service.keepImages", /1 to 1000/],
   ["fractional task count", (_c, s) => void (s.service.minCount = 1.5), "stage.service.minCount", /whole number/],
   // load balancer
-  ["deletion protection as a string", (_c, s) => void ((s.loadBalancer as Any).deletionProtection = "false"), "stage.loadBalancer.deletionProtection", /not a string/],
-  ["plain HTTP without a reason", (_c, s) => void delete s.loadBalancer.httpOnlyReason, "stage.loadBalancer.httpOnlyReason", /why this environment serves plain HTTP/],
-  ["API certificate of another account", (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("eu-west-1", "999999999999") }), "stage.loadBalancer.https.certificateArn", /account 999999999999/],
-  ["API certificate in another region", (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("us-east-1") }), "stage.loadBalancer.https.certificateArn", /in eu-west-1/],
-  ["API domain given as a URL", (_c, s) => void (s.loadBalancer.https = { domainName: "https://api.example.com", certificateArn: CERT("eu-west-1") }), "stage.loadBalancer.https.domainName", /not a domain name/],
-  ["API certificate that is not an ARN", (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: "my-cert" }), "stage.loadBalancer.https.certificateArn", /ACM certificate ARN/],
+  [
+    "deletion protection as a string",
+    (_c, s) => void ((s.loadBalancer as Any).deletionProtection = "false"),
+    "stage.loadBalancer.deletionProtection",
+    /not a string/,
+  ],
+  [
+    "plain HTTP without a reason",
+    (_c, s) => void delete s.loadBalancer.httpOnlyReason,
+    "stage.loadBalancer.httpOnlyReason",
+    /why this environment serves plain HTTP/,
+  ],
+  [
+    "API certificate of another account",
+    (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("eu-west-1", "999999999999") }),
+    "stage.loadBalancer.https.certificateArn",
+    /account 999999999999/,
+  ],
+  [
+    "API certificate in another region",
+    (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("us-east-1") }),
+    "stage.loadBalancer.https.certificateArn",
+    /in eu-west-1/,
+  ],
+  [
+    "API domain given as a URL",
+    (_c, s) => void (s.loadBalancer.https = { domainName: "https://api.example.com", certificateArn: CERT("eu-west-1") }),
+    "stage.loadBalancer.https.domainName",
+    /not a domain name/,
+  ],
+  [
+    "API certificate that is not an ARN",
+    (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: "my-cert" }),
+    "stage.loadBalancer.https.certificateArn",
+    /ACM certificate ARN/,
+  ],
   // database
   ["PostgreSQL 12", (_c, s) => void (s.database.engineVersion = "12"), "stage.database.engineVersion", /13 or newer/],
   ["engine version as a number", (_c, s) => void ((s.database as Any).engineVersion = 16), "stage.database.engineVersion", /as a string/],
-  ["instance size that does not exist", (_c, s) => void (s.database.instanceClass = "db.t4g.huge"), "stage.database.instanceClass", /no size "huge"/],
-  ["instance family that does not exist", (_c, s) => void (s.database.instanceClass = "db.z9.large"), "stage.database.instanceClass", /no RDS for PostgreSQL family "z9"/],
-  ["instance class without db.", (_c, s) => void (s.database.instanceClass = "t4g.micro"), "stage.database.instanceClass", /db\.<family>\.<size>/],
-  ["a micro instance of a standard family", (_c, s) => void (s.database.instanceClass = "db.m7g.micro"), "stage.database.instanceClass", /no size "micro"/],
+  [
+    "instance size that does not exist",
+    (_c, s) => void (s.database.instanceClass = "db.t4g.huge"),
+    "stage.database.instanceClass",
+    /no size "huge"/,
+  ],
+  [
+    "instance family that does not exist",
+    (_c, s) => void (s.database.instanceClass = "db.z9.large"),
+    "stage.database.instanceClass",
+    /no RDS for PostgreSQL family "z9"/,
+  ],
+  [
+    "instance class without db.",
+    (_c, s) => void (s.database.instanceClass = "t4g.micro"),
+    "stage.database.instanceClass",
+    /db\.<family>\.<size>/,
+  ],
+  [
+    "a micro instance of a standard family",
+    (_c, s) => void (s.database.instanceClass = "db.m7g.micro"),
+    "stage.database.instanceClass",
+    /no size "micro"/,
+  ],
   ["10 GiB of storage", (_c, s) => void (s.database.allocatedStorageGiB = 10), "stage.database.allocatedStorageGiB", /20 to 65536/],
-  ["storage ceiling equal to the initial size", (_c, s) => void (s.database.maxAllocatedStorageGiB = 20), "stage.database.maxAllocatedStorageGiB", /larger than allocatedStorageGiB/],
+  [
+    "storage ceiling equal to the initial size",
+    (_c, s) => void (s.database.maxAllocatedStorageGiB = 20),
+    "stage.database.maxAllocatedStorageGiB",
+    /larger than allocatedStorageGiB/,
+  ],
   ["one day of backups", (_c, s) => void (s.database.backupRetentionDays = 1), "stage.database.backupRetentionDays", /7 to 35/],
   ["database named with a reserved word", (_c, s) => void (s.database.databaseName = "select"), "stage.database.databaseName", /reserves/],
   ["database named postgres", (_c, s) => void (s.database.databaseName = "postgres"), "stage.database.databaseName", /reserves/],
   ["database name with capitals", (_c, s) => void (s.database.databaseName = "App"), "stage.database.databaseName", /lowercase identifier/],
-  ["multiAz as the string \"false\" in prod", (_c, _s, p) => void ((p.database as Any).multiAz = "false"), "prod.database.multiAz", /not a string/],
-  ["deletionProtection as the string \"false\" in prod", (_c, _s, p) => void ((p.database as Any).deletionProtection = "false"), "prod.database.deletionProtection", /not a string/],
+  [
+    'multiAz as the string "false" in prod',
+    (_c, _s, p) => void ((p.database as Any).multiAz = "false"),
+    "prod.database.multiAz",
+    /not a string/,
+  ],
+  [
+    'deletionProtection as the string "false" in prod',
+    (_c, _s, p) => void ((p.database as Any).deletionProtection = "false"),
+    "prod.database.deletionProtection",
+    /not a string/,
+  ],
   ["prod without multi-AZ", (_c, _s, p) => void (p.database.multiAz = false), "prod.database.multiAz", /acceptedRisks/],
-  ["prod without Performance Insights", (_c, _s, p) => void (p.database.performanceInsights = false), "prod.database.performanceInsights", /acceptedRisks/],
-  ["prod with 7 days of backups", (_c, _s, p) => void (p.database.backupRetentionDays = 7), "prod.database.backupRetentionDays", /at least 14/],
+  [
+    "prod without Performance Insights",
+    (_c, _s, p) => void (p.database.performanceInsights = false),
+    "prod.database.performanceInsights",
+    /acceptedRisks/,
+  ],
+  [
+    "prod with 7 days of backups",
+    (_c, _s, p) => void (p.database.backupRetentionDays = 7),
+    "prod.database.backupRetentionDays",
+    /at least 14/,
+  ],
   // site
-  ["price class that does not exist", (_c, s) => void ((s.site as Any).priceClass = "PriceClass_300"), "stage.site.priceClass", /PriceClass_100/],
-  ["site certificate outside us-east-1", (_c, s) => void (s.site.domain = { domainName: "www.example.com", certificateArn: CERT("eu-west-1") }), "stage.site.domain.certificateArn", /in us-east-1/],
-  ["one site domain in two environments", (_c, s, p) => {
-    s.site.domain = { domainName: "www.example.com", certificateArn: CERT("us-east-1") };
-    p.site.domain = { domainName: "www.example.com", certificateArn: CERT("us-east-1") };
-  }, "prod.site.domain.domainName", /already used by stage\.site\.domain\.domainName/],
+  [
+    "price class that does not exist",
+    (_c, s) => void ((s.site as Any).priceClass = "PriceClass_300"),
+    "stage.site.priceClass",
+    /PriceClass_100/,
+  ],
+  [
+    "site certificate outside us-east-1",
+    (_c, s) => void (s.site.domain = { domainName: "www.example.com", certificateArn: CERT("eu-west-1") }),
+    "stage.site.domain.certificateArn",
+    /in us-east-1/,
+  ],
+  [
+    "one site domain in two environments",
+    (_c, s, p) => {
+      s.site.domain = { domainName: "www.example.com", certificateArn: CERT("us-east-1") };
+      p.site.domain = { domainName: "www.example.com", certificateArn: CERT("us-east-1") };
+    },
+    "prod.site.domain.domainName",
+    /already used by stage\.site\.domain\.domainName/,
+  ],
   // monitoring and migration
   ["no monitoring block", (_c, s) => void delete (s as Any).monitoring, "stage.monitoring", /must be set/],
-  ["alarms as the string \"true\"", (_c, s) => void ((s.monitoring as Any).alarms = "true"), "stage.monitoring.alarms", /not a string/],
-  ["subscriber that is neither an email nor a URL", (_c, s) => void (s.monitoring.subscribers = ["oncall"]), "stage.monitoring.subscribers[0]", /email address or an https:\/\/ URL/],
-  ["subscriber over plain http", (_c, s) => void (s.monitoring.subscribers = ["http://hooks.example.com/alarms"]), "stage.monitoring.subscribers[0]", /plain http would send alarms in clear/],
-  ["the same subscriber twice", (_c, s) => void (s.monitoring.subscribers = ["ops@example.com", "OPS@example.com"]), "stage.monitoring.subscribers[1]", /listed twice/],
+  ['alarms as the string "true"', (_c, s) => void ((s.monitoring as Any).alarms = "true"), "stage.monitoring.alarms", /not a string/],
+  [
+    "subscriber that is neither an email nor a URL",
+    (_c, s) => void (s.monitoring.subscribers = ["oncall"]),
+    "stage.monitoring.subscribers[0]",
+    /email address or an https:\/\/ URL/,
+  ],
+  [
+    "subscriber over plain http",
+    (_c, s) => void (s.monitoring.subscribers = ["http://hooks.example.com/alarms"]),
+    "stage.monitoring.subscribers[0]",
+    /plain http would send alarms in clear/,
+  ],
+  [
+    "the same subscriber twice",
+    (_c, s) => void (s.monitoring.subscribers = ["ops@example.com", "OPS@example.com"]),
+    "stage.monitoring.subscribers[1]",
+    /listed twice/,
+  ],
   ["prod with nobody to page", (_c, _s, p) => void (p.monitoring.subscribers = []), "prod.monitoring.subscribers", /acceptedRisks/],
   ["prod without alarms", (_c, _s, p) => void (p.monitoring.alarms = false), "prod.monitoring.alarms", /acceptedRisks/],
-  ["5xx rate of 0 percent", (_c, s) => void (s.monitoring.thresholds = { api5xxRatePercent: 0 }), "stage.monitoring.thresholds.api5xxRatePercent", /from 1 to 50/],
-  ["service CPU alarm at 150 percent", (_c, s) => void (s.monitoring.thresholds = { serviceCpuPercent: 150 }), "stage.monitoring.thresholds.serviceCpuPercent", /from 50 to 100/],
-  ["latency as a string with a unit", (_c, s) => void (s.monitoring.thresholds = { p99LatencyMs: "2s" as Any }), "stage.monitoring.thresholds.p99LatencyMs", /whole number of milliseconds/],
-  ["free-storage alarm above the database's size", (_c, s) => void (s.monitoring.thresholds = { databaseFreeStorageGiB: 20 }), "stage.monitoring.thresholds.databaseFreeStorageGiB", /below database\.allocatedStorageGiB \(20\)/],
-  ["misspelt threshold", (_c, s) => void (s.monitoring.thresholds = { api5xxRatePercnt: 5 } as Any), "stage.monitoring.thresholds.api5xxRatePercnt", /did you mean "api5xxRatePercent"/],
-  ["migration command as one string", (_c, s) => void ((s as Any).migration = { command: "npm run migrate" }), "stage.migration.command", /list of arguments/],
-  ["migration timeout of 0 minutes", (_c, s) => void (s.migration = { command: ["npm", "run", "migrate"], timeoutMinutes: 0 }), "stage.migration.timeoutMinutes", /from 1 to 120/],
+  [
+    "5xx rate of 0 percent",
+    (_c, s) => void (s.monitoring.thresholds = { api5xxRatePercent: 0 }),
+    "stage.monitoring.thresholds.api5xxRatePercent",
+    /from 1 to 50/,
+  ],
+  [
+    "service CPU alarm at 150 percent",
+    (_c, s) => void (s.monitoring.thresholds = { serviceCpuPercent: 150 }),
+    "stage.monitoring.thresholds.serviceCpuPercent",
+    /from 50 to 100/,
+  ],
+  [
+    "latency as a string with a unit",
+    (_c, s) => void (s.monitoring.thresholds = { p99LatencyMs: "2s" as Any }),
+    "stage.monitoring.thresholds.p99LatencyMs",
+    /whole number of milliseconds/,
+  ],
+  [
+    "free-storage alarm above the database's size",
+    (_c, s) => void (s.monitoring.thresholds = { databaseFreeStorageGiB: 20 }),
+    "stage.monitoring.thresholds.databaseFreeStorageGiB",
+    /below database\.allocatedStorageGiB \(20\)/,
+  ],
+  [
+    "misspelt threshold",
+    (_c, s) => void (s.monitoring.thresholds = { api5xxRatePercnt: 5 } as Any),
+    "stage.monitoring.thresholds.api5xxRatePercnt",
+    /did you mean "api5xxRatePercent"/,
+  ],
+  [
+    "migration command as one string",
+    (_c, s) => void ((s as Any).migration = { command: "npm run migrate" }),
+    "stage.migration.command",
+    /list of arguments/,
+  ],
+  [
+    "migration timeout of 0 minutes",
+    (_c, s) => void (s.migration = { command: ["npm", "run", "migrate"], timeoutMinutes: 0 }),
+    "stage.migration.timeoutMinutes",
+    /from 1 to 120/,
+  ],
   // GitHub environments and waivers
-  ["reviewer name with a space", (_c, _s, p) => void (p.github.requiredReviewers = ["not a user"]), "prod.github.requiredReviewers[0]", /GitHub user name/],
-  ["seven reviewers", (_c, _s, p) => void (p.github.requiredReviewers = ["a1", "a2", "a3", "a4", "a5", "a6", "a7"]), "prod.github.requiredReviewers", /at most 6/],
+  [
+    "reviewer name with a space",
+    (_c, _s, p) => void (p.github.requiredReviewers = ["not a user"]),
+    "prod.github.requiredReviewers[0]",
+    /GitHub user name/,
+  ],
+  [
+    "seven reviewers",
+    (_c, _s, p) => void (p.github.requiredReviewers = ["a1", "a2", "a3", "a4", "a5", "a6", "a7"]),
+    "prod.github.requiredReviewers",
+    /at most 6/,
+  ],
   ["prod without reviewers", (_c, _s, p) => void (p.github.requiredReviewers = []), "prod.github.requiredReviewers", /acceptedRisks/],
-  ["waiver of a guardrail that holds", (_c, _s, p) => void p.acceptedRisks!.push({ setting: "database.multiAz", reason: "we used to run single-AZ" }), "prod.acceptedRisks[1].setting", /remove the accepted risk/],
-  ["waiver that names no guardrail", (_c, _s, p) => void p.acceptedRisks!.push({ setting: "database.encryption", reason: "because we can" }), "prod.acceptedRisks[1].setting", /not a production guardrail/],
-  ["waiver without a reason", (_c, _s, p) => void (p.acceptedRisks![0].reason = "ok"), "prod.acceptedRisks[0].reason", /why the risk is accepted/],
-  ["waiver in a non-production environment", (_c, s) => void (s.acceptedRisks = [{ setting: "database.multiAz", reason: "stage is cheap on purpose" }]), "stage.acceptedRisks[0].setting", /waives nothing/],
-  ["the same waiver twice", (_c, _s, p) => void p.acceptedRisks!.push({ ...p.acceptedRisks![0] }), "prod.acceptedRisks[1].setting", /accepted twice/],
+  [
+    "waiver of a guardrail that holds",
+    (_c, _s, p) => void p.acceptedRisks!.push({ setting: "database.multiAz", reason: "we used to run single-AZ" }),
+    "prod.acceptedRisks[1].setting",
+    /remove the accepted risk/,
+  ],
+  [
+    "waiver that names no guardrail",
+    (_c, _s, p) => void p.acceptedRisks!.push({ setting: "database.encryption", reason: "because we can" }),
+    "prod.acceptedRisks[1].setting",
+    /not a production guardrail/,
+  ],
+  [
+    "waiver without a reason",
+    (_c, _s, p) => void (p.acceptedRisks![0].reason = "ok"),
+    "prod.acceptedRisks[0].reason",
+    /why the risk is accepted/,
+  ],
+  [
+    "waiver in a non-production environment",
+    (_c, s) => void (s.acceptedRisks = [{ setting: "database.multiAz", reason: "stage is cheap on purpose" }]),
+    "stage.acceptedRisks[0].setting",
+    /waives nothing/,
+  ],
+  [
+    "the same waiver twice",
+    (_c, _s, p) => void p.acceptedRisks!.push({ ...p.acceptedRisks![0] }),
+    "prod.acceptedRisks[1].setting",
+    /accepted twice/,
+  ],
 ];
 
 /** Every file below a directory (none when it does not exist). */
@@ -218,7 +508,10 @@ describe("bad configuration is refused before anything is written", () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     // The message alone, no stack trace: a header line, then one line per problem (here, one).
-    expect(printed.join("").trimEnd().split("\n")).toEqual([expect.stringMatching(/^Invalid platform configuration \(1 problem\):$/), `  - ${formatProblem((error as ConfigError).problems[0])}`]);
+    expect(printed.join("").trimEnd().split("\n")).toEqual([
+      expect.stringMatching(/^Invalid platform configuration \(1 problem\):$/),
+      `  - ${formatProblem((error as ConfigError).problems[0])}`,
+    ]);
     const problems = (error as ConfigError).problems;
     expect(problems.map((p) => p.setting)).toEqual([setting]);
     const line = formatProblem(problems[0]);

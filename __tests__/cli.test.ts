@@ -48,9 +48,12 @@ describe("command errors", () => {
     const written: string[] = [];
     const previous = process.exitCode;
     try {
-      runCommand(() => {
-        throw configError;
-      }, { prefix: "npm run audit: ", write: (text) => written.push(text) });
+      runCommand(
+        () => {
+          throw configError;
+        },
+        { prefix: "npm run audit: ", write: (text) => written.push(text) },
+      );
       expect(written).toEqual([`npm run audit: ${configError.message}\n`]);
       expect(process.exitCode).toBe(1);
       runCommand(() => 0, { write: (text) => written.push(text) });

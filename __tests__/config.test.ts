@@ -1,6 +1,6 @@
 import { Naming } from "../config/naming";
+import type { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { ConfigError, validate } from "../config/validate";
-import { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { sampleConfig } from "./support/sample";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
@@ -60,7 +60,9 @@ describe("validate", () => {
 
 describe("project rules", () => {
   it("rejects a malformed account id", () => {
-    expect(problems(withChange((c) => void (c.project.accountId = "12345678901a")))).toMatch(/project\.accountId "12345678901a" must be the 12-digit/);
+    expect(problems(withChange((c) => void (c.project.accountId = "12345678901a")))).toMatch(
+      /project\.accountId "12345678901a" must be the 12-digit/,
+    );
   });
 
   it("rejects an unknown region format", () => {
@@ -70,7 +72,9 @@ describe("project rules", () => {
   it.each([["Acme"], ["a"], ["acme_platform"], ["-acme"], ["acme-"], ["ac--me"], ["xn-acme"], ["acme.platform"]])(
     "rejects a project name that does not fit S3 bucket naming: %s",
     (name) => {
-      expect(problems(withChange((c) => void (c.project.name = name)))).toMatch(/project\.name ".*" (must be 3-20 lowercase letters|may not hold "--"|starts with a prefix S3 reserves)/);
+      expect(problems(withChange((c) => void (c.project.name = name)))).toMatch(
+        /project\.name ".*" (must be 3-20 lowercase letters|may not hold "--"|starts with a prefix S3 reserves)/,
+      );
     },
   );
 
@@ -78,18 +82,22 @@ describe("project rules", () => {
     const config = withChange((c) => {
       c.project.name = "abcdefghijklmnopqrst";
       c.project.region = "ap-southeast-2";
-      c.environments = c.environments.map((e) => ({ ...e, name: e.name.slice(0, 2) + "x" }));
+      c.environments = c.environments.map((e) => ({ ...e, name: `${e.name.slice(0, 2)}x` }));
     });
     expect(() => validate(config)).not.toThrow();
     expect(new Naming(config.project).stateBucket.length).toBeLessThanOrEqual(63);
   });
 
   it("rejects a missing GitHub owner", () => {
-    expect(problems(withChange((c) => void (c.project.github.owner = "")))).toMatch(/project\.github\.owner "" must be a GitHub user or organisation/);
+    expect(problems(withChange((c) => void (c.project.github.owner = "")))).toMatch(
+      /project\.github\.owner "" must be a GitHub user or organisation/,
+    );
   });
 
   it("rejects a missing GitHub repo", () => {
-    expect(problems(withChange((c) => void (c.project.github.repo = "")))).toMatch(/project\.github\.repo "" must be a GitHub repository name/);
+    expect(problems(withChange((c) => void (c.project.github.repo = "")))).toMatch(
+      /project\.github\.repo "" must be a GitHub repository name/,
+    );
   });
 
   it("rejects a GitHub owner with a wildcard", () => {
@@ -97,17 +105,26 @@ describe("project rules", () => {
   });
 
   it("rejects a default branch with a wildcard", () => {
-    expect(problems(withChange((c) => void (c.project.github.defaultBranch = "release/*")))).toMatch(/project\.github\.defaultBranch "release\/\*" must be a plain branch name/);
+    expect(problems(withChange((c) => void (c.project.github.defaultBranch = "release/*")))).toMatch(
+      /project\.github\.defaultBranch "release\/\*" must be a plain branch name/,
+    );
   });
 
   it("rejects an existing OIDC provider ARN of another account or URL", () => {
     expect(
-      problems(withChange((c) => void (c.project.github.existingOidcProviderArn = "arn:aws:iam::999999999999:oidc-provider/token.actions.githubusercontent.com"))),
+      problems(
+        withChange(
+          (c) =>
+            void (c.project.github.existingOidcProviderArn = "arn:aws:iam::999999999999:oidc-provider/token.actions.githubusercontent.com"),
+        ),
+      ),
     ).toMatch(/existingOidcProviderArn .* must be the GitHub OIDC provider of this account, "arn:aws:iam::123456789012:oidc-provider/);
   });
 
   it("rejects an out-of-range noncurrent version expiry", () => {
-    expect(problems(withChange((c) => void (c.project.bootstrap = { noncurrentVersionExpirationDays: 0 })))).toMatch(/noncurrentVersionExpirationDays 0 must be a whole number of days from 1 to 3650/);
+    expect(problems(withChange((c) => void (c.project.bootstrap = { noncurrentVersionExpirationDays: 0 })))).toMatch(
+      /noncurrentVersionExpirationDays 0 must be a whole number of days from 1 to 3650/,
+    );
   });
 
   it("rejects an empty required check name", () => {
@@ -123,7 +140,9 @@ describe("project rules", () => {
 
   it("rejects an owner id given as a number rather than a string of digits", () => {
     const ids = withChange((c) => void Object.assign(c.project.github, { repositoryId: "700000001", ownerId: 90000002 }));
-    expect(problems(ids)).toMatch(/project\.github\.ownerId 90000002 must be the numeric id as a string of digits; find it with gh api repos\/OWNER\/REPO --jq \.owner\.id/);
+    expect(problems(ids)).toMatch(
+      /project\.github\.ownerId 90000002 must be the numeric id as a string of digits; find it with gh api repos\/OWNER\/REPO --jq \.owner\.id/,
+    );
   });
 
   it("rejects one of the two ids without the other", () => {
@@ -136,7 +155,9 @@ describe("project rules", () => {
   });
 
   it("accepts both ids as strings of digits", () => {
-    expect(() => validate(withChange((c) => void Object.assign(c.project.github, { repositoryId: "700000001", ownerId: "90000002" })))).not.toThrow();
+    expect(() =>
+      validate(withChange((c) => void Object.assign(c.project.github, { repositoryId: "700000001", ownerId: "90000002" }))),
+    ).not.toThrow();
   });
 
   it("rejects an empty list of platform owners", () => {
@@ -168,7 +189,9 @@ describe("environment rules", () => {
   });
 
   it("rejects a malformed environment name", () => {
-    expect(problems(withChange((c) => void (stage(c).name = "Stage-1")))).toMatch(/environments\[0\]\.name "Stage-1" must be 2-10 lowercase letters/);
+    expect(problems(withChange((c) => void (stage(c).name = "Stage-1")))).toMatch(
+      /environments\[0\]\.name "Stage-1" must be 2-10 lowercase letters/,
+    );
   });
 
   it("rejects a resource prefix too long for load balancer names", () => {
@@ -183,13 +206,17 @@ describe("environment rules", () => {
   });
 
   it("rejects an unknown tier", () => {
-    expect(problems(withChange((c) => void ((stage(c) as any).tier = "dev")))).toMatch(/stage\.tier "dev" must be "production" or "non-production"/);
+    expect(problems(withChange((c) => void ((stage(c) as any).tier = "dev")))).toMatch(
+      /stage\.tier "dev" must be "production" or "non-production"/,
+    );
   });
 });
 
 describe("network rules", () => {
   it("rejects a malformed CIDR", () => {
-    expect(problems(withChange((c) => void (stage(c).network.vpcCidr = "10.0.0.0/33")))).toMatch(/stage\.network\.vpcCidr "10\.0\.0\.0\/33" is not a valid IPv4 CIDR; use e\.g\. "10\.10\.0\.0\/16"/);
+    expect(problems(withChange((c) => void (stage(c).network.vpcCidr = "10.0.0.0/33")))).toMatch(
+      /stage\.network\.vpcCidr "10\.0\.0\.0\/33" is not a valid IPv4 CIDR; use e\.g\. "10\.10\.0\.0\/16"/,
+    );
   });
 
   it("rejects a CIDR with host bits set", () => {
@@ -202,7 +229,9 @@ describe("network rules", () => {
   });
 
   it("rejects overlapping environment CIDRs", () => {
-    expect(problems(withChange((c) => void (prod(c).network.vpcCidr = "10.10.128.0/20")))).toMatch(/prod\.network\.vpcCidr "10\.10\.128\.0\/20" overlaps stage\.network\.vpcCidr "10\.10\.0\.0\/16"/);
+    expect(problems(withChange((c) => void (prod(c).network.vpcCidr = "10.10.128.0/20")))).toMatch(
+      /prod\.network\.vpcCidr "10\.10\.128\.0\/20" overlaps stage\.network\.vpcCidr "10\.10\.0\.0\/16"/,
+    );
   });
 
   it("rejects fewer than two availability zones", () => {
@@ -210,11 +239,15 @@ describe("network rules", () => {
   });
 
   it("rejects an unknown NAT mode", () => {
-    expect(problems(withChange((c) => void ((stage(c).network as any).natGateways = "none")))).toMatch(/stage\.network\.natGateways "none" must be "single" or "perAz"/);
+    expect(problems(withChange((c) => void ((stage(c).network as any).natGateways = "none")))).toMatch(
+      /stage\.network\.natGateways "none" must be "single" or "perAz"/,
+    );
   });
 
   it("rejects a flow log retention CloudWatch does not offer", () => {
-    expect(problems(withChange((c) => void (stage(c).network.flowLogRetentionDays = 10)))).toMatch(/stage\.network\.flowLogRetentionDays 10 must be one of CloudWatch's retention values/);
+    expect(problems(withChange((c) => void (stage(c).network.flowLogRetentionDays = 10)))).toMatch(
+      /stage\.network\.flowLogRetentionDays 10 must be one of CloudWatch's retention values/,
+    );
   });
 });
 
@@ -224,19 +257,27 @@ describe("service rules", () => {
   });
 
   it("rejects memory that does not fit the CPU size", () => {
-    expect(problems(withChange((c) => void (stage(c).service.memoryMiB = 4096)))).toMatch(/stage\.service\.memoryMiB 4096 is not a Fargate memory size for 256 CPU units; use one of 512, 1024, 2048/);
+    expect(problems(withChange((c) => void (stage(c).service.memoryMiB = 4096)))).toMatch(
+      /stage\.service\.memoryMiB 4096 is not a Fargate memory size for 256 CPU units; use one of 512, 1024, 2048/,
+    );
   });
 
   it("rejects a desired count outside the autoscaling bounds", () => {
-    expect(problems(withChange((c) => void (prod(c).service.desiredCount = 8)))).toMatch(/prod\.service\.desiredCount 8 must lie within the autoscaling bounds minCount\.\.maxCount \(2\.\.6\)/);
+    expect(problems(withChange((c) => void (prod(c).service.desiredCount = 8)))).toMatch(
+      /prod\.service\.desiredCount 8 must lie within the autoscaling bounds minCount\.\.maxCount \(2\.\.6\)/,
+    );
   });
 
   it("rejects a maximum below the minimum", () => {
-    expect(problems(withChange((c) => void (prod(c).service.maxCount = 1)))).toMatch(/prod\.service\.maxCount 1 must be a whole number from minCount \(2\) to 100/);
+    expect(problems(withChange((c) => void (prod(c).service.maxCount = 1)))).toMatch(
+      /prod\.service\.maxCount 1 must be a whole number from minCount \(2\) to 100/,
+    );
   });
 
   it("rejects a minimum of zero tasks", () => {
-    expect(problems(withChange((c) => void (stage(c).service.minCount = 0)))).toMatch(/stage\.service\.minCount 0 must be a whole number from 1 to 100/);
+    expect(problems(withChange((c) => void (stage(c).service.minCount = 0)))).toMatch(
+      /stage\.service\.minCount 0 must be a whole number from 1 to 100/,
+    );
   });
 
   it("rejects a CPU target outside 10-90 percent", () => {
@@ -248,13 +289,17 @@ describe("service rules", () => {
   });
 
   it("rejects keeping no images", () => {
-    expect(problems(withChange((c) => void (stage(c).service.keepImages = 0)))).toMatch(/stage\.service\.keepImages 0 must be a whole number from 1 to 1000/);
+    expect(problems(withChange((c) => void (stage(c).service.keepImages = 0)))).toMatch(
+      /stage\.service\.keepImages 0 must be a whole number from 1 to 1000/,
+    );
   });
 });
 
 describe("load balancer rules", () => {
   it("rejects plain HTTP without a stated reason", () => {
-    expect(problems(withChange((c) => void delete stage(c).loadBalancer.httpOnlyReason))).toMatch(/stage\.loadBalancer\.httpOnlyReason \(missing\) must say why this environment serves plain HTTP/);
+    expect(problems(withChange((c) => void delete stage(c).loadBalancer.httpOnlyReason))).toMatch(
+      /stage\.loadBalancer\.httpOnlyReason \(missing\) must say why this environment serves plain HTTP/,
+    );
   });
 
   it("rejects a certificate from another region than the load balancer's", () => {
@@ -288,33 +333,47 @@ describe("load balancer rules", () => {
 
 describe("database rules", () => {
   it("rejects an unsupported engine version", () => {
-    expect(problems(withChange((c) => void (stage(c).database.engineVersion = "12.4")))).toMatch(/stage\.database\.engineVersion "12\.4" must be a supported PostgreSQL version/);
+    expect(problems(withChange((c) => void (stage(c).database.engineVersion = "12.4")))).toMatch(
+      /stage\.database\.engineVersion "12\.4" must be a supported PostgreSQL version/,
+    );
   });
 
   it("rejects a malformed instance class", () => {
-    expect(problems(withChange((c) => void (stage(c).database.instanceClass = "t4g.micro")))).toMatch(/stage\.database\.instanceClass "t4g\.micro" is not an RDS instance class/);
+    expect(problems(withChange((c) => void (stage(c).database.instanceClass = "t4g.micro")))).toMatch(
+      /stage\.database\.instanceClass "t4g\.micro" is not an RDS instance class/,
+    );
   });
 
   it("rejects storage below 20 GiB", () => {
-    expect(problems(withChange((c) => void (stage(c).database.allocatedStorageGiB = 10)))).toMatch(/stage\.database\.allocatedStorageGiB 10/);
+    expect(problems(withChange((c) => void (stage(c).database.allocatedStorageGiB = 10)))).toMatch(
+      /stage\.database\.allocatedStorageGiB 10/,
+    );
   });
 
   it("rejects a storage autoscaling ceiling not above the initial size", () => {
-    expect(problems(withChange((c) => void (stage(c).database.maxAllocatedStorageGiB = 20)))).toMatch(/stage\.database\.maxAllocatedStorageGiB 20 must be larger than allocatedStorageGiB \(20\)/);
+    expect(problems(withChange((c) => void (stage(c).database.maxAllocatedStorageGiB = 20)))).toMatch(
+      /stage\.database\.maxAllocatedStorageGiB 20 must be larger than allocatedStorageGiB \(20\)/,
+    );
   });
 
   it("rejects backups kept fewer than 7 days", () => {
-    expect(problems(withChange((c) => void (stage(c).database.backupRetentionDays = 1)))).toMatch(/stage\.database\.backupRetentionDays 1 must be a whole number of days from 7 to 35/);
+    expect(problems(withChange((c) => void (stage(c).database.backupRetentionDays = 1)))).toMatch(
+      /stage\.database\.backupRetentionDays 1 must be a whole number of days from 7 to 35/,
+    );
   });
 
   it("rejects a database named postgres", () => {
-    expect(problems(withChange((c) => void (stage(c).database.databaseName = "postgres")))).toMatch(/stage\.database\.databaseName "postgres"/);
+    expect(problems(withChange((c) => void (stage(c).database.databaseName = "postgres")))).toMatch(
+      /stage\.database\.databaseName "postgres"/,
+    );
   });
 });
 
 describe("site rules", () => {
   it("rejects an unknown price class", () => {
-    expect(problems(withChange((c) => void ((stage(c).site as any).priceClass = "PriceClass_50")))).toMatch(/stage\.site\.priceClass "PriceClass_50"/);
+    expect(problems(withChange((c) => void ((stage(c).site as any).priceClass = "PriceClass_50")))).toMatch(
+      /stage\.site\.priceClass "PriceClass_50"/,
+    );
   });
 
   it("rejects a malformed site domain", () => {
@@ -341,11 +400,15 @@ describe("site rules", () => {
 
 describe("GitHub environment rules", () => {
   it("rejects a malformed reviewer name", () => {
-    expect(problems(withChange((c) => void (prod(c).github.requiredReviewers = ["not a user"])))).toMatch(/prod\.github\.requiredReviewers\[0\] "not a user" is not a GitHub user name/);
+    expect(problems(withChange((c) => void (prod(c).github.requiredReviewers = ["not a user"])))).toMatch(
+      /prod\.github\.requiredReviewers\[0\] "not a user" is not a GitHub user name/,
+    );
   });
 
   it("rejects more than six reviewers", () => {
-    expect(problems(withChange((c) => void (prod(c).github.requiredReviewers = ["a", "b", "c", "d", "e", "f", "g"])))).toMatch(/may list at most 6 reviewers/);
+    expect(problems(withChange((c) => void (prod(c).github.requiredReviewers = ["a", "b", "c", "d", "e", "f", "g"])))).toMatch(
+      /may list at most 6 reviewers/,
+    );
   });
 });
 
@@ -370,7 +433,9 @@ describe("production guardrails", () => {
   });
 
   it("rejects prod without HTTPS when the risk is not accepted", () => {
-    expect(problems(withChange((c) => void (prod(c).acceptedRisks = [])))).toMatch(/prod\.loadBalancer\.https \(missing\) must be set in production/);
+    expect(problems(withChange((c) => void (prod(c).acceptedRisks = [])))).toMatch(
+      /prod\.loadBalancer\.https \(missing\) must be set in production/,
+    );
   });
 
   it("rejects an environment named prod whose tier would skip them", () => {
@@ -385,10 +450,18 @@ describe("production guardrails", () => {
   });
 
   it("rejects an accepted risk without a reason", () => {
-    expect(problems(withChange((c) => void (prod(c).acceptedRisks = [{ setting: "loadBalancer.https", reason: "" }])))).toMatch(/prod\.acceptedRisks\[0\]\.reason "" must say why/);
+    expect(problems(withChange((c) => void (prod(c).acceptedRisks = [{ setting: "loadBalancer.https", reason: "" }])))).toMatch(
+      /prod\.acceptedRisks\[0\]\.reason "" must say why/,
+    );
   });
 
   it("rejects an accepted risk that names no guardrail", () => {
-    expect(problems(withChange((c) => void (prod(c).acceptedRisks = [...prod(c).acceptedRisks!, { setting: "database.encryption", reason: "because we can" }])))).toMatch(/prod\.acceptedRisks\[1\]\.setting "database\.encryption" is not a production guardrail/);
+    expect(
+      problems(
+        withChange(
+          (c) => void (prod(c).acceptedRisks = [...prod(c).acceptedRisks!, { setting: "database.encryption", reason: "because we can" }]),
+        ),
+      ),
+    ).toMatch(/prod\.acceptedRisks\[1\]\.setting "database\.encryption" is not a production guardrail/);
   });
 });

@@ -3,8 +3,8 @@ import { DbParameterGroup } from "@cdktf/provider-aws/lib/db-parameter-group";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
-import { Database, DatabaseProps } from "../constructs/database";
-import { addresses, only, parse, resources, SynthesizedTerraform } from "./support/synth";
+import { Database, type DatabaseProps } from "../constructs/database";
+import { addresses, only, parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 const stage: DatabaseProps = {
   namePrefix: "acme-stage",
@@ -109,9 +109,7 @@ describe("Database", () => {
     const instance = only(build(stage).tf, "aws_db_instance");
     const minutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
     const [backupStart, backupEnd] = (instance.backup_window as string).split("-").map(minutes);
-    const [maintStart, maintEnd] = (instance.maintenance_window as string)
-      .split("-")
-      .map((w) => minutes(w.split(":").slice(1).join(":")));
+    const [maintStart, maintEnd] = (instance.maintenance_window as string).split("-").map((w) => minutes(w.split(":").slice(1).join(":")));
     expect(backupEnd).toBeGreaterThan(backupStart);
     expect(maintEnd).toBeGreaterThan(maintStart);
     // Neither window wraps midnight, so comparing times of day covers the maintenance day too.
@@ -168,12 +166,8 @@ describe("Database", () => {
     const subnetGroup = only(tf, "aws_db_subnet_group");
     expect(subnetGroup.subnet_ids).toEqual(["subnet-aaaa", "subnet-bbbb"]);
     const instance = only(tf, "aws_db_instance");
-    expect(instance.db_subnet_group_name).toBe(
-      `\${aws_db_subnet_group.${Object.keys(resources(tf, "aws_db_subnet_group"))[0]}.name}`,
-    );
-    expect(instance.vpc_security_group_ids).toEqual([
-      `\${aws_security_group.${Object.keys(resources(tf, "aws_security_group"))[0]}.id}`,
-    ]);
+    expect(instance.db_subnet_group_name).toBe(`\${aws_db_subnet_group.${Object.keys(resources(tf, "aws_db_subnet_group"))[0]}.name}`);
+    expect(instance.vpc_security_group_ids).toEqual([`\${aws_security_group.${Object.keys(resources(tf, "aws_security_group"))[0]}.id}`]);
   });
 
   test("the database security group has no inline rules and admits nothing by default", () => {
@@ -198,9 +192,7 @@ describe("Database", () => {
     const rules = Object.values(resources(tf, "aws_vpc_security_group_ingress_rule"));
     expect(rules).toHaveLength(1);
     const [rule] = rules;
-    expect(rule.security_group_id).toBe(
-      `\${aws_security_group.${Object.keys(resources(tf, "aws_security_group"))[0]}.id}`,
-    );
+    expect(rule.security_group_id).toBe(`\${aws_security_group.${Object.keys(resources(tf, "aws_security_group"))[0]}.id}`);
     expect(rule.cidr_ipv4).toBeUndefined();
     expect(rule.cidr_ipv6).toBeUndefined();
     expect(resources(tf, "aws_vpc_security_group_egress_rule")).toEqual({});
@@ -235,9 +227,7 @@ describe("Database", () => {
     expect(outputs.address.value).toBe(`\${${instance}.address}`);
     expect(outputs.secret.value).toBe(`\${${instance}.master_user_secret[0].secret_arn}`);
     expect(outputs.arn.value).toBe(`\${${instance}.arn}`);
-    expect(outputs.security_group.value).toBe(
-      `\${aws_security_group.${Object.keys(resources(tf, "aws_security_group"))[0]}.id}`,
-    );
+    expect(outputs.security_group.value).toBe(`\${aws_security_group.${Object.keys(resources(tf, "aws_security_group"))[0]}.id}`);
     expect(database.port).toBe(5432);
     expect(database.databaseName).toBe("app");
   });

@@ -1,4 +1,4 @@
-import { driftFromPlan, IssueTracker, issueBody, issueTitle, reportDrift } from "../scripts/drift";
+import { driftFromPlan, type IssueTracker, issueBody, issueTitle, reportDrift } from "../scripts/drift";
 
 /**
  * The drift script's logic on plan documents shaped as `terraform show -json` writes them; the
@@ -31,10 +31,26 @@ const SG = "aws_security_group.service_alb-security-group_1A2B3C4D";
 /** A security group tagged in the console: the refresh sees it, the plan would remove the tag. */
 const taggedOutOfBand = {
   resource_drift: [
-    { address: SG, mode: "managed", change: { actions: ["update"], before: { tags: { Name: "x" }, ingress: [] }, after: { tags: { Name: "x", Owner: "someone" }, ingress: [] } } },
+    {
+      address: SG,
+      mode: "managed",
+      change: {
+        actions: ["update"],
+        before: { tags: { Name: "x" }, ingress: [] },
+        after: { tags: { Name: "x", Owner: "someone" }, ingress: [] },
+      },
+    },
   ],
   resource_changes: [
-    { address: SG, mode: "managed", change: { actions: ["update"], before: { tags: { Name: "x", Owner: "someone" }, tags_all: { Owner: "someone" }, ingress: [] }, after: { tags: { Name: "x" }, tags_all: {}, ingress: [] } } },
+    {
+      address: SG,
+      mode: "managed",
+      change: {
+        actions: ["update"],
+        before: { tags: { Name: "x", Owner: "someone" }, tags_all: { Owner: "someone" }, ingress: [] },
+        after: { tags: { Name: "x" }, tags_all: {}, ingress: [] },
+      },
+    },
     { address: "aws_vpc.network_vpc_ABCD", mode: "managed", change: { actions: ["no-op"], before: {}, after: {} } },
     { address: "data.aws_region.region", mode: "data", change: { actions: ["read"] } },
   ],
@@ -42,14 +58,19 @@ const taggedOutOfBand = {
 
 describe("driftFromPlan", () => {
   it("lists each changed resource with what apply would do and the attributes that differ", () => {
-    expect(driftFromPlan(taggedOutOfBand)).toEqual([{ address: SG, action: "update", attributes: ["tags", "tags_all"], changedOutsideTerraform: true }]);
+    expect(driftFromPlan(taggedOutOfBand)).toEqual([
+      { address: SG, action: "update", attributes: ["tags", "tags_all"], changedOutsideTerraform: true },
+    ]);
   });
 
   it("names a replacement and a create, and leaves out what only the refresh reports (provider normalisation)", () => {
     const plan = {
       resource_drift: [{ address: "aws_lb.x", change: { actions: ["update"], before: { tags: null }, after: { tags: {} } } }],
       resource_changes: [
-        { address: "aws_db_parameter_group.p", change: { actions: ["delete", "create"], before: { family: "postgres15" }, after: { family: "postgres16" } } },
+        {
+          address: "aws_db_parameter_group.p",
+          change: { actions: ["delete", "create"], before: { family: "postgres15" }, after: { family: "postgres16" } },
+        },
         { address: "aws_sns_topic.t", change: { actions: ["create"], before: null, after: { name: "t" } } },
       ],
     };
@@ -76,7 +97,10 @@ describe("reportDrift", () => {
     expect((await reportDrift(tracker, "prod", 2, taggedOutOfBand)).outcome).toBe("updated");
     expect((await reportDrift(tracker, "prod", 0, undefined)).outcome).toBe("closed");
     expect((await reportDrift(tracker, "prod", 0, undefined)).outcome).toBe("in sync");
-    expect(tracker.calls.filter((c) => !c.startsWith("find"))).toEqual(["update #7", "close #7: Stack prod is back in sync with its Terraform."]);
+    expect(tracker.calls.filter((c) => !c.startsWith("find"))).toEqual([
+      "update #7",
+      "close #7: Stack prod is back in sync with its Terraform.",
+    ]);
   });
 
   it("refuses a failed plan and an exit code 2 without the plan, rather than closing the issue", async () => {

@@ -8,18 +8,18 @@
  * on an out-of-band change, locking, and that destroying never takes what must survive. The
  * one-account layout is covered by the unit and terraform-validate suites. The slowest suite (minutes).
  */
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Naming } from "../config/naming";
-import { PlatformConfig } from "../config/types";
-import { localAccountRoleArn, LocalTarget } from "../lib/local-target";
-import { IssueTracker, reportDrift } from "../scripts/drift";
-import { Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
+import type { PlatformConfig } from "../config/types";
+import { type Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
+import { type LocalTarget, localAccountRoleArn } from "../lib/local-target";
+import { type IssueTracker, reportDrift } from "../scripts/drift";
 import { sampleConfig, synthToDisk } from "./support/sample";
-import { describeIfAvailable, terraform, terraformAsync, terraformEnv, terraformMissing, TerraformResult } from "./support/terraform";
+import { describeIfAvailable, type TerraformResult, terraform, terraformAsync, terraformEnv, terraformMissing } from "./support/terraform";
 
 /** The second account, prod's own. */
 const PROD_ACCOUNT = "210987654321";
@@ -46,7 +46,12 @@ const sha256 = (data: string) => `sha256:${createHash("sha256").update(data).dig
  * manifest bytes as pushed.
  */
 const LAYER = "e2e layer";
-const IMAGE_CONFIG = JSON.stringify({ architecture: "amd64", os: "linux", config: {}, rootfs: { type: "layers", diff_ids: [sha256(LAYER)] } });
+const IMAGE_CONFIG = JSON.stringify({
+  architecture: "amd64",
+  os: "linux",
+  config: {},
+  rootfs: { type: "layers", diff_ids: [sha256(LAYER)] },
+});
 const MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json";
 const IMAGE_MANIFEST = JSON.stringify({
   schemaVersion: 2,
@@ -142,7 +147,9 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
   const stateOf = async (key: string) => (await (await stateObject(key)).json()) as { serial: number; resources: StateResource[] };
   /** Every key in the state bucket of an environment's account. */
   const stateKeys = async (env: string): Promise<string[]> => {
-    const response = await fetch(`${emulator.endpoint}/${namingOf[env].stateBucket}?list-type=2`, { headers: { Authorization: await authorization(env, "s3") } });
+    const response = await fetch(`${emulator.endpoint}/${namingOf[env].stateBucket}?list-type=2`, {
+      headers: { Authorization: await authorization(env, "s3") },
+    });
     const text = await response.text();
     if (!response.ok) throw new Error(`listing ${namingOf[env].stateBucket} answered ${response.status}: ${text}`);
     return [...text.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);
@@ -166,7 +173,11 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
 
   /** AWS calls beside Terraform (SNS, SQS, CloudWatch, EC2), made with boto3 by support/e2e_aws.py. */
   const aws = (call: string, args: object): any => {
-    const result = spawnSync("python3", [join(__dirname, "support", "e2e_aws.py"), emulator.endpoint, config.project.region, call, JSON.stringify(args)], { encoding: "utf8" });
+    const result = spawnSync(
+      "python3",
+      [join(__dirname, "support", "e2e_aws.py"), emulator.endpoint, config.project.region, call, JSON.stringify(args)],
+      { encoding: "utf8" },
+    );
     if (result.status !== 0) throw new Error(`${call} failed:\n${result.stderr}`);
     return JSON.parse(result.stdout);
   };
@@ -219,12 +230,16 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
       expectExit(await terraformAsync(dir(env), ["init", "-input=false"]), 0);
       const { address, name } = repository(env);
       expectExit(await terraformAsync(dir(env), ["apply", "-auto-approve", "-input=false", `-target=${address}`]), 0);
-      const pushed = await ecr("PutImage", {
-        repositoryName: name,
-        imageManifest: IMAGE_MANIFEST,
-        imageManifestMediaType: MANIFEST_MEDIA_TYPE,
-        imageTag: "e2e",
-      }, env);
+      const pushed = await ecr(
+        "PutImage",
+        {
+          repositoryName: name,
+          imageManifest: IMAGE_MANIFEST,
+          imageManifestMediaType: MANIFEST_MEDIA_TYPE,
+          imageTag: "e2e",
+        },
+        env,
+      );
       expect(pushed.image.imageId.imageDigest).toBe(IMAGE_DIGEST);
       expectExit(await terraformAsync(dir(env), ["apply", "-auto-approve", "-input=false"]), 0);
     };
@@ -256,20 +271,26 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
       const [repositoryAttributes] = attributes("aws_ecr_repository");
       // The service's task definition and the migration's: the same image.
       const images = attributes("aws_ecs_task_definition").map((t) => JSON.parse(t.container_definitions).map((c: any) => c.image));
-      expect(images).toEqual([[`${repositoryAttributes.repository_url}@${IMAGE_DIGEST}`], [`${repositoryAttributes.repository_url}@${IMAGE_DIGEST}`]]);
+      expect(images).toEqual([
+        [`${repositoryAttributes.repository_url}@${IMAGE_DIGEST}`],
+        [`${repositoryAttributes.repository_url}@${IMAGE_DIGEST}`],
+      ]);
     }
   });
 
   it("plans no changes on any stack right after apply (no drift)", async () => {
     const plans = await Promise.all(
-      ["bootstrap", "bootstrap-prod", "stage", "prod"].map((stack) => terraformAsync(dir(stack), ["plan", "-detailed-exitcode", "-input=false"])),
+      ["bootstrap", "bootstrap-prod", "stage", "prod"].map((stack) =>
+        terraformAsync(dir(stack), ["plan", "-detailed-exitcode", "-input=false"]),
+      ),
     );
-    plans.forEach((plan) => expectExit(plan, 0));
+    for (const plan of plans) expectExit(plan, 0);
   }, 600_000);
 
   it("publishes to stage's alarm topics, and an alarm set to ALARM reaches its topic with its runbook line (project region and us-east-1)", async () => {
     const { resources } = await stateOf(naming.stateKey("stage"));
-    const managed = (type: string) => resources.filter((r) => r.mode === "managed" && r.type === type).map((r) => r.instances[0].attributes);
+    const managed = (type: string) =>
+      resources.filter((r) => r.mode === "managed" && r.type === type).map((r) => r.instances[0].attributes);
     const topics = managed("aws_sns_topic").map((t) => t.arn as string);
     const alarmTopic = JSON.parse(terraform(dir("stage"), ["output", "-json"]).stdout).alarm_topic_arn.value as string;
     expect(topics.sort()).toEqual([alarmTopic, alarmTopic.replace(`:${config.project.region}:`, ":us-east-1:")].sort());
@@ -287,7 +308,9 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
       expect(keys.map((k) => k.arn)).toContain(seen.kmsMasterKeyId);
     }
     const service = managed("aws_ecs_service")[0];
-    expect(service.alarms).toEqual([{ alarm_names: ["acme-stage-api-5xx-rate", "acme-stage-unhealthy-hosts"], enable: true, rollback: true }]);
+    expect(service.alarms).toEqual([
+      { alarm_names: ["acme-stage-api-5xx-rate", "acme-stage-unhealthy-hosts"], enable: true, rollback: true },
+    ]);
   }, 120_000);
 
   it("reports an out-of-band change as drift (resource and attribute), and closes the issue once apply restores it", async () => {
@@ -303,7 +326,9 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
 
     // Someone tags the load balancer's security group in the console.
     const { resources } = await stateOf(naming.stateKey("stage"));
-    const group = resources.find((r) => r.mode === "managed" && r.type === "aws_security_group" && r.instances[0].attributes.name === "acme-stage-api-alb")!;
+    const group = resources.find(
+      (r) => r.mode === "managed" && r.type === "aws_security_group" && r.instances[0].attributes.name === "acme-stage-api-alb",
+    )!;
     aws("tag_security_group", { groupId: group.instances[0].attributes.id, key: "Owner", value: "someone-in-the-console" });
 
     const drifted = await planJson();
@@ -311,12 +336,19 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     const opened = await reportDrift(tracker, "stage", drifted.code, drifted.json, "https://github.com/acme/platform/actions/runs/1");
     expect(opened.outcome).toBe("opened");
     expect(opened.drift).toEqual([
-      { address: expect.stringMatching(/^aws_security_group\.service_alb-security-group_\w+$/), action: "update", attributes: expect.arrayContaining(["tags"]), changedOutsideTerraform: true },
+      {
+        address: expect.stringMatching(/^aws_security_group\.service_alb-security-group_\w+$/),
+        action: "update",
+        attributes: expect.arrayContaining(["tags"]),
+        changedOutsideTerraform: true,
+      },
     ]);
     expect(tracker.calls).toEqual(["open #1 Drift: stack stage differs from its Terraform"]);
     // The README shows this issue as it was written here.
     writeFileSync(join(tmpdir(), "e2e-drift-issue.md"), tracker.bodies.get(1)!);
-    expect(tracker.bodies.get(1)).toMatch(/\| `aws_security_group\.service_alb-security-group_\w+` \| update \| `tags`(, `tags_all`)? \| yes \|/);
+    expect(tracker.bodies.get(1)).toMatch(
+      /\| `aws_security_group\.service_alb-security-group_\w+` \| update \| `tags`(, `tags_all`)? \| yes \|/,
+    );
     // A second check while it lasts updates the same issue.
     expect((await reportDrift(tracker, "stage", drifted.code, drifted.json)).outcome).toBe("updated");
 
@@ -332,7 +364,11 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     const key = naming.stateKey("stage");
     const serialBefore = (await stateOf(key)).serial;
     // `terraform console` holds the state lock (DynamoDB item and S3 lockfile) until it exits.
-    const holder: ChildProcess = spawn("terraform", ["console"], { cwd: dir("stage"), env: terraformEnv(), stdio: ["pipe", "ignore", "ignore"] });
+    const holder: ChildProcess = spawn("terraform", ["console"], {
+      cwd: dir("stage"),
+      env: terraformEnv(),
+      stdio: ["pipe", "ignore", "ignore"],
+    });
     try {
       const deadline = Date.now() + 60_000;
       while ((await stateObject(`${key}.tflock`)).status !== 200) {
@@ -356,7 +392,11 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
   it("destroys stage completely, while bootstrap's bucket and table refuse destruction and keep the state", async () => {
     // The repository, like ECR's, refuses deletion while it holds images (force_delete = false):
     // an environment is torn down after its images are removed.
-    const removed = await ecr("BatchDeleteImage", { repositoryName: repository("stage").name, imageIds: [{ imageDigest: IMAGE_DIGEST }] }, "stage");
+    const removed = await ecr(
+      "BatchDeleteImage",
+      { repositoryName: repository("stage").name, imageIds: [{ imageDigest: IMAGE_DIGEST }] },
+      "stage",
+    );
     expect(removed.failures).toEqual([]);
     expectExit(await terraformAsync(dir("stage"), ["destroy", "-auto-approve", "-input=false"]), 0);
     expect((await stateOf(naming.stateKey("stage"))).resources).toEqual([]);
@@ -368,7 +408,9 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     for (const address of ["aws_s3_bucket.state_bucket_", "aws_dynamodb_table.state_lock-table_"]) {
       // Terraform wraps diagnostics and prefixes each line with "│".
       const gap = "[\\s│]+";
-      expect(refused.stderr).toMatch(new RegExp(`Resource${gap}${address.replace(/\./g, "\\.")}\\w+${gap}has${gap}lifecycle\\.prevent_destroy`));
+      expect(refused.stderr).toMatch(
+        new RegExp(`Resource${gap}${address.replace(/\./g, "\\.")}\\w+${gap}has${gap}lifecycle\\.prevent_destroy`),
+      );
     }
     for (const key of [naming.stateKey("stage"), naming.stateKey("prod")]) expect((await stateObject(key)).status).toBe(200);
     // Nothing was destroyed: the plan still matches.

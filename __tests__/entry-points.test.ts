@@ -2,7 +2,7 @@
  * The commands users run, run as they run them: `main.ts` (what `cdktf synth` / `deploy` execute)
  * and `npm run local`'s script, in child processes.
  */
-import { spawnSync, SpawnSyncReturns } from "node:child_process";
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
@@ -121,7 +121,9 @@ describe("main.ts", () => {
 
     it("leaves the github stack out (GitHub has no emulator) and says so in one line", () => {
       expect(Object.keys(local).sort()).toEqual(STACKS.filter((s) => s !== "github").sort());
-      expect(run.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^PLATFORM_LOCAL_ENDPOINT is set: the github stack is left out/)]);
+      expect(run.stderr.trimEnd().split("\n")).toEqual([
+        expect.stringMatching(/^PLATFORM_LOCAL_ENDPOINT is set: the github stack is left out/),
+      ]);
     });
 
     it("keeps the bootstrap's emulator state under .sandbox/, which npm run local resets", () => {
@@ -157,9 +159,14 @@ describe("main.ts run as a user runs it", () => {
   });
 
   it("prints an environment variable's error as its message alone, once, and exits 1", () => {
-    const result = runMain({ PLATFORM_LOCAL_ENDPOINT: "http://example.com:4566", CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), "main-synth-")) });
+    const result = runMain({
+      PLATFORM_LOCAL_ENDPOINT: "http://example.com:4566",
+      CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), "main-synth-")),
+    });
     expect(result.status).toBe(1);
-    expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(/^PLATFORM_LOCAL_ENDPOINT "http:\/\/example\.com:4566" is not a loopback URL; use e\.g\./)]);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      expect.stringMatching(/^PLATFORM_LOCAL_ENDPOINT "http:\/\/example\.com:4566" is not a loopback URL; use e\.g\./),
+    ]);
     expect(result.stdout).toBe("");
   });
 
@@ -206,11 +213,15 @@ describe("main.ts run as a user runs it", () => {
 
     // cdktf 0.21 shows what the app prints twice on a failure: as it arrives, and again in its summary.
     it("prints it once under `cdktf synth` (in cdktf's summary of the app's output), without a stack trace, and cdktf exits 1", () => {
-      const result = spawnSync(join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--output", mkdtempSync(join(tmpdir(), "cdktf-synth-"))], {
-        cwd: broken,
-        encoding: "utf8",
-        env: { ...process.env, ...ENV, TF_CLI_CONFIG_FILE: "/dev/null" },
-      });
+      const result = spawnSync(
+        join(ROOT, "node_modules", ".bin", "cdktf"),
+        ["synth", "--output", mkdtempSync(join(tmpdir(), "cdktf-synth-"))],
+        {
+          cwd: broken,
+          encoding: "utf8",
+          env: { ...process.env, ...ENV, TF_CLI_CONFIG_FILE: "/dev/null" },
+        },
+      );
       const output = `${result.stdout}${result.stderr}`;
       expect(result.status).toBe(1);
       const summary = output.slice(output.indexOf("Command output on stderr:"));
@@ -224,11 +235,21 @@ describe("main.ts run as a user runs it", () => {
 describe("the npm scripts' input errors", () => {
   it.each([
     ["npm run audit", "audit/run.ts", ["--out"], {}, /^--out needs a directory/],
-    ["npm run audit", "audit/run.ts", ["--base", "no-such-dir"], {}, /^--base no-such-dir has no stacks\/ directory; pass the output of "cdktf synth --output no-such-dir"/],
+    [
+      "npm run audit",
+      "audit/run.ts",
+      ["--base", "no-such-dir"],
+      {},
+      /^--base no-such-dir has no stacks\/ directory; pass the output of "cdktf synth --output no-such-dir"/,
+    ],
     ["npm run synth:hcl", "audit/synth-hcl.ts", ["--out"], {}, /^--out needs a directory/],
     ["npm run bench", "scripts/bench.ts", [], { BENCH_RUNS: "none" }, /^BENCH_RUNS "none" is not a positive whole number/],
   ])("%s says what is wrong in one line and exits 1", (_, script, args, env, message) => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", script, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...ENV, ...env } });
+    const result = spawnSync(process.execPath, ["--import", "tsx", script, ...args], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, ...ENV, ...env },
+    });
     expect(result.status).toBe(1);
     expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(message)]);
   });
@@ -243,7 +264,11 @@ describe("npm run local", () => {
   }
 
   const runLocal = (path: string) =>
-    spawnSync(process.execPath, ["--import", "tsx", "scripts/local.ts"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PATH: path } });
+    spawnSync(process.execPath, ["--import", "tsx", "scripts/local.ts"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, PATH: path },
+    });
 
   it("says in one line that terraform is missing, and exits 1", () => {
     const result = runLocal(pathWithNodeOnly());

@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { Naming } from "../config/naming";
 import { buildSample, sampleConfig } from "./support/sample";
-import { addresses, only, parse, resources, SynthesizedTerraform } from "./support/synth";
+import { addresses, only, parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 const config = sampleConfig();
 const naming = new Naming(config.project);
@@ -66,7 +66,9 @@ describe.each([
       ].sort(),
     );
     for (const output of Object.values(tf.output!)) expect(output.description!.length).toBeGreaterThan(15);
-    expect(tf.output!.database_secret_arn.value).toMatch(/^\$\{aws_db_instance\.database_instance_\w+\.master_user_secret\[0\]\.secret_arn\}$/);
+    expect(tf.output!.database_secret_arn.value).toMatch(
+      /^\$\{aws_db_instance\.database_instance_\w+\.master_user_secret\[0\]\.secret_arn\}$/,
+    );
   });
 
   it("names its buckets from the shared naming module", () => {
@@ -165,7 +167,10 @@ describe("stage and prod side by side", () => {
         iam_auth: db.iam_database_authentication_enabled,
       },
       parameters: only(tf, "aws_db_parameter_group").parameter,
-      service: { network: { ...service.network_configuration, subnets: undefined, security_groups: undefined }, breaker: service.deployment_circuit_breaker },
+      service: {
+        network: { ...service.network_configuration, subnets: undefined, security_groups: undefined },
+        breaker: service.deployment_circuit_breaker,
+      },
       container: {
         privileged: container.privileged,
         readonly: container.readonlyRootFilesystem,
@@ -175,12 +180,18 @@ describe("stage and prod side by side", () => {
       },
       loadBalancer: { internal: lb.internal, drop_invalid_header_fields: lb.drop_invalid_header_fields },
       listeners: values("aws_lb_listener", (r) => [r.port, r.protocol, r.ssl_policy, r.default_action]),
-      worldIngress: values("aws_vpc_security_group_ingress_rule", (r) => (r.cidr_ipv4 === "0.0.0.0/0" || r.cidr_ipv6 === "::/0" ? r.from_port : null)),
+      worldIngress: values("aws_vpc_security_group_ingress_rule", (r) =>
+        r.cidr_ipv4 === "0.0.0.0/0" || r.cidr_ipv6 === "::/0" ? r.from_port : null,
+      ),
       ecr: values("aws_ecr_repository", (r) => [r.image_scanning_configuration, r.encryption_configuration, r.image_tag_mutability]),
       defaultSecurityGroup: values("aws_default_security_group", (r) => [r.ingress, r.egress]),
       subnetsPublicIp: values("aws_subnet", (r) => r.map_public_ip_on_launch),
       flowLogs: values("aws_flow_log", (r) => r.traffic_type),
-      cloudfront: values("aws_cloudfront_distribution", (r) => [r.default_cache_behavior.viewer_protocol_policy, r.default_root_object, r.viewer_certificate]),
+      cloudfront: values("aws_cloudfront_distribution", (r) => [
+        r.default_cache_behavior.viewer_protocol_policy,
+        r.default_root_object,
+        r.viewer_certificate,
+      ]),
       headers: values("aws_cloudfront_response_headers_policy", (r) => r.security_headers_config),
       roleTrust: values("aws_iam_role", (r) => [JSON.parse(r.assume_role_policy), r.permissions_boundary]),
       rolePolicies: values("aws_iam_role_policy", (r) => JSON.parse(r.policy).Statement),

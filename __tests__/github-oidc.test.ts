@@ -10,7 +10,15 @@ const config = sampleConfig();
 const naming = new Naming(config.project);
 const tf = parse(Testing.synth(buildSample(config).bootstrap));
 
-type Statement = { Sid?: string; Effect: string; Action?: string | string[]; Resource?: string | string[]; NotResource?: string | string[]; Condition?: any; Principal?: any };
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action?: string | string[];
+  Resource?: string | string[];
+  NotResource?: string | string[];
+  Condition?: any;
+  Principal?: any;
+};
 
 function roleNamed(name: string): { role: any; trust: { Statement: Statement[] }; policy: { Statement: Statement[] } } {
   const roles = resources(tf, "aws_iam_role");
@@ -152,14 +160,27 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
     const allowed = policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => asList(s.Action));
     const ecr = allowed.filter((a) => a.startsWith("ecr:"));
     expect(ecr.length).toBeGreaterThan(10);
-    for (const action of ecr) expect(action).not.toMatch(/\*|(Set|Delete)RepositoryPolicy|Registry|Replication|PullThroughCache|CreationTemplate|AccountSetting/);
+    for (const action of ecr)
+      expect(action).not.toMatch(/\*|(Set|Delete)RepositoryPolicy|Registry|Replication|PullThroughCache|CreationTemplate|AccountSetting/);
     expect(ecr).not.toContain("ecr:*");
   });
 
   it("pushes and manages images only in its own environment's repositories", () => {
     const ownRepositories = `arn:aws:ecr:eu-west-1:123456789012:repository/acme-${env}-api`;
-    const push = ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchCheckLayerAvailability"];
-    const manage = ["ecr:CreateRepository", "ecr:DeleteRepository", "ecr:PutLifecyclePolicy", "ecr:PutImageTagMutability", "ecr:TagResource"];
+    const push = [
+      "ecr:InitiateLayerUpload",
+      "ecr:UploadLayerPart",
+      "ecr:CompleteLayerUpload",
+      "ecr:PutImage",
+      "ecr:BatchCheckLayerAvailability",
+    ];
+    const manage = [
+      "ecr:CreateRepository",
+      "ecr:DeleteRepository",
+      "ecr:PutLifecyclePolicy",
+      "ecr:PutImageTagMutability",
+      "ecr:TagResource",
+    ];
     for (const action of [...push, ...manage]) {
       expect([action, allows(policy, action).map((s) => s.Resource)]).toEqual([action, [ownRepositories]]);
     }
@@ -327,15 +348,21 @@ describe("GithubOidc construct", () => {
   const role = { id: "r", roleName: "r", description: "d", subject: "environment:stage", policy: "{}" };
 
   it("rejects only one of repositoryId and ownerId", () => {
-    expect(() => new GithubOidc(stackWithProvider(), "oidc", { owner: "acme", repo: "platform", repositoryId: "700000001", roles: [role] })).toThrow(
-      /repositoryId "700000001" and ownerId undefined: give both \(trust by immutable ids\) or neither/,
-    );
+    expect(
+      () => new GithubOidc(stackWithProvider(), "oidc", { owner: "acme", repo: "platform", repositoryId: "700000001", roles: [role] }),
+    ).toThrow(/repositoryId "700000001" and ownerId undefined: give both \(trust by immutable ids\) or neither/);
   });
 
   it("rejects a wildcard subject when trusting by ids too", () => {
     const ids = { repositoryId: "700000001", ownerId: "90000002" };
     expect(
-      () => new GithubOidc(stackWithProvider(), "oidc", { owner: "acme", repo: "platform", ...ids, roles: [{ ...role, subject: "environment:*" }] }),
+      () =>
+        new GithubOidc(stackWithProvider(), "oidc", {
+          owner: "acme",
+          repo: "platform",
+          ...ids,
+          roles: [{ ...role, subject: "environment:*" }],
+        }),
     ).toThrow(/subject "repository_owner_id:90000002:repository_id:700000001:environment:\*" contains a wildcard/);
   });
 

@@ -6,13 +6,13 @@ import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-env
 import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
 import { WorkflowRepositoryPermissions } from "@cdktf/provider-github/lib/workflow-repository-permissions";
 import { TerraformStack, Testing } from "cdktf";
-import { BOOTSTRAP_LOCAL_STATE } from "../stacks/bootstrap-stack";
-import { deployRoleOutput, GithubStack } from "../stacks/github-stack";
 import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES } from "../config/github-variables";
 import { GITHUB_STACK, Naming } from "../config/naming";
-import { EnvironmentConfig, PlatformConfig } from "../config/types";
+import type { EnvironmentConfig, PlatformConfig } from "../config/types";
+import { BOOTSTRAP_LOCAL_STATE } from "../stacks/bootstrap-stack";
+import { deployRoleOutput, GithubStack } from "../stacks/github-stack";
 import { buildSample, sampleConfig } from "./support/sample";
-import { parse, resources, SynthesizedTerraform } from "./support/synth";
+import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
 
@@ -185,7 +185,11 @@ describe("GitHub stack: environments", () => {
     const shared = githubWith((c) => {
       for (const e of c.environments) (e as Mutable<EnvironmentConfig>).github = { requiredReviewers: ["alice", "bob"] };
     });
-    expect(Object.values((shared.data as any).github_user).map((u: any) => u.username).sort()).toEqual(["alice", "bob"]);
+    expect(
+      Object.values((shared.data as any).github_user)
+        .map((u: any) => u.username)
+        .sort(),
+    ).toEqual(["alice", "bob"]);
     for (const env of Object.values(resources(shared, "github_repository_environment"))) {
       expect(env.reviewers[0].users).toEqual(["${data.github_user.reviewer-alice.id}", "${data.github_user.reviewer-bob.id}"]);
     }
@@ -196,7 +200,15 @@ describe("GitHub stack: environments", () => {
       c.project.github = { ...c.project.github, preventSelfReview: false };
       // A production guardrail: off only as prod's accepted risk.
       c.environments = c.environments.map((e) =>
-        e.name === "prod" ? { ...e, acceptedRisks: [...(e.acceptedRisks ?? []), { setting: "project.github.preventSelfReview", reason: "a team of one, for now" }] } : e,
+        e.name === "prod"
+          ? {
+              ...e,
+              acceptedRisks: [
+                ...(e.acceptedRisks ?? []),
+                { setting: "project.github.preventSelfReview", reason: "a team of one, for now" },
+              ],
+            }
+          : e,
       );
     });
     expect(byName(solo, "github_repository_environment", "environment").prod.prevent_self_review).toBe(false);
@@ -267,7 +279,9 @@ describe("GitHub stack: default branch protection", () => {
       allows_deletions: false,
       allows_force_pushes: false,
       required_status_checks: [{ strict: true, contexts: ["test"] }],
-      required_pull_request_reviews: [{ required_approving_review_count: 1, dismiss_stale_reviews: true, require_code_owner_reviews: true }],
+      required_pull_request_reviews: [
+        { required_approving_review_count: 1, dismiss_stale_reviews: true, require_code_owner_reviews: true },
+      ],
     });
     expect(Object.keys(resources(tf, "github_branch_protection"))).toEqual(["default-branch-protection"]);
     expect(platform.github.branchProtection).toBeDefined();
@@ -275,7 +289,9 @@ describe("GitHub stack: default branch protection", () => {
 
   it("requires the check named by requiredCheck", () => {
     const ci = githubWith((c) => void (c.project.github = { ...c.project.github, requiredCheck: "ci" }));
-    expect(Object.values(resources(ci, "github_branch_protection"))[0].required_status_checks).toEqual([{ strict: true, contexts: ["ci"] }]);
+    expect(Object.values(resources(ci, "github_branch_protection"))[0].required_status_checks).toEqual([
+      { strict: true, contexts: ["ci"] },
+    ]);
   });
 
   it("leaves the branch unprotected when protectDefaultBranch is false", () => {
@@ -283,7 +299,15 @@ describe("GitHub stack: default branch protection", () => {
       c.project.github = { ...c.project.github, protectDefaultBranch: false };
       // A production guardrail: off only as prod's accepted risk.
       c.environments = c.environments.map((e) =>
-        e.name === "prod" ? { ...e, acceptedRisks: [...(e.acceptedRisks ?? []), { setting: "project.github.protectDefaultBranch", reason: "a team of one, for now" }] } : e,
+        e.name === "prod"
+          ? {
+              ...e,
+              acceptedRisks: [
+                ...(e.acceptedRisks ?? []),
+                { setting: "project.github.protectDefaultBranch", reason: "a team of one, for now" },
+              ],
+            }
+          : e,
       );
     });
     expect(resources(open, "github_branch_protection")).toEqual({});
@@ -306,7 +330,15 @@ describe("GitHub stack: the workflows' own powers", () => {
       c.project.github = { ...c.project.github, protectDefaultBranch: false };
       // A production guardrail: off only as prod's accepted risk.
       c.environments = c.environments.map((e) =>
-        e.name === "prod" ? { ...e, acceptedRisks: [...(e.acceptedRisks ?? []), { setting: "project.github.protectDefaultBranch", reason: "a team of one, for now" }] } : e,
+        e.name === "prod"
+          ? {
+              ...e,
+              acceptedRisks: [
+                ...(e.acceptedRisks ?? []),
+                { setting: "project.github.protectDefaultBranch", reason: "a team of one, for now" },
+              ],
+            }
+          : e,
       );
     });
     expect(Object.values(resources(open, "github_workflow_repository_permissions"))).toEqual([
@@ -324,13 +356,18 @@ describe("GitHub stack: OIDC subject by immutable ids (opt-in)", () => {
 
   it("sets the repository's subject to owner id, repository id and context when both ids are given", () => {
     const byIds = Testing.synth(
-      buildSample({ ...config, project: { ...config.project, github: { ...config.project.github, repositoryId: "700000001", ownerId: "90000002" } } }).github,
+      buildSample({
+        ...config,
+        project: { ...config.project, github: { ...config.project.github, repositoryId: "700000001", ownerId: "90000002" } },
+      }).github,
     );
     expect(byIds).toHaveResourceWithProperties(ActionsRepositoryOidcSubjectClaimCustomizationTemplate, {
       repository: "platform",
       use_default: false,
       include_claim_keys: ["repository_owner_id", "repository_id", "context"],
     });
-    expect(Object.keys(resources(parse(byIds), "github_actions_repository_oidc_subject_claim_customization_template"))).toEqual(["oidc-subject-template"]);
+    expect(Object.keys(resources(parse(byIds), "github_actions_repository_oidc_subject_claim_customization_template"))).toEqual([
+      "oidc-subject-template",
+    ]);
   });
 });

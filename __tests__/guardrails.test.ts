@@ -1,8 +1,8 @@
-import { guardrail, PRODUCTION_GUARDRAILS } from "../config/guardrails";
-import { EnvironmentConfig, PlatformConfig } from "../config/types";
-import { ConfigError, validate } from "../config/validate";
 import { auditPlatform } from "../audit/audit-app";
 import { ALL_RULES } from "../audit/rules";
+import { guardrail, PRODUCTION_GUARDRAILS } from "../config/guardrails";
+import type { EnvironmentConfig, PlatformConfig } from "../config/types";
+import { ConfigError, validate } from "../config/validate";
 import { sampleConfig } from "./support/sample";
 
 /**
@@ -39,7 +39,10 @@ const BREAK: Record<string, (c: Config, prod: Env) => void> = {
 function config(change: (c: Config, prod: Env) => void = () => {}): PlatformConfig {
   const c = sampleConfig() as Config;
   const prod = c.environments.find((e) => e.name === "prod") as Env;
-  prod.loadBalancer.https = { domainName: "api.example.com", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f3c7e9a-1b2c-4d5e-8f90-123456789abc" };
+  prod.loadBalancer.https = {
+    domainName: "api.example.com",
+    certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f3c7e9a-1b2c-4d5e-8f90-123456789abc",
+  };
   delete prod.loadBalancer.httpOnlyReason;
   prod.acceptedRisks = [];
   change(c, prod);
@@ -76,7 +79,9 @@ describe("the production guardrail table", () => {
     // The reverse direction: a guardrail's audit rule is production-only, or (HTTPS) audited in every
     // tier, where a non-production environment records its httpOnlyReason as the exemption.
     const productionOnly = new Set(ALL_RULES.filter((r) => r.productionOnly).map((r) => r.id));
-    const everyTier = PRODUCTION_GUARDRAILS.filter((g) => g.auditRule !== undefined && !productionOnly.has(g.auditRule)).map((g) => g.setting);
+    const everyTier = PRODUCTION_GUARDRAILS.filter((g) => g.auditRule !== undefined && !productionOnly.has(g.auditRule)).map(
+      (g) => g.setting,
+    );
     expect(everyTier).toEqual(["loadBalancer.https"]);
   });
 
@@ -100,31 +105,43 @@ describe("the production guardrail table", () => {
     expect(problems).toEqual([`${named}: ${guardrail(setting)!.requirement}; or list "${setting}" in prod.acceptedRisks with a reason`]);
   });
 
-  it.each(PRODUCTION_GUARDRAILS.map((g) => [g.setting]))("accepts %s broken when it is listed in acceptedRisks with a reason", (setting) => {
-    const waived = config((c, prod) => {
-      BREAK[setting](c, prod);
-      prod.acceptedRisks = [{ setting, reason: "a reason written down for the review" }];
-    });
-    expect(problemsOf(waived)).toEqual([]);
-  });
+  it.each(PRODUCTION_GUARDRAILS.map((g) => [g.setting]))(
+    "accepts %s broken when it is listed in acceptedRisks with a reason",
+    (setting) => {
+      const waived = config((c, prod) => {
+        BREAK[setting](c, prod);
+        prod.acceptedRisks = [{ setting, reason: "a reason written down for the review" }];
+      });
+      expect(problemsOf(waived)).toEqual([]);
+    },
+  );
 
-  it.each(PRODUCTION_GUARDRAILS.map((g) => [g.setting]))("refuses a waiver of %s while the guardrail holds (remove the accepted risk)", (setting) => {
-    const stale = config((_c, prod) => void (prod.acceptedRisks = [{ setting, reason: "once true, since fixed" }]));
-    expect(problemsOf(stale)).toEqual([`prod.acceptedRisks[0].setting: is met, so there is no risk to accept; remove the accepted risk (a later change that breaks the guardrail must be reviewed anew)`]);
-  });
+  it.each(PRODUCTION_GUARDRAILS.map((g) => [g.setting]))(
+    "refuses a waiver of %s while the guardrail holds (remove the accepted risk)",
+    (setting) => {
+      const stale = config((_c, prod) => void (prod.acceptedRisks = [{ setting, reason: "once true, since fixed" }]));
+      expect(problemsOf(stale)).toEqual([
+        `prod.acceptedRisks[0].setting: is met, so there is no risk to accept; remove the accepted risk (a later change that breaks the guardrail must be reviewed anew)`,
+      ]);
+    },
+  );
 
   it("refuses a waiver in a non-production environment, where it waives nothing", () => {
     const c = config((cfg) => {
       (cfg.environments[0] as Env).acceptedRisks = [{ setting: "database.multiAz", reason: "stage is cheap on purpose" }];
     });
-    expect(problemsOf(c)).toEqual([expect.stringMatching(/^stage\.acceptedRisks\[0\]\.setting: waives nothing in a non-production environment/)]);
+    expect(problemsOf(c)).toEqual([
+      expect.stringMatching(/^stage\.acceptedRisks\[0\]\.setting: waives nothing in a non-production environment/),
+    ]);
   });
 });
 
 describe("production by name", () => {
   it.each([["prod2"], ["prodeu"], ["live"], ["preprod"], ["eprd"]])("makes %s production-tier unless it says why not", (name) => {
     const c = config((cfg) => void ((cfg.environments[0] as Env).name = name));
-    expect(problemsOf(c)).toEqual([expect.stringMatching(new RegExp(`^${name}\\.tier: must be "production" for an environment named ${name}`))]);
+    expect(problemsOf(c)).toEqual([
+      expect.stringMatching(new RegExp(`^${name}\\.tier: must be "production" for an environment named ${name}`)),
+    ]);
     const explained = config((cfg) => {
       const env = cfg.environments[0] as Env;
       env.name = name;
@@ -149,7 +166,9 @@ describe("validation and the audit agree", () => {
     for (const g of audited) {
       const rule = prod.rules.find((r) => r.id === g.auditRule)!;
       expect([g.setting, rule.status]).toEqual([g.setting, "exempt"]);
-      expect(rule.findings.some((f) => f.status === "exempt" && (f.reason ?? "").includes(`accepted in this test: ${g.setting}`))).toBe(true);
+      expect(rule.findings.some((f) => f.status === "exempt" && (f.reason ?? "").includes(`accepted in this test: ${g.setting}`))).toBe(
+        true,
+      );
     }
     expect(prod.failures).toBe(0);
   });

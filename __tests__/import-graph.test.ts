@@ -1,6 +1,6 @@
 /** The house's imports all point one way (README "Layout"): no circle, no arrow back up. */
 import { resolve } from "node:path";
-import { FLOORS, floorOf, ImportGraph, importCycles, readImportGraph, TOOLING, wrongArrows } from "./support/import-graph";
+import { FLOORS, floorOf, type ImportGraph, importCycles, readImportGraph, TOOLING, wrongArrows } from "./support/import-graph";
 
 const ROOT = resolve(__dirname, "..");
 const graph = readImportGraph(ROOT);
@@ -13,7 +13,9 @@ describe("the import graph of the repository", () => {
   });
 
   it("places every source file on a floor, in the tooling or in the tests", () => {
-    const homeless = [...graph.keys()].filter((f) => floorOf(f) === undefined && !TOOLING.some((t) => f.startsWith(t)) && !f.startsWith("__tests__/"));
+    const homeless = [...graph.keys()].filter(
+      (f) => floorOf(f) === undefined && !TOOLING.some((t) => f.startsWith(t)) && !f.startsWith("__tests__/"),
+    );
     expect(homeless).toEqual([]);
   });
 
@@ -49,7 +51,11 @@ describe("the checker itself", () => {
   });
 
   it("finds a circle, type-only or not", () => {
-    const g = house({ "audit/types.ts": ["audit/context.ts"], "audit/context.ts": ["audit/types.ts"], "audit/engine.ts": ["audit/types.ts"] });
+    const g = house({
+      "audit/types.ts": ["audit/context.ts"],
+      "audit/context.ts": ["audit/types.ts"],
+      "audit/engine.ts": ["audit/types.ts"],
+    });
     expect(importCycles(g)).toEqual([["audit/context.ts", "audit/types.ts", "audit/context.ts"]]);
   });
 });

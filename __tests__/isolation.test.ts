@@ -5,9 +5,9 @@
 import { Testing } from "cdktf";
 import { DEPLOY_ROLE_SERVICE_WILDCARDS, WORKLOAD_UNTAGGABLE_EXCEPTIONS } from "../bootstrap/permissions";
 import { Naming } from "../config/naming";
-import { PlatformConfig } from "../config/types";
+import type { PlatformConfig } from "../config/types";
 import { buildSample, sampleConfig } from "./support/sample";
-import { parse, resources, SynthesizedTerraform } from "./support/synth";
+import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 type Statement = { Sid?: string; Effect: string; Action?: string | string[]; Resource?: string | string[]; Condition?: any };
 type Document = { Statement: Statement[] };
@@ -15,7 +15,13 @@ type Document = { Statement: Statement[] };
 const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 /** True when an IAM pattern (with `*` and `?`) matches a value. */
 const glob = (pattern: string, value: string): boolean =>
-  new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i").test(value);
+  new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+    "i",
+  ).test(value);
 
 const config = sampleConfig();
 const platform = buildSample(config);
@@ -34,7 +40,9 @@ function rolePolicy(tf: SynthesizedTerraform, roleName: string): Document {
 const allowsAction = (doc: Document, action: string): Statement[] =>
   doc.Statement.filter((s) => s.Effect === "Allow" && asList(s.Action).some((a) => glob(a, action)));
 const deniesOnAnything = (doc: Document, action: string): boolean =>
-  doc.Statement.some((s) => s.Effect === "Deny" && asList(s.Resource).includes("*") && !s.Condition && asList(s.Action).some((a) => glob(a, action)));
+  doc.Statement.some(
+    (s) => s.Effect === "Deny" && asList(s.Resource).includes("*") && !s.Condition && asList(s.Action).some((a) => glob(a, action)),
+  );
 
 describe.each(["stage", "prod"])("deploy role of %s", (env) => {
   const policy = rolePolicy(bootstrap, naming.deployRoleName(env));
@@ -43,17 +51,26 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
     it("holds no logs:* and manages log groups only by its environment's names", () => {
       expect(policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => asList(s.Action))).not.toContain("logs:*");
       for (const action of ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:TagResource"]) {
-        expect([action, allowsAction(policy, action).flatMap((s) => asList(s.Resource))]).toEqual([action, naming.logGroupArns(env, "eu-west-1")]);
+        expect([action, allowsAction(policy, action).flatMap((s) => asList(s.Resource))]).toEqual([
+          action,
+          naming.logGroupArns(env, "eu-west-1"),
+        ]);
       }
       // Not the prod database's log group, not Container Insights of another cluster.
       const other = env === "stage" ? "prod" : "stage";
       const foreign = `arn:aws:logs:eu-west-1:123456789012:log-group:/aws/rds/instance/acme-${other}-db/postgresql`;
-      expect(allowsAction(policy, "logs:DeleteLogGroup").flatMap((s) => asList(s.Resource)).some((r) => glob(r, foreign))).toBe(false);
+      expect(
+        allowsAction(policy, "logs:DeleteLogGroup")
+          .flatMap((s) => asList(s.Resource))
+          .some((r) => glob(r, foreign)),
+      ).toBe(false);
     });
 
     it("covers every log group the environment stack creates", () => {
       const names = Object.values(resources(stacks[env], "aws_cloudwatch_log_group")).map((g) => g.name as string);
-      expect(names).toEqual(expect.arrayContaining([`/aws/rds/instance/acme-${env}-db/postgresql`, `/ecs/acme-${env}/api`, `/vpc/acme-${env}/flow-logs`]));
+      expect(names).toEqual(
+        expect.arrayContaining([`/aws/rds/instance/acme-${env}-db/postgresql`, `/ecs/acme-${env}/api`, `/vpc/acme-${env}/flow-logs`]),
+      );
       const patterns = naming.logGroupArns(env, "eu-west-1");
       for (const name of names) {
         const arn = `arn:aws:logs:eu-west-1:123456789012:log-group:${name}`;
@@ -61,10 +78,15 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
       }
     });
 
-    it.each(["logs:PutAccountPolicy", "logs:PutDestination", "logs:PutDestinationPolicy", "logs:PutResourcePolicy", "logs:PutDataProtectionPolicy", "logs:PutSubscriptionFilter", "logs:CreateLogDelivery"])(
-      "is denied %s on everything",
-      (action) => expect(deniesOnAnything(policy, action)).toBe(true),
-    );
+    it.each([
+      "logs:PutAccountPolicy",
+      "logs:PutDestination",
+      "logs:PutDestinationPolicy",
+      "logs:PutResourcePolicy",
+      "logs:PutDataProtectionPolicy",
+      "logs:PutSubscriptionFilter",
+      "logs:CreateLogDelivery",
+    ])("is denied %s on everything", (action) => expect(deniesOnAnything(policy, action)).toBe(true));
   });
 
   it.each([
@@ -95,16 +117,26 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
           }),
         ]);
       }
-      expect(allowsAction(policy, "cloudfront:CreateDistributionWithTags")[0].Condition).toEqual({ StringEquals: { "aws:RequestTag/Environment": env } });
+      expect(allowsAction(policy, "cloudfront:CreateDistributionWithTags")[0].Condition).toEqual({
+        StringEquals: { "aws:RequestTag/Environment": env },
+      });
     });
 
     it("may not rewrite the untaggable origin access controls and policies in a shared account", () => {
-      for (const action of ["cloudfront:UpdateOriginAccessControl", "cloudfront:UpdateResponseHeadersPolicy", "cloudfront:UpdateCachePolicy"]) {
+      for (const action of [
+        "cloudfront:UpdateOriginAccessControl",
+        "cloudfront:UpdateResponseHeadersPolicy",
+        "cloudfront:UpdateCachePolicy",
+      ]) {
         expect(allowsAction(policy, action)).toEqual([]);
         expect(deniesOnAnything(policy, action)).toBe(true);
       }
       for (const s of allowsAction(policy, "cloudfront:DeleteResponseHeadersPolicy")) {
-        expect(asList(s.Resource).every((r) => /^arn:aws:cloudfront::123456789012:(origin-access-control|response-headers-policy|cache-policy)\/\*$/.test(r))).toBe(true);
+        expect(
+          asList(s.Resource).every((r) =>
+            /^arn:aws:cloudfront::123456789012:(origin-access-control|response-headers-policy|cache-policy)\/\*$/.test(r),
+          ),
+        ).toBe(true);
       }
     });
   });
@@ -132,10 +164,11 @@ it("lets a prod deploy role in an account of its own update its site's untaggabl
 });
 
 describe.each(["stage", "prod"])("workload boundary of %s", (env) => {
-  const [, boundary] = Object.entries(resources(bootstrap, "aws_iam_policy")).find(([, p]) => p.name === naming.workloadBoundaryName(env)) ?? [];
+  const [, boundary] =
+    Object.entries(resources(bootstrap, "aws_iam_policy")).find(([, p]) => p.name === naming.workloadBoundaryName(env)) ?? [];
   const document: Document = JSON.parse(boundary!.policy);
 
-  it("is a positive fence: every Allow on \"*\" requires the environment's tag, account and region, but the documented untaggable exceptions", () => {
+  it('is a positive fence: every Allow on "*" requires the environment\'s tag, account and region, but the documented untaggable exceptions', () => {
     const onAnything = document.Statement.filter((s) => s.Effect === "Allow" && asList(s.Resource).includes("*"));
     for (const s of onAnything) {
       if (s.Sid === "UntaggableExceptions") {
@@ -143,7 +176,11 @@ describe.each(["stage", "prod"])("workload boundary of %s", (env) => {
         expect(s.Condition).toEqual({ StringEquals: { "aws:RequestedRegion": "eu-west-1" } });
         continue;
       }
-      expect(s.Condition.StringEquals).toEqual({ "aws:ResourceTag/Environment": env, "aws:ResourceAccount": "123456789012", "aws:RequestedRegion": "eu-west-1" });
+      expect(s.Condition.StringEquals).toEqual({
+        "aws:ResourceTag/Environment": env,
+        "aws:ResourceAccount": "123456789012",
+        "aws:RequestedRegion": "eu-west-1",
+      });
     }
     expect(onAnything.map((s) => s.Sid).sort()).toEqual(["OwnTaggedResources", "UntaggableExceptions"]);
   });
@@ -210,7 +247,10 @@ describe.each(["stage", "prod"])("untagged objects AWS creates in %s, now manage
 
   it("creates RDS's log groups itself, with retention, before the instance", () => {
     const groups = Object.entries(resources(tf, "aws_cloudwatch_log_group")).filter(([, g]) => String(g.name).startsWith("/aws/rds/"));
-    expect(groups.map(([, g]) => g.name).sort()).toEqual([`/aws/rds/instance/acme-${env}-db/postgresql`, `/aws/rds/instance/acme-${env}-db/upgrade`]);
+    expect(groups.map(([, g]) => g.name).sort()).toEqual([
+      `/aws/rds/instance/acme-${env}-db/postgresql`,
+      `/aws/rds/instance/acme-${env}-db/upgrade`,
+    ]);
     for (const [, g] of groups) expect(g.retention_in_days).toBe(config.environments.find((e) => e.name === env)!.service.logRetentionDays);
     const [instance] = Object.values(resources(tf, "aws_db_instance"));
     expect(instance.depends_on).toEqual(expect.arrayContaining(groups.map(([id]) => `aws_cloudwatch_log_group.${id}`)));

@@ -3,10 +3,10 @@ import { auditPlatform } from "../audit/audit-app";
 import { ALL_RULES } from "../audit/rules";
 import { deployRolePolicy } from "../bootstrap/permissions";
 import { Naming } from "../config/naming";
-import { EnvironmentConfig, PlatformConfig } from "../config/types";
+import type { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { DEFAULT_THRESHOLDS } from "../constructs/monitoring-metrics";
 import { buildSample, sampleConfig } from "./support/sample";
-import { parse, resources, SynthesizedTerraform } from "./support/synth";
+import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 /**
  * Operating an environment: the alarms, where they go (an encrypted topic per region), the
@@ -26,7 +26,9 @@ const both: [string, SynthesizedTerraform][] = [
 ];
 
 const alarms = (tf: SynthesizedTerraform) =>
-  Object.fromEntries(Object.values(resources(tf, "aws_cloudwatch_metric_alarm")).map((a) => [String(a.alarm_name).replace(/^acme-(stage|prod)-/, ""), a]));
+  Object.fromEntries(
+    Object.values(resources(tf, "aws_cloudwatch_metric_alarm")).map((a) => [String(a.alarm_name).replace(/^acme-(stage|prod)-/, ""), a]),
+  );
 const topics = (tf: SynthesizedTerraform) => resources(tf, "aws_sns_topic");
 const addressOf = (tf: SynthesizedTerraform, type: string, test: (r: Record<string, any>) => boolean) => {
   const [name] = Object.entries(resources(tf, type)).find(([, r]) => test(r))!;
@@ -59,13 +61,18 @@ describe.each(both)("%s alarms", (env, tf) => {
 
   it("say what broke, in which environment, and where to look first", () => {
     for (const [key, alarm] of Object.entries(all)) {
-      expect({ key, description: alarm.alarm_description }).toEqual({ key, description: expect.stringMatching(new RegExp(` in ${env}[ .,:;].*First look: `)) });
+      expect({ key, description: alarm.alarm_description }).toEqual({
+        key,
+        description: expect.stringMatching(new RegExp(` in ${env}[ .,:;].*First look: `)),
+      });
       expect(alarm.alarm_description.length).toBeLessThanOrEqual(1024);
     }
   });
 
   it("decide what missing data means, alarm by alarm (no traffic is not an error; a silent database or task is)", () => {
-    const breaching = Object.entries(all).filter(([, a]) => a.treat_missing_data === "breaching").map(([k]) => k);
+    const breaching = Object.entries(all)
+      .filter(([, a]) => a.treat_missing_data === "breaching")
+      .map(([k]) => k);
     expect(breaching.sort()).toEqual(["db-cpu", "db-free-storage", "db-freeable-memory", "running-tasks"]);
     for (const alarm of Object.values(all)) expect(["breaching", "notBreaching"]).toContain(alarm.treat_missing_data);
   });
@@ -73,7 +80,11 @@ describe.each(both)("%s alarms", (env, tf) => {
   it("notify the topic of their region when they fire and when they recover; CloudFront's alarm lives in us-east-1", () => {
     for (const [key, alarm] of Object.entries(all)) {
       const topic = key === "site-5xx-rate" ? usEast1Topic : regionalTopic;
-      expect({ key, alarm: alarm.alarm_actions, ok: alarm.ok_actions }).toEqual({ key, alarm: [`\${${topic}.arn}`], ok: [`\${${topic}.arn}`] });
+      expect({ key, alarm: alarm.alarm_actions, ok: alarm.ok_actions }).toEqual({
+        key,
+        alarm: [`\${${topic}.arn}`],
+        ok: [`\${${topic}.arn}`],
+      });
       expect({ key, provider: alarm.provider }).toEqual({ key, provider: key === "site-5xx-rate" ? "aws.us_east_1" : undefined });
     }
     const providers = tf.provider!.aws as Record<string, any>[];
@@ -89,10 +100,18 @@ describe.each(both)("%s alarms", (env, tf) => {
   it("judge 5xx as a rate, and only above a minimum of requests (a quiet stage does not page on one error)", () => {
     const rate = all["api-5xx-rate"];
     const expression = rate.metric_query.find((q: any) => q.return_data === true);
-    expect(expression.expression).toBe(`IF(requests >= ${DEFAULT_THRESHOLDS.minRequestsForErrorRate}, 100 * FILL(errors, 0) / requests, 0)`);
-    expect(rate.metric_query.filter((q: any) => q.metric).map((q: any) => q.metric.metric_name)).toEqual(["HTTPCode_Target_5XX_Count", "RequestCount"]);
+    expect(expression.expression).toBe(
+      `IF(requests >= ${DEFAULT_THRESHOLDS.minRequestsForErrorRate}, 100 * FILL(errors, 0) / requests, 0)`,
+    );
+    expect(rate.metric_query.filter((q: any) => q.metric).map((q: any) => q.metric.metric_name)).toEqual([
+      "HTTPCode_Target_5XX_Count",
+      "RequestCount",
+    ]);
     expect(rate.metric_query[0].metric.dimensions.LoadBalancer).toMatch(/^\$\{aws_lb\.service_load-balancer_\w+\.arn_suffix\}$/);
-    expect(all["site-5xx-rate"].metric_query[0].metric.dimensions).toEqual({ DistributionId: expect.stringMatching(/^\$\{aws_cloudfront_distribution\.\w+\.id\}$/), Region: "Global" });
+    expect(all["site-5xx-rate"].metric_query[0].metric.dimensions).toEqual({
+      DistributionId: expect.stringMatching(/^\$\{aws_cloudfront_distribution\.\w+\.id\}$/),
+      Region: "Global",
+    });
   });
 });
 
@@ -121,7 +140,10 @@ describe.each(both)("%s notification", (env, tf) => {
       expect(topic.name).toBe(`acme-${env}-alarms`);
       expect(topic.kms_master_key_id).toMatch(/^\$\{aws_kms_key\.notification(-us-east-1)?_key_\w+\.arn\}$/);
     }
-    expect(Object.values(resources(tf, "aws_kms_alias")).map((a) => a.name)).toEqual([`alias/acme-${env}-alarms`, `alias/acme-${env}-alarms`]);
+    expect(Object.values(resources(tf, "aws_kms_alias")).map((a) => a.name)).toEqual([
+      `alias/acme-${env}-alarms`,
+      `alias/acme-${env}-alarms`,
+    ]);
   });
 
   it("has a key policy that lets CloudWatch encrypt for the topic (AWS's own SNS key would refuse it)", () => {
@@ -134,7 +156,9 @@ describe.each(both)("%s notification", (env, tf) => {
         Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
         Resource: "*",
       });
-      expect(statements.find((s: any) => s.Sid === "AccountManagesKeyThroughIam").Principal.AWS).toMatch(/^arn:aws:iam::\$\{data\.aws_caller_identity\.\S+\.account_id\}:root$/);
+      expect(statements.find((s: any) => s.Sid === "AccountManagesKeyThroughIam").Principal.AWS).toMatch(
+        /^arn:aws:iam::\$\{data\.aws_caller_identity\.\S+\.account_id\}:root$/,
+      );
     }
   });
 
@@ -173,7 +197,14 @@ describe.each(both)("%s dashboard", (env, tf) => {
       expect(line.label).toMatch(/^alarm: /);
       expect(Object.values(all).map((a) => a.threshold)).toContain(line.value);
     }
-    expect(titles).toEqual(expect.arrayContaining(["Database connections", "Database free storage (bytes)", "API tasks: running below desired", "Site 5xx rate (% of CloudFront requests)"]));
+    expect(titles).toEqual(
+      expect.arrayContaining([
+        "Database connections",
+        "Database free storage (bytes)",
+        "API tasks: running below desired",
+        "Site 5xx rate (% of CloudFront requests)",
+      ]),
+    );
   });
 
   it("draws CloudFront's graph from us-east-1 and the others from the project region", () => {
@@ -189,7 +220,11 @@ describe.each(both)("%s dashboard", (env, tf) => {
 describe.each(both)("%s release safety", (env, tf) => {
   it("rolls a deployment back when the 5xx-rate or unhealthy-host alarm fires, on top of the circuit breaker", () => {
     const [service] = Object.values(resources(tf, "aws_ecs_service"));
-    expect(service.alarms).toEqual({ alarm_names: [`acme-${env}-api-5xx-rate`, `acme-${env}-unhealthy-hosts`], enable: true, rollback: true });
+    expect(service.alarms).toEqual({
+      alarm_names: [`acme-${env}-api-5xx-rate`, `acme-${env}-unhealthy-hosts`],
+      enable: true,
+      rollback: true,
+    });
     expect(service.deployment_circuit_breaker).toEqual({ enable: true, rollback: true });
     const names = Object.values(resources(tf, "aws_cloudwatch_metric_alarm")).map((a) => a.alarm_name);
     for (const name of service.alarms.alarm_names) expect(names).toContain(name);
@@ -199,7 +234,12 @@ describe.each(both)("%s release safety", (env, tf) => {
     const tasks = Object.values(resources(tf, "aws_ecs_task_definition"));
     const api = tasks.find((t) => t.family === `acme-${env}-api`)!;
     const migrate = tasks.find((t) => t.family === `acme-${env}-api-migrate`)!;
-    expect([migrate.execution_role_arn, migrate.task_role_arn, migrate.cpu, migrate.memory]).toEqual([api.execution_role_arn, api.task_role_arn, api.cpu, api.memory]);
+    expect([migrate.execution_role_arn, migrate.task_role_arn, migrate.cpu, migrate.memory]).toEqual([
+      api.execution_role_arn,
+      api.task_role_arn,
+      api.cpu,
+      api.memory,
+    ]);
     const [apiContainer] = JSON.parse(api.container_definitions);
     const [container] = JSON.parse(migrate.container_definitions);
     expect(container.command).toEqual(["npm", "run", "migrate"]);
@@ -263,7 +303,12 @@ describe("configuration knobs", () => {
 
 describe("deploy role permissions for what monitoring creates", () => {
   const naming = new Naming(config.project);
-  const statements: any[] = JSON.parse(deployRolePolicy({ naming, accountId: "123456789012", region: "eu-west-1", stateKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/x" }, "stage")).Statement;
+  const statements: any[] = JSON.parse(
+    deployRolePolicy(
+      { naming, accountId: "123456789012", region: "eu-west-1", stateKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/x" },
+      "stage",
+    ),
+  ).Statement;
   const bySid = (sid: string) => statements.find((s) => s.Sid === sid);
 
   it("creates topics and keys only with the environment's tag, under its own names, in the two alarm regions", () => {
@@ -271,9 +316,14 @@ describe("deploy role permissions for what monitoring creates", () => {
       Resource: ["arn:aws:sns:eu-west-1:123456789012:acme-stage-*", "arn:aws:sns:us-east-1:123456789012:acme-stage-*"],
       Condition: { StringEquals: { "aws:RequestTag/Environment": "stage" } },
     });
-    expect(bySid("CreateAlarmKeys").Condition).toEqual({ StringEquals: { "aws:RequestTag/Environment": "stage", "aws:RequestedRegion": ["eu-west-1", "us-east-1"] } });
+    expect(bySid("CreateAlarmKeys").Condition).toEqual({
+      StringEquals: { "aws:RequestTag/Environment": "stage", "aws:RequestedRegion": ["eu-west-1", "us-east-1"] },
+    });
     expect(bySid("ManageAlarmKeys").Condition).toEqual({ StringEquals: { "aws:ResourceTag/Environment": "stage" } });
-    expect(bySid("AlarmKeyAliases").Resource).toEqual(["arn:aws:kms:eu-west-1:123456789012:alias/acme-stage-*", "arn:aws:kms:us-east-1:123456789012:alias/acme-stage-*"]);
+    expect(bySid("AlarmKeyAliases").Resource).toEqual([
+      "arn:aws:kms:eu-west-1:123456789012:alias/acme-stage-*",
+      "arn:aws:kms:us-east-1:123456789012:alias/acme-stage-*",
+    ]);
   });
 
   it("grants no new service wildcard, and may not change another environment's topics, keys or alarms", () => {

@@ -5,7 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { Emulator, emulatorMissing, LAUNCHER, startEmulator } from "../emulator/driver";
+import { type Emulator, emulatorMissing, LAUNCHER, startEmulator } from "../emulator/driver";
 import { describeIfAvailable } from "./support/terraform";
 
 const CHECKS = join(__dirname, "support", "moto_checks.py");

@@ -5,8 +5,8 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
-import { Network, NetworkProps } from "../constructs/network";
-import { only, parse, resources, SynthesizedTerraform } from "./support/synth";
+import { Network, type NetworkProps } from "../constructs/network";
+import { only, parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 const base: NetworkProps = {
   namePrefix: "acme-stage",
@@ -48,9 +48,7 @@ function routeTableOfSubnet(tf: SynthesizedTerraform, subnetId: string): string 
 }
 
 function routesOfTable(tf: SynthesizedTerraform, tableId: string): Resource[] {
-  return Object.values(resources(tf, "aws_route")).filter(
-    (r) => target(r.route_table_id, "aws_route_table") === tableId,
-  );
+  return Object.values(resources(tf, "aws_route")).filter((r) => target(r.route_table_id, "aws_route_table") === tableId);
 }
 
 describe("Network", () => {
@@ -61,7 +59,8 @@ describe("Network", () => {
     expect(lookup.lifecycle.postcondition).toEqual([
       {
         condition: "${length(self.names) >= 3}",
-        error_message: "network.azCount 3 is more than the ${length(self.names)} availability zones this region offers; use at most that many",
+        error_message:
+          "network.azCount 3 is more than the ${length(self.names)} availability zones this region offers; use at most that many",
       },
     ]);
   });
@@ -83,7 +82,9 @@ describe("Network", () => {
     const [azsId, azsData] = azs[0];
     expect(azsData.state).toBe("available");
     for (const tier of ["public", "private", "database"]) {
-      const zones = subnetsOfTier(tf, tier).map(([, s]) => s.availability_zone).sort();
+      const zones = subnetsOfTier(tf, tier)
+        .map(([, s]) => s.availability_zone)
+        .sort();
       expect(zones).toEqual([0, 1, 2].map((i) => `\${element(data.aws_availability_zones.${azsId}.names, ${i})}`));
     }
   });
@@ -103,7 +104,9 @@ describe("Network", () => {
     const { tf } = build({ azCount: 3 });
     const expected: Record<string, number[]> = { public: [0, 1, 2], private: [4, 5, 6], database: [8, 9, 10] };
     for (const [tier, netnums] of Object.entries(expected)) {
-      const blocks = subnetsOfTier(tf, tier).map(([, s]) => s.cidr_block).sort();
+      const blocks = subnetsOfTier(tf, tier)
+        .map(([, s]) => s.cidr_block)
+        .sort();
       expect(blocks).toEqual(netnums.map((n) => `\${cidrsubnet("10.10.0.0/16", 4, ${n})}`).sort());
     }
   });
@@ -225,9 +228,7 @@ describe("Network", () => {
     expect(synth).toHaveResourceWithProperties(FlowLog, { traffic_type: "ALL", log_destination_type: "cloud-watch-logs" });
     const flowLog = only(tf, "aws_flow_log");
     expect(target(flowLog.vpc_id, "aws_vpc")).toBe(Object.keys(resources(tf, "aws_vpc"))[0]);
-    expect(flowLog.log_destination).toBe(
-      `\${aws_cloudwatch_log_group.${Object.keys(resources(tf, "aws_cloudwatch_log_group"))[0]}.arn}`,
-    );
+    expect(flowLog.log_destination).toBe(`\${aws_cloudwatch_log_group.${Object.keys(resources(tf, "aws_cloudwatch_log_group"))[0]}.arn}`);
     expect(target(flowLog.iam_role_arn, "aws_iam_role")).toBe(Object.keys(resources(tf, "aws_iam_role"))[0]);
   });
 
@@ -241,9 +242,7 @@ describe("Network", () => {
     expect(statement.Principal).toEqual({ Service: "vpc-flow-logs.amazonaws.com" });
     expect(statement.Action).toBe("sts:AssumeRole");
     const callerId = Object.keys(tf.data?.aws_caller_identity ?? {})[0];
-    expect(statement.Condition.StringEquals["aws:SourceAccount"]).toBe(
-      `\${data.aws_caller_identity.${callerId}.account_id}`,
-    );
+    expect(statement.Condition.StringEquals["aws:SourceAccount"]).toBe(`\${data.aws_caller_identity.${callerId}.account_id}`);
   });
 
   test("the flow-log role may only write to its own log group: four named actions, no wildcard", () => {
@@ -282,9 +281,7 @@ describe("Network", () => {
     expect(endpoint.service_name).toBe(`com.amazonaws.\${data.aws_region.${regionId}.name}.s3`);
     const served = (endpoint.route_table_ids as string[]).map((r) => target(r, "aws_route_table")).sort();
     const expected = [
-      ...new Set(
-        [...subnetsOfTier(tf, "private"), ...subnetsOfTier(tf, "database")].map(([id]) => routeTableOfSubnet(tf, id)),
-      ),
+      ...new Set([...subnetsOfTier(tf, "private"), ...subnetsOfTier(tf, "database")].map(([id]) => routeTableOfSubnet(tf, id))),
     ].sort();
     expect(served).toEqual(expected);
     expect(served).toHaveLength(4);
@@ -312,9 +309,7 @@ describe("Network", () => {
     for (const tier of ["public", "private", "database"]) {
       const ids = (outputs[tier].value as string[]).map((r) => target(r, "aws_subnet"));
       // In AZ order, and only subnets of that tier.
-      expect(ids.map((id) => resources(tf, "aws_subnet")[id].tags.Name)).toEqual(
-        [0, 1, 2].map((i) => `acme-stage-${tier}-${i}`),
-      );
+      expect(ids.map((id) => resources(tf, "aws_subnet")[id].tags.Name)).toEqual([0, 1, 2].map((i) => `acme-stage-${tier}-${i}`));
     }
   });
 

@@ -1,4 +1,4 @@
-import { releaseImageFrom, ReleaseImageError } from "../lib/release-image";
+import { ReleaseImageError, releaseImageFrom } from "../lib/release-image";
 
 const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
 

@@ -11,8 +11,8 @@ import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { Service, ServiceProps } from "../constructs/service";
-import { addresses, only, parse, resources, SynthesizedTerraform } from "./support/synth";
+import { Service, type ServiceProps } from "../constructs/service";
+import { addresses, only, parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0123-AbCdEf";
 const CERT_ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
@@ -247,9 +247,7 @@ describe("Service", () => {
       const tf = parse(Testing.synth(stack));
       const [api] = containers(tf);
       expect(api.environment.find((e) => e.name === "DB_PORT")?.value).toBe("${var.db_port}");
-      const dbEgress = Object.values(resources(tf, "aws_vpc_security_group_egress_rule")).find(
-        (r) => r.cidr_ipv4 === "10.10.0.0/16",
-      );
+      const dbEgress = Object.values(resources(tf, "aws_vpc_security_group_egress_rule")).find((r) => r.cidr_ipv4 === "10.10.0.0/16");
       expect(dbEgress?.from_port).toBe("${var.db_port}");
     });
   });
@@ -363,10 +361,12 @@ describe("Service", () => {
         expect(rule.to_port).toBe(rule.from_port);
         expect(rule.cidr_ipv4 ?? rule.cidr_ipv6).toMatch(/^(0\.0\.0\.0\/0|::\/0)$/);
       }
-      expect(open.filter((r) => r.from_port === 443).map((r) => r.cidr_ipv4 ?? r.cidr_ipv6).sort()).toEqual([
-        "0.0.0.0/0",
-        "::/0",
-      ]);
+      expect(
+        open
+          .filter((r) => r.from_port === 443)
+          .map((r) => r.cidr_ipv4 ?? r.cidr_ipv6)
+          .sort(),
+      ).toEqual(["0.0.0.0/0", "::/0"]);
     });
 
     it("let the service in only from the load balancer on the container port", () => {
@@ -489,9 +489,7 @@ describe("Service", () => {
         rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } }],
       });
       const lifecycle = only(tf, "aws_s3_bucket_lifecycle_configuration");
-      expect(lifecycle.rule).toEqual(
-        expect.arrayContaining([expect.objectContaining({ expiration: [{ days: 90 }] })]),
-      );
+      expect(lifecycle.rule).toEqual(expect.arrayContaining([expect.objectContaining({ expiration: [{ days: 90 }] })]));
 
       const elbAccount = Object.keys(tf.data?.aws_elb_service_account ?? {});
       expect(elbAccount).toHaveLength(1);
@@ -538,9 +536,7 @@ describe("Service", () => {
           security_groups: [ref(tf, "aws_security_group", "id", (r) => r.name === "acme-stage-api-service")],
           assign_public_ip: false,
         },
-        load_balancer: [
-          { target_group_arn: ref(tf, "aws_lb_target_group", "arn"), container_name: "api", container_port: 8000 },
-        ],
+        load_balancer: [{ target_group_arn: ref(tf, "aws_lb_target_group", "arn"), container_name: "api", container_port: 8000 }],
         health_check_grace_period_seconds: 120,
       });
     });
@@ -612,18 +608,12 @@ describe("Service", () => {
       expect(output(tf, "clusterName")).toBe(ref(tf, "aws_ecs_cluster", "name"));
       expect(output(tf, "serviceName")).toBe(ref(tf, "aws_ecs_service", "name"));
       expect(output(tf, "logGroupName")).toBe(ref(tf, "aws_cloudwatch_log_group", "name", (g) => g.name === "/ecs/acme-stage/api"));
-      expect(output(tf, "securityGroupId")).toBe(
-        ref(tf, "aws_security_group", "id", (r) => r.name === "acme-stage-api-service"),
-      );
-      expect(output(tf, "loadBalancerSecurityGroupId")).toBe(
-        ref(tf, "aws_security_group", "id", (r) => r.name === "acme-stage-api-alb"),
-      );
+      expect(output(tf, "securityGroupId")).toBe(ref(tf, "aws_security_group", "id", (r) => r.name === "acme-stage-api-service"));
+      expect(output(tf, "loadBalancerSecurityGroupId")).toBe(ref(tf, "aws_security_group", "id", (r) => r.name === "acme-stage-api-alb"));
       expect(output(tf, "loadBalancerArn")).toBe(ref(tf, "aws_lb", "arn"));
       expect(output(tf, "loadBalancerDnsName")).toBe(ref(tf, "aws_lb", "dns_name"));
       expect(output(tf, "targetGroupArn")).toBe(ref(tf, "aws_lb_target_group", "arn"));
-      expect(output(tf, "executionRoleArn")).toBe(
-        ref(tf, "aws_iam_role", "arn", (r) => r.name === "acme-stage-api-execution"),
-      );
+      expect(output(tf, "executionRoleArn")).toBe(ref(tf, "aws_iam_role", "arn", (r) => r.name === "acme-stage-api-execution"));
       expect(output(tf, "taskRoleArn")).toBe(ref(tf, "aws_iam_role", "arn", (r) => r.name === "acme-stage-api-task"));
     });
 
@@ -658,7 +648,14 @@ describe("Service", () => {
     });
 
     it("rejects an image digest that is not sha256 and 64 lowercase hex digits", () => {
-      for (const bad of ["abc", DIGEST.slice(7), DIGEST.toUpperCase(), `sha256:${"a".repeat(63)}`, `sha512:${"a".repeat(64)}`, `${DIGEST}\n`]) {
+      for (const bad of [
+        "abc",
+        DIGEST.slice(7),
+        DIGEST.toUpperCase(),
+        `sha256:${"a".repeat(63)}`,
+        `sha512:${"a".repeat(64)}`,
+        `${DIGEST}\n`,
+      ]) {
         expect(() => build(props({ imageDigest: bad }))).toThrow(
           /imageDigest ".*" is not an image digest; use "sha256:" followed by 64 lowercase hex digits/s,
         );

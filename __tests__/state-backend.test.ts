@@ -9,8 +9,8 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Testing } from "cdktf";
 import { Naming } from "../config/naming";
-import { addresses, only, parse } from "./support/synth";
 import { buildSample, sampleConfig } from "./support/sample";
+import { addresses, only, parse } from "./support/synth";
 
 const config = sampleConfig();
 const naming = new Naming(config.project);

@@ -8,7 +8,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { TerraformOutput, TerraformStack, Testing } from "cdktf";
-import { CACHING_OPTIMIZED_POLICY_ID, StaticSite, StaticSiteProps } from "../constructs/static-site";
+import { CACHING_OPTIMIZED_POLICY_ID, StaticSite, type StaticSiteProps } from "../constructs/static-site";
 import { addresses, only, parse, resources } from "./support/synth";
 
 const CERT_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789";

@@ -1,7 +1,7 @@
-import { App, TerraformOutput, TerraformStack } from "cdktf";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { App, TerraformOutput, TerraformStack } from "cdktf";
 import { removeStaleSynthOutput, rewriteHclOutput } from "../lib/synth-output";
 
 function outdirWith(files: Record<string, string[]>): string {

@@ -53,7 +53,11 @@ describeIfAvailable("terraform validate of `cdktf synth --hcl`", terraformMissin
   it("exits 0 and writes one format per stack: cdk.tf, no cdk.tf.json", () => {
     expect([synth.status, synth.status === 0 ? "" : `${synth.stdout}${synth.stderr}`]).toEqual([0, ""]);
     for (const stack of [...stacks, "github"]) {
-      expect([stack, existsSync(join(outdir, "stacks", stack, "cdk.tf")), existsSync(join(outdir, "stacks", stack, "cdk.tf.json"))]).toEqual([stack, true, false]);
+      expect([
+        stack,
+        existsSync(join(outdir, "stacks", stack, "cdk.tf")),
+        existsSync(join(outdir, "stacks", stack, "cdk.tf.json")),
+      ]).toEqual([stack, true, false]);
     }
   });
 

@@ -1,12 +1,12 @@
 import { execSync } from "node:child_process";
-import { Testing } from "cdktf";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse as parseYaml, parseDocument } from "yaml";
+import { Testing } from "cdktf";
+import { parseDocument, parse as parseYaml } from "yaml";
 import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES } from "../config/github-variables";
+import { TERRAFORM_VERSION } from "../lib/terraform-version";
 import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources } from "./support/synth";
-import { TERRAFORM_VERSION } from "../lib/terraform-version";
 
 /**
  * The GitHub Actions workflows and repository files, read as data (parsed YAML, raw text), checked
@@ -92,8 +92,7 @@ const envName = (job: Job): string | undefined => (typeof job.environment === "s
 const action = (uses: string | undefined): string | undefined => uses?.split("@")[0];
 const stepsUsing = (job: Job, name: string): Step[] => (job.steps ?? []).filter((s) => action(s.uses) === name);
 const assumesRole = (job: Job) => stepsUsing(job, "aws-actions/configure-aws-credentials").length > 0;
-const runLines = (job: Job): string[] =>
-  (job.steps ?? []).flatMap((s) => (s.run ?? "").split("\n").map((l) => l.trim()));
+const runLines = (job: Job): string[] => (job.steps ?? []).flatMap((s) => (s.run ?? "").split("\n").map((l) => l.trim()));
 /** Everything a job runs or passes to an action, as one text. */
 const jobText = (job: Job): string => strings(job).join("\n");
 const concurrencyOf = (job: Job, wf: Workflow) => {
@@ -116,7 +115,8 @@ const runs = (pattern: RegExp) => (s: Step) => pattern.test(s.run ?? "");
  * A raw `uses:` line that names one commit: `owner/repo[/path]@<40 hex> # v<version>`, the version
  * comment being what Dependabot reads and updates with the SHA.
  */
-const PINNED_USES_LINE = /^\s*(?:-\s+)?uses:\s+[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}\s+#\s+v\d+(?:\.\d+)*\s*$/;
+const PINNED_USES_LINE =
+  /^\s*(?:-\s+)?uses:\s+[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}\s+#\s+v\d+(?:\.\d+)*\s*$/;
 /** The reusable workflow, the only local `uses:`. */
 const REUSABLE_USES = "./.github/workflows/deploy.yml";
 
@@ -129,7 +129,9 @@ const subjects = Object.values(resources(bootstrap, "aws_iam_role")).map(
   (r) => JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] as string,
 );
 const trustedEnvironments = subjects.map((s) => /:environment:(.+)$/.exec(s)?.[1]).filter((e): e is string => e !== undefined);
-const environmentVariableNames = new Set(Object.values(resources(github, "github_actions_environment_variable")).map((v) => v.variable_name as string));
+const environmentVariableNames = new Set(
+  Object.values(resources(github, "github_actions_environment_variable")).map((v) => v.variable_name as string),
+);
 const repositoryVariableNames = new Set(Object.values(resources(github, "github_actions_variable")).map((v) => v.variable_name as string));
 const envNames = config.environments.map((e) => e.name);
 const defaultBranch = config.project.github.defaultBranch ?? "main";
@@ -172,7 +174,12 @@ describe("workflow files", () => {
     const inputs = workflows[DEPLOY].on.workflow_call.inputs as Record<string, { type: string; required: boolean; description?: string }>;
     expect(Object.keys(inputs).sort()).toEqual(["artifact_name", "artifact_run_id", "commit_sha", "environment", "image_digest"]);
     for (const [name, input] of Object.entries(inputs)) {
-      expect({ name, type: input.type, required: input.required, described: Boolean(input.description) }).toEqual({ name, type: "string", required: true, described: true });
+      expect({ name, type: input.type, required: input.required, described: Boolean(input.description) }).toEqual({
+        name,
+        type: "string",
+        required: true,
+        described: true,
+      });
     }
   });
 
@@ -226,7 +233,11 @@ describe("environments and roles", () => {
 
   it("only the drift job assumes the drift role, on the default branch only (the drift role's subject)", () => {
     expect(subjects).toContain(`repo:${config.project.github.owner}/${config.project.github.repo}:ref:refs/heads/${defaultBranch}`);
-    const drifters = jobs.filter((j) => stepsUsing(j.job, "aws-actions/configure-aws-credentials").some((s) => String(s.with?.["role-to-assume"]).includes(REPOSITORY_VARIABLES.driftRoleArn)));
+    const drifters = jobs.filter((j) =>
+      stepsUsing(j.job, "aws-actions/configure-aws-credentials").some((s) =>
+        String(s.with?.["role-to-assume"]).includes(REPOSITORY_VARIABLES.driftRoleArn),
+      ),
+    );
     expect(drifters.map(at)).toEqual([`${DRIFT} job drift`]);
     expect(workflows[DRIFT].jobs.drift.if).toBe(`github.ref == 'refs/heads/${defaultBranch}'`);
     expect(envName(workflows[DRIFT].jobs.drift)).toBeUndefined();
@@ -638,7 +649,9 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
     expect(command).toContain('gh attestation verify "$LAYOUT/blobs/sha256/${IMAGE_DIGEST#sha256:}"');
     expect(command).toContain('--repo "$GITHUB_REPOSITORY"');
     // The exact certificate identity, not --signer-workflow (a prefix match).
-    expect(command).toContain(`--cert-identity "https://github.com/$GITHUB_REPOSITORY/.github/workflows/${STAGE}@refs/heads/${defaultBranch}"`);
+    expect(command).toContain(
+      `--cert-identity "https://github.com/$GITHUB_REPOSITORY/.github/workflows/${STAGE}@refs/heads/${defaultBranch}"`,
+    );
     expect(command).toContain('--cert-oidc-issuer "https://token.actions.githubusercontent.com"');
     expect(command).not.toContain("--signer-workflow");
     expect(command).toContain(`--source-ref "refs/heads/${defaultBranch}"`);
@@ -706,7 +719,14 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
 
   it("smoke-checks the API's /health and the site after publishing the frontend, and names the digest in the summary", () => {
     const names = steps.map((s) => s.name);
-    const order = ["Deploy", "Wait for the new tasks to serve", "Build the frontend (PLACEHOLDER)", "Upload the frontend", "Invalidate CloudFront", "Smoke-check the API and the site"];
+    const order = [
+      "Deploy",
+      "Wait for the new tasks to serve",
+      "Build the frontend (PLACEHOLDER)",
+      "Upload the frontend",
+      "Invalidate CloudFront",
+      "Smoke-check the API and the site",
+    ];
     const positions = order.map((n) => names.indexOf(n));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
@@ -748,7 +768,9 @@ describe("deploy-prod: promote the stage run's attested artifact, nothing else",
     const text = jobText(resolve);
     expect(text).toContain("^[0-9a-f]{40}$");
     expect(text).toMatch(/compare\/\$sha\.\.\.\$DEFAULT_BRANCH/);
-    expect(text).toMatch(/gh run list .*--workflow deploy-stage\.yml .*--branch "\$DEFAULT_BRANCH"[\s\S]*--event push .*--commit "\$SHA" --status success/);
+    expect(text).toMatch(
+      /gh run list .*--workflow deploy-stage\.yml .*--branch "\$DEFAULT_BRANCH"[\s\S]*--event push .*--commit "\$SHA" --status success/,
+    );
   });
 
   it("takes its image only from the stage run's artifact: no build, no registry lookup", () => {
@@ -849,8 +871,24 @@ describe("CODEOWNERS", () => {
 
   /** Everything that runs with a deploy role, decides what the roles may do, or guards them. */
   const OWNED = [
-    "/.github/", "/.ci/", "/main.ts", "/cdktf.json", "/package.json", "/package-lock.json", "/tsconfig.json", "/jest.config.js",
-    "/app.ts", "/bootstrap/", "/config/", "/lib/", "/constructs/", "/stacks/", "/audit/", "/emulator/", "/scripts/", "/__tests__/",
+    "/.github/",
+    "/.ci/",
+    "/main.ts",
+    "/cdktf.json",
+    "/package.json",
+    "/package-lock.json",
+    "/tsconfig.json",
+    "/jest.config.js",
+    "/app.ts",
+    "/bootstrap/",
+    "/config/",
+    "/lib/",
+    "/constructs/",
+    "/stacks/",
+    "/audit/",
+    "/emulator/",
+    "/scripts/",
+    "/__tests__/",
   ];
 
   it("the platform owners of the config own the workflows, the app and its stacks, the bootstrap, the config, the dependencies and the guards", () => {
@@ -862,7 +900,9 @@ describe("CODEOWNERS", () => {
   });
 
   it("covers every top-level file and folder of the repository that runs in a deploy job, except the API's own app/", () => {
-    const tracked = execSync("git ls-files", { cwd: join(__dirname, ".."), encoding: "utf8" }).split("\n").filter(Boolean);
+    const tracked = execSync("git ls-files", { cwd: join(__dirname, ".."), encoding: "utf8" })
+      .split("\n")
+      .filter(Boolean);
     const tops = [...new Set(tracked.map((f) => (f.includes("/") ? `/${f.split("/")[0]}/` : `/${f}`)))];
     const unowned = tops.filter((t) => !OWNED.includes(t) && !/\.md$/.test(t) && t !== "/.gitignore" && t !== "/api/");
     expect(unowned).toEqual([]);
@@ -909,7 +949,8 @@ describe("the deploy role allows every registry call the deploy makes", () => {
     const statements: { Effect: string; Action: string | string[]; Resource: string | string[] }[] = JSON.parse(inline.policy).Statement;
     const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
     const repository = `arn:aws:ecr:${config.project.region}:${config.project.accountId}:repository/${config.project.name}-${env}-api`;
-    const matches = (pattern: string, value: string) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(value);
+    const matches = (pattern: string, value: string) =>
+      new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(value);
     for (const action of calls.flatMap((c) => ACTIONS[c])) {
       const resource = action === "ecr:GetAuthorizationToken" ? "*" : repository;
       const allowed = statements.some(

@@ -1,11 +1,11 @@
+import { buildPlatform, type PlatformOptions } from "../app";
 import { Naming } from "../config/naming";
-import { PlatformConfig } from "../config/types";
-import { buildPlatform, PlatformOptions } from "../app";
-import { AuditContext, AuditContextOptions } from "./context";
-import { AuditReport, auditStack, summarize } from "./engine";
+import type { PlatformConfig } from "../config/types";
+import { AuditContext, type AuditContextOptions } from "./context";
+import { type AuditReport, auditStack, summarize } from "./engine";
 import { ALL_RULES } from "./rules";
-import { SynthesizedStack, synthesizeApp } from "./synth";
-import { Rule } from "./types";
+import { type SynthesizedStack, synthesizeApp } from "./synth";
+import type { Rule } from "./types";
 
 /**
  * What the rules need to know about a stack from the configuration: its tier (an environment's

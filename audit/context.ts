@@ -1,5 +1,5 @@
-import { SourceLocation, sourceLocation, stackTraceOf } from "./source";
-import { Block, isObject, refersTo, TerraformJson } from "./terraform";
+import { type SourceLocation, sourceLocation, stackTraceOf } from "./source";
+import { type Block, isObject, refersTo, type TerraformJson } from "./terraform";
 
 /**
  * How strict the production-only rules are for a stack: an environment's `tier` from the config, or
@@ -22,7 +22,6 @@ export interface AuditTarget {
   readonly source?: SourceLocation;
   readonly body: Block;
 }
-
 
 export interface AuditContextOptions {
   /**
@@ -129,7 +128,15 @@ function collectTargets(stackName: string, tf: TerraformJson): AuditTarget[] {
   const targets: AuditTarget[] = [];
   for (const [type, byName] of Object.entries(tf.resource ?? {})) {
     for (const [name, body] of Object.entries(byName ?? {})) {
-      targets.push({ kind: "resource", type, name, address: `${type}.${name}`, constructPath: metadataPath(body), source: sourceOf(body), body });
+      targets.push({
+        kind: "resource",
+        type,
+        name,
+        address: `${type}.${name}`,
+        constructPath: metadataPath(body),
+        source: sourceOf(body),
+        body,
+      });
     }
   }
   for (const [type, byName] of Object.entries(tf.data ?? {})) {
@@ -142,7 +149,14 @@ function collectTargets(stackName: string, tf: TerraformJson): AuditTarget[] {
     (Array.isArray(configs) ? configs : [configs]).forEach((body, i) => {
       if (!isObject(body)) return;
       const alias = typeof body.alias === "string" ? body.alias : String(i);
-      targets.push({ kind: "provider", type: `provider.${name}`, name: alias, address: `provider.${name}[${alias}]`, source: sourceOf(body), body });
+      targets.push({
+        kind: "provider",
+        type: `provider.${name}`,
+        name: alias,
+        address: `provider.${name}[${alias}]`,
+        source: sourceOf(body),
+        body,
+      });
     });
   }
   targets.push({ kind: "stack", type: "stack", name: stackName, address: "stack", body: tf as Block });

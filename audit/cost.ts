@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { asNumber, block, isObject, isTrue, referencedAddress, strings } from "./terraform";
-import { Block, TerraformJson } from "./types";
+import type { Block, TerraformJson } from "./types";
 
 export interface PriceRow {
   readonly usd: number;
@@ -97,15 +97,44 @@ export interface CostEstimate {
 
 /** Resource types AWS does not bill by themselves (their cost, if any, is priced on the resource they serve). */
 const FREE = new Set([
-  "aws_vpc", "aws_subnet", "aws_route", "aws_route_table", "aws_route_table_association", "aws_internet_gateway",
-  "aws_security_group", "aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule",
-  "aws_default_security_group", "aws_iam_role", "aws_iam_role_policy", "aws_iam_policy", "aws_iam_role_policy_attachment",
-  "aws_iam_openid_connect_provider", "aws_ecs_cluster", "aws_ecs_task_definition", "aws_lb_listener", "aws_lb_target_group",
-  "aws_db_subnet_group", "aws_db_parameter_group", "aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket_ownership_controls",
-  "aws_s3_bucket_policy", "aws_s3_bucket_public_access_block", "aws_s3_bucket_server_side_encryption_configuration",
-  "aws_s3_bucket_versioning", "aws_s3_bucket_logging", "aws_cloudfront_origin_access_control", "aws_cloudfront_response_headers_policy",
-  "aws_appautoscaling_target", "aws_appautoscaling_policy", "aws_ecr_lifecycle_policy", "aws_flow_log", "aws_kms_alias",
-  "aws_sns_topic_policy", "aws_sns_topic_subscription",
+  "aws_vpc",
+  "aws_subnet",
+  "aws_route",
+  "aws_route_table",
+  "aws_route_table_association",
+  "aws_internet_gateway",
+  "aws_security_group",
+  "aws_security_group_rule",
+  "aws_vpc_security_group_ingress_rule",
+  "aws_vpc_security_group_egress_rule",
+  "aws_default_security_group",
+  "aws_iam_role",
+  "aws_iam_role_policy",
+  "aws_iam_policy",
+  "aws_iam_role_policy_attachment",
+  "aws_iam_openid_connect_provider",
+  "aws_ecs_cluster",
+  "aws_ecs_task_definition",
+  "aws_lb_listener",
+  "aws_lb_target_group",
+  "aws_db_subnet_group",
+  "aws_db_parameter_group",
+  "aws_s3_bucket_lifecycle_configuration",
+  "aws_s3_bucket_ownership_controls",
+  "aws_s3_bucket_policy",
+  "aws_s3_bucket_public_access_block",
+  "aws_s3_bucket_server_side_encryption_configuration",
+  "aws_s3_bucket_versioning",
+  "aws_s3_bucket_logging",
+  "aws_cloudfront_origin_access_control",
+  "aws_cloudfront_response_headers_policy",
+  "aws_appautoscaling_target",
+  "aws_appautoscaling_policy",
+  "aws_ecr_lifecycle_policy",
+  "aws_flow_log",
+  "aws_kms_alias",
+  "aws_sns_topic_policy",
+  "aws_sns_topic_subscription",
 ]);
 
 const money = (n: number): number => Math.round(n * 1e6) / 1e6;
@@ -125,7 +154,12 @@ function regions(tf: TerraformJson): { default: string; byAlias: Map<string, str
 }
 
 /** Estimates one stack's monthly cost. */
-export function estimateCost(stack: string, tf: TerraformJson, table: PriceTable = loadPriceTable(), usage: Usage = DEFAULT_USAGE): CostEstimate {
+export function estimateCost(
+  stack: string,
+  tf: TerraformJson,
+  table: PriceTable = loadPriceTable(),
+  usage: Usage = DEFAULT_USAGE,
+): CostEstimate {
   const resources = (tf.resource ?? {}) as Record<string, Record<string, Block>>;
   const hours = table.hoursPerMonth;
   const { default: defaultRegion, byAlias } = regions(tf);
@@ -162,7 +196,15 @@ export function estimateCost(stack: string, tf: TerraformJson, table: PriceTable
           absent.push(priceKey);
           return;
         }
-        lines.push({ address, item, quantity: money(quantity), priceKey, unitPrice: row.usd, monthly: money(quantity * row.usd), ...(assumption && { assumption }) });
+        lines.push({
+          address,
+          item,
+          quantity: money(quantity),
+          priceKey,
+          unitPrice: row.usd,
+          monthly: money(quantity * row.usd),
+          ...(assumption && { assumption }),
+        });
       };
 
       switch (type) {
@@ -209,7 +251,12 @@ export function estimateCost(stack: string, tf: TerraformJson, table: PriceTable
           const gb = flowLogs ? usage.flowLogGb : usage.logGbPerGroup;
           const months = Math.min((asNumber(body.retention_in_days) ?? 365) / 30, 12);
           line("GB ingested", gb, "logs.ingestGb", `${gb} GB a month${flowLogs ? " of flow logs" : ""}`);
-          line("GB-months stored", gb * months, "logs.storageGbMonth", `${gb} GB a month kept ${Math.round(months * 10) / 10} month(s), uncompressed`);
+          line(
+            "GB-months stored",
+            gb * months,
+            "logs.storageGbMonth",
+            `${gb} GB a month kept ${Math.round(months * 10) / 10} month(s), uncompressed`,
+          );
           break;
         }
         case "aws_s3_bucket": {
@@ -221,7 +268,12 @@ export function estimateCost(stack: string, tf: TerraformJson, table: PriceTable
         }
         case "aws_cloudfront_distribution":
           line("GB to the internet", usage.cdnGb, "cloudfront.transferGb", `${usage.cdnGb} GB a month`);
-          line("10,000 HTTPS requests", usage.cdnRequests / 10_000, "cloudfront.https10k", `${usage.cdnRequests.toLocaleString("en-US")} requests a month`);
+          line(
+            "10,000 HTTPS requests",
+            usage.cdnRequests / 10_000,
+            "cloudfront.https10k",
+            `${usage.cdnRequests.toLocaleString("en-US")} requests a month`,
+          );
           break;
         case "aws_ecr_repository":
           line("storage GB-months", usage.ecrGb, "ecr.storageGbMonth", `${usage.ecrGb} GB of images`);
@@ -246,7 +298,11 @@ export function estimateCost(stack: string, tf: TerraformJson, table: PriceTable
           missing("interface endpoints are billed per AZ-hour and GB: no row yet");
           continue;
         case "aws_dynamodb_table":
-          missing(String(body.billing_mode ?? "PROVISIONED") === "PAY_PER_REQUEST" ? "on-demand: billed per request, no usage assumption" : "provisioned capacity: no row yet");
+          missing(
+            String(body.billing_mode ?? "PROVISIONED") === "PAY_PER_REQUEST"
+              ? "on-demand: billed per request, no usage assumption"
+              : "provisioned capacity: no row yet",
+          );
           continue;
         default:
           missing("no pricing rule for this type");
@@ -309,9 +365,18 @@ const signed = (n: number): string => `${n < 0 ? "-" : "+"}$${Math.abs(n).toFixe
 function category(priceKey: string): string {
   const [service] = priceKey.split(".");
   const names: Record<string, string> = {
-    nat: "NAT gateways", ipv4: "Public IPv4 addresses", alb: "Load balancer", fargate: "Fargate (service)", rds: "RDS database",
-    secretsmanager: "Secrets Manager", logs: "CloudWatch Logs", cloudwatch: "CloudWatch alarms and dashboards", s3: "S3 storage",
-    cloudfront: "CloudFront", ecr: "ECR images", kms: "KMS keys",
+    nat: "NAT gateways",
+    ipv4: "Public IPv4 addresses",
+    alb: "Load balancer",
+    fargate: "Fargate (service)",
+    rds: "RDS database",
+    secretsmanager: "Secrets Manager",
+    logs: "CloudWatch Logs",
+    cloudwatch: "CloudWatch alarms and dashboards",
+    s3: "S3 storage",
+    cloudfront: "CloudFront",
+    ecr: "ECR images",
+    kms: "KMS keys",
   };
   return names[service] ?? service;
 }
@@ -339,15 +404,24 @@ export function formatCostMarkdown(estimates: readonly CostEstimate[], table: Pr
     const moved = deltas.flatMap((d) => d.rows.map((r) => ({ stack: d.stack, ...r })));
     if (moved.length > 0) {
       out.push("", "| Stack | Resource | Item | Before | After | Change |", "|---|---|---|---:|---:|---:|");
-      for (const r of moved) out.push(`| ${r.stack} | \`${r.address}\` | ${r.item} | ${usd(r.before)} | ${usd(r.after)} | ${signed(r.delta)} |`);
+      for (const r of moved)
+        out.push(`| ${r.stack} | \`${r.address}\` | ${r.item} | ${usd(r.before)} | ${usd(r.after)} | ${signed(r.delta)} |`);
     }
-    for (const d of deltas) for (const n of d.newlyNotPriced) out.push(`- ${d.stack}: new \`${n.address}\` is **not priced** (${n.reason}): its cost is unknown, not zero`);
+    for (const d of deltas)
+      for (const n of d.newlyNotPriced)
+        out.push(`- ${d.stack}: new \`${n.address}\` is **not priced** (${n.reason}): its cost is unknown, not zero`);
   }
   for (const e of shown) {
-    out.push("", `<details><summary>${e.stack}: ${usd(e.total)} a month, ${e.lines.length} priced line(s), ${e.notPriced.length} not priced, ${e.free} free resource(s)</summary>`, "");
+    out.push(
+      "",
+      `<details><summary>${e.stack}: ${usd(e.total)} a month, ${e.lines.length} priced line(s), ${e.notPriced.length} not priced, ${e.free} free resource(s)</summary>`,
+      "",
+    );
     out.push("| Resource | Item | Quantity | Unit price (row) | Monthly | Assumption |", "|---|---|---:|---|---:|---|");
     for (const l of e.lines) {
-      out.push(`| \`${l.address}\` | ${l.item} | ${l.quantity} | ${l.unitPrice} (\`${l.priceKey}\`) | ${usd(l.monthly)} | ${l.assumption ?? ""} |`);
+      out.push(
+        `| \`${l.address}\` | ${l.item} | ${l.quantity} | ${l.unitPrice} (\`${l.priceKey}\`) | ${usd(l.monthly)} | ${l.assumption ?? ""} |`,
+      );
     }
     for (const n of e.notPriced) out.push(`| \`${n.address}\` | **not priced**: ${n.reason} | | | ? | |`);
     out.push("", "</details>");

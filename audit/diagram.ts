@@ -7,7 +7,7 @@
  * `diffArchitecture` marks what a change adds, removes or alters.
  */
 import { isObject, referencedAddress, strings } from "./terraform";
-import { Block, TerraformJson } from "./types";
+import type { Block, TerraformJson } from "./types";
 
 /** Where a node is drawn: outside AWS, in a subnet tier of the VPC, in the VPC itself, or among the regional/global services. */
 export type Placement = "outside" | "public" | "private" | "database" | "vpc" | "services" | "iam";
@@ -49,9 +49,21 @@ export const INTERNET = "internet";
 const TIERS = ["public", "private", "database"] as const;
 /** Resource types the picture draws itself (the rest are counted in one "other resources" node). */
 const DRAWN = new Set([
-  "aws_vpc", "aws_subnet", "aws_internet_gateway", "aws_nat_gateway", "aws_lb", "aws_ecs_service", "aws_db_instance",
-  "aws_s3_bucket", "aws_cloudfront_distribution", "aws_iam_role", "aws_iam_openid_connect_provider", "aws_vpc_endpoint",
-  "aws_ecr_repository", "aws_dynamodb_table", "aws_kms_key",
+  "aws_vpc",
+  "aws_subnet",
+  "aws_internet_gateway",
+  "aws_nat_gateway",
+  "aws_lb",
+  "aws_ecs_service",
+  "aws_db_instance",
+  "aws_s3_bucket",
+  "aws_cloudfront_distribution",
+  "aws_iam_role",
+  "aws_iam_openid_connect_provider",
+  "aws_vpc_endpoint",
+  "aws_ecr_repository",
+  "aws_dynamodb_table",
+  "aws_kms_key",
 ]);
 
 type Resources = Record<string, Record<string, Block>>;
@@ -62,14 +74,23 @@ function all(resources: Resources, type: string): [string, Block][] {
     .sort(([a], [b]) => a.localeCompare(b));
 }
 
-const refs = (value: unknown): string[] => strings(value).map(referencedAddress).filter((a): a is string => a !== undefined);
+const refs = (value: unknown): string[] =>
+  strings(value)
+    .map(referencedAddress)
+    .filter((a): a is string => a !== undefined);
 const str = (value: unknown, fallback = "?"): string => (typeof value === "string" || typeof value === "number" ? String(value) : fallback);
-const tagName = (body: Block): string | undefined => (isObject(body.tags) && typeof body.tags.Name === "string" ? body.tags.Name : undefined);
+const tagName = (body: Block): string | undefined =>
+  isObject(body.tags) && typeof body.tags.Name === "string" ? body.tags.Name : undefined;
 
 /** The tier of a subnet: its `Tier` tag, else a tier word in its Name. */
 function subnetTier(body: Block | undefined): Placement {
   const tags = isObject(body?.tags) ? body!.tags : {};
-  const tier = typeof tags.Tier === "string" ? tags.Tier : typeof tags.Name === "string" ? TIERS.find((t) => (tags.Name as string).includes(t)) : undefined;
+  const tier =
+    typeof tags.Tier === "string"
+      ? tags.Tier
+      : typeof tags.Name === "string"
+        ? TIERS.find((t) => (tags.Name as string).includes(t))
+        : undefined;
   return (TIERS as readonly string[]).includes(tier ?? "") ? (tier as Placement) : "vpc";
 }
 
@@ -160,7 +181,11 @@ export function architecture(tf: TerraformJson): Architecture {
       .filter(([, l]) => referencedAddress(l.load_balancer_arn) === id)
       .map(([, l]) => `${str(l.protocol, "HTTP")}:${str(l.port)}`);
     const kind = str(body.load_balancer_type, "application") === "application" ? "ALB" : "NLB";
-    node(id, `${kind} ${str(body.name)}<br/>${ports.join(", ") || "no listener"}${body.internal === true ? " (internal)" : ""}`, tierOf(refs(body.subnets), resources));
+    node(
+      id,
+      `${kind} ${str(body.name)}<br/>${ports.join(", ") || "no listener"}${body.internal === true ? " (internal)" : ""}`,
+      tierOf(refs(body.subnets), resources),
+    );
     guard(body.security_groups, id);
     const logs = isObject(body.access_logs) ? body.access_logs : undefined;
     if (logs && logs.enabled !== false) for (const bucket of refs(logs.bucket)) edge(id, bucket, "access logs");
@@ -168,10 +193,18 @@ export function architecture(tf: TerraformJson): Architecture {
   const targetGroupOwner = new Map<string, string>();
   for (const [id, body] of all(resources, "aws_ecs_service")) {
     const task = resources.aws_ecs_task_definition?.[referencedAddress(body.task_definition)?.split(".")[1] ?? ""];
-    const network = isObject(body.network_configuration) ? body.network_configuration : Array.isArray(body.network_configuration) ? body.network_configuration[0] : {};
+    const network = isObject(body.network_configuration)
+      ? body.network_configuration
+      : Array.isArray(body.network_configuration)
+        ? body.network_configuration[0]
+        : {};
     const subnetRefs = refs(network?.subnets);
     const size = task ? `${Number(task.cpu) / 1024} vCPU, ${Number(task.memory) / 1024} GB` : "?";
-    node(id, `ECS service ${str(body.name)}<br/>${str(body.launch_type, "FARGATE")} ${size} x ${str(body.desired_count, "1")}`, tierOf(subnetRefs, resources));
+    node(
+      id,
+      `ECS service ${str(body.name)}<br/>${str(body.launch_type, "FARGATE")} ${size} x ${str(body.desired_count, "1")}`,
+      tierOf(subnetRefs, resources),
+    );
     guard(network?.security_groups, id);
     for (const lb of Array.isArray(body.load_balancer) ? body.load_balancer : [body.load_balancer]) {
       if (isObject(lb)) for (const tg of refs(lb.target_group_arn)) targetGroupOwner.set(tg, id);
@@ -205,7 +238,12 @@ export function architecture(tf: TerraformJson): Architecture {
       if (!isObject(origin)) continue;
       const bucket = refs(origin.domain_name).find((a) => a.startsWith("aws_s3_bucket."));
       const target = bucket ?? refs(origin.domain_name)[0];
-      if (target) edge(id, target, refs(origin.origin_access_control_id).length > 0 ? "OAC (SigV4)" : isObject(origin.s3_origin_config) ? "OAI" : "origin");
+      if (target)
+        edge(
+          id,
+          target,
+          refs(origin.origin_access_control_id).length > 0 ? "OAC (SigV4)" : isObject(origin.s3_origin_config) ? "OAI" : "origin",
+        );
     }
   }
   for (const [id, body] of all(resources, "aws_iam_openid_connect_provider")) node(id, `OIDC provider ${str(body.url)}`, "iam");
@@ -221,11 +259,16 @@ export function architecture(tf: TerraformJson): Architecture {
   }
 
   // Security group rules between two groups: traffic from what one guards to what the other does.
-  for (const [, rule] of [...all(resources, "aws_vpc_security_group_ingress_rule"), ...all(resources, "aws_security_group_rule").filter(([, r]) => r.type === "ingress")]) {
+  for (const [, rule] of [
+    ...all(resources, "aws_vpc_security_group_ingress_rule"),
+    ...all(resources, "aws_security_group_rule").filter(([, r]) => r.type === "ingress"),
+  ]) {
     const to = refs(rule.security_group_id).flatMap((g) => guarded.get(g) ?? []);
     const from = refs(rule.referenced_security_group_id ?? rule.source_security_group_id).flatMap((g) => guarded.get(g) ?? []);
     for (const f of from) for (const t of to) edge(f, t, portText(rule));
-    const world = [...strings(rule.cidr_ipv4), ...strings(rule.cidr_ipv6), ...strings(rule.cidr_blocks)].some((c) => c === "0.0.0.0/0" || c === "::/0");
+    const world = [...strings(rule.cidr_ipv4), ...strings(rule.cidr_ipv6), ...strings(rule.cidr_blocks)].some(
+      (c) => c === "0.0.0.0/0" || c === "::/0",
+    );
     if (world && to.length > 0) {
       node(INTERNET, "Internet", "outside");
       for (const t of to) edge(INTERNET, t, portText(rule));
@@ -252,7 +295,9 @@ export function architecture(tf: TerraformJson): Architecture {
     ...(vpc && { vpc: `VPC ${str(vpc[1].cidr_block)}` }),
     subnets,
     nodes: [...nodes.values()].sort((a, b) => a.id.localeCompare(b.id)),
-    edges: [...edges.values()].filter((e) => nodes.has(e.from) && nodes.has(e.to)).sort((a, b) => `${a.from}|${a.to}|${a.label}`.localeCompare(`${b.from}|${b.to}|${b.label}`)),
+    edges: [...edges.values()]
+      .filter((e) => nodes.has(e.from) && nodes.has(e.to))
+      .sort((a, b) => `${a.from}|${a.to}|${a.label}`.localeCompare(`${b.from}|${b.to}|${b.label}`)),
   };
 }
 
@@ -319,7 +364,10 @@ export function toMermaid(arch: Architecture | ArchitectureDiff): string {
     }
     lines.push("  end");
   }
-  for (const [placement, title] of [["services", "Regional and global services"], ["iam", "IAM: who may assume what"]] as const) {
+  for (const [placement, title] of [
+    ["services", "Regional and global services"],
+    ["iam", "IAM: who may assume what"],
+  ] as const) {
     if (at(placement).length === 0) continue;
     lines.push(`  subgraph ${placement}["${title}"]`);
     for (const n of at(placement)) lines.push(draw(n, "    "));

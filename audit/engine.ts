@@ -1,8 +1,8 @@
-import { AuditContext } from "./context";
-import { AuditExemption, readExemptions } from "../lib/audit-exemptions";
+import { type AuditExemption, readExemptions } from "../lib/audit-exemptions";
+import type { AuditContext } from "./context";
 import { ALL_RULES } from "./rules";
-import { SourceLocation } from "./source";
-import { AuditTarget, CheckResult, Rule, Tier } from "./types";
+import type { SourceLocation } from "./source";
+import type { AuditTarget, CheckResult, Rule, Tier } from "./types";
 
 export type FindingStatus = "pass" | "fail" | "exempt";
 
@@ -88,7 +88,14 @@ export function auditStack(context: AuditContext, rules: readonly Rule[] = ALL_R
     const findings: Finding[] = [];
     for (const { target, result } of evaluateRule(rule, context)) {
       if (result.status === "n/a") continue;
-      const base = { rule: rule.id, address: target.address, constructPath: target.constructPath, source: target.source, message: result.message, subject: result.subject };
+      const base = {
+        rule: rule.id,
+        address: target.address,
+        constructPath: target.constructPath,
+        source: target.source,
+        message: result.message,
+        subject: result.subject,
+      };
       if (result.status === "pass") {
         findings.push({ ...base, status: "pass" });
         continue;
@@ -122,12 +129,19 @@ export function auditStack(context: AuditContext, rules: readonly Rule[] = ALL_R
       const issue = (problem: ExemptionIssue["problem"], detail: string): void => {
         exemptionIssues.push({ address: target.address, rule: e.rule, reason: e.reason, problem, detail });
       };
-      if (!KNOWN_RULES.has(e.rule)) return issue("unknown-rule", `no rule has the id ${e.rule}`);
+      if (!KNOWN_RULES.has(e.rule)) {
+        issue("unknown-rule", `no rule has the id ${e.rule}`);
+        return;
+      }
       if (!running.has(e.rule)) return;
       const uses = used.get(key(target.address, index));
-      if (!uses) return issue("unused", `${e.rule} does not fail on ${target.address}; remove the exemption`);
+      if (!uses) {
+        issue("unused", `${e.rule} does not fail on ${target.address}; remove the exemption`);
+        return;
+      }
       const idle = (e.findings ?? []).filter((f) => !uses.has(f));
-      if (idle.length > 0) issue("unused", `${idle.join(", ")} of ${target.address} do(es) not fail ${e.rule}; remove them from the exemption`);
+      if (idle.length > 0)
+        issue("unused", `${idle.join(", ")} of ${target.address} do(es) not fail ${e.rule}; remove them from the exemption`);
     });
   }
 

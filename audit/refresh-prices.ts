@@ -10,11 +10,19 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { errorText, InputError } from "../lib/cli";
-import { loadPriceTable, PRICE_TABLE_FILE, PriceRow, PriceTable } from "./cost";
+import { loadPriceTable, PRICE_TABLE_FILE, type PriceRow, type PriceTable } from "./cost";
 
 interface Offer {
   readonly products: Record<string, { readonly sku: string; readonly productFamily?: string; readonly attributes: Record<string, string> }>;
-  readonly terms: { readonly OnDemand: Record<string, Record<string, { readonly priceDimensions: Record<string, { readonly beginRange?: string; readonly pricePerUnit: { readonly USD?: string } }> }>> };
+  readonly terms: {
+    readonly OnDemand: Record<
+      string,
+      Record<
+        string,
+        { readonly priceDimensions: Record<string, { readonly beginRange?: string; readonly pricePerUnit: { readonly USD?: string } }> }
+      >
+    >;
+  };
 }
 
 /** The on-demand USD price of the one product of `offer` whose attributes (and productFamily) equal `match`'s. */
@@ -25,7 +33,8 @@ export function priceInOffer(offer: Offer, match: Readonly<Record<string, string
     .map((p) => p.sku)
     .filter((sku) => offer.terms.OnDemand[sku] !== undefined)
     .sort();
-  if (skus.length !== 1) throw new InputError(`${JSON.stringify(match)} matches ${skus.length} on-demand products; make the row's match name exactly one`);
+  if (skus.length !== 1)
+    throw new InputError(`${JSON.stringify(match)} matches ${skus.length} on-demand products; make the row's match name exactly one`);
   const dimensions = Object.values(offer.terms.OnDemand[skus[0]]).flatMap((t) => Object.values(t.priceDimensions));
   const first = dimensions.find((d) => (d.beginRange ?? "0") === "0") ?? dimensions[0];
   const usd = Number(first?.pricePerUnit.USD);
@@ -66,7 +75,7 @@ export async function refreshPrices(table: PriceTable, baseUrl: string, today: s
 
 if (require.main === module) {
   const args = process.argv.slice(2);
-  const arg = (name: string, fallback: string): string => (args.includes(name) ? args[args.indexOf(name) + 1] ?? fallback : fallback);
+  const arg = (name: string, fallback: string): string => (args.includes(name) ? (args[args.indexOf(name) + 1] ?? fallback) : fallback);
   const file = resolve(arg("--table", PRICE_TABLE_FILE));
   refreshPrices(loadPriceTable(file), arg("--base-url", "https://pricing.us-east-1.amazonaws.com"), new Date().toISOString().slice(0, 10))
     .then((table) => {

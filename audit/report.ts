@@ -1,4 +1,4 @@
-import { AuditReport, Finding, RuleReport, StackReport } from "./engine";
+import type { AuditReport, Finding, RuleReport, StackReport } from "./engine";
 import { ALL_RULES } from "./rules";
 
 const RESULT_LABEL: Record<RuleReport["status"], string> = { pass: "pass", fail: "FAIL", exempt: "exempt", "n/a": "n/a" };
@@ -77,7 +77,12 @@ export function formatMarkdown(report: AuditReport): string {
       lines.push(`| ${rule.id} | ${rule.controls.join(", ") || "-"} | ${resultText(rule)} | ${cell(details.join("<br>"))} |`);
     }
     if (stack.exemptionIssues.length > 0) {
-      lines.push("", ...stack.exemptionIssues.map((i) => `- ${i.problem === "unknown-rule" ? "**fail**" : "warning"}: exemption on \`${i.address}\`: ${cell(i.detail)}`));
+      lines.push(
+        "",
+        ...stack.exemptionIssues.map(
+          (i) => `- ${i.problem === "unknown-rule" ? "**fail**" : "warning"}: exemption on \`${i.address}\`: ${cell(i.detail)}`,
+        ),
+      );
     }
   }
   lines.push("", "## Rules", "", "| Rule | Applies to | Controls | Rationale |", "|---|---|---|---|");

@@ -7,14 +7,14 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PlatformConfig } from "../config/types";
-import { AuditContext } from "./context";
-import { compareEstimates, CostDelta, CostEstimate, estimateCost, formatCostMarkdown, PriceTable } from "./cost";
-import { architecture, diffArchitecture, hasChanges, toMermaid } from "./diagram";
-import { AuditReport, auditStack, Finding, StackReport } from "./engine";
+import type { PlatformConfig } from "../config/types";
 import { contextOptions } from "./audit-app";
+import { AuditContext } from "./context";
+import { type CostDelta, type CostEstimate, compareEstimates, estimateCost, formatCostMarkdown, type PriceTable } from "./cost";
+import { architecture, diffArchitecture, hasChanges, toMermaid } from "./diagram";
+import { type AuditReport, auditStack, type Finding, type StackReport } from "./engine";
 import { ALL_RULES } from "./rules";
-import { Rule, TerraformJson } from "./types";
+import type { Rule, TerraformJson } from "./types";
 
 export interface StackJson {
   readonly name: string;
@@ -89,7 +89,12 @@ export function review(
     }
     const diff = diffArchitecture(before ? architecture(before) : { subnets: {}, nodes: [], edges: [] }, now);
     diagrams.set(s.name, { mermaid: toMermaid(diff), changed: hasChanges(diff), newStack: !before });
-    deltas.push(compareEstimates(before ? estimateCost(s.name, before, table) : { ...estimates[i], lines: [], notPriced: [], total: 0 }, estimates[i]));
+    deltas.push(
+      compareEstimates(
+        before ? estimateCost(s.name, before, table) : { ...estimates[i], lines: [], notPriced: [], total: 0 },
+        estimates[i],
+      ),
+    );
     const baseReport = before ? auditStack(new AuditContext(s.name, before, contextOptions(config, s.name)), rules) : undefined;
     const after = report.stacks.find((r) => r.stack === s.name);
     if (!after) continue;
@@ -117,13 +122,19 @@ export function formatReviewMarkdown(r: Review, table: PriceTable): string {
       );
     }
     if (r.safer.length > 0) {
-      out.push("", "Safer:", "", ...r.safer.map((c) => `- ${c.finding.status === "fail" ? "fixed failure" : "exemption gone"}: ${c.finding.rule} on ${where(c)}`));
+      out.push(
+        "",
+        "Safer:",
+        "",
+        ...r.safer.map((c) => `- ${c.finding.status === "fail" ? "fixed failure" : "exemption gone"}: ${c.finding.rule} on ${where(c)}`),
+      );
     }
     out.push("");
   }
   out.push("## Monthly cost", "", formatCostMarkdown(r.estimates, table, r.deltas).trimEnd(), "");
   out.push("## Architecture", "");
-  if (r.hasBase) out.push("Marked against the base branch: `+` added (green), `-` removed (red, dashed), `~` changed (amber, with the old label).", "");
+  if (r.hasBase)
+    out.push("Marked against the base branch: `+` added (green), `-` removed (red, dashed), `~` changed (amber, with the old label).", "");
   for (const [stack, d] of r.diagrams) {
     const note = !r.hasBase ? "" : d.newStack ? " (new stack)" : d.changed ? " (changed)" : " (unchanged)";
     out.push(`### ${stack}${note}`, "", "```mermaid", d.mermaid.trimEnd(), "```", "");

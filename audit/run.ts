@@ -12,16 +12,16 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { platform } from "../config/platform";
-import { PlatformConfig } from "../config/types";
+import type { PlatformConfig } from "../config/types";
 import { InputError, readInput, runCommand } from "../lib/cli";
+import { auditPlatform } from "./audit-app";
 import { loadPriceTable } from "./cost";
 import { writeHcl } from "./hcl";
-import { auditPlatform } from "./audit-app";
 import { formatConsole, formatJson, formatMarkdown } from "./report";
 import { formatReviewMarkdown, readBase, review } from "./review";
 import { formatSarif } from "./sarif";
 import { mixedSynthOutputs } from "./synth-output";
-import { Rule } from "./types";
+import type { Rule } from "./types";
 
 const ROOT = resolve(__dirname, "..");
 
@@ -30,7 +30,8 @@ function baseDir(args: string[]): string | undefined {
   if (i < 0) return undefined;
   const dir = args[i + 1];
   if (!dir) throw new InputError("--base needs the base branch's cdktf synth output, e.g. --base base.out");
-  if (!existsSync(join(resolve(dir), "stacks"))) throw new InputError(`--base ${dir} has no stacks/ directory; pass the output of "cdktf synth --output ${dir}" run on the base branch`);
+  if (!existsSync(join(resolve(dir), "stacks")))
+    throw new InputError(`--base ${dir} has no stacks/ directory; pass the output of "cdktf synth --output ${dir}" run on the base branch`);
   return resolve(dir);
 }
 
@@ -45,17 +46,38 @@ function outDir(args: string[]): string {
  * exit code: 0 when every rule passes (or is exempt), 1 on any failure. `cdktfOut` is only looked
  * at for a deploy-breaking leftover, never audited.
  */
-export function runAudit(config: PlatformConfig, out: string, rules?: readonly Rule[], cdktfOut = join(ROOT, "cdktf.out"), base?: string): number {
+export function runAudit(
+  config: PlatformConfig,
+  out: string,
+  rules?: readonly Rule[],
+  cdktfOut = join(ROOT, "cdktf.out"),
+  base?: string,
+): number {
   const { report, stacks } = auditPlatform(config, { hcl: true, rules });
   console.log(formatConsole(report));
 
   const table = loadPriceTable();
-  const findings = review(config, report, stacks, table, base ? readBase(base, stacks.map((s) => s.name)) : undefined, rules);
+  const findings = review(
+    config,
+    report,
+    stacks,
+    table,
+    base
+      ? readBase(
+          base,
+          stacks.map((s) => s.name),
+        )
+      : undefined,
+    rules,
+  );
   mkdirSync(join(out, "diagrams"), { recursive: true });
   writeFileSync(join(out, "audit.json"), formatJson(report));
   writeFileSync(join(out, "audit.md"), `${formatMarkdown(report)}\n${formatReviewMarkdown(findings, table)}`);
   writeFileSync(join(out, "audit.sarif"), formatSarif(report, rules));
-  writeFileSync(join(out, "cost.json"), `${JSON.stringify({ date: table.date, source: table.source, estimates: findings.estimates, deltas: findings.deltas }, null, 2)}\n`);
+  writeFileSync(
+    join(out, "cost.json"),
+    `${JSON.stringify({ date: table.date, source: table.source, estimates: findings.estimates, deltas: findings.deltas }, null, 2)}\n`,
+  );
   for (const [stack, diagram] of findings.diagrams) writeFileSync(join(out, "diagrams", `${stack}.mmd`), diagram.mermaid);
   const hclDir = join(out, "hcl");
   for (const problem of writeHcl(stacks, hclDir)) {
@@ -78,5 +100,13 @@ export function runAudit(config: PlatformConfig, out: string, rules?: readonly R
 
 if (require.main === module) {
   const args = process.argv.slice(2);
-  runCommand(() => runAudit(platform, readInput(() => outDir(args)), undefined, undefined, readInput(() => baseDir(args))));
+  runCommand(() =>
+    runAudit(
+      platform,
+      readInput(() => outDir(args)),
+      undefined,
+      undefined,
+      readInput(() => baseDir(args)),
+    ),
+  );
 }

@@ -6,9 +6,9 @@
  */
 import { createHash } from "node:crypto";
 import type { Log, ReportingDescriptor, Result } from "sarif";
-import { AuditReport, Finding } from "./engine";
+import type { AuditReport, Finding } from "./engine";
 import { ALL_RULES } from "./rules";
-import { Rule } from "./types";
+import type { Rule } from "./types";
 
 export const SARIF_TOOL_NAME = "aws-platform-audit";
 /**
@@ -27,19 +27,28 @@ function descriptor(rule: Rule): ReportingDescriptor {
     id: rule.id,
     name: rule.id,
     shortDescription: { text: rule.rationale },
-    fullDescription: { text: `${rule.rationale} Applies to ${rule.appliesTo.join(", ")}${rule.productionOnly ? " in production-tier stacks" : ""}.` },
+    fullDescription: {
+      text: `${rule.rationale} Applies to ${rule.appliesTo.join(", ")}${rule.productionOnly ? " in production-tier stacks" : ""}.`,
+    },
     help: {
       text: `${rule.rationale}\nEquivalent controls: ${controls}.\nTo accept a failure, call ${exemption} ${where}.`,
       markdown: `${rule.rationale}\n\n**Equivalent controls:** ${controls}.\n\nTo accept a failure, call \`${exemption}\` ${where}.`,
     },
     defaultConfiguration: { level: "error" },
-    properties: { tags: ["security", "terraform", ...rule.controls], controls: [...rule.controls], productionOnly: rule.productionOnly ?? false },
+    properties: {
+      tags: ["security", "terraform", ...rule.controls],
+      controls: [...rule.controls],
+      productionOnly: rule.productionOnly ?? false,
+    },
   };
 }
 
 /** A fingerprint that survives the resource moving to another line: stack, rule, address and subject. */
 function fingerprint(stack: string, f: Finding): string {
-  return createHash("sha256").update([stack, f.rule, f.address, f.subject ?? ""].join("\0")).digest("hex").slice(0, 32);
+  return createHash("sha256")
+    .update([stack, f.rule, f.address, f.subject ?? ""].join("\0"))
+    .digest("hex")
+    .slice(0, 32);
 }
 
 function result(stack: string, f: Finding, ruleIndex: number): Result {

@@ -1,5 +1,5 @@
 import { relative, resolve, sep } from "node:path";
-import { Block, isObject } from "./terraform";
+import { type Block, isObject } from "./terraform";
 
 /** Where a resource is created in the repository's TypeScript. */
 export interface SourceLocation {

@@ -5,9 +5,9 @@
  * Usage: tsx audit/synth-hcl.ts [--out <dir>]
  */
 import { join, relative, resolve } from "node:path";
+import { buildPlatform } from "../app";
 import { platform } from "../config/platform";
 import { InputError, readInput, runCommand } from "../lib/cli";
-import { buildPlatform } from "../app";
 import { writeHcl } from "./hcl";
 import { synthesizeApp } from "./synth";
 

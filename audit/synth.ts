@@ -1,11 +1,11 @@
-import { App, TerraformStack } from "cdktf";
-import { Node } from "constructs";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { App, TerraformStack } from "cdktf";
+import { Node } from "constructs";
 import { InputError } from "../lib/cli";
 import { stackToHcl } from "../lib/hcl";
-import { TerraformJson } from "./types";
+import type { TerraformJson } from "./types";
 
 /** One stack as `cdktf synth` would write it, read back; with its HCL form when asked for. */
 export interface SynthesizedStack {
@@ -50,9 +50,7 @@ export function synthesizeApp(build: (app: App) => void, options: SynthOptions =
     else build(app);
     app.synth();
     const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as Manifest;
-    const stacks = new Map(
-      app.node.children.filter((c): c is TerraformStack => TerraformStack.isStack(c)).map((s) => [s.node.id, s]),
-    );
+    const stacks = new Map(app.node.children.filter((c): c is TerraformStack => TerraformStack.isStack(c)).map((s) => [s.node.id, s]));
     return Object.values(manifest.stacks).map((entry) => {
       const tf = JSON.parse(readFileSync(join(outdir, entry.synthesizedStackPath), "utf8")) as TerraformJson;
       const stack = stacks.get(entry.name);

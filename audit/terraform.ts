@@ -13,7 +13,6 @@ export interface TerraformJson {
   readonly locals?: Block;
 }
 
-
 /**
  * Small readers for synthesized Terraform JSON. cdktf writes a nested block either as an object or
  * as a list of objects (`network_configuration: {...}`, `rule: [{...}]`); these accept both.
@@ -97,11 +96,7 @@ export function parsePolicy(value: unknown): ParsedPolicy {
   if (typeof value !== "string") return { error: "the policy is not a JSON document" };
   try {
     const document = JSON.parse(value) as { Statement?: unknown };
-    const statements = Array.isArray(document.Statement)
-      ? document.Statement
-      : isObject(document.Statement)
-        ? [document.Statement]
-        : [];
+    const statements = Array.isArray(document.Statement) ? document.Statement : isObject(document.Statement) ? [document.Statement] : [];
     return { statements: statements.filter(isObject) as Statement[] };
   } catch {
     return { error: `the policy is not literal JSON (${value.slice(0, 60)}); the audit cannot read it` };

@@ -4,8 +4,8 @@
  */
 import type { AuditContext, AuditTarget } from "./context";
 
-export type { Block, TerraformJson } from "./terraform";
 export type { AuditTarget, Tier } from "./context";
+export type { Block, TerraformJson } from "./terraform";
 
 export type CheckStatus = "pass" | "fail" | "n/a";
 

@@ -2,8 +2,8 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
-import { AuditExemption, exemptAll } from "../lib/audit-exemptions";
 import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, githubSubject } from "../config/naming";
+import { type AuditExemption, exemptAll } from "../lib/audit-exemptions";
 import { policyJson } from "../lib/policy";
 
 /** A role that GitHub Actions jobs of one repository assume with their OIDC token. */

@@ -1,6 +1,6 @@
-import { AuditExemption } from "../lib/audit-exemptions";
-import { Naming } from "../config/naming";
-import { PolicyStatement, policyJson } from "../lib/policy";
+import type { Naming } from "../config/naming";
+import type { AuditExemption } from "../lib/audit-exemptions";
+import { type PolicyStatement, policyJson } from "../lib/policy";
 
 export interface PermissionsContext {
   readonly naming: Naming;
@@ -44,14 +44,7 @@ function notOtherEnvironments(environment: string, actions: string[]): PolicySta
  * Regional services an environment stack manages (network, containers, load balancer, database,
  * logs, autoscaling). Granted service by service, never `*`, and only in the project's region.
  */
-const REGIONAL_SERVICES = [
-  "ec2:*",
-  "elasticloadbalancing:*",
-  "ecs:*",
-  "rds:*",
-  "application-autoscaling:*",
-  "cloudwatch:*",
-];
+const REGIONAL_SERVICES = ["ec2:*", "elasticloadbalancing:*", "ecs:*", "rds:*", "application-autoscaling:*", "cloudwatch:*"];
 
 /**
  * What Terraform needs on an environment's own log groups (aws_cloudwatch_log_group: create, tag,
@@ -303,7 +296,12 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string, o
     { Sid: "NoRepositoryOrRegistryPolicies", Effect: "Deny", Action: ECR_DENIED_ACTIONS, Resource: "*" },
     notOtherEnvironments(environment, [...REGIONAL_SERVICES, "logs:*", "ecr:*", "cloudfront:*", "secretsmanager:*"]),
     ownLogGroups(ctx, environment),
-    { Sid: "ListLogGroups", Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: `arn:aws:logs:${region}:${accountId}:log-group:*` },
+    {
+      Sid: "ListLogGroups",
+      Effect: "Allow",
+      Action: "logs:DescribeLogGroups",
+      Resource: `arn:aws:logs:${region}:${accountId}:log-group:*`,
+    },
     { Sid: "NoAccountLevelLogs", Effect: "Deny", Action: ACCOUNT_LEVEL_LOGS_ACTIONS, Resource: "*" },
     { Sid: "NoAccountLevelSettings", Effect: "Deny", Action: ACCOUNT_LEVEL_SETTINGS_ACTIONS, Resource: "*" },
     {
@@ -564,18 +562,32 @@ function monitoringStatements(ctx: PermissionsContext, environment: string): Pol
  * the project's region.
  */
 export const WORKLOAD_UNTAGGABLE_EXCEPTIONS: readonly { readonly actions: readonly string[]; readonly reason: string }[] = [
-  { actions: ["ecr:GetAuthorizationToken"], reason: "names no repository (IAM accepts only \"*\"); pulls are fenced to the environment's repository" },
+  {
+    actions: ["ecr:GetAuthorizationToken"],
+    reason: 'names no repository (IAM accepts only "*"); pulls are fenced to the environment\'s repository',
+  },
   { actions: ["logs:DescribeLogGroups"], reason: "lists log group names; writing is fenced to the environment's log groups" },
   { actions: ["cloudwatch:PutMetricData"], reason: "custom metrics have no resource ARN" },
   { actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], reason: "X-Ray trace ingestion has no resource ARN" },
   {
-    actions: ["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel"],
+    actions: [
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+    ],
     reason: "ECS Exec channels have no resource ARN; the task they open into is the role's own",
   },
 ];
 
 /** Data-plane actions on resources tagged for the environment (secrets, parameters). */
-const WORKLOAD_TAGGED_ACTIONS = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"];
+const WORKLOAD_TAGGED_ACTIONS = [
+  "secretsmanager:GetSecretValue",
+  "secretsmanager:DescribeSecret",
+  "ssm:GetParameter",
+  "ssm:GetParameters",
+  "ssm:GetParametersByPath",
+];
 
 /**
  * The permissions boundary of every role an environment stack creates (see OwnRolesWithinBoundary):
@@ -623,7 +635,11 @@ export function workloadBoundaryPolicy(ctx: PermissionsContext, environment: str
       Effect: "Allow",
       Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
       Resource: `arn:aws:secretsmanager:${region}:${accountId}:secret:rds!*`,
-      Condition: { StringEquals: { "aws:ResourceTag/aws:rds:primaryDBInstanceArn": `arn:aws:rds:${region}:${accountId}:db:${naming.prefix(environment)}-db` } },
+      Condition: {
+        StringEquals: {
+          "aws:ResourceTag/aws:rds:primaryDBInstanceArn": `arn:aws:rds:${region}:${accountId}:db:${naming.prefix(environment)}-db`,
+        },
+      },
     },
     {
       // The AWS-managed keys of Secrets Manager and SSM, used on the role's behalf by those services only.
@@ -640,7 +656,14 @@ export function workloadBoundaryPolicy(ctx: PermissionsContext, environment: str
       Resource: "*",
       Condition: { StringEquals: { "aws:RequestedRegion": region } },
     },
-    notOtherEnvironments(environment, [...WORKLOAD_TAGGED_ACTIONS, ...WORKLOAD_UNTAGGABLE_EXCEPTIONS.flatMap((e) => e.actions), "s3:*", "logs:*", "ecr:*", "kms:*"]),
+    notOtherEnvironments(environment, [
+      ...WORKLOAD_TAGGED_ACTIONS,
+      ...WORKLOAD_UNTAGGABLE_EXCEPTIONS.flatMap((e) => e.actions),
+      "s3:*",
+      "logs:*",
+      "ecr:*",
+      "kms:*",
+    ]),
   );
 }
 
@@ -649,7 +672,8 @@ export const WORKLOAD_BOUNDARY_EXEMPTIONS: readonly AuditExemption[] = [
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
     findings: ["OwnTaggedResources"],
-    reason: "secrets and parameters the application reads, named by AWS or the application: allowed only when tagged for this environment, in its account and the project region",
+    reason:
+      "secrets and parameters the application reads, named by AWS or the application: allowed only when tagged for this environment, in its account and the project region",
   },
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
@@ -659,7 +683,8 @@ export const WORKLOAD_BOUNDARY_EXEMPTIONS: readonly AuditExemption[] = [
   {
     rule: "IAM-BOUNDARY-OWN-ENVIRONMENT",
     findings: ["UntaggableExceptions"],
-    reason: "the documented untaggable exceptions (WORKLOAD_UNTAGGABLE_EXCEPTIONS): actions with no resource ARN, so neither a tag nor an account can be required; in the project region",
+    reason:
+      "the documented untaggable exceptions (WORKLOAD_UNTAGGABLE_EXCEPTIONS): actions with no resource ARN, so neither a tag nor an account can be required; in the project region",
   },
 ];
 
@@ -681,13 +706,41 @@ const REGIONAL_FENCE = "limited to the project region and fenced off other envir
  * wildcard included repository and registry policies, which decide who else may push images.
  */
 export const DEPLOY_ROLE_SERVICE_WILDCARDS: readonly ServiceWildcard[] = [
-  { statement: "RegionalInfrastructure", service: "ec2", reason: `VPC, subnets, routes, NAT gateways, security groups and endpoints, hundreds of actions; ${REGIONAL_FENCE}` },
-  { statement: "RegionalInfrastructure", service: "elasticloadbalancing", reason: `the load balancer, its listeners, target groups and attributes; ${REGIONAL_FENCE}` },
-  { statement: "RegionalInfrastructure", service: "ecs", reason: `cluster, task definitions and service, which the deploy updates on every release; ${REGIONAL_FENCE}` },
-  { statement: "RegionalInfrastructure", service: "rds", reason: `the database instance, its subnet and parameter groups; ${REGIONAL_FENCE}` },
-  { statement: "RegionalInfrastructure", service: "application-autoscaling", reason: `the service's scalable target and target-tracking policy; ${REGIONAL_FENCE}` },
-  { statement: "RegionalInfrastructure", service: "cloudwatch", reason: `alarms the target-tracking policy creates and their tags; ${REGIONAL_FENCE}` },
-  { statement: "OwnBuckets", service: "s3", reason: "on the environment's own buckets only (<project>-<env>-*), which it creates, configures and uploads to" },
+  {
+    statement: "RegionalInfrastructure",
+    service: "ec2",
+    reason: `VPC, subnets, routes, NAT gateways, security groups and endpoints, hundreds of actions; ${REGIONAL_FENCE}`,
+  },
+  {
+    statement: "RegionalInfrastructure",
+    service: "elasticloadbalancing",
+    reason: `the load balancer, its listeners, target groups and attributes; ${REGIONAL_FENCE}`,
+  },
+  {
+    statement: "RegionalInfrastructure",
+    service: "ecs",
+    reason: `cluster, task definitions and service, which the deploy updates on every release; ${REGIONAL_FENCE}`,
+  },
+  {
+    statement: "RegionalInfrastructure",
+    service: "rds",
+    reason: `the database instance, its subnet and parameter groups; ${REGIONAL_FENCE}`,
+  },
+  {
+    statement: "RegionalInfrastructure",
+    service: "application-autoscaling",
+    reason: `the service's scalable target and target-tracking policy; ${REGIONAL_FENCE}`,
+  },
+  {
+    statement: "RegionalInfrastructure",
+    service: "cloudwatch",
+    reason: `alarms the target-tracking policy creates and their tags; ${REGIONAL_FENCE}`,
+  },
+  {
+    statement: "OwnBuckets",
+    service: "s3",
+    reason: "on the environment's own buckets only (<project>-<env>-*), which it creates, configures and uploads to",
+  },
 ];
 
 /** Statements of the deploy role that grant on "*" or a whole service, and why (audit rules IAM-NO-WILDCARD-RESOURCE, IAM-NO-SERVICE-WILDCARD). */
@@ -706,13 +759,17 @@ export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
     findings: ["RegistryLogin"],
-    reason: "ecr:GetAuthorizationToken names no repository: IAM accepts only \"*\" for it; in the project region",
+    reason: 'ecr:GetAuthorizationToken names no repository: IAM accepts only "*" for it; in the project region',
   },
-  { rule: "IAM-NO-WILDCARD-RESOURCE", findings: ["ReadCertificates"], reason: "read-only certificate metadata; acm:ListCertificates accepts only \"*\"" },
+  {
+    rule: "IAM-NO-WILDCARD-RESOURCE",
+    findings: ["ReadCertificates"],
+    reason: 'read-only certificate metadata; acm:ListCertificates accepts only "*"',
+  },
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
     findings: ["ListSiteObjects"],
-    reason: "CloudFront's List actions accept only \"*\"; they return names and ids, and every change is fenced by tag or type",
+    reason: 'CloudFront\'s List actions accept only "*"; they return names and ids, and every change is fenced by tag or type',
   },
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
@@ -723,7 +780,8 @@ export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
     findings: ["CreateAlarmKeys"],
-    reason: "kms:CreateKey names no key (AWS assigns its id): only with the environment's Environment tag on the request, in the project region and us-east-1",
+    reason:
+      "kms:CreateKey names no key (AWS assigns its id): only with the environment's Environment tag on the request, in the project region and us-east-1",
   },
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
@@ -807,7 +865,7 @@ export const PLAN_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
   {
     rule: "IAM-NO-WILDCARD-RESOURCE",
     findings: ["ReadInfrastructure"],
-    reason: "terraform plan refreshes every resource of every stack; read-only Describe/List/Get actions, many of which accept only \"*\"",
+    reason: 'terraform plan refreshes every resource of every stack; read-only Describe/List/Get actions, many of which accept only "*"',
   },
 ];
 
@@ -821,7 +879,12 @@ export const PLAN_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
 export function planRolePolicy(ctx: PermissionsContext): string {
   const { naming } = ctx;
   return policyJson(
-    { Sid: "ReadState", Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: [naming.stateBucketArn, `${naming.stateBucketArn}/*`] },
+    {
+      Sid: "ReadState",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:ListBucket"],
+      Resource: [naming.stateBucketArn, `${naming.stateBucketArn}/*`],
+    },
     // The backend reads the `-md5` digest item to check the state it downloads.
     { Sid: "ReadLockEntries", Effect: "Allow", Action: "dynamodb:GetItem", Resource: naming.lockTableArn },
     {

@@ -2,8 +2,8 @@ import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Construct } from "constructs";
-import { PolicyStatement } from "../lib/policy";
 import { SecureBucket } from "../constructs/secure-bucket";
+import type { PolicyStatement } from "../lib/policy";
 
 export interface StateBackendProps {
   /** Name of the state bucket (globally unique; from Naming). */
@@ -37,9 +37,7 @@ export class StateBackend extends Construct {
     super(scope, id);
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? 90;
     if (!Number.isInteger(noncurrentDays) || noncurrentDays < 1) {
-      throw new Error(
-        `StateBackend noncurrentVersionExpirationDays ${noncurrentDays} must be a whole number of days >= 1; use e.g. 90`,
-      );
+      throw new Error(`StateBackend noncurrentVersionExpirationDays ${noncurrentDays} must be a whole number of days >= 1; use e.g. 90`);
     }
 
     const key = new KmsKey(this, "key", {

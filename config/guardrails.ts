@@ -5,7 +5,7 @@
  * environment stack turns that waiver into the audit rule's exemption), and a test keeps this table
  * and the audit's production-only rules in step.
  */
-import { EnvironmentConfig, ProjectConfig } from "./types";
+import type { EnvironmentConfig, ProjectConfig } from "./types";
 
 export interface Guardrail {
   /**
@@ -95,7 +95,8 @@ export const PRODUCTION_GUARDRAILS: readonly Guardrail[] = [
     setting: "monitoring.subscribers",
     value: (e) => e.monitoring.subscribers,
     holds: (e) => e.monitoring.subscribers.length > 0,
-    requirement: 'must name at least one email address or https:// endpoint in production, so an alarm reaches a person; use e.g. ["oncall@example.com"]',
+    requirement:
+      'must name at least one email address or https:// endpoint in production, so an alarm reaches a person; use e.g. ["oncall@example.com"]',
     auditRule: "MONITORING-PRODUCTION-SUBSCRIBER",
   },
   {

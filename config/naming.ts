@@ -1,4 +1,4 @@
-import { EnvironmentConfig, GithubConfig, ProjectConfig } from "./types";
+import type { EnvironmentConfig, GithubConfig, ProjectConfig } from "./types";
 
 /** Stack names as `cdktf deploy <name>` takes them. */
 export const BOOTSTRAP_STACK = "bootstrap";
@@ -74,7 +74,10 @@ export class Naming {
   }
 
   /** The names of an environment's resources, in the account it deploys to. */
-  static forEnvironment(project: Pick<ProjectConfig, "name" | "accountId" | "region">, environment: Pick<EnvironmentConfig, "accountId">): Naming {
+  static forEnvironment(
+    project: Pick<ProjectConfig, "name" | "accountId" | "region">,
+    environment: Pick<EnvironmentConfig, "accountId">,
+  ): Naming {
     return new Naming(project, environmentAccount(project, environment));
   }
 
@@ -133,12 +136,12 @@ export class Naming {
   /** Log groups an environment's constructs create, as `logs:` ARN patterns (exact: `/` cannot occur in a prefix). */
   logGroupArns(environment: string, region: string): string[] {
     const prefix = this.prefix(environment);
-    return [
-      `/ecs/${prefix}/*`,
-      `/vpc/${prefix}/*`,
-      `/aws/rds/instance/${prefix}-db/*`,
-      `/aws/ecs/containerinsights/${prefix}/*`,
-    ].flatMap((name) => [`arn:aws:logs:${region}:${this.accountId}:log-group:${name}`, `arn:aws:logs:${region}:${this.accountId}:log-group:${name}:*`]);
+    return [`/ecs/${prefix}/*`, `/vpc/${prefix}/*`, `/aws/rds/instance/${prefix}-db/*`, `/aws/ecs/containerinsights/${prefix}/*`].flatMap(
+      (name) => [
+        `arn:aws:logs:${region}:${this.accountId}:log-group:${name}`,
+        `arn:aws:logs:${region}:${this.accountId}:log-group:${name}:*`,
+      ],
+    );
   }
 
   /** The environment's ECR repository (the service's image): `<project>-<env>-api`. */

@@ -1,4 +1,4 @@
-import { EnvironmentConfig, PlatformConfig } from "./types";
+import type { EnvironmentConfig, PlatformConfig } from "./types";
 
 /**
  * The platform's configuration: edit this file to make it yours (project, account, region, GitHub

@@ -27,25 +27,29 @@ const retentionDays = z
 
 /** Text a person wrote to explain a decision: at least 10 characters. */
 const reasonText = (what: string) =>
-  z.string({ error: `must say ${what} (10 characters or more)` }).refine((s) => s.trim().length >= 10, { error: `must say ${what} (10 characters or more)` });
+  z
+    .string({ error: `must say ${what} (10 characters or more)` })
+    .refine((s) => s.trim().length >= 10, { error: `must say ${what} (10 characters or more)` });
 
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
 
 /** A custom domain served with an ACM certificate. */
 const domainSchema = (example: string) =>
   z
-  .strictObject({
-    /** Fully qualified lowercase name, e.g. `api.example.com`; unique across environments. */
-    domainName: z
-      .string({ error: `is not a domain name; use e.g. "${example}"` })
-      .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, { error: `is not a domain name; use e.g. "${example}"` }),
-    /**
-     * ARN of an issued ACM certificate covering `domainName`, in the project's account: in the
-     * project region for the load balancer, in us-east-1 for the site (CloudFront's rule).
-     */
-    certificateArn: z.string({ error: "must be an ACM certificate ARN" }),
-  })
-  .readonly();
+    .strictObject({
+      /** Fully qualified lowercase name, e.g. `api.example.com`; unique across environments. */
+      domainName: z
+        .string({ error: `is not a domain name; use e.g. "${example}"` })
+        .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+          error: `is not a domain name; use e.g. "${example}"`,
+        }),
+      /**
+       * ARN of an issued ACM certificate covering `domainName`, in the project's account: in the
+       * project region for the load balancer, in us-east-1 for the site (CloudFront's rule).
+       */
+      certificateArn: z.string({ error: "must be an ACM certificate ARN" }),
+    })
+    .readonly();
 export const DomainSchema = domainSchema("api.example.com");
 
 /** The GitHub repository whose Actions deploy this platform. */
@@ -123,7 +127,9 @@ export const GithubSchema = z
      */
     ownerId: z
       .string({ error: "must be the numeric id as a string of digits; find it with gh api repos/OWNER/REPO --jq .owner.id" })
-      .regex(/^[1-9][0-9]{0,19}$/, { error: "must be the numeric id as a string of digits; find it with gh api repos/OWNER/REPO --jq .owner.id" })
+      .regex(/^[1-9][0-9]{0,19}$/, {
+        error: "must be the numeric id as a string of digits; find it with gh api repos/OWNER/REPO --jq .owner.id",
+      })
       .optional(),
   })
   .readonly();
@@ -177,7 +183,8 @@ export const ProjectSchema = z
     name: z
       .string({ error: 'must be a short lowercase name; use e.g. "acme-platform"' })
       .regex(/^[a-z][a-z0-9-]{1,18}[a-z0-9]$/, {
-        error: 'must be 3-20 lowercase letters, digits or single hyphens, starting with a letter (it prefixes S3 bucket names); use e.g. "acme-platform"',
+        error:
+          'must be 3-20 lowercase letters, digits or single hyphens, starting with a letter (it prefixes S3 bucket names); use e.g. "acme-platform"',
       })
       .refine((n) => !n.includes("--"), { error: 'may not hold "--" (S3 and load balancer names refuse it); use e.g. "acme-platform"' }),
     /**
@@ -205,7 +212,10 @@ export const ProjectSchema = z
      * other than the project's must be listed here.
      * @default - none: every environment shares the project's account
      */
-    accounts: z.array(AccountSchema, { error: 'must be a list of { accountId }; use e.g. [{ accountId: "210987654321" }]' }).readonly().optional(),
+    accounts: z
+      .array(AccountSchema, { error: 'must be a list of { accountId }; use e.g. [{ accountId: "210987654321" }]' })
+      .readonly()
+      .optional(),
   })
   .readonly();
 
@@ -283,9 +293,9 @@ export const DatabaseSchema = z
      * PostgreSQL engine version, 13 or newer: a major (`16`), which lets RDS apply minor upgrades in the
      * maintenance window, or a major.minor (`16.4`), which pins the minor version Terraform expects.
      */
-    engineVersion: z
-      .string({ error: 'must be a PostgreSQL version as a string; use e.g. "16.4"' })
-      .regex(/^(1[3-9]|[2-9]\d)(\.\d+)?$/, { error: 'must be a supported PostgreSQL version (13 or newer, "major" or "major.minor"); use e.g. "16.4"' }),
+    engineVersion: z.string({ error: 'must be a PostgreSQL version as a string; use e.g. "16.4"' }).regex(/^(1[3-9]|[2-9]\d)(\.\d+)?$/, {
+      error: 'must be a supported PostgreSQL version (13 or newer, "major" or "major.minor"); use e.g. "16.4"',
+    }),
     /** RDS instance class, e.g. `db.t4g.micro` (config/aws.ts lists the families). */
     instanceClass: z.string({ error: 'must be an RDS instance class; use e.g. "db.t4g.micro"' }),
     /** Initial storage in GiB, 20 to 65536. */
@@ -301,16 +311,18 @@ export const DatabaseSchema = z
     /** Performance Insights (7 days, free tier). A production guardrail. */
     performanceInsights: flag("turn on Performance Insights"),
     /** Name of the application database: a lowercase identifier PostgreSQL does not reserve. */
-    databaseName: z
-      .string({ error: 'must be a lowercase identifier; use e.g. "app"' })
-      .regex(/^[a-z][a-z0-9_]{0,62}$/, { error: 'must be a lowercase identifier (letters, digits, "_", starting with a letter, at most 63); use e.g. "app"' }),
+    databaseName: z.string({ error: 'must be a lowercase identifier; use e.g. "app"' }).regex(/^[a-z][a-z0-9_]{0,62}$/, {
+      error: 'must be a lowercase identifier (letters, digits, "_", starting with a letter, at most 63); use e.g. "app"',
+    }),
   })
   .readonly();
 
 export const SiteSchema = z
   .strictObject({
     /** CloudFront price class, which edge locations serve the site: PriceClass_100 (cheapest), PriceClass_200 or PriceClass_All. */
-    priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"], { error: 'must be "PriceClass_100", "PriceClass_200" or "PriceClass_All"' }),
+    priceClass: z.enum(["PriceClass_100", "PriceClass_200", "PriceClass_All"], {
+      error: 'must be "PriceClass_100", "PriceClass_200" or "PriceClass_All"',
+    }),
     /**
      * Custom domain; its certificate must be in us-east-1 (CloudFront's requirement).
      * @default - the distribution's own cloudfront.net name
@@ -323,7 +335,8 @@ export const SiteSchema = z
 const subscriber = z
   .string({ error: 'must be an email address or an https:// URL; use e.g. "oncall@example.com"' })
   .refine((s) => /^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/.test(s) || /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/.test(s), {
-    error: 'must be an email address or an https:// URL (plain http would send alarms in clear); use e.g. "oncall@example.com" or "https://events.pagerduty.com/integration/<key>/enqueue"',
+    error:
+      'must be an email address or an https:// URL (plain http would send alarms in clear); use e.g. "oncall@example.com" or "https://events.pagerduty.com/integration/<key>/enqueue"',
   });
 
 /**
@@ -433,7 +446,9 @@ export const MigrationSchema = z
      * a non-zero exit fails the deploy and the service keeps the old image. Empty: no migration.
      */
     command: z
-      .array(z.string().min(1, { error: "may not hold an empty argument" }), { error: 'must be a list of arguments; use e.g. ["npm", "run", "migrate"]' })
+      .array(z.string().min(1, { error: "may not hold an empty argument" }), {
+        error: 'must be a list of arguments; use e.g. ["npm", "run", "migrate"]',
+      })
       .max(50, { error: "may hold at most 50 arguments" })
       .readonly(),
     /**
@@ -451,7 +466,9 @@ export const GithubEnvironmentSchema = z
      * approval). A production guardrail: at least one.
      */
     requiredReviewers: z
-      .array(z.string().regex(GITHUB_LOGIN, { error: "is not a GitHub user name" }), { error: 'must list GitHub user names; use e.g. ["acme-release-manager"]' })
+      .array(z.string().regex(GITHUB_LOGIN, { error: "is not a GitHub user name" }), {
+        error: 'must list GitHub user names; use e.g. ["acme-release-manager"]',
+      })
       .max(6, { error: "may list at most 6 reviewers (GitHub's limit)" })
       .readonly(),
   })

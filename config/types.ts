@@ -5,8 +5,8 @@
  */
 import type { z } from "zod";
 import type {
-  AccountSchema,
   AcceptedRiskSchema,
+  AccountSchema,
   BootstrapSchema,
   DatabaseSchema,
   DomainSchema,

@@ -1,11 +1,11 @@
 import type { core } from "zod";
+import { branchNameProblem, POSTGRES_RESERVED_NAMES, rdsInstanceClassProblem, s3BucketNameProblem } from "./aws";
 import { parseIpv4Cidr, rangesOverlap } from "./cidr";
 import { FARGATE_MEMORY } from "./fargate";
-import { branchNameProblem, POSTGRES_RESERVED_NAMES, rdsInstanceClassProblem, s3BucketNameProblem } from "./aws";
 import { guardrail, nameSaysProduction, PRODUCTION_GUARDRAILS, PRODUCTION_NAME_WORDS } from "./guardrails";
 import { environmentAccount, Naming } from "./naming";
 import { PlatformSchema } from "./schema";
-import { EnvironmentConfig, PlatformConfig, ProjectConfig } from "./types";
+import type { EnvironmentConfig, PlatformConfig, ProjectConfig } from "./types";
 
 export { LOG_RETENTION_DAYS } from "./aws";
 export { PRODUCTION_GUARDRAILS } from "./guardrails";
@@ -53,7 +53,10 @@ const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{1,9}$/;
 
 /** The value at a path of the raw input (undefined where the path leaves it). */
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
+  return path.reduce<unknown>(
+    (node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+    input,
+  );
 }
 
 /** `prod.database.multiAz` for a path into an environment with a usable name, else `environments[1].database.multiAz`. */
@@ -98,7 +101,9 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
     return s;
   };
   for (const key of path) {
-    const def = (unwrap(schema) as unknown as { _zod: { def: { type: string; shape?: Record<string, core.$ZodType>; element?: core.$ZodType } } })._zod.def;
+    const def = (
+      unwrap(schema) as unknown as { _zod: { def: { type: string; shape?: Record<string, core.$ZodType>; element?: core.$ZodType } } }
+    )._zod.def;
     const next = typeof key === "number" ? def.element : def.shape?.[String(key)];
     if (!next) return [];
     schema = next;
@@ -127,7 +132,11 @@ function problemsOfShape(issues: readonly core.$ZodIssue[], input: unknown): Con
     if (value === undefined && issue.code === "invalid_type") {
       problems.push({ setting, value, fix: "must be set: add it (config/schema.ts documents every setting)" });
     } else if (issue.code === "invalid_type" && /^Invalid input/.test(issue.message)) {
-      problems.push({ setting, value, fix: `must be ${issue.expected === "object" ? "an object of settings" : `a ${issue.expected}`}, not ${Array.isArray(value) ? "a list" : `a ${typeof value}`}` });
+      problems.push({
+        setting,
+        value,
+        fix: `must be ${issue.expected === "object" ? "an object of settings" : `a ${issue.expected}`}, not ${Array.isArray(value) ? "a list" : `a ${typeof value}`}`,
+      });
     } else {
       problems.push({ setting, value, fix: issue.message });
     }
@@ -147,8 +156,10 @@ function certificateProblem(arn: string, accountId: string, region: string, why:
   if (!match) return `must be an ACM certificate ARN in ${region}; use e.g. "arn:aws:acm:${region}:${accountId}:certificate/<id>"`;
   const [, partition, arnRegion, account] = match;
   if (partition !== "aws") return `is in partition ${partition}; this platform deploys to the aws partition`;
-  if (arnRegion !== region) return `must be an ACM certificate ARN in ${region} (${why} uses certificates from ${region} only), not ${arnRegion}`;
-  if (account !== accountId) return `belongs to account ${account}; use a certificate of the environment's account ${accountId} (a load balancer or distribution cannot use another account's)`;
+  if (arnRegion !== region)
+    return `must be an ACM certificate ARN in ${region} (${why} uses certificates from ${region} only), not ${arnRegion}`;
+  if (account !== accountId)
+    return `belongs to account ${account}; use a certificate of the environment's account ${accountId} (a load balancer or distribution cannot use another account's)`;
   return undefined;
 }
 
@@ -200,9 +211,19 @@ function validateProject(p: ProjectConfig, c: Collector): void {
       );
     }
   }
-  c.check(!p.name.startsWith("xn-") && !p.name.startsWith("sthree-") && !p.name.startsWith("amzn-s3-demo"), "project.name", p.name, "starts with a prefix S3 reserves (xn-, sthree-, amzn-s3-demo-); pick another name");
+  c.check(
+    !p.name.startsWith("xn-") && !p.name.startsWith("sthree-") && !p.name.startsWith("amzn-s3-demo"),
+    "project.name",
+    p.name,
+    "starts with a prefix S3 reserves (xn-, sthree-, amzn-s3-demo-); pick another name",
+  );
   const stateBucketProblem = s3BucketNameProblem(new Naming(p).stateBucket);
-  c.check(stateBucketProblem === undefined, "project.name", p.name, `makes the state bucket name "${new Naming(p).stateBucket}", which ${stateBucketProblem}`);
+  c.check(
+    stateBucketProblem === undefined,
+    "project.name",
+    p.name,
+    `makes the state bucket name "${new Naming(p).stateBucket}", which ${stateBucketProblem}`,
+  );
 }
 
 function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collector): void {
@@ -234,7 +255,12 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
   );
   for (const bucket of [naming.siteBucket(e.name), naming.albLogBucket(e.name)]) {
     const problem = s3BucketNameProblem(bucket);
-    c.check(problem === undefined, at("name"), e.name, `makes the bucket name "${bucket}", which ${problem}; shorten the project or environment name`);
+    c.check(
+      problem === undefined,
+      at("name"),
+      e.name,
+      `makes the bucket name "${bucket}", which ${problem}; shorten the project or environment name`,
+    );
   }
 
   // Tier: a name that says production gets the production guardrails unless it says why not.
@@ -248,7 +274,12 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
     );
   }
   if (e.nonProductionReason !== undefined) {
-    c.check(e.tier !== "production", at("nonProductionReason"), e.nonProductionReason, 'explains a non-production tier, but the tier is "production"; remove it');
+    c.check(
+      e.tier !== "production",
+      at("nonProductionReason"),
+      e.nonProductionReason,
+      'explains a non-production tier, but the tier is "production"; remove it',
+    );
   }
 
   // Network
@@ -269,7 +300,12 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
   const s = e.service;
   const memories = FARGATE_MEMORY[s.cpu];
   if (memories) {
-    c.check(memories.includes(s.memoryMiB), at("service.memoryMiB"), s.memoryMiB, `is not a Fargate memory size for ${s.cpu} CPU units; use one of ${memories.join(", ")}`);
+    c.check(
+      memories.includes(s.memoryMiB),
+      at("service.memoryMiB"),
+      s.memoryMiB,
+      `is not a Fargate memory size for ${s.cpu} CPU units; use one of ${memories.join(", ")}`,
+    );
   }
   c.check(s.maxCount >= s.minCount, at("service.maxCount"), s.maxCount, `must be a whole number from minCount (${s.minCount}) to 100`);
   c.check(
@@ -303,7 +339,12 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
     d.maxAllocatedStorageGiB,
     `must be larger than allocatedStorageGiB (${d.allocatedStorageGiB}) for storage autoscaling; use e.g. ${d.allocatedStorageGiB * 5}`,
   );
-  c.check(!POSTGRES_RESERVED_NAMES.has(d.databaseName), at("database.databaseName"), d.databaseName, 'is a name PostgreSQL or RDS reserves; use e.g. "app"');
+  c.check(
+    !POSTGRES_RESERVED_NAMES.has(d.databaseName),
+    at("database.databaseName"),
+    d.databaseName,
+    'is a name PostgreSQL or RDS reserves; use e.g. "app"',
+  );
 
   // Monitoring
   const free = e.monitoring.thresholds?.databaseFreeStorageGiB;
@@ -317,7 +358,12 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
   }
   const seenSubscribers = new Set<string>();
   e.monitoring.subscribers.forEach((s, i) => {
-    c.check(!seenSubscribers.has(s.toLowerCase()), at(`monitoring.subscribers[${i}]`), s, "is listed twice; keep one entry (AWS keeps one subscription per address)");
+    c.check(
+      !seenSubscribers.has(s.toLowerCase()),
+      at(`monitoring.subscribers[${i}]`),
+      s,
+      "is listed twice; keep one entry (AWS keeps one subscription per address)",
+    );
     seenSubscribers.add(s.toLowerCase());
   });
 
@@ -333,12 +379,22 @@ function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collecto
     const rule = guardrail(risk.setting);
     const where = at(`acceptedRisks[${i}].setting`);
     if (!rule) {
-      c.check(false, where, risk.setting, `is not a production guardrail; use one of ${PRODUCTION_GUARDRAILS.map((g) => g.setting).join(", ")}`);
+      c.check(
+        false,
+        where,
+        risk.setting,
+        `is not a production guardrail; use one of ${PRODUCTION_GUARDRAILS.map((g) => g.setting).join(", ")}`,
+      );
       continue;
     }
     c.check(!waived.has(risk.setting), where, risk.setting, "is accepted twice; keep one entry");
     waived.add(risk.setting);
-    c.check(e.tier === "production", where, risk.setting, `waives nothing in a ${e.tier} environment (its guardrails are off); remove the accepted risk`);
+    c.check(
+      e.tier === "production",
+      where,
+      risk.setting,
+      `waives nothing in a ${e.tier} environment (its guardrails are off); remove the accepted risk`,
+    );
     if (e.tier === "production") {
       c.check(
         !rule.holds(e, p),
@@ -379,7 +435,12 @@ function validateAcrossEnvironments(config: PlatformConfig, c: Collector): void 
       const ra = STRICT_CIDR.test(a.network.vpcCidr) ? parseIpv4Cidr(a.network.vpcCidr) : undefined;
       const rb = STRICT_CIDR.test(b.network.vpcCidr) ? parseIpv4Cidr(b.network.vpcCidr) : undefined;
       if (ra && rb && rangesOverlap(ra, rb)) {
-        c.check(false, `${b.name}.network.vpcCidr`, b.network.vpcCidr, `overlaps ${a.name}.network.vpcCidr "${a.network.vpcCidr}"; give each environment its own range (needed to peer or connect them later)`);
+        c.check(
+          false,
+          `${b.name}.network.vpcCidr`,
+          b.network.vpcCidr,
+          `overlaps ${a.name}.network.vpcCidr "${a.network.vpcCidr}"; give each environment its own range (needed to peer or connect them later)`,
+        );
       }
     }
     // One name, one distribution or load balancer: a domain used twice would serve one environment's traffic from another.
@@ -389,7 +450,12 @@ function validateAcrossEnvironments(config: PlatformConfig, c: Collector): void 
     ] as const) {
       if (domain === undefined) continue;
       const first = domains.get(domain);
-      c.check(first === undefined, `${a.name}.${setting}`, domain, `is already used by ${first}; give each environment and each endpoint its own domain`);
+      c.check(
+        first === undefined,
+        `${a.name}.${setting}`,
+        domain,
+        `is already used by ${first}; give each environment and each endpoint its own domain`,
+      );
       if (first === undefined) domains.set(domain, `${a.name}.${setting}`);
     }
   });

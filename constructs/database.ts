@@ -5,8 +5,8 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
-import { AuditExemption, exemptAll } from "../lib/audit-exemptions";
-import { DatabaseConfig } from "../config/types";
+import type { DatabaseConfig } from "../config/types";
+import { type AuditExemption, exemptAll } from "../lib/audit-exemptions";
 
 /** The database's settings are the configuration's `database` block, documented once in config/schema.ts. */
 export interface DatabaseProps extends DatabaseConfig {
@@ -206,9 +206,7 @@ function validate(props: DatabaseProps, masterUsername: string, port: number): s
   }
   const retention = props.backupRetentionDays;
   if (!Number.isInteger(retention) || retention < 1 || retention > 35) {
-    throw new Error(
-      `Database backupRetentionDays ${retention} is outside 1 to 35 (0 would turn backups off); use e.g. 7`,
-    );
+    throw new Error(`Database backupRetentionDays ${retention} is outside 1 to 35 (0 would turn backups off); use e.g. 7`);
   }
   if (props.subnetIds.length < 2) {
     throw new Error(

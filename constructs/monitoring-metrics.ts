@@ -3,7 +3,7 @@
  * built from these definitions (constructs/monitoring.ts), so what pages and what the on-call engineer
  * looks at are the same numbers, and the dashboard draws each alarm's threshold on its graph.
  */
-import { MonitoringThresholds } from "../config/types";
+import type { MonitoringThresholds } from "../config/types";
 
 /** Thresholds with every default filled in: the production defaults documented in config/schema.ts. */
 export type ResolvedThresholds = Required<MonitoringThresholds>;
@@ -117,7 +117,15 @@ export function alarmDefinitions(r: MonitoredResources, t: ResolvedThresholds): 
   const service = { ClusterName: r.clusterName, ServiceName: r.serviceName };
   const db = { DBInstanceIdentifier: r.databaseIdentifier };
   const cloudfront = { DistributionId: r.distributionId, Region: "Global" };
-  const m = (id: string, namespace: string, metricName: string, dimensions: Record<string, string>, stat: string, periodSeconds: number, label: string): MetricDefinition => ({
+  const m = (
+    id: string,
+    namespace: string,
+    metricName: string,
+    dimensions: Record<string, string>,
+    stat: string,
+    periodSeconds: number,
+    label: string,
+  ): MetricDefinition => ({
     id,
     namespace,
     metricName,
@@ -138,7 +146,11 @@ export function alarmDefinitions(r: MonitoredResources, t: ResolvedThresholds): 
         m("errors", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", alb, "Sum", 60, "target 5xx"),
         m("requests", "AWS/ApplicationELB", "RequestCount", alb, "Sum", 60, "requests"),
       ],
-      expression: { id: "rate", expression: `IF(requests >= ${t.minRequestsForErrorRate}, 100 * FILL(errors, 0) / requests, 0)`, label: "5xx %" },
+      expression: {
+        id: "rate",
+        expression: `IF(requests >= ${t.minRequestsForErrorRate}, 100 * FILL(errors, 0) / requests, 0)`,
+        label: "5xx %",
+      },
       comparison: "GreaterThanThreshold",
       threshold: t.api5xxRatePercent,
       thresholdLabel: `${t.api5xxRatePercent}%`,
@@ -345,10 +357,42 @@ export function contextGraphs(r: MonitoredResources): GraphDefinition[] {
       title: "API requests and errors (per minute)",
       region: "primary",
       metrics: [
-        { id: "requests", namespace: "AWS/ApplicationELB", metricName: "RequestCount", dimensions: alb, stat: "Sum", periodSeconds: 60, label: "requests" },
-        { id: "target4xx", namespace: "AWS/ApplicationELB", metricName: "HTTPCode_Target_4XX_Count", dimensions: alb, stat: "Sum", periodSeconds: 60, label: "target 4xx" },
-        { id: "target5xx", namespace: "AWS/ApplicationELB", metricName: "HTTPCode_Target_5XX_Count", dimensions: alb, stat: "Sum", periodSeconds: 60, label: "target 5xx" },
-        { id: "elb5xx", namespace: "AWS/ApplicationELB", metricName: "HTTPCode_ELB_5XX_Count", dimensions: alb, stat: "Sum", periodSeconds: 60, label: "load balancer 5xx" },
+        {
+          id: "requests",
+          namespace: "AWS/ApplicationELB",
+          metricName: "RequestCount",
+          dimensions: alb,
+          stat: "Sum",
+          periodSeconds: 60,
+          label: "requests",
+        },
+        {
+          id: "target4xx",
+          namespace: "AWS/ApplicationELB",
+          metricName: "HTTPCode_Target_4XX_Count",
+          dimensions: alb,
+          stat: "Sum",
+          periodSeconds: 60,
+          label: "target 4xx",
+        },
+        {
+          id: "target5xx",
+          namespace: "AWS/ApplicationELB",
+          metricName: "HTTPCode_Target_5XX_Count",
+          dimensions: alb,
+          stat: "Sum",
+          periodSeconds: 60,
+          label: "target 5xx",
+        },
+        {
+          id: "elb5xx",
+          namespace: "AWS/ApplicationELB",
+          metricName: "HTTPCode_ELB_5XX_Count",
+          dimensions: alb,
+          stat: "Sum",
+          periodSeconds: 60,
+          label: "load balancer 5xx",
+        },
       ],
     },
   ];
@@ -360,7 +404,17 @@ export const alarmName = (namePrefix: string, key: string): string => `${namePre
 /** Names of the alarms ECS watches during a deployment (known before the alarms exist). */
 export function deploymentAlarmNames(namePrefix: string): string[] {
   const keys = alarmDefinitions(
-    { environment: "", namePrefix, loadBalancerArnSuffix: "", targetGroupArnSuffix: "", clusterName: "", serviceName: "", logGroupName: "", databaseIdentifier: "", distributionId: "" },
+    {
+      environment: "",
+      namePrefix,
+      loadBalancerArnSuffix: "",
+      targetGroupArnSuffix: "",
+      clusterName: "",
+      serviceName: "",
+      logGroupName: "",
+      databaseIdentifier: "",
+      distributionId: "",
+    },
     DEFAULT_THRESHOLDS,
   )
     .filter((a) => a.rollsBackDeployment)

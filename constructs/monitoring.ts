@@ -1,16 +1,16 @@
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
-import { CloudwatchMetricAlarm, CloudwatchMetricAlarmMetricQuery } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { TerraformProvider } from "cdktf";
+import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmMetricQuery } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
-import { MonitoringThresholds } from "../config/types";
+import type { MonitoringThresholds } from "../config/types";
 import {
-  AlarmDefinition,
+  type AlarmDefinition,
   alarmDefinitions,
   alarmName,
   contextGraphs,
-  GraphDefinition,
-  MetricDefinition,
-  MonitoredResources,
+  type GraphDefinition,
+  type MetricDefinition,
+  type MonitoredResources,
   resolveThresholds,
 } from "./monitoring-metrics";
 
@@ -121,14 +121,23 @@ function metricOf(d: AlarmDefinition): Partial<ConstructorParameters<typeof Clou
 
 /** A metric as a dashboard graph lists it: namespace, name, dimension pairs, then its options. */
 function dashboardMetric(m: MetricDefinition, visible: boolean): unknown[] {
-  return [m.namespace, m.metricName, ...Object.entries(m.dimensions).flat(), { id: m.id, stat: m.stat, period: m.periodSeconds, label: m.label, visible }];
+  return [
+    m.namespace,
+    m.metricName,
+    ...Object.entries(m.dimensions).flat(),
+    { id: m.id, stat: m.stat, period: m.periodSeconds, label: m.label, visible },
+  ];
 }
 
 const WIDTH = 8;
 const HEIGHT = 6;
 
 /** The dashboard: traffic first, then one graph per alarm with its threshold drawn as a line. */
-export function dashboardBody(region: string, graphs: readonly GraphDefinition[], alarms: readonly AlarmDefinition[]): { widgets: object[] } {
+export function dashboardBody(
+  region: string,
+  graphs: readonly GraphDefinition[],
+  alarms: readonly AlarmDefinition[],
+): { widgets: object[] } {
   const regionOf = (r: "primary" | "us-east-1") => (r === "us-east-1" ? "us-east-1" : region);
   const widgets: object[] = [
     ...graphs.map((g) => ({ title: g.title, region: regionOf(g.region), metrics: g.metrics.map((m) => dashboardMetric(m, true)) })),
@@ -136,7 +145,10 @@ export function dashboardBody(region: string, graphs: readonly GraphDefinition[]
       title: a.title,
       region: regionOf(a.region),
       metrics: a.expression
-        ? [[{ expression: a.expression.expression, label: a.expression.label, id: a.expression.id }], ...a.metrics.map((m) => dashboardMetric(m, false))]
+        ? [
+            [{ expression: a.expression.expression, label: a.expression.label, id: a.expression.id }],
+            ...a.metrics.map((m) => dashboardMetric(m, false)),
+          ]
         : a.metrics.map((m) => dashboardMetric(m, true)),
       annotations: { horizontal: [{ label: `alarm: ${a.thresholdLabel}`, value: a.threshold, color: "#d62728" }] },
     })),

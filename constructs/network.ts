@@ -18,12 +18,12 @@ import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
-import { Fn, TerraformResource } from "cdktf";
+import { Fn, type TerraformResource } from "cdktf";
 import { Construct } from "constructs";
-import { AuditExemption, exemptAll } from "../lib/audit-exemptions";
 import { LOG_RETENTION_DAYS } from "../config/aws";
-import { NetworkConfig } from "../config/types";
 import { parseIpv4Cidr } from "../config/cidr";
+import type { NetworkConfig } from "../config/types";
+import { type AuditExemption, exemptAll } from "../lib/audit-exemptions";
 import { policyJson } from "../lib/policy";
 
 /** The network's settings are the configuration's `network` block, documented once in config/schema.ts. */
@@ -280,10 +280,7 @@ export class Network extends Construct {
 function validate(props: NetworkProps): void {
   const { azCount, natGateways, vpcCidr: cidr, flowLogRetentionDays } = props;
   if (!Number.isInteger(azCount) || azCount < 2 || azCount > MAX_AZS) {
-    throw new Error(
-      `Network azCount ${azCount} is not a whole number from 2 to ${MAX_AZS}; ` +
-        `use 2 (or 3 for more headroom in production)`,
-    );
+    throw new Error(`Network azCount ${azCount} is not a whole number from 2 to ${MAX_AZS}; use 2 (or 3 for more headroom in production)`);
   }
   if (natGateways !== "single" && natGateways !== "perAz") {
     throw new Error(`Network natGateways "${String(natGateways)}" is not supported; use "single" or "perAz"`);

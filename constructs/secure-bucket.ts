@@ -7,7 +7,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Lazy } from "cdktf";
 import { Construct } from "constructs";
-import { denyInsecureTransport, PolicyStatement, policyJson } from "../lib/policy";
+import { denyInsecureTransport, type PolicyStatement, policyJson } from "../lib/policy";
 
 export interface SecureBucketProps {
   /** Globally unique bucket name. */

@@ -1,5 +1,4 @@
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
-import { FARGATE_MEMORY } from "../config/fargate";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
@@ -15,14 +14,15 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Lb } from "@cdktf/provider-aws/lib/lb";
 import { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import type { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { TerraformResource, Token } from "cdktf";
+import { type TerraformResource, Token } from "cdktf";
 import { Construct } from "constructs";
-import { ServiceConfig } from "../config/types";
-import { AuditExemption, exempt, exemptAll } from "../lib/audit-exemptions";
+import { FARGATE_MEMORY } from "../config/fargate";
+import type { ServiceConfig } from "../config/types";
+import { type AuditExemption, exempt, exemptAll } from "../lib/audit-exemptions";
 import { policyJson } from "../lib/policy";
 import { IMAGE_DIGEST_PATTERN, IMAGE_TAG_PATTERN } from "../lib/release-image";
 import { SecureBucket } from "./secure-bucket";
@@ -210,18 +210,14 @@ function validate(props: ServiceProps, containerPort: number, healthCheckPath: s
   }
   if (!isWhole(props.desiredCount, props.minCount, props.maxCount)) {
     fail(
-      `desiredCount ${props.desiredCount} must be a whole number from minCount (${props.minCount}) ` +
-        `to maxCount (${props.maxCount})`,
+      `desiredCount ${props.desiredCount} must be a whole number from minCount (${props.minCount}) ` + `to maxCount (${props.maxCount})`,
     );
   }
   const memories = FARGATE_MEMORY[props.cpu];
   if (memories === undefined) {
     fail(`cpu ${props.cpu} is not a Fargate CPU size; use 256, 512, 1024, 2048 or 4096`);
   } else if (!memories.includes(props.memoryMiB)) {
-    fail(
-      `memoryMiB ${props.memoryMiB} is not a Fargate memory size for ${props.cpu} CPU units; ` +
-        `use one of ${memories.join(", ")}`,
-    );
+    fail(`memoryMiB ${props.memoryMiB} is not a Fargate memory size for ${props.cpu} CPU units; ` + `use one of ${memories.join(", ")}`);
   }
   if (!isWhole(containerPort, 1, 65535)) {
     fail(`containerPort ${containerPort} must be a whole number from 1 to 65535; use e.g. 8000`);
@@ -382,7 +378,7 @@ export class Service extends Construct {
         },
       ),
     });
-    exempt(executionPolicy, "IAM-NO-WILDCARD-RESOURCE", "ecr:GetAuthorizationToken is account-wide: IAM accepts only \"*\" for it", {
+    exempt(executionPolicy, "IAM-NO-WILDCARD-RESOURCE", 'ecr:GetAuthorizationToken is account-wide: IAM accepts only "*" for it', {
       findings: ["EcrLogin"],
     });
     const taskRole = new IamRole(this, "task-role", {
@@ -394,9 +390,7 @@ export class Service extends Construct {
     });
 
     // A token number (e.g. an RDS endpoint's port) must become a string token to sit in JSON text.
-    const dbPort = Token.isUnresolved(props.database.port)
-      ? Token.asString(props.database.port)
-      : String(props.database.port);
+    const dbPort = Token.isUnresolved(props.database.port) ? Token.asString(props.database.port) : String(props.database.port);
     const secretArn = props.database.secretArn;
     /** The API's container; the migration runs the same one with its own command and log stream. */
     const container = (containerName: string, portMappings: object[], command?: readonly string[]) => ({
@@ -582,9 +576,7 @@ export class Service extends Construct {
           loadBalancerArn: loadBalancer.arn,
           port: 80,
           protocol: "HTTP",
-          defaultAction: [
-            { type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } },
-          ],
+          defaultAction: [{ type: "redirect", redirect: { port: "443", protocol: "HTTPS", statusCode: "HTTP_301" } }],
         }),
       );
     } else {

@@ -3,7 +3,7 @@ import { CloudfrontOriginAccessControl } from "@cdktf/provider-aws/lib/cloudfron
 import { CloudfrontResponseHeadersPolicy } from "@cdktf/provider-aws/lib/cloudfront-response-headers-policy";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { SiteConfig } from "../config/types";
+import type { SiteConfig } from "../config/types";
 import { exempt } from "../lib/audit-exemptions";
 import { SecureBucket } from "./secure-bucket";
 
@@ -240,9 +240,7 @@ function validateProps(props: StaticSiteProps, apiOrigins: string[]): void {
   for (const origin of apiOrigins) {
     // A space, semicolon or quote would end the source list or the directive and corrupt the policy.
     if (!Token.isUnresolved(origin) && !/^[a-z][a-z0-9+.-]*:\/\/[^\s;,'"]+$/i.test(origin)) {
-      throw new Error(
-        `StaticSite apiOrigins entry "${origin}" is not an origin; use e.g. "https://api.example.com"`,
-      );
+      throw new Error(`StaticSite apiOrigins entry "${origin}" is not an origin; use e.g. "https://api.example.com"`);
     }
   }
 

@@ -2,7 +2,7 @@
  * Starts and stops the local AWS emulator: moto, through the project's patched launcher
  * (emulator/moto_server.py), on a free loopback port. Used by the local sandbox and the e2e tests.
  */
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { openSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";

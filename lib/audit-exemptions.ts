@@ -58,12 +58,7 @@ export function validateExemption(exemption: AuditExemption): void {
  * Exempts a resource (or provider, data source, stack) from one audit rule, with the reason.
  * Recorded in the element's synthesized JSON under `"//"`; the audit report lists it.
  */
-export function exempt(
-  element: Exemptable,
-  ruleId: string,
-  reason: string,
-  options: { readonly findings?: readonly string[] } = {},
-): void {
+export function exempt(element: Exemptable, ruleId: string, reason: string, options: { readonly findings?: readonly string[] } = {}): void {
   const exemption: AuditExemption = { rule: ruleId, reason: reason.trim(), ...(options.findings && { findings: [...options.findings] }) };
   validateExemption(exemption);
   const list = [...(recorded.get(element) ?? []), exemption];

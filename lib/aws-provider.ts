@@ -1,7 +1,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { Construct } from "constructs";
-import { ProjectConfig } from "../config/types";
-import { LOCAL_CREDENTIALS, localAccountRoleArn, LocalTarget } from "./local-target";
+import type { Construct } from "constructs";
+import type { ProjectConfig } from "../config/types";
+import { LOCAL_CREDENTIALS, type LocalTarget, localAccountRoleArn } from "./local-target";
 
 /** Services the stacks call; each is pointed at the emulator in local mode. */
 const LOCAL_SERVICES = [

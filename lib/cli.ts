@@ -60,7 +60,7 @@ export interface RunCommandOptions {
  * Runs a command's body. On an error prints `errorText` once (each problem of a configuration error
  * on its own line) and sets the exit code to 1; otherwise sets the exit code the body returns.
  */
-export function runCommand(body: () => number | void, options: RunCommandOptions = {}): void {
+export function runCommand(body: () => unknown, options: RunCommandOptions = {}): void {
   const write = options.write ?? ((text: string) => process.stderr.write(text));
   try {
     const code = body();

@@ -2,7 +2,7 @@
  * The project's HCL renderer: pure functions from a synthesized stack to HCL text. Product code
  * (main.ts) and the audit tooling both use it; it writes no files and runs no programs.
  */
-import { TerraformStack } from "cdktf";
+import type { TerraformStack } from "cdktf";
 
 /**
  * The HCL form of a synthesized stack (call it after `app.synth()`, once aspects have run) that
@@ -131,7 +131,7 @@ export function repairHclStrings(hcl: string): string {
       const bare = /^(\s*(?:[^\s="]+\s*=\s*)?)(\$\{.*\})(,?)\s*$/.exec(line);
       if (bare && interpolationEnd(bare[2], 2) === bare[2].length - 1) return `${bare[1]}"${bare[2]}"${bare[3]}`;
       const match = /^(\s*(?:[^\s="]+|"[^"]*")\s*=\s*|\s*)"(.*)"(,?)\s*$/.exec(line);
-      if (!match || !match[2].includes("${")) return line;
+      if (!match?.[2].includes("${")) return line;
       return `${match[1]}"${escapeHclTemplate(match[2])}"${match[3]}`;
     })
     .join("\n");

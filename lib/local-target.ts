@@ -23,8 +23,7 @@ export function localTargetFrom(env: Record<string, string | undefined>): LocalT
   if (endpoint === undefined || endpoint === "") return undefined;
   if (!/^https?:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d{1,5}\/?$/.test(endpoint)) {
     throw new Error(
-      `PLATFORM_LOCAL_ENDPOINT "${endpoint}" is not a loopback URL; ` +
-        `use e.g. "http://127.0.0.1:4566", or unset it to deploy to AWS`,
+      `PLATFORM_LOCAL_ENDPOINT "${endpoint}" is not a loopback URL; use e.g. "http://127.0.0.1:4566", or unset it to deploy to AWS`,
     );
   }
   return { endpoint: endpoint.replace(/\/$/, "") };

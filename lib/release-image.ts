@@ -42,9 +42,7 @@ export function releaseImageFrom(env: Record<string, string | undefined>): Relea
   const imageDigest = env.IMAGE_DIGEST || undefined;
   const imageTag = env.IMAGE_TAG || undefined;
   if (imageDigest !== undefined && imageTag !== undefined) {
-    throw new ReleaseImageError(
-      "IMAGE_DIGEST and IMAGE_TAG are both set; CI deploys by IMAGE_DIGEST, a person by IMAGE_TAG: unset one",
-    );
+    throw new ReleaseImageError("IMAGE_DIGEST and IMAGE_TAG are both set; CI deploys by IMAGE_DIGEST, a person by IMAGE_TAG: unset one");
   }
   if (imageDigest !== undefined && !IMAGE_DIGEST_PATTERN.test(imageDigest)) {
     throw new ReleaseImageError(

@@ -1,6 +1,6 @@
-import { S3Backend, TerraformStack } from "cdktf";
-import { Naming } from "../config/naming";
-import { LOCAL_CREDENTIALS, localAccountRoleArn, LocalTarget } from "./local-target";
+import { S3Backend, type TerraformStack } from "cdktf";
+import type { Naming } from "../config/naming";
+import { LOCAL_CREDENTIALS, type LocalTarget, localAccountRoleArn } from "./local-target";
 
 export interface RemoteStateProps {
   readonly naming: Naming;

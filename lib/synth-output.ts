@@ -1,6 +1,6 @@
-import { App, TerraformStack } from "cdktf";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type App, TerraformStack } from "cdktf";
 import { stackToHcl } from "./hcl";
 
 /**

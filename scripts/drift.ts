@@ -83,7 +83,8 @@ export const issueTitle = (stack: string): string => `Drift: stack ${stack} diff
 /** The issue's text: what drifted, and what to do about it. */
 export function issueBody(stack: string, drift: readonly DriftedResource[], runUrl?: string): string {
   const rows = drift.map(
-    (d) => `| \`${d.address}\` | ${d.action} | ${d.attributes.length > 0 ? d.attributes.map((a) => `\`${a}\``).join(", ") : "(whole resource)"} | ${d.changedOutsideTerraform ? "yes" : "no"} |`,
+    (d) =>
+      `| \`${d.address}\` | ${d.action} | ${d.attributes.length > 0 ? d.attributes.map((a) => `\`${a}\``).join(", ") : "(whole resource)"} | ${d.changedOutsideTerraform ? "yes" : "no"} |`,
   );
   return [
     `The scheduled drift check planned stack **${stack}** with the read-only drift role and found ${drift.length} resource(s) that differ from the code${runUrl ? ` ([run](${runUrl}))` : ""}.`,
@@ -111,9 +112,11 @@ export async function reportDrift(
   plan: PlanJson | undefined,
   runUrl?: string,
 ): Promise<{ outcome: DriftOutcome; drift: DriftedResource[]; issue?: number }> {
-  if (exitCode !== 0 && exitCode !== 2) throw new InputError(`--exit-code ${exitCode}: the plan failed; drift is reported for exit codes 0 (in sync) and 2 (changes) only`);
+  if (exitCode !== 0 && exitCode !== 2)
+    throw new InputError(`--exit-code ${exitCode}: the plan failed; drift is reported for exit codes 0 (in sync) and 2 (changes) only`);
   const drift = exitCode === 2 && plan ? driftFromPlan(plan) : [];
-  if (exitCode === 2 && drift.length === 0) throw new InputError(`--exit-code 2 but the plan of ${stack} lists no change: pass --plan <terraform show -json of that plan>`);
+  if (exitCode === 2 && drift.length === 0)
+    throw new InputError(`--exit-code 2 but the plan of ${stack} lists no change: pass --plan <terraform show -json of that plan>`);
   const title = issueTitle(stack);
   const open = await tracker.findOpenIssue(title);
   if (drift.length === 0) {
@@ -137,22 +140,25 @@ export class GithubIssues implements IssueTracker {
     private readonly api = "https://api.github.com",
   ) {}
 
-  private async call(method: string, path: string, body?: object): Promise<any> {
+  private async call<T = unknown>(method: string, path: string, body?: object): Promise<T> {
     const response = await fetch(`${this.api}/repos/${this.repository}${path}`, {
       method,
       headers: { Authorization: `Bearer ${this.token}`, Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" },
       body: body ? JSON.stringify(body) : undefined,
     });
     if (!response.ok) throw new Error(`GitHub ${method} ${path} answered ${response.status}: ${await response.text()}`);
-    return response.json();
+    return (await response.json()) as T;
   }
 
   async findOpenIssue(title: string) {
-    const issues: { number: number; title: string; pull_request?: unknown }[] = await this.call("GET", `/issues?state=open&labels=drift&per_page=100`);
+    const issues: { number: number; title: string; pull_request?: unknown }[] = await this.call(
+      "GET",
+      `/issues?state=open&labels=drift&per_page=100`,
+    );
     return issues.find((i) => i.title === title && !i.pull_request);
   }
   async openIssue(title: string, body: string) {
-    return (await this.call("POST", "/issues", { title, body, labels: ["drift"] })).number as number;
+    return (await this.call<{ number: number }>("POST", "/issues", { title, body, labels: ["drift"] })).number;
   }
   async updateIssue(number: number, body: string) {
     await this.call("PATCH", `/issues/${number}`, { body });

@@ -12,9 +12,9 @@ import { join, resolve } from "node:path";
 import { Naming } from "../config/naming";
 import { platform } from "../config/platform";
 import { validate } from "../config/validate";
+import { type Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
 import { errorText } from "../lib/cli";
 import { SANDBOX_DIR } from "../lib/local-target";
-import { Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
 
 const ROOT = resolve(__dirname, "..");
 const SANDBOX = join(ROOT, SANDBOX_DIR);
@@ -94,7 +94,9 @@ async function main(): Promise<void> {
   console.log("\n== stage outputs (local)");
   await run("terraform", [`-chdir=${join(OUTDIR, "stacks", "stage")}`, "output"], env);
   const naming = new Naming(platform.project);
-  console.log(`\nStage's state is s3://${naming.stateBucket}/${naming.stateKey("stage")} in the emulator; it is gone when the emulator stops.`);
+  console.log(
+    `\nStage's state is s3://${naming.stateBucket}/${naming.stateKey("stage")} in the emulator; it is gone when the emulator stops.`,
+  );
   await stop(0);
 }
 

@@ -1,14 +1,8 @@
+import { isAbsolute, join } from "node:path";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
-import { Construct } from "constructs";
-import { isAbsolute, join } from "node:path";
-import { exemptAll } from "../lib/audit-exemptions";
-import { BOOTSTRAP_STACK, environmentAccount, Naming } from "../config/naming";
-import { PlatformConfig } from "../config/types";
-import { platformAwsProvider } from "../lib/aws-provider";
-import { LocalTarget } from "../lib/local-target";
-import { useRemoteState } from "../lib/s3-backend";
-import { GithubOidc, GithubRoleSpec } from "../bootstrap/github-oidc";
+import type { Construct } from "constructs";
+import { GithubOidc, type GithubRoleSpec } from "../bootstrap/github-oidc";
 import {
   DEPLOY_ROLE_POLICY_EXEMPTIONS,
   deployRolePolicy,
@@ -18,6 +12,12 @@ import {
   workloadBoundaryPolicy,
 } from "../bootstrap/permissions";
 import { StateBackend } from "../bootstrap/state-storage";
+import { BOOTSTRAP_STACK, environmentAccount, Naming } from "../config/naming";
+import type { PlatformConfig } from "../config/types";
+import { exemptAll } from "../lib/audit-exemptions";
+import { platformAwsProvider } from "../lib/aws-provider";
+import type { LocalTarget } from "../lib/local-target";
+import { useRemoteState } from "../lib/s3-backend";
 
 export interface BootstrapStackProps {
   readonly config: PlatformConfig;

@@ -1,19 +1,19 @@
-import { TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
-import { Construct } from "constructs";
-import { AuditExemption, exempt } from "../lib/audit-exemptions";
+import { TerraformOutput, type TerraformResource, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
 import { guardrail } from "../config/guardrails";
 import { Naming } from "../config/naming";
-import { EnvironmentConfig, ProjectConfig } from "../config/types";
-import { platformAwsProvider } from "../lib/aws-provider";
-import { LocalTarget } from "../lib/local-target";
-import { useRemoteState } from "../lib/s3-backend";
+import type { EnvironmentConfig, ProjectConfig } from "../config/types";
 import { Database } from "../constructs/database";
-import { deploymentAlarmNames } from "../constructs/monitoring-metrics";
 import { Monitoring } from "../constructs/monitoring";
+import { deploymentAlarmNames } from "../constructs/monitoring-metrics";
 import { Network } from "../constructs/network";
 import { Notification } from "../constructs/notification";
 import { Service } from "../constructs/service";
 import { StaticSite } from "../constructs/static-site";
+import { type AuditExemption, exempt } from "../lib/audit-exemptions";
+import { platformAwsProvider } from "../lib/aws-provider";
+import type { LocalTarget } from "../lib/local-target";
+import { useRemoteState } from "../lib/s3-backend";
 
 export interface EnvironmentStackProps {
   readonly project: ProjectConfig;
@@ -161,7 +161,11 @@ export class EnvironmentStack extends TerraformStack {
     });
     if (!env.monitoring.alarms) {
       // Off only outside production (a production guardrail): say so where the audit looks.
-      exempt(this.service.ecsService, "ECS-DEPLOYMENT-ALARMS-ROLLBACK", `${env.name}.monitoring.alarms is false: no alarm to roll back on; the circuit breaker still does`);
+      exempt(
+        this.service.ecsService,
+        "ECS-DEPLOYMENT-ALARMS-ROLLBACK",
+        `${env.name}.monitoring.alarms is false: no alarm to roll back on; the circuit breaker still does`,
+      );
     }
     for (const risk of acceptedRisks(env, "monitoring.")) exempt(this, risk.rule, risk.reason);
 
@@ -198,7 +202,9 @@ export class EnvironmentStack extends TerraformStack {
       // cdktf writes an output's dependsOn as "${...}", which Terraform refuses there: plain addresses.
       migration.addOverride(
         "depends_on",
-        [...this.service.migrationPrerequisites, ...this.network.privateEgress, this.databaseIngress].map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`),
+        [...this.service.migrationPrerequisites, ...this.network.privateEgress, this.databaseIngress].map(
+          (r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`,
+        ),
       );
     }
   }

@@ -7,18 +7,18 @@ import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
 import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
 import { WorkflowRepositoryPermissions } from "@cdktf/provider-github/lib/workflow-repository-permissions";
-import { TerraformOutput, TerraformRemoteState, TerraformStack, Token } from "cdktf";
-import { Construct } from "constructs";
-import { GITHUB_ID_SUBJECT_CLAIM_KEYS, GITHUB_STACK, Naming } from "../config/naming";
-import { PlatformConfig } from "../config/types";
-import { LocalTarget } from "../lib/local-target";
-import { useRemoteState } from "../lib/s3-backend";
+import { TerraformOutput, type TerraformRemoteState, TerraformStack, Token } from "cdktf";
+import type { Construct } from "constructs";
 import {
   ENVIRONMENT_VARIABLES,
-  EnvironmentVariableName,
+  type EnvironmentVariableName,
   REPOSITORY_VARIABLES,
-  RepositoryVariableName,
+  type RepositoryVariableName,
 } from "../config/github-variables";
+import { GITHUB_ID_SUBJECT_CLAIM_KEYS, GITHUB_STACK, Naming } from "../config/naming";
+import type { PlatformConfig } from "../config/types";
+import type { LocalTarget } from "../lib/local-target";
+import { useRemoteState } from "../lib/s3-backend";
 
 export interface GithubStackProps {
   /** The platform's configuration: the repository, its default branch and protection, each environment's reviewers. */

@@ -1,6 +1,6 @@
-import { AuditContextOptions } from "../../audit/context";
+import type { AuditContextOptions } from "../../audit/context";
+import type { Rule, TerraformJson } from "../../audit/types";
 import { checkRule } from "./audit-testing";
-import { Rule, TerraformJson } from "../../audit/types";
 
 /** A rule's compliant and non-compliant Terraform, and what the failure must say. */
 export interface Fixture {

@@ -2,9 +2,9 @@
  * Helpers for testing rules against small hand-written Terraform JSON fixtures, the way cdk-nag
  * rules are tested: one compliant and one non-compliant fixture per rule.
  */
-import { AuditContext, AuditContextOptions } from "../../audit/context";
+import { AuditContext, type AuditContextOptions } from "../../audit/context";
 import { evaluateRule } from "../../audit/engine";
-import { CheckResult, Rule, TerraformJson } from "../../audit/types";
+import type { CheckResult, Rule, TerraformJson } from "../../audit/types";
 
 /** Every result of one rule on a stack (exemptions are not applied). */
 export function checkRule(rule: Rule, tf: TerraformJson, options?: AuditContextOptions): CheckResult[] {

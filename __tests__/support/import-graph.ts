@@ -53,7 +53,9 @@ export function readImportGraph(root: string): ImportGraph {
       .filter((spec) => spec.startsWith("."))
       .map((spec) => {
         const base = resolve(dirname(abs), spec);
-        const found = [`${base}.ts`, join(base, "index.ts"), base].find((candidate) => existsSync(candidate) && statSync(candidate).isFile());
+        const found = [`${base}.ts`, join(base, "index.ts"), base].find(
+          (candidate) => existsSync(candidate) && statSync(candidate).isFile(),
+        );
         return rel(found ?? base);
       });
     graph.set(rel(abs), [...new Set(targets)].sort());

@@ -1,10 +1,10 @@
-import { App, Testing } from "cdktf";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { App, Testing } from "cdktf";
+import { buildPlatform, type Platform, type PlatformOptions } from "../../app";
 import { platform } from "../../config/platform";
-import { PlatformConfig } from "../../config/types";
-import { buildPlatform, Platform, PlatformOptions } from "../../app";
+import type { PlatformConfig } from "../../config/types";
 
 /** The shipped configuration, deep-copied so a test can change it without touching others. */
 export function sampleConfig(): PlatformConfig {

@@ -1,7 +1,7 @@
-import { synthesizeApp } from "../../audit/synth";
-import { TerraformJson } from "../../audit/types";
-import { PlatformConfig } from "../../config/types";
 import { buildPlatform } from "../../app";
+import { synthesizeApp } from "../../audit/synth";
+import type { TerraformJson } from "../../audit/types";
+import type { PlatformConfig } from "../../config/types";
 import { EnvironmentStack } from "../../stacks/environment-stack";
 import { sampleConfig } from "./sample";
 

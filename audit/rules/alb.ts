@@ -1,6 +1,6 @@
-import { AuditContext } from "../context";
+import type { AuditContext } from "../context";
 import { asNumber, block, blocks, isFalse, isTrue, referencedAddress } from "../terraform";
-import { AuditTarget, fail, notApplicable, pass, Rule } from "../types";
+import { type AuditTarget, fail, notApplicable, pass, type Rule } from "../types";
 
 const LOAD_BALANCERS = ["aws_lb", "aws_alb"];
 const LISTENERS = ["aws_lb_listener", "aws_alb_listener"];
@@ -39,7 +39,8 @@ export const albTlsPolicy: Rule = {
     const protocol = protocolOf(listener);
     if (protocol !== "HTTPS" && protocol !== "TLS") return notApplicable(`a ${protocol} listener`);
     const policy = listener.body.ssl_policy;
-    if (typeof policy !== "string") return fail("sets no ssl_policy (the default accepts TLS 1.0); use ELBSecurityPolicy-TLS13-1-2-2021-06");
+    if (typeof policy !== "string")
+      return fail("sets no ssl_policy (the default accepts TLS 1.0); use ELBSecurityPolicy-TLS13-1-2-2021-06");
     return MODERN_TLS_POLICY.test(policy)
       ? pass(`uses ${policy}`)
       : fail(`uses ${policy}; use a TLS 1.2+ forward-secret policy such as ELBSecurityPolicy-TLS13-1-2-2021-06`);

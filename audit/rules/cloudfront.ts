@@ -1,6 +1,6 @@
+import type { AuditContext } from "../context";
 import { block, blocks, isTrue, refersTo } from "../terraform";
-import { AuditTarget, Block, CheckResult, fail, notApplicable, pass, Rule } from "../types";
-import { AuditContext } from "../context";
+import { type AuditTarget, type Block, type CheckResult, fail, notApplicable, pass, type Rule } from "../types";
 
 const DISTRIBUTION = "aws_cloudfront_distribution";
 
@@ -9,9 +9,9 @@ function cacheBehaviors(distribution: AuditTarget): { name: string; behavior: Bl
   const behaviors: { name: string; behavior: Block }[] = [];
   const fallback = block(distribution.body.default_cache_behavior);
   if (fallback) behaviors.push({ name: "default_cache_behavior", behavior: fallback });
-  blocks(distribution.body.ordered_cache_behavior).forEach((b, i) =>
-    behaviors.push({ name: `ordered_cache_behavior[${i}] ${String(b.path_pattern ?? "")}`.trim(), behavior: b }),
-  );
+  blocks(distribution.body.ordered_cache_behavior).forEach((b, i) => {
+    behaviors.push({ name: `ordered_cache_behavior[${i}] ${String(b.path_pattern ?? "")}`.trim(), behavior: b });
+  });
   return behaviors;
 }
 

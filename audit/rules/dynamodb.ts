@@ -1,5 +1,5 @@
 import { block, isTrue } from "../terraform";
-import { fail, pass, Rule } from "../types";
+import { fail, pass, type Rule } from "../types";
 
 const TABLE = "aws_dynamodb_table";
 

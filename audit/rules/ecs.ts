@@ -1,5 +1,5 @@
 import { asNumber, block, blocks, isObject, isTrue } from "../terraform";
-import { AuditTarget, Block, CheckResult, fail, notApplicable, pass, Rule } from "../types";
+import { type AuditTarget, type Block, type CheckResult, fail, notApplicable, pass, type Rule } from "../types";
 
 const SERVICE = "aws_ecs_service";
 const TASK_DEFINITION = "aws_ecs_task_definition";
@@ -134,9 +134,7 @@ export const cloudwatchLogRetention: Rule = {
   appliesTo: ["aws_cloudwatch_log_group"],
   check(group) {
     const days = asNumber(group.body.retention_in_days);
-    return days !== undefined && days > 0
-      ? pass(`keeps events ${days} days`)
-      : fail("keeps events forever; set retention_in_days");
+    return days !== undefined && days > 0 ? pass(`keeps events ${days} days`) : fail("keeps events forever; set retention_in_days");
   },
 };
 

@@ -1,4 +1,4 @@
-import { AuditContext } from "../context";
+import type { AuditContext } from "../context";
 import {
   blocks,
   conditionValues,
@@ -6,11 +6,11 @@ import {
   isObject,
   parsePolicy,
   referencedAddress,
-  Statement,
+  type Statement,
   statementName,
   strings,
 } from "../terraform";
-import { AuditTarget, CheckResult, fail, notApplicable, pass, Rule } from "../types";
+import { type AuditTarget, type CheckResult, fail, notApplicable, pass, type Rule } from "../types";
 
 const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
@@ -124,11 +124,7 @@ export const iamNoAdministratorAccess: Rule = {
     "aws_iam_role_policy_attachments_exclusive",
   ],
   check(target) {
-    const arns = [
-      ...strings(target.body.policy_arn),
-      ...strings(target.body.managed_policy_arns),
-      ...strings(target.body.policy_arns),
-    ];
+    const arns = [...strings(target.body.policy_arn), ...strings(target.body.managed_policy_arns), ...strings(target.body.policy_arns)];
     const admin = arns.filter((a) => ADMIN_POLICY.test(a));
     return admin.length > 0
       ? fail(`attaches ${admin.join(", ")}; attach a policy with the actions the principal needs`)
@@ -154,7 +150,9 @@ export const iamTrustNoWildcardPrincipal: Rule = {
         if (s.Effect !== "Allow") return undefined;
         const name = statementName(s, i);
         if (s.NotPrincipal !== undefined) return fail("trusts everyone but the NotPrincipal list; name the principals", name);
-        return isEveryone(s.Principal) ? fail('trusts Principal "*"; name the account, service or identity provider', name) : pass("trusts named principals", name);
+        return isEveryone(s.Principal)
+          ? fail('trusts Principal "*"; name the account, service or identity provider', name)
+          : pass("trusts named principals", name);
       })
       .filter((r): r is CheckResult => r !== undefined);
     return results.length > 0 ? results : notApplicable("trusts nobody");
@@ -183,7 +181,8 @@ function githubTrustProblems(statement: Statement, context: AuditContext): strin
   const ids = context.githubRepositoryIds;
   const problems: string[] = [];
   const aud = conditionValues(statement, `${GITHUB_OIDC_HOST}:aud`);
-  const audOk = aud.length > 0 && aud.every((c) => c.operator === "StringEquals" && c.values.length === 1 && c.values[0] === GITHUB_OIDC_AUDIENCE);
+  const audOk =
+    aud.length > 0 && aud.every((c) => c.operator === "StringEquals" && c.values.length === 1 && c.values[0] === GITHUB_OIDC_AUDIENCE);
   if (!audOk) problems.push(`must check ${GITHUB_OIDC_HOST}:aud with StringEquals "${GITHUB_OIDC_AUDIENCE}"`);
 
   const sub = conditionValues(statement, `${GITHUB_OIDC_HOST}:sub`);
@@ -249,8 +248,7 @@ export const iamGithubOidcTrust: Rule = {
 
 export const iamServiceRoleBoundary: Rule = {
   id: "IAM-SERVICE-ROLE-BOUNDARY",
-  rationale:
-    "A role an AWS service assumes carries a permissions boundary, so whoever writes its policy cannot exceed the boundary.",
+  rationale: "A role an AWS service assumes carries a permissions boundary, so whoever writes its policy cannot exceed the boundary.",
   controls: [],
   appliesTo: ["aws_iam_role"],
   check(role) {

@@ -1,4 +1,4 @@
-import { Rule } from "../types";
+import type { Rule } from "../types";
 import { ALB_RULES } from "./alb";
 import { CLOUDFRONT_RULES } from "./cloudfront";
 import { DYNAMODB_RULES } from "./dynamodb";
@@ -26,4 +26,16 @@ export const ALL_RULES: readonly Rule[] = [
   ...STACK_RULES,
 ];
 
-export { ALB_RULES, CLOUDFRONT_RULES, DYNAMODB_RULES, ECS_RULES, IAM_RULES, ISOLATION_RULES, MONITORING_RULES, RDS_RULES, S3_RULES, STACK_RULES, VPC_RULES };
+export {
+  ALB_RULES,
+  CLOUDFRONT_RULES,
+  DYNAMODB_RULES,
+  ECS_RULES,
+  IAM_RULES,
+  ISOLATION_RULES,
+  MONITORING_RULES,
+  RDS_RULES,
+  S3_RULES,
+  STACK_RULES,
+  VPC_RULES,
+};

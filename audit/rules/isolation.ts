@@ -2,8 +2,8 @@
  * Environment isolation within one account: what keeps one environment's deploy role, plan role and
  * workloads from reaching another environment's resources or the account's shared settings.
  */
-import { blocks, conditionValues, isObject, parsePolicy, referencedAddress, Statement, statementName, strings } from "../terraform";
-import { AuditTarget, CheckResult, fail, notApplicable, pass, Rule } from "../types";
+import { blocks, conditionValues, isObject, parsePolicy, referencedAddress, type Statement, statementName, strings } from "../terraform";
+import { type AuditTarget, type CheckResult, fail, notApplicable, pass, type Rule } from "../types";
 
 /** True when an IAM action pattern (`logs:*`, `logs:Put*`, `*`) covers the action. */
 function covers(pattern: string, action: string): boolean {
@@ -37,7 +37,8 @@ const ACCOUNT_LEVEL_LOGS = [
 
 export const iamNoAccountLevelLogs: Rule = {
   id: "IAM-NO-ACCOUNT-LEVEL-LOGS",
-  rationale: "No role sets account-wide CloudWatch Logs policies, destinations or resource policies: one account policy can stream every environment's logs away.",
+  rationale:
+    "No role sets account-wide CloudWatch Logs policies, destinations or resource policies: one account policy can stream every environment's logs away.",
   controls: [],
   appliesTo: POLICY_RESOURCES,
   check(target) {
@@ -50,7 +51,10 @@ export const iamNoAccountLevelLogs: Rule = {
       const name = statementName(s, i);
       results.push(
         actions.length > 0
-          ? fail(`statement ${name} allows ${actions.join(", ")}; grant logs actions on the environment's log groups only and deny the account-level ones`, name)
+          ? fail(
+              `statement ${name} allows ${actions.join(", ")}; grant logs actions on the environment's log groups only and deny the account-level ones`,
+              name,
+            )
           : pass("grants no account-level logs action", name),
       );
     });
@@ -60,12 +64,16 @@ export const iamNoAccountLevelLogs: Rule = {
 
 export const vpcDefaultNetworkAclManaged: Rule = {
   id: "VPC-DEFAULT-NACL-MANAGED",
-  rationale: "The VPC's default network ACL is managed and tagged: unmanaged it sits outside every fence, and one deny-all entry takes the environment down.",
+  rationale:
+    "The VPC's default network ACL is managed and tagged: unmanaged it sits outside every fence, and one deny-all entry takes the environment down.",
   controls: [],
   appliesTo: ["aws_vpc"],
   check(vpc, context) {
-    const acls = context.resources("aws_default_network_acl").filter((a) => referencedAddress(a.body.default_network_acl_id) === vpc.address);
-    if (acls.length === 0) return fail("does not manage its default network ACL; add aws_default_network_acl with the subnets and AWS's allow-all entries");
+    const acls = context
+      .resources("aws_default_network_acl")
+      .filter((a) => referencedAddress(a.body.default_network_acl_id) === vpc.address);
+    if (acls.length === 0)
+      return fail("does not manage its default network ACL; add aws_default_network_acl with the subnets and AWS's allow-all entries");
     const denies = acls.flatMap((a) => [...blocks(a.body.ingress), ...blocks(a.body.egress)]).filter((r) => r.action === "deny");
     return denies.length === 0
       ? pass("the default network ACL is managed here")
@@ -95,14 +103,17 @@ function isPullRequestRole(role: AuditTarget | undefined): boolean {
 
 export const iamPlanRoleNoLockWrites: Rule = {
   id: "IAM-PLAN-ROLE-NO-LOCK-WRITES",
-  rationale: "The role every pull request may assume writes no state, lockfile or lock item: plans run with -lock=false, and any lock write could forge or drop a lock.",
+  rationale:
+    "The role every pull request may assume writes no state, lockfile or lock item: plans run with -lock=false, and any lock write could forge or drop a lock.",
   controls: [],
   appliesTo: ["aws_iam_role_policy"],
   check(target, context) {
     if (!isPullRequestRole(context.get(referencedAddress(target.body.role)))) return notApplicable("is not a pull-request role's policy");
     const parsed = parsePolicy(target.body.policy);
     if ("error" in parsed) return fail(parsed.error);
-    const writes = parsed.statements.filter((s) => s.Effect === "Allow").flatMap((s) => granted(parsed.statements, LOCK_AND_STATE_WRITES, s));
+    const writes = parsed.statements
+      .filter((s) => s.Effect === "Allow")
+      .flatMap((s) => granted(parsed.statements, LOCK_AND_STATE_WRITES, s));
     return writes.length === 0
       ? pass("the pull-request role writes no state, lockfile or lock item")
       : fail(`the pull-request role may ${[...new Set(writes)].join(", ")}; plans run with -lock=false: grant reads only`);
@@ -113,7 +124,8 @@ const ENVIRONMENT_TAG = "aws:ResourceTag/Environment";
 
 export const iamBoundaryOwnEnvironment: Rule = {
   id: "IAM-BOUNDARY-OWN-ENVIRONMENT",
-  rationale: "A workload boundary allows only its environment: named resources, or its Environment tag in one account and region; untaggable exceptions are exempted.",
+  rationale:
+    "A workload boundary allows only its environment: named resources, or its Environment tag in one account and region; untaggable exceptions are exempted.",
   controls: [],
   appliesTo: ["aws_iam_policy"],
   check(target) {
@@ -154,4 +166,9 @@ export const iamBoundaryOwnEnvironment: Rule = {
   },
 };
 
-export const ISOLATION_RULES: readonly Rule[] = [iamNoAccountLevelLogs, iamPlanRoleNoLockWrites, iamBoundaryOwnEnvironment, vpcDefaultNetworkAclManaged];
+export const ISOLATION_RULES: readonly Rule[] = [
+  iamNoAccountLevelLogs,
+  iamPlanRoleNoLockWrites,
+  iamBoundaryOwnEnvironment,
+  vpcDefaultNetworkAclManaged,
+];

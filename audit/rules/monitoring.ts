@@ -1,12 +1,13 @@
-import { AuditContext } from "../context";
+import type { AuditContext } from "../context";
 import { block, blocks, isTrue, strings } from "../terraform";
-import { AuditTarget, Block, CheckResult, fail, notApplicable, pass, Rule } from "../types";
+import { type AuditTarget, type Block, type CheckResult, fail, notApplicable, pass, type Rule } from "../types";
 
 const ALARM = "aws_cloudwatch_metric_alarm";
 
 /** The metric names an alarm judges: its own, or those of its metric queries. */
 function alarmMetrics(alarm: AuditTarget): { namespace: string; metricName: string }[] {
-  const own = typeof alarm.body.metric_name === "string" ? [{ namespace: String(alarm.body.namespace), metricName: alarm.body.metric_name }] : [];
+  const own =
+    typeof alarm.body.metric_name === "string" ? [{ namespace: String(alarm.body.namespace), metricName: alarm.body.metric_name }] : [];
   const queried = blocks(alarm.body.metric_query)
     .map((q) => block(q.metric))
     .filter((m): m is Block => m !== undefined && typeof m.metric_name === "string")
@@ -36,7 +37,8 @@ function productionOnly(context: AuditContext): CheckResult | undefined {
 
 export const monitoringProductionAlarms: Rule = {
   id: "MONITORING-PRODUCTION-ALARMS",
-  rationale: "Production pages a person on its key metrics: API errors and latency, unhealthy and missing tasks, service and database saturation, site errors.",
+  rationale:
+    "Production pages a person on its key metrics: API errors and latency, unhealthy and missing tasks, service and database saturation, site errors.",
   controls: ["CloudWatch.15"],
   appliesTo: ["stack"],
   productionOnly: true,
@@ -76,20 +78,27 @@ export const monitoringProductionSubscriber: Rule = {
       );
       return delivering.length > 0
         ? pass(`${delivering.length} email or HTTPS subscriber(s)`, topic)
-        : fail("nobody subscribes to the topic, so its alarms reach no one; add an email address or https endpoint to monitoring.subscribers", topic);
+        : fail(
+            "nobody subscribes to the topic, so its alarms reach no one; add an email address or https endpoint to monitoring.subscribers",
+            topic,
+          );
     });
   },
 };
 
 export const snsTopicEncrypted: Rule = {
   id: "SNS-TOPIC-ENCRYPTED",
-  rationale: "Topics are encrypted at rest with a customer-managed KMS key (AWS's alias/aws/sns key refuses CloudWatch, so alarms could not publish).",
+  rationale:
+    "Topics are encrypted at rest with a customer-managed KMS key (AWS's alias/aws/sns key refuses CloudWatch, so alarms could not publish).",
   controls: ["SNS.1", "CKV_AWS_26", "AVD-AWS-0095"],
   appliesTo: ["aws_sns_topic"],
   check(topic) {
     const key = topic.body.kms_master_key_id;
     if (typeof key !== "string" || key === "") return fail("is not encrypted; set kms_master_key_id to a customer-managed KMS key");
-    if (key === "alias/aws/sns") return fail("uses the AWS-managed key alias/aws/sns, which CloudWatch alarms cannot use; set kms_master_key_id to a customer-managed key");
+    if (key === "alias/aws/sns")
+      return fail(
+        "uses the AWS-managed key alias/aws/sns, which CloudWatch alarms cannot use; set kms_master_key_id to a customer-managed key",
+      );
     return pass("encrypted with a customer-managed KMS key");
   },
 };
@@ -101,22 +110,26 @@ export const kmsKeyRotation: Rule = {
   appliesTo: ["aws_kms_key"],
   check(key) {
     const spec = key.body.customer_master_key_spec;
-    if (spec !== undefined && spec !== "SYMMETRIC_DEFAULT") return notApplicable(`an asymmetric or HMAC key (${String(spec)}) cannot rotate automatically`);
+    if (spec !== undefined && spec !== "SYMMETRIC_DEFAULT")
+      return notApplicable(`an asymmetric or HMAC key (${String(spec)}) cannot rotate automatically`);
     return isTrue(key.body.enable_key_rotation) ? pass("rotates yearly") : fail("does not rotate; set enable_key_rotation = true");
   },
 };
 
 export const ecsDeploymentAlarmsRollback: Rule = {
   id: "ECS-DEPLOYMENT-ALARMS-ROLLBACK",
-  rationale: "A release that makes the API fail (5xx, unhealthy targets) is rolled back by ECS from its alarms, not only when tasks fail to start.",
+  rationale:
+    "A release that makes the API fail (5xx, unhealthy targets) is rolled back by ECS from its alarms, not only when tasks fail to start.",
   controls: [],
   appliesTo: ["aws_ecs_service"],
   check(service) {
     const controller = block(service.body.deployment_controller)?.type;
     if (controller !== undefined && controller !== "ECS") return notApplicable(`deployments are run by ${String(controller)}`);
     const alarms = block(service.body.alarms);
-    if (!alarms || strings(alarms.alarm_names).length === 0) return fail("watches no alarm during deployments; set alarms { alarm_names = [...], enable = true, rollback = true }");
-    if (!isTrue(alarms.enable) || !isTrue(alarms.rollback)) return fail("names deployment alarms but does not act on them; set alarms { enable = true, rollback = true }");
+    if (!alarms || strings(alarms.alarm_names).length === 0)
+      return fail("watches no alarm during deployments; set alarms { alarm_names = [...], enable = true, rollback = true }");
+    if (!isTrue(alarms.enable) || !isTrue(alarms.rollback))
+      return fail("names deployment alarms but does not act on them; set alarms { enable = true, rollback = true }");
     return pass(`rolls back on ${strings(alarms.alarm_names).join(", ")}`);
   },
 };

@@ -1,6 +1,6 @@
-import { AuditContext } from "../context";
+import type { AuditContext } from "../context";
 import { asNumber, blocks, isTrue, referencedAddress, strings } from "../terraform";
-import { AuditTarget, fail, notApplicable, pass, Rule } from "../types";
+import { type AuditTarget, fail, notApplicable, pass, type Rule } from "../types";
 
 const INSTANCE = "aws_db_instance";
 const MIN_BACKUP_DAYS = 7;
@@ -18,7 +18,9 @@ export const rdsEncrypted: Rule = {
   appliesTo: [INSTANCE],
   check(db) {
     if (db.body.replicate_source_db !== undefined) return notApplicable("a read replica inherits its source's encryption");
-    return isTrue(db.body.storage_encrypted) ? pass("storage is encrypted") : fail("storage is not encrypted; set storage_encrypted = true");
+    return isTrue(db.body.storage_encrypted)
+      ? pass("storage is encrypted")
+      : fail("storage is not encrypted; set storage_encrypted = true");
   },
 };
 
@@ -43,7 +45,9 @@ export const rdsBackupRetention: Rule = {
     if (db.body.replicate_source_db !== undefined) return notApplicable("a read replica; backups are the source's");
     const days = asNumber(db.body.backup_retention_period);
     if (days === undefined) return fail(`sets no backup_retention_period (RDS defaults to 1 day); set at least ${MIN_BACKUP_DAYS}`);
-    return days >= MIN_BACKUP_DAYS ? pass(`keeps backups ${days} days`) : fail(`keeps backups ${days} day(s); set backup_retention_period >= ${MIN_BACKUP_DAYS}`);
+    return days >= MIN_BACKUP_DAYS
+      ? pass(`keeps backups ${days} days`)
+      : fail(`keeps backups ${days} day(s); set backup_retention_period >= ${MIN_BACKUP_DAYS}`);
   },
 };
 
@@ -75,7 +79,10 @@ export const rdsManagedMasterPassword: Rule = {
   check(db) {
     if (db.body.replicate_source_db !== undefined) return notApplicable("a read replica has no master password of its own");
     const argument = ["password", "password_wo"].find((a) => db.body[a] !== undefined);
-    if (argument) return fail(`sets ${argument}, which puts the password in the configuration or state; remove it and set manage_master_user_password = true`);
+    if (argument)
+      return fail(
+        `sets ${argument}, which puts the password in the configuration or state; remove it and set manage_master_user_password = true`,
+      );
     return isTrue(db.body.manage_master_user_password)
       ? pass("the master password is managed by RDS in Secrets Manager")
       : fail("set manage_master_user_password = true so RDS keeps the master password in Secrets Manager");
@@ -106,7 +113,9 @@ export const rdsForceSsl: Rule = {
       context.get(referencedAddress(groupName)) ??
       context.resources("aws_db_parameter_group").find((g) => typeof groupName === "string" && g.body.name === groupName);
     if (!group) {
-      return fail(`uses ${groupName === undefined ? "the default parameter group" : `parameter group ${String(groupName)}, not defined in this stack`}; use one that sets ${name} = ${values[0]}`);
+      return fail(
+        `uses ${groupName === undefined ? "the default parameter group" : `parameter group ${String(groupName)}, not defined in this stack`}; use one that sets ${name} = ${values[0]}`,
+      );
     }
     const value = blocks(group.body.parameter).find((p) => p.name === name)?.value;
     return value !== undefined && values.includes(String(value).toUpperCase())
@@ -116,7 +125,13 @@ export const rdsForceSsl: Rule = {
 };
 
 /** The log a database must export for its engine to be diagnosable. */
-const REQUIRED_LOG: Record<string, string> = { postgres: "postgresql", mysql: "error", mariadb: "error", sqlserver: "error", oracle: "alert" };
+const REQUIRED_LOG: Record<string, string> = {
+  postgres: "postgresql",
+  mysql: "error",
+  mariadb: "error",
+  sqlserver: "error",
+  oracle: "alert",
+};
 
 export const rdsLogExports: Rule = {
   id: "RDS-LOG-EXPORTS",
@@ -127,7 +142,8 @@ export const rdsLogExports: Rule = {
     const exported = strings(db.body.enabled_cloudwatch_logs_exports);
     const engine = engineOf(db);
     const required = Object.entries(REQUIRED_LOG).find(([e]) => engine.startsWith(e))?.[1];
-    if (exported.length === 0) return fail(`exports no logs; set enabled_cloudwatch_logs_exports${required ? ` (at least "${required}")` : ""}`);
+    if (exported.length === 0)
+      return fail(`exports no logs; set enabled_cloudwatch_logs_exports${required ? ` (at least "${required}")` : ""}`);
     return required && !exported.includes(required)
       ? fail(`exports ${exported.join(", ")} but not "${required}"; add it to enabled_cloudwatch_logs_exports`)
       : pass(`exports ${exported.join(", ")} to CloudWatch Logs`);
@@ -154,7 +170,9 @@ export const rdsDeletionProtection: Rule = {
   check(db, context) {
     return (
       productionOnly(context) ??
-      (isTrue(db.body.deletion_protection) ? pass("deletion protection is on") : fail("deletion protection is off; set deletion_protection = true"))
+      (isTrue(db.body.deletion_protection)
+        ? pass("deletion protection is on")
+        : fail("deletion protection is off; set deletion_protection = true"))
     );
   },
 };

@@ -1,6 +1,6 @@
-import { AuditContext } from "../context";
-import { block, blocks, conditionValues, isEveryone, isTrue, parsePolicy, Statement, statementName, strings } from "../terraform";
-import { AuditTarget, CheckResult, fail, notApplicable, pass, Rule } from "../types";
+import type { AuditContext } from "../context";
+import { block, blocks, conditionValues, isEveryone, isTrue, parsePolicy, type Statement, statementName, strings } from "../terraform";
+import { type AuditTarget, type CheckResult, fail, notApplicable, pass, type Rule } from "../types";
 
 const BUCKET = "aws_s3_bucket";
 
@@ -65,10 +65,14 @@ export const s3Encryption: Rule = {
       .map((r) => block(r.apply_server_side_encryption_by_default)?.sse_algorithm)
       .filter((a): a is string => typeof a === "string");
     if (algorithms.length === 0) {
-      return fail("has no server-side encryption configuration; add aws_s3_bucket_server_side_encryption_configuration (AES256 or aws:kms)");
+      return fail(
+        "has no server-side encryption configuration; add aws_s3_bucket_server_side_encryption_configuration (AES256 or aws:kms)",
+      );
     }
     const bad = algorithms.filter((a) => !SSE_ALGORITHMS.includes(a));
-    return bad.length === 0 ? pass(`encrypted by default with ${algorithms.join(", ")}`) : fail(`uses unknown sse_algorithm ${bad.join(", ")}`);
+    return bad.length === 0
+      ? pass(`encrypted by default with ${algorithms.join(", ")}`)
+      : fail(`uses unknown sse_algorithm ${bad.join(", ")}`);
   },
 };
 
@@ -161,7 +165,9 @@ export const s3NoPublicPrincipal: Rule = {
       } else if (SOURCE_KEYS.some((key) => conditionValues(statement, key).length > 0)) {
         results.push(pass('allows "*" only with a source condition', name));
       } else {
-        results.push(fail(`allows "*" without a source condition (${SOURCE_KEYS.slice(0, 3).join(", ")}, ...); name the principal or add one`, name));
+        results.push(
+          fail(`allows "*" without a source condition (${SOURCE_KEYS.slice(0, 3).join(", ")}, ...); name the principal or add one`, name),
+        );
       }
     });
     return results.length > 0 ? results : pass("has no Allow statement");

@@ -1,5 +1,5 @@
 import { block, isComputed, isObject } from "../terraform";
-import { CheckResult, fail, pass, Rule } from "../types";
+import { type CheckResult, fail, pass, type Rule } from "../types";
 
 /** Tags every resource must carry: who owns it, which environment (the deploy roles' fence), and how it is managed. */
 export const REQUIRED_DEFAULT_TAGS = ["Project", "Environment", "ManagedBy"];
@@ -58,7 +58,9 @@ function findSecrets(value: unknown, path: string, found: [string, string][]): v
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((v, i) => findSecrets(v, `${path}[${i}]`, found));
+    value.forEach((v, i) => {
+      findSecrets(v, `${path}[${i}]`, found);
+    });
     return;
   }
   if (!isObject(value)) return;
@@ -74,7 +76,8 @@ function findSecrets(value: unknown, path: string, found: [string, string][]): v
 
 export const noLiteralSecrets: Rule = {
   id: "NO-LITERAL-SECRETS",
-  rationale: "No credential (password, access key, private key, token) is written in the configuration, where state and logs would keep it.",
+  rationale:
+    "No credential (password, access key, private key, token) is written in the configuration, where state and logs would keep it.",
   controls: ["CKV_AWS_41"],
   appliesTo: ["*", "stack"],
   check(target) {

@@ -1,6 +1,6 @@
-import { AuditContext } from "../context";
-import { asNumber, block, blocks, isTrue, refersTo, referencedAddress, strings } from "../terraform";
-import { AuditTarget, Block, CheckResult, fail, notApplicable, pass, Rule } from "../types";
+import type { AuditContext } from "../context";
+import { asNumber, block, blocks, isTrue, referencedAddress, refersTo, strings } from "../terraform";
+import { type AuditTarget, type Block, type CheckResult, fail, notApplicable, pass, type Rule } from "../types";
 
 const VPC = "aws_vpc";
 
@@ -27,7 +27,9 @@ export const vpcDefaultSecurityGroupClosed: Rule = {
   check(vpc, context) {
     const groups = context.referrers("aws_default_security_group", "vpc_id", vpc);
     if (groups.length === 0) {
-      return fail("does not manage its default security group, which AWS creates allowing all traffic within it; add aws_default_security_group with no rules");
+      return fail(
+        "does not manage its default security group, which AWS creates allowing all traffic within it; add aws_default_security_group with no rules",
+      );
     }
     const rules = groups.flatMap((g) => [...blocks(g.body.ingress), ...blocks(g.body.egress)]);
     return rules.length === 0
@@ -49,12 +51,7 @@ function isLoadBalancerGroup(group: AuditTarget | undefined, context: AuditConte
 
 /** Judges one ingress rule (however it is written) that may be open to the internet. */
 function judgeIngress(rule: Block, group: AuditTarget | undefined, context: AuditContext, subject?: string): CheckResult {
-  const sources = [
-    ...strings(rule.cidr_ipv4),
-    ...strings(rule.cidr_ipv6),
-    ...strings(rule.cidr_blocks),
-    ...strings(rule.ipv6_cidr_blocks),
-  ];
+  const sources = [...strings(rule.cidr_ipv4), ...strings(rule.cidr_ipv6), ...strings(rule.cidr_blocks), ...strings(rule.ipv6_cidr_blocks)];
   const open = sources.filter((s) => WORLD.includes(s));
   if (open.length === 0) return pass("admits no traffic from the whole internet", subject);
   const protocol = String(rule.ip_protocol ?? rule.protocol ?? "");
@@ -127,7 +124,7 @@ export const vpcPrivateSubnetNoPublicIp: Rule = {
   appliesTo: ["aws_subnet"],
   check(subnet, context) {
     if (!isTrue(subnet.body.map_public_ip_on_launch)) return pass("assigns no public IP at launch");
-    const tier = String((block(subnet.body.tags) ?? {}).Tier ?? "").toLowerCase();
+    const tier = String(block(subnet.body.tags)?.Tier ?? "").toLowerCase();
     const publicByRoute = routesToInternetGateway(subnet, context);
     if (publicByRoute && tier !== "private" && tier !== "database") {
       return pass("a public subnet (routes to an internet gateway); assigns public IPs at launch");
