@@ -54,6 +54,7 @@ const US_EAST_1_ALARM_ACTIONS = [
   "cloudwatch:UntagResource",
 ];
 
+/** The statements of the file's head, for one environment. */
 export function monitoringStatements(ctx: PermissionsContext, environment: string): PolicyStatement[] {
   const { naming, accountId, region } = ctx;
   const prefix = naming.prefix(environment);

@@ -2,8 +2,7 @@
  * The deploy role of each environment (GitHub Actions jobs in that environment). Its CloudFront and
  * monitoring statements, and its audit exemptions, are in the deploy-role-*.ts files beside this one.
  */
-import type { PolicyStatement } from "../../lib/policy";
-import { policyJson } from "../../lib/policy";
+import { type PolicyStatement, policyJson } from "../../lib/policy";
 import { ACCOUNT_LEVEL_LOGS_ACTIONS, ACCOUNT_LEVEL_SETTINGS_ACTIONS, ECR_DENIED_ACTIONS } from "./account-level-denies";
 import { cloudfrontStatements } from "./deploy-role-cloudfront";
 import { monitoringStatements } from "./deploy-role-monitoring";
