@@ -6,13 +6,10 @@ import { Testing } from "cdktf";
 import { DEPLOY_ROLE_SERVICE_WILDCARDS, WORKLOAD_UNTAGGABLE_EXCEPTIONS } from "../bootstrap/permissions";
 import { Naming } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
+import { asList, managedPolicyNamed, type PolicyDocument, roleNamed } from "./support/iam";
 import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
-type Statement = { Sid?: string; Effect: string; Action?: string | string[]; Resource?: string | string[]; Condition?: any };
-type Document = { Statement: Statement[] };
-
-const asList = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 /** True when an IAM pattern (with `*` and `?`) matches a value. */
 const glob = (pattern: string, value: string): boolean =>
   new RegExp(
@@ -31,15 +28,11 @@ const stacks: Record<string, SynthesizedTerraform> = Object.fromEntries(
   Object.entries(platform.environments).map(([name, stack]) => [name, parse(Testing.synth(stack))]),
 );
 
-function rolePolicy(tf: SynthesizedTerraform, roleName: string): Document {
-  const [id] = Object.entries(resources(tf, "aws_iam_role")).find(([, r]) => r.name === roleName) ?? [];
-  if (!id) throw new Error(`no role ${roleName}`);
-  const inline = Object.values(resources(tf, "aws_iam_role_policy")).find((p) => p.role === `\${aws_iam_role.${id}.id}`);
-  return JSON.parse(inline!.policy);
-}
-const allowsAction = (doc: Document, action: string): Statement[] =>
+const rolePolicy = (tf: SynthesizedTerraform, roleName: string): PolicyDocument => roleNamed(tf, roleName).policy;
+/** The Allow statements whose action patterns match this action. */
+const allowsAction = (doc: PolicyDocument, action: string) =>
   doc.Statement.filter((s) => s.Effect === "Allow" && asList(s.Action).some((a) => glob(a, action)));
-const deniesOnAnything = (doc: Document, action: string): boolean =>
+const deniesOnAnything = (doc: PolicyDocument, action: string): boolean =>
   doc.Statement.some(
     (s) => s.Effect === "Deny" && asList(s.Resource).includes("*") && !s.Condition && asList(s.Action).some((a) => glob(a, action)),
   );
@@ -164,11 +157,9 @@ it("lets a prod deploy role in an account of its own update its site's untaggabl
 });
 
 describe.each(["stage", "prod"])("workload boundary of %s", (env) => {
-  const [, boundary] =
-    Object.entries(resources(bootstrap, "aws_iam_policy")).find(([, p]) => p.name === naming.workloadBoundaryName(env)) ?? [];
-  const document: Document = JSON.parse(boundary!.policy);
+  const { document } = managedPolicyNamed(bootstrap, naming.workloadBoundaryName(env));
 
-  it('is a positive fence: every Allow on "*" requires the environment\'s tag, account and region, but the documented untaggable exceptions', () => {
+  it('is a positive fence: every Allow on "*" needs the environment\'s tag, account and region, but the untaggable exceptions', () => {
     const onAnything = document.Statement.filter((s) => s.Effect === "Allow" && asList(s.Resource).includes("*"));
     for (const s of onAnything) {
       if (s.Sid === "UntaggableExceptions") {

@@ -60,7 +60,7 @@ export class EnvironmentStack extends TerraformStack {
     const naming = Naming.forEnvironment(project, env);
     const localAccountId = naming.accountId === project.accountId ? undefined : naming.accountId;
     const prefix = naming.prefix(env.name);
-    // The deploy role may create IAM roles only with this boundary (bootstrap/permissions.ts).
+    // The deploy role may create IAM roles only with this boundary (bootstrap/permissions/workload-boundary.ts).
     const permissionsBoundaryArn = naming.workloadBoundaryArn(env.name);
 
     platformAwsProvider(this, "aws", { project, accountId: naming.accountId, environment: env.name, stack: env.name, local: props.local });

@@ -1,3 +1,8 @@
+/**
+ * Where the state lives (bootstrap/state-storage.ts, as the bootstrap stack builds it): the state
+ * bucket, its KMS key and the lock table, and their pinned addresses. The S3 backend configuration
+ * that points stacks at it (lib/s3-backend.ts) is tested in backend-and-provider.test.ts and the stack tests.
+ */
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";

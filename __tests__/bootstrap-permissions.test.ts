@@ -1,0 +1,225 @@
+/**
+ * What the bootstrap's roles may do (bootstrap/permissions/): each environment's deploy role, the
+ * state fence between environments, the workload boundary, and the read-only plan role. Who may
+ * assume the roles is in github-oidc.test.ts.
+ */
+import { Testing } from "cdktf";
+import { Naming } from "../config/naming";
+import { allows, asList, managedPolicyNamed, roleNamed, type Statement } from "./support/iam";
+import { buildSample, sampleConfig } from "./support/sample";
+import { parse, resources } from "./support/synth";
+
+const config = sampleConfig();
+const naming = new Naming(config.project);
+const tf = parse(Testing.synth(buildSample(config).bootstrap));
+
+describe.each(["stage", "prod"])("deploy role of %s", (env) => {
+  const { policy } = roleNamed(tf, `acme-${env}-deploy`);
+
+  it("reads and writes only its own state objects", () => {
+    const objectStatements = policy.Statement.filter((s) => asList(s.Action).some((a) => /^s3:(Get|Put|Delete)Object/.test(a)));
+    expect(objectStatements).toEqual([
+      expect.objectContaining({ Effect: "Allow", Resource: `arn:aws:s3:::${naming.stateBucket}/${env}/*` }),
+    ]);
+  });
+
+  it("takes and releases only its own lock entries", () => {
+    expect(allows(policy, "dynamodb:PutItem")).toEqual([
+      expect.objectContaining({
+        Resource: naming.lockTableArn,
+        Condition: {
+          "ForAllValues:StringEquals": {
+            "dynamodb:LeadingKeys": [
+              `${naming.stateBucket}/${env}/terraform.tfstate`,
+              `${naming.stateBucket}/${env}/terraform.tfstate-md5`,
+            ],
+          },
+        },
+      }),
+    ]);
+  });
+
+  it("has no Action '*', no AdministratorAccess, and no secret reads", () => {
+    const actions = policy.Statement.flatMap((s) => asList(s.Action));
+    expect(actions).not.toContain("*");
+    expect(JSON.stringify(tf)).not.toContain("AdministratorAccess");
+    expect(actions).not.toContain("secretsmanager:GetSecretValue");
+    expect(resources(tf, "aws_iam_role_policy_attachment")).toEqual({});
+  });
+
+  it("manages only roles under its environment's path and its environment's buckets by exact name", () => {
+    expect(allows(policy, "iam:PassRole")).toEqual([
+      expect.objectContaining({
+        Resource: `arn:aws:iam::123456789012:role/acme/${env}/*`,
+        Condition: { StringEquals: { "iam:PassedToService": ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } },
+      }),
+    ]);
+    const buckets = [`acme-${env}-site-123456789012`, `acme-${env}-alb-logs-123456789012`];
+    expect(allows(policy, "s3:*")[0].Resource).toEqual(buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]));
+  });
+
+  it("creates roles and writes their policies only with its environment's permissions boundary", () => {
+    const boundary = naming.workloadBoundaryArn(env);
+    for (const action of ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"]) {
+      expect(allows(policy, action)).toEqual([
+        expect.objectContaining({
+          Resource: `arn:aws:iam::123456789012:role/acme/${env}/*`,
+          Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } },
+        }),
+      ]);
+    }
+    // No other way to give a role permissions: managed policies are neither attached nor created.
+    const actions = policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => asList(s.Action));
+    for (const escalation of ["iam:AttachRolePolicy", "iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:*", "iam:Create*", "iam:Put*"]) {
+      expect(actions).not.toContain(escalation);
+    }
+  });
+
+  it("may neither remove a boundary nor change its own role", () => {
+    expect(policy.Statement).toEqual(
+      expect.arrayContaining([
+        { Sid: "KeepBoundaries", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: "*" },
+        { Sid: "NotItself", Effect: "Deny", Action: "iam:*", Resource: `arn:aws:iam::123456789012:role/acme-${env}-deploy` },
+      ]),
+    );
+  });
+
+  it("may not touch resources tagged for another environment, CloudFront and secrets included", () => {
+    const deny = policy.Statement.find((s) => s.Sid === "NotOtherEnvironments")!;
+    expect(deny.Effect).toBe("Deny");
+    expect(deny.Condition.StringNotEquals).toEqual({ "aws:ResourceTag/Environment": env });
+    expect(deny.Action).toEqual(expect.arrayContaining(["ec2:*", "rds:*", "cloudfront:*", "secretsmanager:*"]));
+  });
+
+  it("allows no ecr:* and no action that sets who else may push or pull", () => {
+    const allowed = policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => asList(s.Action));
+    const ecr = allowed.filter((a) => a.startsWith("ecr:"));
+    expect(ecr.length).toBeGreaterThan(10);
+    for (const action of ecr)
+      expect(action).not.toMatch(/\*|(Set|Delete)RepositoryPolicy|Registry|Replication|PullThroughCache|CreationTemplate|AccountSetting/);
+    expect(ecr).not.toContain("ecr:*");
+  });
+
+  it("pushes and manages images only in its own environment's repositories", () => {
+    const ownRepositories = `arn:aws:ecr:eu-west-1:123456789012:repository/acme-${env}-api`;
+    const push = [
+      "ecr:InitiateLayerUpload",
+      "ecr:UploadLayerPart",
+      "ecr:CompleteLayerUpload",
+      "ecr:PutImage",
+      "ecr:BatchCheckLayerAvailability",
+    ];
+    const manage = [
+      "ecr:CreateRepository",
+      "ecr:DeleteRepository",
+      "ecr:PutLifecyclePolicy",
+      "ecr:PutImageTagMutability",
+      "ecr:TagResource",
+    ];
+    for (const action of [...push, ...manage]) {
+      expect([action, allows(policy, action).map((s) => s.Resource)]).toEqual([action, [ownRepositories]]);
+    }
+    // The registry login names no repository; it is the only ECR grant on "*".
+    const onAnything = policy.Statement.filter((s) => s.Effect === "Allow" && asList(s.Resource).includes("*"));
+    expect(onAnything.flatMap((s) => asList(s.Action)).filter((a) => a.startsWith("ecr:"))).toEqual(["ecr:GetAuthorizationToken"]);
+  });
+
+  it("is denied repository and registry policies, replication and pull-through caches on every repository", () => {
+    const deny = policy.Statement.find((s) => s.Sid === "NoRepositoryOrRegistryPolicies")!;
+    expect(deny).toMatchObject({ Effect: "Deny", Resource: "*" });
+    expect(deny.Condition).toBeUndefined();
+    expect(deny.Action).toEqual(
+      expect.arrayContaining([
+        "ecr:SetRepositoryPolicy",
+        "ecr:DeleteRepositoryPolicy",
+        "ecr:PutRegistryPolicy",
+        "ecr:DeleteRegistryPolicy",
+        "ecr:PutReplicationConfiguration",
+        "ecr:PutRegistryScanningConfiguration",
+        "ecr:CreatePullThroughCacheRule",
+      ]),
+    );
+  });
+
+  it("may not touch an ECR repository tagged for another environment", () => {
+    expect(policy.Statement.find((s) => s.Sid === "NotOtherEnvironments")!.Action).toContain("ecr:*");
+  });
+
+  it("creates KMS grants only for AWS services acting for it", () => {
+    const grant = allows(policy, "kms:CreateGrant");
+    expect(grant).toHaveLength(1);
+    expect(grant[0].Condition.Bool).toEqual({ "kms:GrantIsForAWSResource": "true" });
+  });
+});
+
+describe("stage cannot reach prod's state", () => {
+  const stage = roleNamed(tf, "acme-stage-deploy");
+
+  it("has no identity grant on prod/*", () => {
+    const resourcesGranted = stage.policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => asList(s.Resource));
+    expect(resourcesGranted.filter((r) => r.includes("/prod/"))).toEqual([]);
+    expect(resourcesGranted).not.toContain(`arn:aws:s3:::${naming.stateBucket}/*`);
+  });
+
+  it("is denied by the state bucket's policy any object outside stage/", () => {
+    const bucketPolicy = JSON.parse(Object.values(resources(tf, "aws_s3_bucket_policy"))[0].policy);
+    const fence = bucketPolicy.Statement.find((s: Statement) => s.Sid === "DeployStageOnlyOwnState");
+    expect(fence).toEqual({
+      Sid: "DeployStageOnlyOwnState",
+      Effect: "Deny",
+      Principal: { AWS: expect.stringMatching(/^\$\{aws_iam_role\.github-oidc_deploy-role-stage_\w+\.arn\}$/) },
+      Action: ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*"],
+      NotResource: `arn:aws:s3:::${naming.stateBucket}/stage/*`,
+    });
+  });
+});
+
+describe.each(["stage", "prod"])("workload boundary of %s", (env) => {
+  const { policy: boundary, document } = managedPolicyNamed(tf, naming.workloadBoundaryName(env));
+
+  it("is a managed policy at the ARN the environment stack and the deploy role name", () => {
+    expect(naming.workloadBoundaryArn(env)).toBe(`arn:aws:iam::123456789012:policy/${boundary.name}`);
+  });
+
+  it("allows no IAM, STS or wildcard action, and only in the project's region", () => {
+    const allowed = document.Statement.filter((s) => s.Effect === "Allow");
+    const actions = allowed.flatMap((s) => asList(s.Action));
+    expect(actions.length).toBeGreaterThan(5);
+    for (const action of actions) expect(action).not.toMatch(/^(iam|sts|organizations):|\*/);
+    const anywhere = allowed.filter((s) => asList(s.Resource).includes("*"));
+    for (const s of anywhere) expect(s.Condition.StringEquals["aws:RequestedRegion"]).toBe("eu-west-1");
+    const buckets = [`acme-${env}-site-123456789012`, `acme-${env}-alb-logs-123456789012`];
+    expect(allows(document, "s3:GetObject")[0].Resource).toEqual(buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]));
+  });
+
+  it("denies whatever is tagged for another environment", () => {
+    const deny = document.Statement.find((s) => s.Sid === "NotOtherEnvironments")!;
+    expect(deny.Effect).toBe("Deny");
+    expect(deny.Condition.StringNotEquals).toEqual({ "aws:ResourceTag/Environment": env });
+    expect(deny.Action).toEqual(expect.arrayContaining(["secretsmanager:GetSecretValue", "s3:*"]));
+  });
+});
+
+describe("plan role", () => {
+  const { policy } = roleNamed(tf, "acme-plan");
+
+  it("can change no infrastructure: every allowed action outside state and locks is a read", () => {
+    const stateAndLock = new Set(["ReadState", "ReadLockEntries", "UseStateKey"]);
+    const other = policy.Statement.filter((s) => s.Effect === "Allow" && !stateAndLock.has(s.Sid!)).flatMap((s) => asList(s.Action));
+    expect(other.length).toBeGreaterThan(10);
+    for (const action of other) expect(action).toMatch(/^[\w-]+:(Describe|Get|List)[\w*]*$/);
+    // ec2:Get* would include GetPasswordData and GetConsoleOutput.
+    expect(other).not.toContain("ec2:Get*");
+    expect(other).not.toContain("secretsmanager:GetSecretValue");
+  });
+
+  it("writes nothing to the state bucket or lock table: no state, lockfile or lock item (plans run with -lock=false)", () => {
+    for (const action of ["s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem"]) {
+      expect([action, allows(policy, action)]).toEqual([action, []]);
+    }
+    const deny = policy.Statement.find((s) => s.Sid === "NoStateOrLockWrites")!;
+    expect(deny.Effect).toBe("Deny");
+    expect(deny.Action).toEqual(expect.arrayContaining(["s3:PutObject", "s3:DeleteObject", "dynamodb:PutItem", "dynamodb:DeleteItem"]));
+    expect(deny.Resource).toEqual([naming.stateBucketArn, `${naming.stateBucketArn}/*`, naming.lockTableArn]);
+  });
+});

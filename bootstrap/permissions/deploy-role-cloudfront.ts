@@ -1,0 +1,75 @@
+/**
+ * The deploy role's CloudFront statements (the static site's distribution and its untaggable
+ * companions).
+ *
+ * Distributions are taggable, and IAM evaluates aws:ResourceTag and aws:RequestTag on the
+ * distribution resource, so the deploy role may create only distributions tagged for its
+ * environment and change only those. Origin access controls, response headers policies and cache
+ * policies cannot be tagged, and their ARNs hold an id AWS assigns at creation (not the name), with
+ * no condition key for the name: IAM cannot tell one environment's from another's. The role may
+ * create them (named `<project>-<env>-...` by the constructs), read and list them, and delete them
+ * (CloudFront refuses to delete one a distribution still uses); changing one in place is granted only
+ * where the account hosts this environment alone (ExclusiveAccount) and is denied otherwise, so in
+ * a shared account stage can never rewrite prod's origin signing or security headers.
+ */
+import type { PolicyStatement } from "../../lib/policy";
+import { allow, deny, type PermissionsContext, requestTagged, resourceTagged } from "./statements";
+
+const CLOUDFRONT_DISTRIBUTION_ACTIONS = [
+  "cloudfront:CreateDistribution",
+  "cloudfront:CreateDistributionWithTags",
+  "cloudfront:UpdateDistribution",
+  "cloudfront:DeleteDistribution",
+  "cloudfront:GetDistribution",
+  "cloudfront:GetDistributionConfig",
+  "cloudfront:TagResource",
+  "cloudfront:UntagResource",
+  "cloudfront:ListTagsForResource",
+  "cloudfront:CreateInvalidation",
+  "cloudfront:GetInvalidation",
+  "cloudfront:ListInvalidations",
+];
+const CLOUDFRONT_UNTAGGABLE_CREATE_READ_DELETE = [
+  "cloudfront:CreateOriginAccessControl",
+  "cloudfront:GetOriginAccessControl",
+  "cloudfront:GetOriginAccessControlConfig",
+  "cloudfront:DeleteOriginAccessControl",
+  "cloudfront:CreateResponseHeadersPolicy",
+  "cloudfront:GetResponseHeadersPolicy",
+  "cloudfront:GetResponseHeadersPolicyConfig",
+  "cloudfront:DeleteResponseHeadersPolicy",
+  "cloudfront:GetCachePolicy",
+  "cloudfront:GetCachePolicyConfig",
+];
+export const CLOUDFRONT_UNTAGGABLE_UPDATES = [
+  "cloudfront:UpdateOriginAccessControl",
+  "cloudfront:UpdateResponseHeadersPolicy",
+  "cloudfront:UpdateCachePolicy",
+  "cloudfront:DeleteCachePolicy",
+];
+/** CloudFront's list actions accept only "*" and reveal names and ids, not contents. */
+const CLOUDFRONT_LIST_ACTIONS = [
+  "cloudfront:ListDistributions",
+  "cloudfront:ListOriginAccessControls",
+  "cloudfront:ListResponseHeadersPolicies",
+  "cloudfront:ListCachePolicies",
+];
+
+/**
+ * Create and manage the environment's distributions (by tag), create, read and delete the
+ * untaggable objects, update those only in an exclusive account, and list everything.
+ */
+export function cloudfrontStatements(ctx: PermissionsContext, environment: string, exclusiveAccount: boolean): PolicyStatement[] {
+  const cloudfront = (type: string) => `arn:aws:cloudfront::${ctx.accountId}:${type}/*`;
+  const untaggable = [cloudfront("origin-access-control"), cloudfront("response-headers-policy"), cloudfront("cache-policy")];
+  const create = ["cloudfront:CreateDistribution", "cloudfront:CreateDistributionWithTags", "cloudfront:TagResource"];
+  return [
+    allow("CreateOwnDistributions", create, cloudfront("distribution"), requestTagged(environment)),
+    allow("OwnDistributions", CLOUDFRONT_DISTRIBUTION_ACTIONS, cloudfront("distribution"), resourceTagged(environment)),
+    allow("UntaggableSiteObjects", CLOUDFRONT_UNTAGGABLE_CREATE_READ_DELETE, untaggable),
+    exclusiveAccount
+      ? allow("ExclusiveAccountUntaggableUpdates", CLOUDFRONT_UNTAGGABLE_UPDATES, untaggable)
+      : deny("SharedAccountNoUntaggableUpdates", CLOUDFRONT_UNTAGGABLE_UPDATES),
+    allow("ListSiteObjects", CLOUDFRONT_LIST_ACTIONS, "*"),
+  ];
+}

@@ -1,0 +1,81 @@
+/**
+ * Where the deploy role's policy deliberately fails an audit rule, and why: the only services it
+ * may hold whole (`<service>:*`) and its statements on "*".
+ */
+import type { AuditExemption } from "../../lib/audit-exemptions";
+import { wildcardResourceExemption } from "./statements";
+
+/** A service the deploy role is granted whole (`<service>:*`), and why. */
+export interface ServiceWildcard {
+  /** The Sid of the deploy role's statement that grants it: the exemption covers that statement only. */
+  readonly statement: string;
+  /** The service prefix, as in `ec2:*`. */
+  readonly service: string;
+  /** Why listing its actions one by one is not worth it, and what fences the grant instead. */
+  readonly reason: string;
+}
+
+const REGIONAL_FENCE = "limited to the project region and fenced off other environments' tagged resources by NotOtherEnvironments";
+
+/** A service of the RegionalInfrastructure statement, fenced to the region and off other environments. */
+function regional(service: string, what: string): ServiceWildcard {
+  return { statement: "RegionalInfrastructure", service, reason: `${what}; ${REGIONAL_FENCE}` };
+}
+
+/**
+ * The only services the deploy role may hold as `<service>:*` (audit rule IAM-NO-SERVICE-WILDCARD):
+ * a wildcard for a service not listed here fails the audit. ECR is deliberately absent: its
+ * wildcard included repository and registry policies, which decide who else may push images.
+ */
+export const DEPLOY_ROLE_SERVICE_WILDCARDS: readonly ServiceWildcard[] = [
+  regional("ec2", "VPC, subnets, routes, NAT gateways, security groups and endpoints, hundreds of actions"),
+  regional("elasticloadbalancing", "the load balancer, its listeners, target groups and attributes"),
+  regional("ecs", "cluster, task definitions and service, which the deploy updates on every release"),
+  regional("rds", "the database instance, its subnet and parameter groups"),
+  regional("application-autoscaling", "the service's scalable target and target-tracking policy"),
+  regional("cloudwatch", "alarms the target-tracking policy creates and their tags"),
+  {
+    statement: "OwnBuckets",
+    service: "s3",
+    reason: "on the environment's own buckets only (<project>-<env>-*), which it creates, configures and uploads to",
+  },
+];
+
+/**
+ * Statements of the deploy role that grant on "*" or a whole service, and why
+ * (audit rules IAM-NO-WILDCARD-RESOURCE, IAM-NO-SERVICE-WILDCARD).
+ */
+export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
+  ...DEPLOY_ROLE_SERVICE_WILDCARDS.map(({ statement, service, reason }) => ({
+    rule: "IAM-NO-SERVICE-WILDCARD",
+    findings: [`${statement}/${service}:*`],
+    reason,
+  })),
+  wildcardResourceExemption(
+    ["RegionalInfrastructure"],
+    `creates VPC, ECS, load balancer and RDS resources whose ARNs AWS assigns at creation; ${REGIONAL_FENCE}`,
+  ),
+  wildcardResourceExemption(
+    ["RegistryLogin"],
+    'ecr:GetAuthorizationToken names no repository: IAM accepts only "*" for it; in the project region',
+  ),
+  wildcardResourceExemption(["ReadCertificates"], 'read-only certificate metadata; acm:ListCertificates accepts only "*"'),
+  wildcardResourceExemption(
+    ["ListSiteObjects"],
+    'CloudFront\'s List actions accept only "*"; they return names and ids, and every change is fenced by tag or type',
+  ),
+  wildcardResourceExemption(
+    ["AwsManagedKeys", "DescribeKeys"],
+    "the AWS-managed keys RDS and Secrets Manager use have ids unknown ahead; grants only for AWS resources, in the project region",
+  ),
+  wildcardResourceExemption(["WhoAmI"], "sts:GetCallerIdentity has no resource and needs no permission"),
+  wildcardResourceExemption(
+    ["CreateAlarmKeys"],
+    "kms:CreateKey names no key (AWS assigns its id): " +
+      "only with the environment's Environment tag on the request, in the project region and us-east-1",
+  ),
+  wildcardResourceExemption(
+    ["DescribeUsEast1Alarms"],
+    "cloudwatch:DescribeAlarms lists alarms without naming one; read-only, in us-east-1 (CloudFront's alarm) only",
+  ),
+];

@@ -1,0 +1,215 @@
+/**
+ * The deploy role of each environment (GitHub Actions jobs in that environment). Its CloudFront and
+ * monitoring statements, and its audit exemptions, are in the deploy-role-*.ts files beside this one.
+ */
+import { type PolicyStatement, policyJson } from "../../lib/policy";
+import { ACCOUNT_LEVEL_LOGS_ACTIONS, ACCOUNT_LEVEL_SETTINGS_ACTIONS, ECR_DENIED_ACTIONS } from "./account-level-denies";
+import { cloudfrontStatements } from "./deploy-role-cloudfront";
+import { monitoringStatements } from "./deploy-role-monitoring";
+import {
+  allow,
+  allowInRegion,
+  bucketsAndObjects,
+  databaseSecretsArn,
+  deny,
+  environmentBuckets,
+  lockItemKeys,
+  notOtherEnvironments,
+  type PermissionsContext,
+  repositoryArn,
+  stateKeyUse,
+} from "./statements";
+import { WORKLOAD_SERVICE_PRINCIPALS } from "./workload-boundary";
+
+export interface DeployRoleOptions {
+  /**
+   * The account hosts this environment alone (an account per environment): no other environment's
+   * untaggable CloudFront objects can be in it, so updating them in place is granted.
+   * @default false - a shared account: such updates are denied
+   */
+  readonly exclusiveAccount?: boolean;
+}
+
+/**
+ * Regional services an environment stack manages (network, containers, load balancer, database,
+ * logs, autoscaling). Granted service by service, never `*`, and only in the project's region.
+ */
+const REGIONAL_SERVICES = ["ec2:*", "elasticloadbalancing:*", "ecs:*", "rds:*", "application-autoscaling:*", "cloudwatch:*"];
+
+/**
+ * What Terraform needs on an environment's own log groups (aws_cloudwatch_log_group: create, tag,
+ * retention, KMS, delete), granted on their names only (Naming.logGroupArns: `/ecs/<prefix>/*`,
+ * `/vpc/<prefix>/*`, `/aws/rds/instance/<prefix>-db/*`, `/aws/ecs/containerinsights/<prefix>/*`).
+ * Not `logs:*`: that held the account-wide policies (ACCOUNT_LEVEL_LOGS_ACTIONS) and every other
+ * environment's log groups, including those AWS creates untagged.
+ */
+const LOG_GROUP_ACTIONS = [
+  "logs:CreateLogGroup",
+  "logs:DeleteLogGroup",
+  "logs:PutRetentionPolicy",
+  "logs:DeleteRetentionPolicy",
+  "logs:AssociateKmsKey",
+  "logs:DisassociateKmsKey",
+  "logs:TagResource",
+  "logs:UntagResource",
+  "logs:TagLogGroup",
+  "logs:UntagLogGroup",
+  "logs:ListTagsForResource",
+  "logs:ListTagsLogGroup",
+  "logs:DescribeLogStreams",
+];
+
+/**
+ * What Terraform needs to create, read, update, tag and delete an environment's ECR repositories and
+ * their lifecycle policies (aws_ecr_repository, aws_ecr_lifecycle_policy), and what a push and a pull
+ * need. No repository policy: a repository policy could let another account push into it.
+ */
+const ECR_REPOSITORY_ACTIONS = [
+  "ecr:CreateRepository",
+  "ecr:DeleteRepository",
+  "ecr:DescribeRepositories",
+  "ecr:ListTagsForResource",
+  "ecr:TagResource",
+  "ecr:UntagResource",
+  "ecr:PutImageScanningConfiguration",
+  "ecr:PutImageTagMutability",
+  "ecr:PutLifecyclePolicy",
+  "ecr:GetLifecyclePolicy",
+  "ecr:DeleteLifecyclePolicy",
+  "ecr:DescribeImages",
+  "ecr:ListImages",
+  "ecr:BatchGetImage",
+  "ecr:BatchCheckLayerAvailability",
+  "ecr:GetDownloadUrlForLayer",
+  "ecr:InitiateLayerUpload",
+  "ecr:UploadLayerPart",
+  "ecr:CompleteLayerUpload",
+  "ecr:PutImage",
+];
+
+/** What Terraform does to the roles an environment stack creates, besides creating them and their policies. */
+const OWN_ROLE_ACTIONS = [
+  "iam:GetRole",
+  "iam:DeleteRole",
+  "iam:UpdateRole",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:TagRole",
+  "iam:UntagRole",
+  "iam:ListRoleTags",
+  "iam:GetRolePolicy",
+  "iam:ListRolePolicies",
+  "iam:ListAttachedRolePolicies",
+  "iam:ListInstanceProfilesForRole",
+];
+
+/** The services whose service-linked roles an environment needs. */
+const SERVICE_LINKED_ROLE_SERVICES = [
+  "ecs.amazonaws.com",
+  "elasticloadbalancing.amazonaws.com",
+  "rds.amazonaws.com",
+  "ecs.application-autoscaling.amazonaws.com",
+];
+
+/**
+ * The deploy role of one environment: its own state and lock entries only, and the resources of
+ * its own environment (IAM roles and buckets by name prefix; other resources by region, with a deny
+ * on anything tagged for another environment). It cannot read database secrets.
+ */
+export function deployRolePolicy(ctx: PermissionsContext, environment: string, options: DeployRoleOptions = {}): string {
+  return policyJson(
+    ...stateStatements(ctx, environment),
+    ...regionalStatements(ctx, environment),
+    ...logStatements(ctx, environment),
+    ...roleStatements(ctx, environment),
+    // By exact name: `<prefix>-*` would also match another project's buckets (project acme-stage).
+    allow("OwnBuckets", "s3:*", bucketsAndObjects(environmentBuckets(ctx.naming, environment))),
+    ...cloudfrontStatements(ctx, environment, options.exclusiveAccount ?? false),
+    ...supportStatements(ctx),
+    ...monitoringStatements(ctx, environment),
+  );
+}
+
+/** Its own state objects and lock entries, and the state key. */
+function stateStatements(ctx: PermissionsContext, environment: string): PolicyStatement[] {
+  const { naming } = ctx;
+  return [
+    allow("OwnStateObjects", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], `${naming.stateBucketArn}/${environment}/*`),
+    allow("ListStateBucket", "s3:ListBucket", naming.stateBucketArn),
+    allow("OwnLockEntries", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], naming.lockTableArn, {
+      "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": lockItemKeys(naming, environment) },
+    }),
+    stateKeyUse(ctx),
+  ];
+}
+
+/** The regional services and its ECR repository, fenced off other environments' tagged resources. */
+function regionalStatements(ctx: PermissionsContext, environment: string): PolicyStatement[] {
+  return [
+    allowInRegion("RegionalInfrastructure", REGIONAL_SERVICES, ctx.region),
+    allow("OwnRepositories", ECR_REPOSITORY_ACTIONS, repositoryArn(ctx, environment)),
+    allowInRegion("RegistryLogin", "ecr:GetAuthorizationToken", ctx.region),
+    deny("NoRepositoryOrRegistryPolicies", ECR_DENIED_ACTIONS),
+    notOtherEnvironments(environment, [...REGIONAL_SERVICES, "logs:*", "ecr:*", "cloudfront:*", "secretsmanager:*"]),
+  ];
+}
+
+/** Its own log groups (see LOG_GROUP_ACTIONS), and nothing that acts on the whole account. */
+function logStatements(ctx: PermissionsContext, environment: string): PolicyStatement[] {
+  const { naming, accountId, region } = ctx;
+  return [
+    allow("OwnLogGroups", LOG_GROUP_ACTIONS, naming.logGroupArns(environment, region)),
+    allow("ListLogGroups", "logs:DescribeLogGroups", `arn:aws:logs:${region}:${accountId}:log-group:*`),
+    deny("NoAccountLevelLogs", ACCOUNT_LEVEL_LOGS_ACTIONS),
+    deny("NoAccountLevelSettings", ACCOUNT_LEVEL_SETTINGS_ACTIONS),
+  ];
+}
+
+/** The environment's roles, always within its workload boundary, and never itself. */
+function roleStatements(ctx: PermissionsContext, environment: string): PolicyStatement[] {
+  const { naming, accountId } = ctx;
+  // By path, not name prefix: `role/acme-stage-*` would also match the roles of a project named acme-stage.
+  const ownRoles = naming.workloadRolesArn(environment);
+  const boundary = naming.workloadBoundaryArn(environment);
+  return [
+    allow("OwnRoles", OWN_ROLE_ACTIONS, ownRoles),
+    // Only to the services the environment's roles are for: a role passed elsewhere would act for another service.
+    allow("PassOwnRolesToServices", "iam:PassRole", ownRoles, { StringEquals: { "iam:PassedToService": WORKLOAD_SERVICE_PRINCIPALS } }),
+    // Without this fence the role could create a role with any policy, trust itself in it and
+    // assume it. Every role it creates or writes a policy into carries the environment's boundary,
+    // so no role it makes can do more than the boundary allows.
+    allow(
+      "OwnRolesWithinBoundary",
+      ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"],
+      ownRoles,
+      { StringEquals: { "iam:PermissionsBoundary": boundary } },
+    ),
+    deny("KeepBoundaries", "iam:DeleteRolePermissionsBoundary"),
+    // Its own name matches its environment's prefix: it may not rewrite its own trust or policy.
+    deny("NotItself", "iam:*", naming.roleArn(naming.deployRoleName(environment))),
+    allow("ServiceLinkedRoles", "iam:CreateServiceLinkedRole", `arn:aws:iam::${accountId}:role/aws-service-role/*`, {
+      StringEquals: { "iam:AWSServiceName": SERVICE_LINKED_ROLE_SERVICES },
+    }),
+  ];
+}
+
+/** Certificates, the database's managed secret, AWS-managed keys and the caller's identity. */
+function supportStatements(ctx: PermissionsContext): PolicyStatement[] {
+  const certificates = ["acm:DescribeCertificate", "acm:ListCertificates", "acm:ListTagsForCertificate"];
+  return [
+    allow("ReadCertificates", certificates, "*"),
+    // RDS creates the master-password secret in the caller's name; the role never reads its value.
+    allow(
+      "DatabaseManagedSecret",
+      ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:DescribeSecret"],
+      databaseSecretsArn(ctx),
+    ),
+    // RDS and Secrets Manager use AWS-managed keys whose ids are not known ahead; grants may only
+    // be made for AWS services acting on the caller's behalf, never to a principal of its choosing.
+    allow("AwsManagedKeys", "kms:CreateGrant", "*", {
+      StringEquals: { "aws:RequestedRegion": ctx.region },
+      Bool: { "kms:GrantIsForAWSResource": "true" },
+    }),
+    allowInRegion("DescribeKeys", ["kms:DescribeKey", "kms:ListAliases"], ctx.region),
+    allow("WhoAmI", "sts:GetCallerIdentity", "*"),
+  ];
+}
