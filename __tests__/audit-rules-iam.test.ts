@@ -255,7 +255,7 @@ describe("IAM policy statement rules", () => {
 describe("IAM-NO-SERVICE-WILDCARD", () => {
   const wildcard = rule("IAM-NO-SERVICE-WILDCARD");
 
-  it("names each failing wildcard by its statement and service, so an exemption for ec2:* in one statement covers neither ecr:* nor ec2:* elsewhere", () => {
+  it("names each failing wildcard by its statement and service: an exemption for ec2:* in one statement covers no other", () => {
     const tf = rolePolicy(
       { Sid: "Infrastructure", Effect: "Allow", Action: ["ec2:*", "ecr:*", "ecs:DescribeServices"], Resource: "*" },
       { Sid: "More", Effect: "Allow", Action: "ec2:*", Resource: "*" },

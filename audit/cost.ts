@@ -387,7 +387,8 @@ export function formatCostMarkdown(estimates: readonly CostEstimate[], table: Pr
   const categories = [...new Set(shown.flatMap((e) => e.lines.map((l) => category(l.priceKey))))].sort();
   const sum = (e: CostEstimate, c: string): number => e.lines.filter((l) => category(l.priceKey) === c).reduce((s, l) => s + l.monthly, 0);
   const out = [
-    `Monthly on-demand estimate in ${table.currency}, ${table.hoursPerMonth} hours a month, prices of ${table.date} from audit/prices/aws.json ` +
+    `Monthly on-demand estimate in ${table.currency}, ${table.hoursPerMonth} hours a month, ` +
+      `prices of ${table.date} from audit/prices/aws.json ` +
       `(${table.source.split(" (")[0]}). Traffic-dependent lines rest on the assumptions listed per line.`,
     "",
     `| | ${shown.map((e) => `${e.stack} (${e.region})`).join(" | ")} |`,
@@ -414,7 +415,8 @@ export function formatCostMarkdown(estimates: readonly CostEstimate[], table: Pr
   for (const e of shown) {
     out.push(
       "",
-      `<details><summary>${e.stack}: ${usd(e.total)} a month, ${e.lines.length} priced line(s), ${e.notPriced.length} not priced, ${e.free} free resource(s)</summary>`,
+      `<details><summary>${e.stack}: ${usd(e.total)} a month, ${e.lines.length} priced line(s), ${e.notPriced.length} not ` +
+        `priced, ${e.free} free resource(s)</summary>`,
       "",
     );
     out.push("| Resource | Item | Quantity | Unit price (row) | Monthly | Assumption |", "|---|---|---:|---|---:|---|");

@@ -221,7 +221,8 @@ export function architecture(tf: TerraformJson): Architecture {
     const multiAz = body.multi_az === true || body.multi_az === "true";
     node(
       id,
-      `RDS ${str(body.engine)} ${str(body.engine_version, "")} ${str(body.instance_class)}<br/>${multiAz ? "Multi-AZ" : "single-AZ"}, ${str(body.allocated_storage)} GiB`,
+      `RDS ${str(body.engine)} ${str(body.engine_version, "")} ` +
+        `${str(body.instance_class)}<br/>${multiAz ? "Multi-AZ" : "single-AZ"}, ${str(body.allocated_storage)} GiB`,
       group ? tierOf(refs(group.subnet_ids), resources) : "database",
     );
     guard(body.vpc_security_group_ids, id);

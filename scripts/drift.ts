@@ -84,10 +84,13 @@ export const issueTitle = (stack: string): string => `Drift: stack ${stack} diff
 export function issueBody(stack: string, drift: readonly DriftedResource[], runUrl?: string): string {
   const rows = drift.map(
     (d) =>
-      `| \`${d.address}\` | ${d.action} | ${d.attributes.length > 0 ? d.attributes.map((a) => `\`${a}\``).join(", ") : "(whole resource)"} | ${d.changedOutsideTerraform ? "yes" : "no"} |`,
+      `| \`${d.address}\` | ${d.action} | ` +
+      `${d.attributes.length > 0 ? d.attributes.map((a) => `\`${a}\``).join(", ") : "(whole resource)"} | ` +
+      `${d.changedOutsideTerraform ? "yes" : "no"} |`,
   );
   return [
-    `The scheduled drift check planned stack **${stack}** with the read-only drift role and found ${drift.length} resource(s) that differ from the code${runUrl ? ` ([run](${runUrl}))` : ""}.`,
+    `The scheduled drift check planned stack **${stack}** with the read-only drift role and found ${drift.length} resource(s) ` +
+      `that differ from the code${runUrl ? ` ([run](${runUrl}))` : ""}.`,
     "",
     "| resource | apply would | attributes | changed outside Terraform |",
     "| --- | --- | --- | --- |",

@@ -89,7 +89,8 @@ const SERVICE_WILDCARD = /^([^:*]+):\*$/;
 export const iamNoServiceWildcard: Rule = {
   id: "IAM-NO-SERVICE-WILDCARD",
   rationale:
-    'No policy grants a whole service ("ec2:*"): it includes the service\'s policy, sharing and account-wide actions, and every action AWS adds later.',
+    'No policy grants a whole service ("ec2:*"): it includes the service\'s policy, sharing and account-wide actions, and every ' +
+    "action AWS adds later.",
   controls: ["IAM.21"],
   appliesTo: POLICY_RESOURCES,
   check(target) {
@@ -210,7 +211,8 @@ function githubTrustProblems(statement: Statement, context: AuditContext): strin
   } else if (byIds) {
     if (ids !== undefined && (byIds[1] !== ids.ownerId || byIds[2] !== ids.repositoryId)) {
       problems.push(
-        `sub "${value}" names owner id ${byIds[1]} and repository id ${byIds[2]}, not this project's ${ids.ownerId} and ${ids.repositoryId}`,
+        `sub "${value}" names owner id ${byIds[1]} and repository id ${byIds[2]}, not this project's ${ids.ownerId} and ` +
+          `${ids.repositoryId}`,
       );
     }
     pinned = byIds[3];
@@ -226,7 +228,8 @@ function githubTrustProblems(statement: Statement, context: AuditContext): strin
 export const iamGithubOidcTrust: Rule = {
   id: "IAM-GITHUB-OIDC-TRUST",
   rationale:
-    "A role GitHub Actions assumes checks the token's audience and pins its subject to one repository (by name or by its ids) and one environment or branch.",
+    "A role GitHub Actions assumes checks the token's audience and pins its subject to one repository (by name or by its ids) " +
+    "and one environment or branch.",
   controls: ["CKV_AWS_358"],
   appliesTo: ["aws_iam_role"],
   check(role, context) {

@@ -38,7 +38,8 @@ const ACCOUNT_LEVEL_LOGS = [
 export const iamNoAccountLevelLogs: Rule = {
   id: "IAM-NO-ACCOUNT-LEVEL-LOGS",
   rationale:
-    "No role sets account-wide CloudWatch Logs policies, destinations or resource policies: one account policy can stream every environment's logs away.",
+    "No role sets account-wide CloudWatch Logs policies, destinations or resource policies: one account policy can stream every " +
+    "environment's logs away.",
   controls: [],
   appliesTo: POLICY_RESOURCES,
   check(target) {
@@ -52,7 +53,8 @@ export const iamNoAccountLevelLogs: Rule = {
       results.push(
         actions.length > 0
           ? fail(
-              `statement ${name} allows ${actions.join(", ")}; grant logs actions on the environment's log groups only and deny the account-level ones`,
+              `statement ${name} allows ${actions.join(", ")}; grant logs actions on the environment's log groups only and deny ` +
+                `the account-level ones`,
               name,
             )
           : pass("grants no account-level logs action", name),
@@ -65,7 +67,8 @@ export const iamNoAccountLevelLogs: Rule = {
 export const vpcDefaultNetworkAclManaged: Rule = {
   id: "VPC-DEFAULT-NACL-MANAGED",
   rationale:
-    "The VPC's default network ACL is managed and tagged: unmanaged it sits outside every fence, and one deny-all entry takes the environment down.",
+    "The VPC's default network ACL is managed and tagged: unmanaged it sits outside every fence, and one deny-all entry takes " +
+    "the environment down.",
   controls: [],
   appliesTo: ["aws_vpc"],
   check(vpc, context) {
@@ -104,7 +107,8 @@ function isPullRequestRole(role: AuditTarget | undefined): boolean {
 export const iamPlanRoleNoLockWrites: Rule = {
   id: "IAM-PLAN-ROLE-NO-LOCK-WRITES",
   rationale:
-    "The role every pull request may assume writes no state, lockfile or lock item: plans run with -lock=false, and any lock write could forge or drop a lock.",
+    "The role every pull request may assume writes no state, lockfile or lock item: plans run with -lock=false, and any lock " +
+    "write could forge or drop a lock.",
   controls: [],
   appliesTo: ["aws_iam_role_policy"],
   check(target, context) {
@@ -125,7 +129,8 @@ const ENVIRONMENT_TAG = "aws:ResourceTag/Environment";
 export const iamBoundaryOwnEnvironment: Rule = {
   id: "IAM-BOUNDARY-OWN-ENVIRONMENT",
   rationale:
-    "A workload boundary allows only its environment: named resources, or its Environment tag in one account and region; untaggable exceptions are exempted.",
+    "A workload boundary allows only its environment: named resources, or its Environment tag in one account and region; " +
+    "untaggable exceptions are exempted.",
   controls: [],
   appliesTo: ["aws_iam_policy"],
   check(target) {

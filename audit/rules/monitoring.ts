@@ -38,7 +38,8 @@ function productionOnly(context: AuditContext): CheckResult | undefined {
 export const monitoringProductionAlarms: Rule = {
   id: "MONITORING-PRODUCTION-ALARMS",
   rationale:
-    "Production pages a person on its key metrics: API errors and latency, unhealthy and missing tasks, service and database saturation, site errors.",
+    "Production pages a person on its key metrics: API errors and latency, unhealthy and missing tasks, service and database " +
+    "saturation, site errors.",
   controls: ["CloudWatch.15"],
   appliesTo: ["stack"],
   productionOnly: true,
@@ -89,7 +90,8 @@ export const monitoringProductionSubscriber: Rule = {
 export const snsTopicEncrypted: Rule = {
   id: "SNS-TOPIC-ENCRYPTED",
   rationale:
-    "Topics are encrypted at rest with a customer-managed KMS key (AWS's alias/aws/sns key refuses CloudWatch, so alarms could not publish).",
+    "Topics are encrypted at rest with a customer-managed KMS key (AWS's alias/aws/sns key refuses CloudWatch, so alarms could " +
+    "not publish).",
   controls: ["SNS.1", "CKV_AWS_26", "AVD-AWS-0095"],
   appliesTo: ["aws_sns_topic"],
   check(topic) {

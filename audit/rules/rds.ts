@@ -114,7 +114,8 @@ export const rdsForceSsl: Rule = {
       context.resources("aws_db_parameter_group").find((g) => typeof groupName === "string" && g.body.name === groupName);
     if (!group) {
       return fail(
-        `uses ${groupName === undefined ? "the default parameter group" : `parameter group ${String(groupName)}, not defined in this stack`}; use one that sets ${name} = ${values[0]}`,
+        `uses ${groupName === undefined ? "the default parameter group" : `parameter group ${String(groupName)}, not in this stack`}` +
+          `; use one that sets ${name} = ${values[0]}`,
       );
     }
     const value = blocks(group.body.parameter).find((p) => p.name === name)?.value;

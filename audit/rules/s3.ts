@@ -120,7 +120,8 @@ export const s3TlsOnly: Rule = {
     const denies = statements.filter(deniesInsecureTransport);
     if (denies.length === 0) {
       return fail(
-        `has no policy statement denying s3:* to "*" when aws:SecureTransport is false${errors.length ? ` (${errors.join("; ")})` : ""}; add one`,
+        `has no policy statement denying s3:* to "*" when aws:SecureTransport is ` +
+          `false${errors.length ? ` (${errors.join("; ")})` : ""}; add one`,
       );
     }
     const resources = denies.flatMap((s) => strings(s.Resource));

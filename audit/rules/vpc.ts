@@ -28,7 +28,8 @@ export const vpcDefaultSecurityGroupClosed: Rule = {
     const groups = context.referrers("aws_default_security_group", "vpc_id", vpc);
     if (groups.length === 0) {
       return fail(
-        "does not manage its default security group, which AWS creates allowing all traffic within it; add aws_default_security_group with no rules",
+        "does not manage its default security group, which AWS creates allowing all traffic within it; add " +
+          "aws_default_security_group with no rules",
       );
     }
     const rules = groups.flatMap((g) => [...blocks(g.body.ingress), ...blocks(g.body.egress)]);
