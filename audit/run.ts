@@ -14,13 +14,14 @@ import { join, relative, resolve } from "node:path";
 import { platform } from "../config/platform";
 import type { PlatformConfig } from "../config/types";
 import { InputError, readInput, runCommand } from "../lib/cli";
+import { mixedSynthOutputs } from "../lib/synth-output";
+import { outDirArg } from "./args";
 import { auditPlatform } from "./audit-app";
 import { loadPriceTable } from "./cost";
 import { writeHcl } from "./hcl";
 import { formatConsole, formatJson, formatMarkdown } from "./report";
 import { formatReviewMarkdown, readBase, review } from "./review";
 import { formatSarif } from "./sarif";
-import { mixedSynthOutputs } from "./synth-output";
 import type { Rule } from "./types";
 
 const ROOT = resolve(__dirname, "..");
@@ -33,12 +34,6 @@ function baseDir(args: string[]): string | undefined {
   if (!existsSync(join(resolve(dir), "stacks")))
     throw new InputError(`--base ${dir} has no stacks/ directory; pass the output of "cdktf synth --output ${dir}" run on the base branch`);
   return resolve(dir);
-}
-
-function outDir(args: string[]): string {
-  const i = args.indexOf("--out");
-  if (i >= 0 && !args[i + 1]) throw new InputError("--out needs a directory, e.g. --out audit.out");
-  return resolve(i >= 0 ? args[i + 1] : join(ROOT, "audit.out"));
 }
 
 /**
@@ -103,7 +98,7 @@ if (require.main === module) {
   runCommand(() =>
     runAudit(
       platform,
-      readInput(() => outDir(args)),
+      readInput(() => outDirArg(args, join(ROOT, "audit.out"), "audit.out")),
       undefined,
       undefined,
       readInput(() => baseDir(args)),
