@@ -79,9 +79,11 @@ export function runAudit(
     console.warn(`warning: hcl/${problem.stack}/cdk.tf is not formatted: ${problem.error}`);
   }
   const rel = (p: string): string => relative(process.cwd(), p) || ".";
+  const against = base ? ` against ${rel(base)}` : "";
   console.log(
-    `\nWrote ${rel(join(out, "audit.json"))}, ${rel(join(out, "audit.md"))} (with cost and diagrams${base ? ` against ${rel(base)}` : ""}), ` +
-      `${rel(join(out, "audit.sarif"))}, ${rel(join(out, "cost.json"))}, ${rel(join(out, "diagrams"))}/<stack>.mmd and ${rel(hclDir)}/<stack>/cdk.tf`,
+    `\nWrote ${rel(join(out, "audit.json"))}, ${rel(join(out, "audit.md"))} (with cost and diagrams${against}), ` +
+      `${rel(join(out, "audit.sarif"))}, ${rel(join(out, "cost.json"))}, ${rel(join(out, "diagrams"))}/<stack>.mmd ` +
+      `and ${rel(hclDir)}/<stack>/cdk.tf`,
   );
 
   for (const dir of mixedSynthOutputs(cdktfOut)) {
