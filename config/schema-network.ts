@@ -3,6 +3,12 @@ import { z } from "zod";
 import { parseIpv4Cidr } from "./cidr";
 import { retentionDays } from "./schema-common";
 
+/**
+ * Most availability zones a network spans: the VPC's subnet slots are reserved for this many in
+ * every tier (constructs/network.ts).
+ */
+export const MAX_AZS = 4;
+
 /** `a.b.c.d/n` with no leading zeros (Terraform's cidrsubnet refuses "010"): the strict form AWS and Terraform take. */
 const STRICT_CIDR = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\/(\d{1,2})$/;
 
@@ -28,7 +34,7 @@ export const NetworkSchema = z
      * Availability zones to spread subnets over, 2 to 4 (a load balancer and a multi-AZ database
      * need two). The plan fails with a clear message when the region has fewer.
      */
-    azCount: z.int({ error: "must be 2, 3 or 4 (a load balancer and a multi-AZ database need two AZs)" }).min(2).max(4),
+    azCount: z.int({ error: "must be 2, 3 or 4 (a load balancer and a multi-AZ database need two AZs)" }).min(2).max(MAX_AZS),
     /**
      * `single`: one NAT gateway in the first AZ that every private subnet shares (cheap, but an outage
      * of that AZ cuts the others' outbound traffic); `perAz`: one NAT gateway per AZ. A production guardrail.
