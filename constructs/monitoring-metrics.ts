@@ -5,10 +5,10 @@
  */
 import type { MonitoringThresholds } from "../config/types";
 
-/** Thresholds with every default filled in: the production defaults documented in config/schema.ts. */
+/** Thresholds with every default filled in: the production defaults documented in config/schema-monitoring.ts. */
 export type ResolvedThresholds = Required<MonitoringThresholds>;
 
-/** The production defaults of `monitoring.thresholds` (config/schema.ts documents each). */
+/** The production defaults of `monitoring.thresholds` (config/schema-monitoring.ts documents each). */
 export const DEFAULT_THRESHOLDS: ResolvedThresholds = {
   api5xxRatePercent: 5,
   minRequestsForErrorRate: 10,
