@@ -22,10 +22,10 @@ import {
   VPC_RULES,
 } from "../audit/rules";
 import { synthesizeApp } from "../audit/synth";
-import { mixedSynthOutputs } from "../audit/synth-output";
 import type { TerraformJson } from "../audit/types";
 import { exempt, readExemptions } from "../lib/audit-exemptions";
 import { escapeHclTemplate, repairConditionBlocks, repairHclStrings, restoreTerraformSettings } from "../lib/hcl";
+import { mixedSynthOutputs } from "../lib/synth-output";
 
 describe("rule catalogue", () => {
   it("runs every rule of every family exactly once, under a unique id", () => {

@@ -233,29 +233,40 @@ describe("Database", () => {
   });
 
   describe("validation", () => {
-    test.each(["16.x", "v16", "16.4.1", "", "latest"])("rejects engineVersion %p", (engineVersion) => {
+    // The props the configuration's `database` block feeds are checked with its schema: same messages, named after the construct.
+    test.each(["16.x", "v16", "16.4.1", "", "latest", "12"])("rejects engineVersion %p", (engineVersion) => {
       expect(() => build({ ...stage, engineVersion })).toThrow(
-        /engineVersion ".*" is not a PostgreSQL version; use "major" or "major.minor", e.g. "16" or "16.4"/,
+        `Database engineVersion "${engineVersion}" must be a supported PostgreSQL version (13 or newer, "major" or "major.minor")`,
       );
     });
 
     test("rejects allocated storage below 20 GiB", () => {
-      expect(() => build({ ...stage, allocatedStorageGiB: 10 })).toThrow(/allocatedStorageGiB 10 is below .* at least 20/);
-    });
-
-    test.each([20, 10])("rejects maxAllocatedStorageGiB %i not above allocated 20", (maxAllocatedStorageGiB) => {
-      expect(() => build({ ...stage, maxAllocatedStorageGiB })).toThrow(
-        /maxAllocatedStorageGiB \d+ must be a whole number above allocatedStorageGiB \(20\)/,
+      expect(() => build({ ...stage, allocatedStorageGiB: 10 })).toThrow(
+        "Database allocatedStorageGiB 10 must be a whole number of GiB from 20 to 65536",
       );
     });
 
-    test.each([0, 36, 1.5])("rejects backupRetentionDays %p", (backupRetentionDays) => {
-      expect(() => build({ ...stage, backupRetentionDays })).toThrow(/backupRetentionDays .* is outside 1 to 35/);
+    test("rejects maxAllocatedStorageGiB not above allocatedStorageGiB", () => {
+      expect(() => build({ ...stage, maxAllocatedStorageGiB: 20 })).toThrow(
+        "Database maxAllocatedStorageGiB 20 must be larger than allocatedStorageGiB (20) for storage autoscaling; use e.g. 100",
+      );
     });
 
-    test("accepts backupRetentionDays bounds 1 and 35", () => {
-      expect(() => build({ ...stage, backupRetentionDays: 1 })).not.toThrow();
+    test.each([0, 6, 36, 14.5])("rejects backupRetentionDays %p", (backupRetentionDays) => {
+      expect(() => build({ ...stage, backupRetentionDays })).toThrow(
+        `Database backupRetentionDays ${backupRetentionDays} must be a whole number of days from 7 to 35`,
+      );
+    });
+
+    test("accepts backupRetentionDays bounds 7 and 35", () => {
+      expect(() => build({ ...stage, backupRetentionDays: 7 })).not.toThrow();
       expect(() => build({ ...stage, backupRetentionDays: 35 })).not.toThrow();
+    });
+
+    test("rejects an instance class RDS does not offer", () => {
+      expect(() => build({ ...stage, instanceClass: "t4g.micro" })).toThrow(
+        /^Database instanceClass "t4g\.micro" is not an RDS instance class/,
+      );
     });
 
     test("rejects fewer than two subnets", () => {
@@ -264,8 +275,11 @@ describe("Database", () => {
       );
     });
 
-    test("rejects an invalid databaseName", () => {
-      expect(() => build({ ...stage, databaseName: "my-app" })).toThrow(/databaseName "my-app" is not a valid/);
+    test.each([
+      ["my-app", "must be a lowercase identifier"],
+      ["postgres", "is a name PostgreSQL or RDS reserves"],
+    ])("rejects databaseName %p", (databaseName, fix) => {
+      expect(() => build({ ...stage, databaseName })).toThrow(`Database databaseName "${databaseName}" ${fix}`);
     });
 
     test("rejects an invalid masterUsername", () => {

@@ -313,23 +313,34 @@ describe("Network", () => {
     }
   });
 
+  // The props the configuration's `network` block feeds are checked with its schema: same messages, named after the construct.
   describe("validation", () => {
     test.each([1, 5, 2.5])("rejects azCount %p", (azCount) => {
-      expect(() => build({ azCount })).toThrow(/azCount .* is not a whole number from 2 to 4/);
+      expect(() => build({ azCount })).toThrow(
+        `Network azCount ${azCount} must be 2, 3 or 4 (a load balancer and a multi-AZ database need two AZs)`,
+      );
     });
 
     test("rejects an unknown natGateways mode", () => {
       expect(() => build({ natGateways: "none" as NetworkProps["natGateways"] })).toThrow(
-        /natGateways "none" is not supported; use "single" or "perAz"/,
+        'Network natGateways "none" must be "single" or "perAz"',
       );
     });
 
-    test.each(["10.0.0.0/33", "10.0.0.0", "300.0.0.0/16", "10.0.0.1/16", "vpc"])("rejects an invalid cidr %p", (cidr) => {
-      expect(() => build({ vpcCidr: cidr })).toThrow(/vpcCidr ".*" is not a valid IPv4 network CIDR; use e.g. "10.10.0.0\/16"/);
+    test.each(["10.0.0.0/33", "10.0.0.0", "300.0.0.0/16", "10.010.0.0/16", "vpc"])("rejects an invalid cidr %p", (cidr) => {
+      expect(() => build({ vpcCidr: cidr })).toThrow(`Network vpcCidr "${cidr}" is not a valid IPv4 CIDR; use e.g. "10.10.0.0/16"`);
+    });
+
+    test("rejects a cidr with host bits set", () => {
+      expect(() => build({ vpcCidr: "10.0.0.1/16" })).toThrow('Network vpcCidr "10.0.0.1/16" has host bits set; use the network address');
     });
 
     test.each(["10.0.0.0/8", "10.0.0.0/15", "10.0.0.0/23", "10.0.0.0/24"])("rejects a cidr prefix outside /16../22: %p", (cidr) => {
-      expect(() => build({ vpcCidr: cidr })).toThrow(/vpcCidr ".*" has prefix \/\d+, outside \/16 to \/22/);
+      expect(() => build({ vpcCidr: cidr })).toThrow(`Network vpcCidr "${cidr}" must be a /16 to /22`);
+    });
+
+    test("lists every bad prop at once, one per line", () => {
+      expect(() => build({ vpcCidr: "vpc", azCount: 9 })).toThrow(/^Network vpcCidr "vpc" .*\nNetwork azCount 9 must be 2, 3 or 4/);
     });
 
     test("accepts the /16 and /22 bounds", () => {
@@ -339,7 +350,7 @@ describe("Network", () => {
 
     test("rejects a flow log retention CloudWatch does not offer", () => {
       expect(() => build({ flowLogRetentionDays: 10 })).toThrow(
-        /flowLogRetentionDays 10 is not a CloudWatch Logs retention value; use one of 1, 3, 5/,
+        /^Network flowLogRetentionDays 10 must be one of CloudWatch's retention values \(1, 3, 5,/,
       );
     });
   });

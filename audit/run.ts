@@ -14,13 +14,14 @@ import { join, relative, resolve } from "node:path";
 import { platform } from "../config/platform";
 import type { PlatformConfig } from "../config/types";
 import { InputError, readInput, runCommand } from "../lib/cli";
+import { mixedSynthOutputs } from "../lib/synth-output";
+import { outDirArg } from "./args";
 import { auditPlatform } from "./audit-app";
 import { loadPriceTable } from "./cost";
 import { writeHcl } from "./hcl";
 import { formatConsole, formatJson, formatMarkdown } from "./report";
 import { formatReviewMarkdown, readBase, review } from "./review";
 import { formatSarif } from "./sarif";
-import { mixedSynthOutputs } from "./synth-output";
 import type { Rule } from "./types";
 
 const ROOT = resolve(__dirname, "..");
@@ -33,12 +34,6 @@ function baseDir(args: string[]): string | undefined {
   if (!existsSync(join(resolve(dir), "stacks")))
     throw new InputError(`--base ${dir} has no stacks/ directory; pass the output of "cdktf synth --output ${dir}" run on the base branch`);
   return resolve(dir);
-}
-
-function outDir(args: string[]): string {
-  const i = args.indexOf("--out");
-  if (i >= 0 && !args[i + 1]) throw new InputError("--out needs a directory, e.g. --out audit.out");
-  return resolve(i >= 0 ? args[i + 1] : join(ROOT, "audit.out"));
 }
 
 /**
@@ -84,9 +79,11 @@ export function runAudit(
     console.warn(`warning: hcl/${problem.stack}/cdk.tf is not formatted: ${problem.error}`);
   }
   const rel = (p: string): string => relative(process.cwd(), p) || ".";
+  const against = base ? ` against ${rel(base)}` : "";
   console.log(
-    `\nWrote ${rel(join(out, "audit.json"))}, ${rel(join(out, "audit.md"))} (with cost and diagrams${base ? ` against ${rel(base)}` : ""}), ` +
-      `${rel(join(out, "audit.sarif"))}, ${rel(join(out, "cost.json"))}, ${rel(join(out, "diagrams"))}/<stack>.mmd and ${rel(hclDir)}/<stack>/cdk.tf`,
+    `\nWrote ${rel(join(out, "audit.json"))}, ${rel(join(out, "audit.md"))} (with cost and diagrams${against}), ` +
+      `${rel(join(out, "audit.sarif"))}, ${rel(join(out, "cost.json"))}, ${rel(join(out, "diagrams"))}/<stack>.mmd ` +
+      `and ${rel(hclDir)}/<stack>/cdk.tf`,
   );
 
   for (const dir of mixedSynthOutputs(cdktfOut)) {
@@ -103,7 +100,7 @@ if (require.main === module) {
   runCommand(() =>
     runAudit(
       platform,
-      readInput(() => outDir(args)),
+      readInput(() => outDirArg(args, join(ROOT, "audit.out"), "audit.out")),
       undefined,
       undefined,
       readInput(() => baseDir(args)),

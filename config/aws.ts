@@ -231,3 +231,26 @@ export function branchNameProblem(branch: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Why an ACM certificate ARN does not fit `region` (where `user`, the load balancer or CloudFront,
+ * takes certificates from) and, when given, `accountId` (a load balancer or distribution cannot use
+ * another account's certificate); undefined when it fits.
+ */
+export function certificateProblem(arn: string, region: string, user: string, accountId?: string): string | undefined {
+  const match = /^arn:([a-z-]+):acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/.exec(arn);
+  if (!match) {
+    return `must be an ACM certificate ARN in ${region}; use e.g. "arn:aws:acm:${region}:${accountId ?? "123456789012"}:certificate/<id>"`;
+  }
+  const [, partition, arnRegion, account] = match;
+  if (partition !== "aws") return `is in partition ${partition}; this platform deploys to the aws partition`;
+  if (arnRegion !== region)
+    return `must be an ACM certificate ARN in ${region} (${user} uses certificates from ${region} only), not ${arnRegion}`;
+  if (accountId !== undefined && account !== accountId) {
+    return (
+      `belongs to account ${account}; use a certificate of the environment's account ${accountId} ` +
+      "(a load balancer or distribution cannot use another account's)"
+    );
+  }
+  return undefined;
+}

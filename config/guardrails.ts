@@ -96,7 +96,8 @@ export const PRODUCTION_GUARDRAILS: readonly Guardrail[] = [
     value: (e) => e.monitoring.subscribers,
     holds: (e) => e.monitoring.subscribers.length > 0,
     requirement:
-      'must name at least one email address or https:// endpoint in production, so an alarm reaches a person; use e.g. ["oncall@example.com"]',
+      "must name at least one email address or https:// endpoint in production, so an alarm reaches a person; " +
+      'use e.g. ["oncall@example.com"]',
     auditRule: "MONITORING-PRODUCTION-SUBSCRIBER",
   },
   {

@@ -5,10 +5,12 @@ import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Construct } from "constructs";
+import { checkProps } from "../config/check-props";
+import { DatabaseSchema } from "../config/schema";
 import type { DatabaseConfig } from "../config/types";
 import { type AuditExemption, exemptAll } from "../lib/audit-exemptions";
 
-/** The database's settings are the configuration's `database` block, documented once in config/schema.ts. */
+/** The database's settings are the configuration's `database` block, documented once in config/schema-database.ts. */
 export interface DatabaseProps extends DatabaseConfig {
   /** Prefix of every name, `<project>-<env>`, e.g. `acme-stage`; the instance is `<namePrefix>-db`. */
   readonly namePrefix: string;
@@ -186,42 +188,19 @@ export class Database extends Construct {
   }
 }
 
-/** Throws on props RDS or Terraform would reject; returns the engine's major version. */
+/**
+ * Throws on props RDS or Terraform would reject: the configuration's `database` settings by the
+ * schema's section (version, sizes, backups, name), the rest here. Returns the engine's major version.
+ */
 function validate(props: DatabaseProps, masterUsername: string, port: number): string {
-  const version = /^(\d+)(\.\d+)?$/.exec(props.engineVersion);
-  if (!version) {
-    throw new Error(
-      `Database engineVersion "${props.engineVersion}" is not a PostgreSQL version; use "major" or "major.minor", e.g. "16" or "16.4"`,
-    );
-  }
-  const { allocatedStorageGiB: allocated, maxAllocatedStorageGiB: max } = props;
-  if (!Number.isInteger(allocated) || allocated < 20) {
-    throw new Error(`Database allocatedStorageGiB ${allocated} is below gp3's minimum; use a whole number of at least 20`);
-  }
-  if (!Number.isInteger(max) || max <= allocated) {
-    throw new Error(
-      `Database maxAllocatedStorageGiB ${max} must be a whole number above allocatedStorageGiB (${allocated}); ` +
-        `use e.g. ${allocated * 5}`,
-    );
-  }
-  const retention = props.backupRetentionDays;
-  if (!Number.isInteger(retention) || retention < 1 || retention > 35) {
-    throw new Error(`Database backupRetentionDays ${retention} is outside 1 to 35 (0 would turn backups off); use e.g. 7`);
-  }
+  checkProps(DatabaseSchema, props, "Database");
   if (props.subnetIds.length < 2) {
     throw new Error(
       `Database subnetIds has ${props.subnetIds.length} subnet(s); RDS needs subnets in at least two AZs, ` +
         `pass e.g. network.databaseSubnetIds`,
     );
   }
-  const identifierPattern = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
-  if (!identifierPattern.test(props.databaseName)) {
-    throw new Error(
-      `Database databaseName "${props.databaseName}" is not a valid PostgreSQL database name; ` +
-        `use a letter followed by up to 62 letters, digits or underscores, e.g. "app"`,
-    );
-  }
-  if (!identifierPattern.test(masterUsername)) {
+  if (!/^[A-Za-z][A-Za-z0-9_]{0,62}$/.test(masterUsername)) {
     throw new Error(
       `Database masterUsername "${masterUsername}" is not a valid PostgreSQL user name; ` +
         `use a letter followed by up to 62 letters, digits or underscores, e.g. "app_admin"`,
@@ -230,5 +209,5 @@ function validate(props: DatabaseProps, masterUsername: string, port: number): s
   if (!Number.isInteger(port) || port < 1150 || port > 65535) {
     throw new Error(`Database port ${port} is outside RDS's 1150 to 65535; use 5432`);
   }
-  return version[1];
+  return props.engineVersion.split(".")[0];
 }

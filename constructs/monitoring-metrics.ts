@@ -5,10 +5,10 @@
  */
 import type { MonitoringThresholds } from "../config/types";
 
-/** Thresholds with every default filled in: the production defaults documented in config/schema.ts. */
+/** Thresholds with every default filled in: the production defaults documented in config/schema-monitoring.ts. */
 export type ResolvedThresholds = Required<MonitoringThresholds>;
 
-/** The production defaults of `monitoring.thresholds` (config/schema.ts documents each). */
+/** The production defaults of `monitoring.thresholds` (config/schema-monitoring.ts documents each). */
 export const DEFAULT_THRESHOLDS: ResolvedThresholds = {
   api5xxRatePercent: 5,
   minRequestsForErrorRate: 10,
@@ -107,6 +107,66 @@ export interface MonitoredResources {
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
+/** One metric: what `MetricDefinition` holds, in one line. */
+const metric = (
+  id: string,
+  namespace: string,
+  metricName: string,
+  dimensions: Readonly<Record<string, string>>,
+  stat: string,
+  periodSeconds: number,
+  label: string,
+): MetricDefinition => ({ id, namespace, metricName, dimensions, stat, periodSeconds, label });
+
+/** What names an alarm and tells the on-call engineer what to do. */
+type AlarmText = Pick<AlarmDefinition, "key" | "title" | "runbook">;
+
+/** What an alarm judges: one metric, or an expression over its metrics. */
+type Judged = MetricDefinition | { readonly metrics: readonly MetricDefinition[]; readonly expression: ExpressionDefinition };
+
+/** When the judged number pages, per period. */
+type Trigger = Pick<AlarmDefinition, "comparison" | "threshold" | "thresholdLabel" | "treatMissingData">;
+
+/** Where the metrics live and whether ECS rolls a release back on the alarm: the project's region, no. */
+type Placement = Partial<Pick<AlarmDefinition, "region" | "rollsBackDeployment">>;
+
+/** Every alarm's fields, in one order. */
+const alarm = (
+  text: AlarmText,
+  judged: Judged,
+  trigger: Trigger,
+  periods: Pick<AlarmDefinition, "evaluationPeriods" | "datapointsToAlarm">,
+  placement: Placement = {},
+): AlarmDefinition => ({
+  ...text,
+  ...("expression" in judged ? { metrics: judged.metrics, expression: judged.expression } : { metrics: [judged] }),
+  comparison: trigger.comparison,
+  threshold: trigger.threshold,
+  thresholdLabel: trigger.thresholdLabel,
+  ...periods,
+  treatMissingData: trigger.treatMissingData,
+  region: placement.region ?? "primary",
+  rollsBackDeployment: placement.rollsBackDeployment ?? false,
+});
+
+/** Beyond the threshold for 15 minutes: 3 of 3 five-minute periods. */
+const heldFor15Minutes = (text: AlarmText, judged: Judged, trigger: Trigger): AlarmDefinition =>
+  alarm(text, judged, trigger, { evaluationPeriods: 3, datapointsToAlarm: 3 });
+
+/** Beyond the threshold in a single period. */
+const inOnePeriod = (text: AlarmText, judged: Judged, trigger: Trigger): AlarmDefinition =>
+  alarm(text, judged, trigger, { evaluationPeriods: 1, datapointsToAlarm: 1 });
+
+/** An error rate above `percent` in 3 of 5 one-minute periods; no traffic is no error. */
+const errorRate = (text: AlarmText, judged: Judged, percent: number, placement: Placement): AlarmDefinition =>
+  alarm(
+    text,
+    judged,
+    { comparison: "GreaterThanThreshold", threshold: percent, thresholdLabel: `${percent}%`, treatMissingData: "notBreaching" },
+    { evaluationPeriods: 5, datapointsToAlarm: 3 },
+    placement,
+  );
+
 /**
  * Every alarm of an environment, in dashboard order. Two are deployment alarms: a release that
  * raises the API's 5xx rate or leaves unhealthy targets is rolled back by ECS.
@@ -117,282 +177,214 @@ export function alarmDefinitions(r: MonitoredResources, t: ResolvedThresholds): 
   const service = { ClusterName: r.clusterName, ServiceName: r.serviceName };
   const db = { DBInstanceIdentifier: r.databaseIdentifier };
   const cloudfront = { DistributionId: r.distributionId, Region: "Global" };
-  const m = (
-    id: string,
-    namespace: string,
-    metricName: string,
-    dimensions: Record<string, string>,
-    stat: string,
-    periodSeconds: number,
-    label: string,
-  ): MetricDefinition => ({
-    id,
-    namespace,
-    metricName,
-    dimensions,
-    stat,
-    periodSeconds,
-    label,
-  });
   const where = `in ${r.environment}`;
+  const dbName = `Database ${r.databaseIdentifier}`;
+  const above = (threshold: number, thresholdLabel: string, treatMissingData: Trigger["treatMissingData"]): Trigger => ({
+    comparison: "GreaterThanThreshold",
+    threshold,
+    thresholdLabel,
+    treatMissingData,
+  });
+  const below = (threshold: number, thresholdLabel: string): Trigger => ({
+    comparison: "LessThanThreshold",
+    threshold,
+    thresholdLabel,
+    treatMissingData: "breaching",
+  });
   return [
-    {
-      key: "api-5xx-rate",
-      title: "API 5xx rate (% of requests)",
-      runbook:
-        `The API answers more than ${t.api5xxRatePercent}% of requests with 5xx ${where}. First look: the container logs (${r.logGroupName}) for the error; ` +
-        `during a release ECS rolls it back by itself; otherwise check the database alarms and roll back with deploy-prod and the last good commit.`,
-      metrics: [
-        m("errors", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", alb, "Sum", 60, "target 5xx"),
-        m("requests", "AWS/ApplicationELB", "RequestCount", alb, "Sum", 60, "requests"),
-      ],
-      expression: {
-        id: "rate",
-        expression: `IF(requests >= ${t.minRequestsForErrorRate}, 100 * FILL(errors, 0) / requests, 0)`,
-        label: "5xx %",
+    errorRate(
+      {
+        key: "api-5xx-rate",
+        title: "API 5xx rate (% of requests)",
+        runbook:
+          `The API answers more than ${t.api5xxRatePercent}% of requests with 5xx ${where}. ` +
+          `First look: the container logs (${r.logGroupName}) for the error; during a release ECS rolls it back by itself; ` +
+          `otherwise check the database alarms and roll back with deploy-prod and the last good commit.`,
       },
-      comparison: "GreaterThanThreshold",
-      threshold: t.api5xxRatePercent,
-      thresholdLabel: `${t.api5xxRatePercent}%`,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: "notBreaching",
-      region: "primary",
-      rollsBackDeployment: true,
-    },
-    {
-      key: "alb-5xx",
-      title: "Load balancer 5xx (its own: 502, 503, 504)",
-      runbook:
-        `The load balancer itself answered ${t.loadBalancer5xxCount} or more 5xx in 5 minutes ${where}: no healthy task to send to, or tasks timing out or closing connections. ` +
-        `First look: the target group's health and the running task count (dashboard), then the container logs (${r.logGroupName}).`,
-      metrics: [m("elb5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", alb, "Sum", 300, "load balancer 5xx")],
-      comparison: "GreaterThanOrEqualToThreshold",
-      threshold: t.loadBalancer5xxCount,
-      thresholdLabel: String(t.loadBalancer5xxCount),
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: "notBreaching",
-      region: "primary",
-      rollsBackDeployment: false,
-    },
-    {
-      key: "unhealthy-hosts",
-      title: "Unhealthy API targets",
-      runbook:
-        `At least one API task failed the load balancer's health check for ${t.unhealthyHostMinutes} minutes ${where}. ` +
-        `First look: the stopped tasks' reason in the ECS console (service ${r.serviceName}) and the container logs (${r.logGroupName}); during a release ECS rolls it back by itself.`,
-      metrics: [m("unhealthy", "AWS/ApplicationELB", "UnHealthyHostCount", targets, "Maximum", 60, "unhealthy targets")],
-      comparison: "GreaterThanOrEqualToThreshold",
-      threshold: 1,
-      thresholdLabel: "1 target",
-      evaluationPeriods: t.unhealthyHostMinutes,
-      datapointsToAlarm: t.unhealthyHostMinutes,
-      treatMissingData: "notBreaching",
-      region: "primary",
-      rollsBackDeployment: true,
-    },
-    {
-      key: "api-p99-latency",
-      title: "API response time p99 (seconds)",
-      runbook:
-        `The slowest 1% of API requests took longer than ${t.p99LatencyMs} ms for 15 minutes ${where}. ` +
-        `First look: database CPU and connections (dashboard) and Performance Insights' top queries, then service CPU.`,
-      metrics: [m("p99", "AWS/ApplicationELB", "TargetResponseTime", alb, "p99", 300, "p99")],
-      comparison: "GreaterThanThreshold",
-      threshold: t.p99LatencyMs / 1000,
-      thresholdLabel: `${t.p99LatencyMs} ms`,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      treatMissingData: "notBreaching",
-      region: "primary",
-      rollsBackDeployment: false,
-    },
-    {
-      key: "running-tasks",
-      title: "API tasks: running below desired",
-      runbook:
-        `Fewer API tasks run than the service wants, for 15 minutes ${where} (no data counts: no task reports). ` +
-        `First look: the service's events and stopped tasks in the ECS console (${r.serviceName}): image pull, secret or health-check failures.`,
-      metrics: [
-        m("desired", "ECS/ContainerInsights", "DesiredTaskCount", service, "Average", 300, "desired"),
-        m("running", "ECS/ContainerInsights", "RunningTaskCount", service, "Average", 300, "running"),
-      ],
-      expression: { id: "missing", expression: "desired - running", label: "tasks missing" },
-      comparison: "GreaterThanThreshold",
-      threshold: 0,
-      thresholdLabel: "0 missing",
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      treatMissingData: "breaching",
-      region: "primary",
-      rollsBackDeployment: false,
-    },
-    {
-      key: "service-cpu",
-      title: "API service CPU (%)",
-      runbook:
-        `API tasks used more than ${t.serviceCpuPercent}% CPU for 15 minutes ${where}: autoscaling has reached service.maxCount or cannot keep up. ` +
-        `First look: running task count against maxCount; raise maxCount or service.cpu, or find the hot endpoint in the logs.`,
-      metrics: [m("cpu", "AWS/ECS", "CPUUtilization", service, "Average", 300, "CPU %")],
-      comparison: "GreaterThanThreshold",
-      threshold: t.serviceCpuPercent,
-      thresholdLabel: `${t.serviceCpuPercent}%`,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
+      {
+        metrics: [
+          metric("errors", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", alb, "Sum", 60, "target 5xx"),
+          metric("requests", "AWS/ApplicationELB", "RequestCount", alb, "Sum", 60, "requests"),
+        ],
+        expression: {
+          id: "rate",
+          expression: `IF(requests >= ${t.minRequestsForErrorRate}, 100 * FILL(errors, 0) / requests, 0)`,
+          label: "5xx %",
+        },
+      },
+      t.api5xxRatePercent,
+      { rollsBackDeployment: true },
+    ),
+    inOnePeriod(
+      {
+        key: "alb-5xx",
+        title: "Load balancer 5xx (its own: 502, 503, 504)",
+        runbook:
+          `The load balancer itself answered ${t.loadBalancer5xxCount} or more 5xx in 5 minutes ${where}: ` +
+          `no healthy task to send to, or tasks timing out or closing connections. ` +
+          `First look: the target group's health and the running task count (dashboard), then the container logs (${r.logGroupName}).`,
+      },
+      metric("elb5xx", "AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", alb, "Sum", 300, "load balancer 5xx"),
+      {
+        comparison: "GreaterThanOrEqualToThreshold",
+        threshold: t.loadBalancer5xxCount,
+        thresholdLabel: String(t.loadBalancer5xxCount),
+        treatMissingData: "notBreaching",
+      },
+    ),
+    // Minute by minute, every minute of the configured run.
+    alarm(
+      {
+        key: "unhealthy-hosts",
+        title: "Unhealthy API targets",
+        runbook:
+          `At least one API task failed the load balancer's health check for ${t.unhealthyHostMinutes} minutes ${where}. ` +
+          `First look: the stopped tasks' reason in the ECS console (service ${r.serviceName}) and the container logs ` +
+          `(${r.logGroupName}); during a release ECS rolls it back by itself.`,
+      },
+      metric("unhealthy", "AWS/ApplicationELB", "UnHealthyHostCount", targets, "Maximum", 60, "unhealthy targets"),
+      { comparison: "GreaterThanOrEqualToThreshold", threshold: 1, thresholdLabel: "1 target", treatMissingData: "notBreaching" },
+      { evaluationPeriods: t.unhealthyHostMinutes, datapointsToAlarm: t.unhealthyHostMinutes },
+      { rollsBackDeployment: true },
+    ),
+    heldFor15Minutes(
+      {
+        key: "api-p99-latency",
+        title: "API response time p99 (seconds)",
+        runbook:
+          `The slowest 1% of API requests took longer than ${t.p99LatencyMs} ms for 15 minutes ${where}. ` +
+          `First look: database CPU and connections (dashboard) and Performance Insights' top queries, then service CPU.`,
+      },
+      metric("p99", "AWS/ApplicationELB", "TargetResponseTime", alb, "p99", 300, "p99"),
+      above(t.p99LatencyMs / 1000, `${t.p99LatencyMs} ms`, "notBreaching"),
+    ),
+    heldFor15Minutes(
+      {
+        key: "running-tasks",
+        title: "API tasks: running below desired",
+        runbook:
+          `Fewer API tasks run than the service wants, for 15 minutes ${where} (no data counts: no task reports). ` +
+          `First look: the service's events and stopped tasks in the ECS console (${r.serviceName}): ` +
+          `image pull, secret or health-check failures.`,
+      },
+      {
+        metrics: [
+          metric("desired", "ECS/ContainerInsights", "DesiredTaskCount", service, "Average", 300, "desired"),
+          metric("running", "ECS/ContainerInsights", "RunningTaskCount", service, "Average", 300, "running"),
+        ],
+        expression: { id: "missing", expression: "desired - running", label: "tasks missing" },
+      },
+      above(0, "0 missing", "breaching"),
+    ),
+    heldFor15Minutes(
+      {
+        key: "service-cpu",
+        title: "API service CPU (%)",
+        runbook:
+          `API tasks used more than ${t.serviceCpuPercent}% CPU for 15 minutes ${where}: ` +
+          `autoscaling has reached service.maxCount or cannot keep up. ` +
+          `First look: running task count against maxCount; raise maxCount or service.cpu, or find the hot endpoint in the logs.`,
+      },
+      metric("cpu", "AWS/ECS", "CPUUtilization", service, "Average", 300, "CPU %"),
       // No task, no data: the running-tasks alarm reports that.
-      treatMissingData: "notBreaching",
-      region: "primary",
-      rollsBackDeployment: false,
-    },
-    {
-      key: "service-memory",
-      title: "API service memory (%)",
-      runbook:
-        `API tasks used more than ${t.serviceMemoryPercent}% of their memory for 15 minutes ${where}; at 100% they are killed (exit 137). ` +
-        `First look: memory growth since the last release (a leak: roll back), else raise service.memoryMiB.`,
-      metrics: [m("memory", "AWS/ECS", "MemoryUtilization", service, "Average", 300, "memory %")],
-      comparison: "GreaterThanThreshold",
-      threshold: t.serviceMemoryPercent,
-      thresholdLabel: `${t.serviceMemoryPercent}%`,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      treatMissingData: "notBreaching",
-      region: "primary",
-      rollsBackDeployment: false,
-    },
-    {
-      key: "db-cpu",
-      title: "Database CPU (%)",
-      runbook:
-        `Database ${r.databaseIdentifier} used more than ${t.databaseCpuPercent}% CPU for 15 minutes ${where} (no data counts: the instance stopped reporting). ` +
-        `First look: Performance Insights' top SQL, and a migration or release that added a query; then a larger database.instanceClass.`,
-      metrics: [m("cpu", "AWS/RDS", "CPUUtilization", db, "Average", 300, "CPU %")],
-      comparison: "GreaterThanThreshold",
-      threshold: t.databaseCpuPercent,
-      thresholdLabel: `${t.databaseCpuPercent}%`,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      treatMissingData: "breaching",
-      region: "primary",
-      rollsBackDeployment: false,
-    },
-    {
-      key: "db-freeable-memory",
-      title: "Database freeable memory (bytes)",
-      runbook:
-        `Database ${r.databaseIdentifier} had less than ${t.databaseFreeableMemoryMiB} MiB freeable memory for 15 minutes ${where}: it will swap and slow down. ` +
-        `First look: connections (each holds memory) and Performance Insights; then a larger database.instanceClass.`,
-      metrics: [m("memory", "AWS/RDS", "FreeableMemory", db, "Average", 300, "freeable memory")],
-      comparison: "LessThanThreshold",
-      threshold: t.databaseFreeableMemoryMiB * MIB,
-      thresholdLabel: `${t.databaseFreeableMemoryMiB} MiB`,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
-      treatMissingData: "breaching",
-      region: "primary",
-      rollsBackDeployment: false,
-    },
-    {
-      key: "db-free-storage",
-      title: "Database free storage (bytes)",
-      runbook:
-        `Database ${r.databaseIdentifier} has less than ${t.databaseFreeStorageGiB} GiB free ${where}; storage autoscaling is at database.maxAllocatedStorageGiB or cannot grow in time. ` +
-        `First look: table and index growth; raise database.maxAllocatedStorageGiB and deploy.`,
-      metrics: [m("free", "AWS/RDS", "FreeStorageSpace", db, "Minimum", 300, "free storage")],
-      comparison: "LessThanThreshold",
-      threshold: t.databaseFreeStorageGiB * GIB,
-      thresholdLabel: `${t.databaseFreeStorageGiB} GiB`,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
-      treatMissingData: "breaching",
-      region: "primary",
-      rollsBackDeployment: false,
-    },
-    {
-      key: "db-connections",
-      title: "Database connections",
-      runbook:
-        `Database ${r.databaseIdentifier} held more than ${t.databaseConnections} connections for 15 minutes ${where}; new connections will be refused at max_connections. ` +
-        `First look: the API's pool size times its running task count, and idle or stuck sessions (pg_stat_activity).`,
-      metrics: [m("connections", "AWS/RDS", "DatabaseConnections", db, "Maximum", 300, "connections")],
-      comparison: "GreaterThanThreshold",
-      threshold: t.databaseConnections,
-      thresholdLabel: String(t.databaseConnections),
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
+      above(t.serviceCpuPercent, `${t.serviceCpuPercent}%`, "notBreaching"),
+    ),
+    heldFor15Minutes(
+      {
+        key: "service-memory",
+        title: "API service memory (%)",
+        runbook:
+          `API tasks used more than ${t.serviceMemoryPercent}% of their memory for 15 minutes ${where}; ` +
+          `at 100% they are killed (exit 137). ` +
+          `First look: memory growth since the last release (a leak: roll back), else raise service.memoryMiB.`,
+      },
+      metric("memory", "AWS/ECS", "MemoryUtilization", service, "Average", 300, "memory %"),
+      above(t.serviceMemoryPercent, `${t.serviceMemoryPercent}%`, "notBreaching"),
+    ),
+    heldFor15Minutes(
+      {
+        key: "db-cpu",
+        title: "Database CPU (%)",
+        runbook:
+          `${dbName} used more than ${t.databaseCpuPercent}% CPU for 15 minutes ${where} ` +
+          `(no data counts: the instance stopped reporting). ` +
+          `First look: Performance Insights' top SQL, and a migration or release that added a query; then a larger database.instanceClass.`,
+      },
+      metric("cpu", "AWS/RDS", "CPUUtilization", db, "Average", 300, "CPU %"),
+      above(t.databaseCpuPercent, `${t.databaseCpuPercent}%`, "breaching"),
+    ),
+    heldFor15Minutes(
+      {
+        key: "db-freeable-memory",
+        title: "Database freeable memory (bytes)",
+        runbook:
+          `${dbName} had less than ${t.databaseFreeableMemoryMiB} MiB freeable memory for 15 minutes ${where}: ` +
+          `it will swap and slow down. ` +
+          `First look: connections (each holds memory) and Performance Insights; then a larger database.instanceClass.`,
+      },
+      metric("memory", "AWS/RDS", "FreeableMemory", db, "Average", 300, "freeable memory"),
+      below(t.databaseFreeableMemoryMiB * MIB, `${t.databaseFreeableMemoryMiB} MiB`),
+    ),
+    inOnePeriod(
+      {
+        key: "db-free-storage",
+        title: "Database free storage (bytes)",
+        runbook:
+          `${dbName} has less than ${t.databaseFreeStorageGiB} GiB free ${where}; ` +
+          `storage autoscaling is at database.maxAllocatedStorageGiB or cannot grow in time. ` +
+          `First look: table and index growth; raise database.maxAllocatedStorageGiB and deploy.`,
+      },
+      metric("free", "AWS/RDS", "FreeStorageSpace", db, "Minimum", 300, "free storage"),
+      below(t.databaseFreeStorageGiB * GIB, `${t.databaseFreeStorageGiB} GiB`),
+    ),
+    heldFor15Minutes(
+      {
+        key: "db-connections",
+        title: "Database connections",
+        runbook:
+          `${dbName} held more than ${t.databaseConnections} connections for 15 minutes ${where}; ` +
+          `new connections will be refused at max_connections. ` +
+          `First look: the API's pool size times its running task count, and idle or stuck sessions (pg_stat_activity).`,
+      },
+      metric("connections", "AWS/RDS", "DatabaseConnections", db, "Maximum", 300, "connections"),
       // A stopped instance reports nothing: the CPU alarm pages for that, once.
-      treatMissingData: "notBreaching",
-      region: "primary",
-      rollsBackDeployment: false,
-    },
-    {
-      key: "site-5xx-rate",
-      title: "Site 5xx rate (% of CloudFront requests)",
-      runbook:
-        `CloudFront answers more than ${t.site5xxRatePercent}% of site requests with 5xx ${where}. ` +
-        `First look: the distribution's error report in the CloudFront console (distribution ${r.distributionId}): an origin (bucket policy or origin access control) error, or a CloudFront event.`,
-      metrics: [
-        m("rate5xx", "AWS/CloudFront", "5xxErrorRate", cloudfront, "Average", 60, "5xx %"),
-        m("requests", "AWS/CloudFront", "Requests", cloudfront, "Sum", 60, "requests"),
-      ],
-      expression: { id: "rate", expression: `IF(requests >= ${t.minRequestsForErrorRate}, FILL(rate5xx, 0), 0)`, label: "5xx %" },
-      comparison: "GreaterThanThreshold",
-      threshold: t.site5xxRatePercent,
-      thresholdLabel: `${t.site5xxRatePercent}%`,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      treatMissingData: "notBreaching",
-      region: "us-east-1",
-      rollsBackDeployment: false,
-    },
+      above(t.databaseConnections, String(t.databaseConnections), "notBreaching"),
+    ),
+    errorRate(
+      {
+        key: "site-5xx-rate",
+        title: "Site 5xx rate (% of CloudFront requests)",
+        runbook:
+          `CloudFront answers more than ${t.site5xxRatePercent}% of site requests with 5xx ${where}. ` +
+          `First look: the distribution's error report in the CloudFront console (distribution ${r.distributionId}): ` +
+          `an origin (bucket policy or origin access control) error, or a CloudFront event.`,
+      },
+      {
+        metrics: [
+          metric("rate5xx", "AWS/CloudFront", "5xxErrorRate", cloudfront, "Average", 60, "5xx %"),
+          metric("requests", "AWS/CloudFront", "Requests", cloudfront, "Sum", 60, "requests"),
+        ],
+        expression: { id: "rate", expression: `IF(requests >= ${t.minRequestsForErrorRate}, FILL(rate5xx, 0), 0)`, label: "5xx %" },
+      },
+      t.site5xxRatePercent,
+      { region: "us-east-1" },
+    ),
   ];
 }
 
 /** Graphs without an alarm, first on the dashboard: the traffic the alarms are judged against. */
 export function contextGraphs(r: MonitoredResources): GraphDefinition[] {
   const alb = { LoadBalancer: r.loadBalancerArnSuffix };
+  const perMinute = (id: string, metricName: string, label: string) => metric(id, "AWS/ApplicationELB", metricName, alb, "Sum", 60, label);
   return [
     {
       title: "API requests and errors (per minute)",
       region: "primary",
       metrics: [
-        {
-          id: "requests",
-          namespace: "AWS/ApplicationELB",
-          metricName: "RequestCount",
-          dimensions: alb,
-          stat: "Sum",
-          periodSeconds: 60,
-          label: "requests",
-        },
-        {
-          id: "target4xx",
-          namespace: "AWS/ApplicationELB",
-          metricName: "HTTPCode_Target_4XX_Count",
-          dimensions: alb,
-          stat: "Sum",
-          periodSeconds: 60,
-          label: "target 4xx",
-        },
-        {
-          id: "target5xx",
-          namespace: "AWS/ApplicationELB",
-          metricName: "HTTPCode_Target_5XX_Count",
-          dimensions: alb,
-          stat: "Sum",
-          periodSeconds: 60,
-          label: "target 5xx",
-        },
-        {
-          id: "elb5xx",
-          namespace: "AWS/ApplicationELB",
-          metricName: "HTTPCode_ELB_5XX_Count",
-          dimensions: alb,
-          stat: "Sum",
-          periodSeconds: 60,
-          label: "load balancer 5xx",
-        },
+        perMinute("requests", "RequestCount", "requests"),
+        perMinute("target4xx", "HTTPCode_Target_4XX_Count", "target 4xx"),
+        perMinute("target5xx", "HTTPCode_Target_5XX_Count", "target 5xx"),
+        perMinute("elb5xx", "HTTPCode_ELB_5XX_Count", "load balancer 5xx"),
       ],
     },
   ];

@@ -25,7 +25,7 @@ export interface MonitoringProps {
    */
   readonly alarms?: boolean;
   /**
-   * Alarm thresholds; each one left out takes its production default (config/schema.ts).
+   * Alarm thresholds; each one left out takes its production default (config/schema-monitoring.ts).
    * @default - the production defaults
    */
   readonly thresholds?: MonitoringThresholds;

@@ -20,13 +20,14 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { Fn, type TerraformResource } from "cdktf";
 import { Construct } from "constructs";
-import { LOG_RETENTION_DAYS } from "../config/aws";
-import { parseIpv4Cidr } from "../config/cidr";
+import { checkProps } from "../config/check-props";
+import { NetworkSchema } from "../config/schema";
+import { MAX_AZS } from "../config/schema-network";
 import type { NetworkConfig } from "../config/types";
 import { type AuditExemption, exemptAll } from "../lib/audit-exemptions";
 import { policyJson } from "../lib/policy";
 
-/** The network's settings are the configuration's `network` block, documented once in config/schema.ts. */
+/** The network's settings are the configuration's `network` block, documented once in config/schema-network.ts. */
 export interface NetworkProps extends NetworkConfig {
   /** Prefix of every name and Name tag, `<project>-<env>`, e.g. `acme-stage`. */
   readonly namePrefix: string;
@@ -48,8 +49,6 @@ export interface NetworkProps extends NetworkConfig {
   readonly auditExemptions?: readonly AuditExemption[];
 }
 
-/** Most AZs a network may span: subnet slots are reserved for this many in every tier. */
-const MAX_AZS = 4;
 /** Bits added to the VPC prefix for each subnet: 16 slots, 3 tiers x 4 AZs used, 4 spare. */
 const SUBNET_NEWBITS = 4;
 /** First cidrsubnet slot of each tier; a tier owns MAX_AZS consecutive slots. */
@@ -79,7 +78,8 @@ export class Network extends Construct {
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
-    validate(props);
+    // The configuration's checks: a CIDR AWS and cidrsubnet take, 2 to MAX_AZS zones, a retention CloudWatch offers.
+    checkProps(NetworkSchema, props, "Network");
     const { namePrefix, vpcCidr: cidr, azCount } = props;
     const natGatewayCount = props.natGateways === "perAz" ? azCount : 1;
 
@@ -92,7 +92,9 @@ export class Network extends Construct {
         postcondition: [
           {
             condition: `\${length(self.names) >= ${azCount}}`,
-            errorMessage: `network.azCount ${azCount} is more than the \${length(self.names)} availability zones this region offers; use at most that many`,
+            errorMessage:
+              `network.azCount ${azCount} is more than the \${length(self.names)} availability zones this region offers; ` +
+              "use at most that many",
           },
         ],
       },
@@ -274,31 +276,5 @@ export class Network extends Construct {
     this.natGatewayCount = natGatewayCount;
     this.flowLogGroupName = flowLogGroup.name;
     this.privateEgress = privateEgress;
-  }
-}
-
-function validate(props: NetworkProps): void {
-  const { azCount, natGateways, vpcCidr: cidr, flowLogRetentionDays } = props;
-  if (!Number.isInteger(azCount) || azCount < 2 || azCount > MAX_AZS) {
-    throw new Error(`Network azCount ${azCount} is not a whole number from 2 to ${MAX_AZS}; use 2 (or 3 for more headroom in production)`);
-  }
-  if (natGateways !== "single" && natGateways !== "perAz") {
-    throw new Error(`Network natGateways "${String(natGateways)}" is not supported; use "single" or "perAz"`);
-  }
-  const range = parseIpv4Cidr(cidr);
-  if (range === undefined || !range.aligned) {
-    throw new Error(`Network vpcCidr "${cidr}" is not a valid IPv4 network CIDR; use e.g. "10.10.0.0/16"`);
-  }
-  if (range.prefixLength < 16 || range.prefixLength > 22) {
-    throw new Error(
-      `Network vpcCidr "${cidr}" has prefix /${range.prefixLength}, outside /16 to /22 ` +
-        `(AWS allows /16 at most; /22 leaves /26 subnets); use e.g. "10.10.0.0/16"`,
-    );
-  }
-  if (!(LOG_RETENTION_DAYS as readonly number[]).includes(flowLogRetentionDays)) {
-    throw new Error(
-      `Network flowLogRetentionDays ${flowLogRetentionDays} is not a CloudWatch Logs retention value; ` +
-        `use one of ${LOG_RETENTION_DAYS.join(", ")}`,
-    );
   }
 }

@@ -3,6 +3,9 @@ import { CloudfrontOriginAccessControl } from "@cdktf/provider-aws/lib/cloudfron
 import { CloudfrontResponseHeadersPolicy } from "@cdktf/provider-aws/lib/cloudfront-response-headers-policy";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { certificateProblem } from "../config/aws";
+import { checkProps, throwPropsProblems } from "../config/check-props";
+import { SiteSchema } from "../config/schema";
 import type { SiteConfig } from "../config/types";
 import { exempt } from "../lib/audit-exemptions";
 import { SecureBucket } from "./secure-bucket";
@@ -22,25 +25,16 @@ const MAX_CSP_LENGTH = 1783;
 /** Names derived from the prefix must fit the origin access control's 64-character limit. */
 const MAX_NAME_PREFIX_LENGTH = 64 - "-security-headers".length;
 
-/** A custom domain for the site. */
-export interface StaticSiteDomain {
-  /** Fully qualified host name the site is served on, e.g. `www.example.com`. */
-  readonly domainName: string;
-  /** ARN of an issued ACM certificate in us-east-1 covering `domainName`. */
-  readonly certificateArn: string;
-}
-
-/** `priceClass` is the configuration's `site.priceClass`, documented once in config/schema.ts. */
-export interface StaticSiteProps extends Pick<SiteConfig, "priceClass"> {
+/**
+ * `priceClass` and `domain` are the configuration's `site` block, documented once in
+ * config/schema-site.ts and checked with its schema. Without `domain`, the site is served on the
+ * distribution's `*.cloudfront.net` name with CloudFront's certificate.
+ */
+export interface StaticSiteProps extends SiteConfig {
   /** Prefix of every name this construct gives a resource, e.g. `acme-stage`. */
   readonly namePrefix: string;
   /** Globally unique name of the bucket holding the site's files. */
   readonly bucketName: string;
-  /**
-   * Serve the site on this domain with this certificate.
-   * @default - only the distribution's `*.cloudfront.net` name, with CloudFront's certificate
-   */
-  readonly domain?: StaticSiteDomain;
   /**
    * Origins the site's scripts may call (e.g. `https://api.example.com`); they join `'self'` in the
    * default policy's `connect-src`. Only used by the default policy.
@@ -168,7 +162,8 @@ export class StaticSite extends Construct {
       exempt(
         distribution,
         "CLOUDFRONT-TLS-MINIMUM",
-        "served on its *.cloudfront.net name (no custom domain): CloudFront's default certificate fixes the viewer TLS policy, so minimum_protocol_version cannot be set",
+        "served on its *.cloudfront.net name (no custom domain): CloudFront's default certificate fixes the viewer TLS policy, " +
+          "so minimum_protocol_version cannot be set",
       );
     }
 
@@ -213,28 +208,12 @@ function validateProps(props: StaticSiteProps, apiOrigins: string[]): void {
     );
   }
 
-  if (domain && !Token.isUnresolved(domain.domainName) && !isHostName(domain.domainName)) {
-    throw new Error(
-      `StaticSite domain.domainName "${domain.domainName}" is not a fully qualified lowercase host name; ` +
-        `use e.g. "www.example.com" (no scheme, path, port or wildcard)`,
-    );
-  }
-
-  if (domain && !Token.isUnresolved(domain.certificateArn)) {
-    const match = /^arn:aws:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-zA-Z-]+$/.exec(domain.certificateArn);
-    if (!match) {
-      throw new Error(
-        `StaticSite domain.certificateArn "${domain.certificateArn}" is not an ACM certificate ARN; ` +
-          `use e.g. "arn:aws:acm:us-east-1:123456789012:certificate/<id>"`,
-      );
-    }
-    if (match[1] !== "us-east-1") {
-      throw new Error(
-        `StaticSite domain.certificateArn "${domain.certificateArn}" is in ${match[1]}, but CloudFront only ` +
-          `uses ACM certificates from us-east-1; request or import the certificate for ` +
-          `${domain.domainName} in us-east-1 and use that ARN`,
-      );
-    }
+  // The configuration's checks of `site` (price class, domain name), then the certificate's region:
+  // CloudFront takes certificates from us-east-1 only (the account is the stack's to know).
+  checkProps(SiteSchema, { priceClass: props.priceClass, domain }, "StaticSite");
+  const certificate = domain && certificateProblem(domain.certificateArn, "us-east-1", "CloudFront");
+  if (domain && certificate) {
+    throwPropsProblems("StaticSite", [{ setting: "domain.certificateArn", value: domain.certificateArn, fix: certificate }]);
   }
 
   for (const origin of apiOrigins) {
@@ -262,11 +241,4 @@ function validateContentSecurityPolicy(policy: string, setting: string): void {
         `(e.g. a wildcard host such as "https://*.example.com" instead of listing hosts)`,
     );
   }
-}
-
-/** Lowercase FQDN: at least two labels of 1-63 letters, digits or inner hyphens, 253 characters at most. */
-function isHostName(name: string): boolean {
-  const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-  const labels = name.split(".");
-  return name.length <= 253 && labels.length >= 2 && labels.every((l) => label.test(l));
 }

@@ -4,25 +4,30 @@ import { type App, TerraformStack } from "cdktf";
 import { stackToHcl } from "./hcl";
 
 /**
- * After a synth, deletes each stack's file of the other format: `cdk.tf` after a JSON synth,
- * `cdk.tf.json` after an HCL one. Terraform reads both when both are there, and the next
- * `cdktf deploy` fails with "Duplicate backend configuration" (`cdktf synth --hcl` followed by a
- * JSON synth leaves exactly that). Returns the files removed.
+ * Stack directories of a cdktf output directory that hold both `cdk.tf` (left by `cdktf synth --hcl`)
+ * and `cdk.tf.json` (from a later JSON synth). Terraform reads both, and the next `cdktf deploy`
+ * fails with "Duplicate backend configuration". The fix is deleting the stale file.
  */
-export function removeStaleSynthOutput(outdir: string, hclOutput: boolean): string[] {
+export function mixedSynthOutputs(outdir: string): string[] {
   const stacks = join(outdir, "stacks");
   if (!existsSync(stacks)) return [];
+  return readdirSync(stacks, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(stacks, d.name))
+    .filter((dir) => existsSync(join(dir, "cdk.tf")) && existsSync(join(dir, "cdk.tf.json")));
+}
+
+/**
+ * After a synth, deletes each stack's file of the other format (see `mixedSynthOutputs`):
+ * `cdk.tf` after a JSON synth, `cdk.tf.json` after an HCL one (`cdktf synth --hcl` followed by a
+ * JSON synth leaves both). Returns the files removed.
+ */
+export function removeStaleSynthOutput(outdir: string, hclOutput: boolean): string[] {
   const stale = hclOutput ? "cdk.tf.json" : "cdk.tf";
-  const fresh = hclOutput ? "cdk.tf" : "cdk.tf.json";
-  const removed: string[] = [];
-  for (const entry of readdirSync(stacks, { withFileTypes: true })) {
-    const dir = join(stacks, entry.name);
-    if (entry.isDirectory() && existsSync(join(dir, fresh)) && existsSync(join(dir, stale))) {
-      rmSync(join(dir, stale));
-      removed.push(join(dir, stale));
-    }
-  }
-  return removed;
+  return mixedSynthOutputs(outdir).map((dir) => {
+    rmSync(join(dir, stale));
+    return join(dir, stale);
+  });
 }
 
 /**
