@@ -855,6 +855,28 @@ describe("drift: a daily read-only plan of every AWS stack, reported by scripts/
     expect(synth).toContain("aws ecs describe-task-definition");
     expect(synth).toContain('IMAGE_DIGEST="${image##*@}" npx cdktf synth');
   });
+
+  it("looks the deployed image up only for a stack with a service, not for any bootstrap (bootstrap-prod included)", () => {
+    const synth = job.steps!.find((s) => s.name === "Synthesize with the deployed image")!.run!;
+    const guard = /if (jq -e '\.resource\.aws_ecs_service' "\$STACK_DIR\/cdk\.tf\.json") > \/dev\/null; then/.exec(synth);
+    expect(guard).not.toBeNull();
+    const two = sampleConfig() as any;
+    two.project.accounts = [{ accountId: "210987654321" }];
+    two.environments[1].accountId = "210987654321";
+    const p = buildSample(two as PlatformConfig);
+    // The guard itself, run on each stack's synthesized Terraform.
+    const looksUp = (stack: string) => {
+      const dir = join(mkdtempSync(join(tmpdir(), "drift-guard-")), "cdktf.out", "stacks", stack);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "cdk.tf.json"), Testing.synth(p.bootstraps[stack] ?? p.environments[stack]));
+      return (
+        spawnSync("bash", ["--noprofile", "--norc", "-c", `${guard![1]} > /dev/null`], { env: { PATH: process.env.PATH, STACK_DIR: dir } })
+          .status === 0
+      );
+    };
+    expect(awsStacks(p)).toEqual(["bootstrap", "bootstrap-prod", ...envNames]);
+    expect(awsStacks(p).filter(looksUp)).toEqual(envNames);
+  });
 });
 
 /**
