@@ -1,5 +1,5 @@
 import type { App } from "cdktf";
-import { environmentAccount, GITHUB_STACK, platformAccounts } from "./config/naming";
+import { GITHUB_STACK, platformAccounts } from "./config/naming";
 import type { PlatformConfig } from "./config/types";
 import { validate } from "./config/validate";
 import type { LocalTarget } from "./lib/local-target";
@@ -85,17 +85,9 @@ function addStacks(
       localStateDir: options.bootstrapStateDir,
     });
   }
-  const [bootstrap] = Object.values(bootstraps);
-  const bootstrapOf = (accountId: string): BootstrapStack => Object.values(bootstraps).find((b) => b.accountId === accountId)!;
+  const [bootstrap, ...accountBootstraps] = Object.values(bootstraps);
   const github = withGithub
-    ? new GithubStack(app, GITHUB_STACK, {
-        config,
-        bootstrap,
-        environmentBootstraps: Object.fromEntries(
-          config.environments.map((e) => [e.name, bootstrapOf(environmentAccount(config.project, e))]),
-        ),
-        local: options.local,
-      })
+    ? new GithubStack(app, GITHUB_STACK, { config, bootstrap, accountBootstraps, local: options.local })
     : undefined;
   const environments: Record<string, EnvironmentStack> = {};
   for (const environment of config.environments) {

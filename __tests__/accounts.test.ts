@@ -86,14 +86,47 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
     expect((synth("bootstrap").terraform!.backend as any).local).toBeDefined();
   });
 
-  it("reads each environment's role ARN in the github stack from the bootstrap of its account", () => {
+  it("gives each environment its own account's deploy role: stage's read from bootstrap, prod's derived for prod's account", () => {
     const github = synth("github");
-    const remote = (github.data as any).terraform_remote_state;
-    expect(Object.keys(remote).sort()).toEqual(["bootstrap", "bootstrap-prod"].sort());
+    // Only the project account's state: bootstrap-prod's is in prod's bucket, under prod's key.
+    expect(Object.keys((github.data as any).terraform_remote_state)).toEqual(["bootstrap"]);
     const values = Object.values(resources(github, "github_actions_environment_variable")).map((v) => [v.environment, v.value]);
-    const role = (env: string) => values.find(([e, v]) => e.includes(`environment-${env}`) && String(v).includes("deploy_role_arn"))?.[1];
-    expect(role("stage")).toContain("data.terraform_remote_state.bootstrap.outputs.deploy_role_arn_stage");
-    expect(role("prod")).toContain("data.terraform_remote_state.bootstrap-prod.outputs.deploy_role_arn_prod");
+    const role = (env: string) =>
+      values.find(([e, v]) => e.includes(`environment-${env}`) && /deploy_role_arn|-deploy$/.test(String(v)))?.[1];
+    expect(role("stage")).toBe("${data.terraform_remote_state.bootstrap.outputs.deploy_role_arn_stage}");
+    expect(role("prod")).toBe(prodNaming.roleArn(prodNaming.deployRoleName("prod")));
+  });
+
+  it("gives each stack's plan and drift jobs the roles, bucket and table of the stack's account", () => {
+    const vars = Object.fromEntries(
+      Object.values(resources(synth("github"), "github_actions_variable")).map((v) => [v.variable_name, v.value as string]),
+    );
+    for (const stack of ["bootstrap-prod", "prod"]) {
+      const suffix = stack.toUpperCase().replace("-", "_");
+      expect(vars[`AWS_PLAN_ROLE_ARN_${suffix}`]).toBe(prodNaming.roleArn(prodNaming.planRoleName));
+      expect(vars[`AWS_DRIFT_ROLE_ARN_${suffix}`]).toBe(prodNaming.roleArn(prodNaming.driftRoleName));
+      expect(vars[`TF_STATE_BUCKET_${suffix}`]).toBe(prodNaming.stateBucket);
+      expect(vars[`TF_LOCK_TABLE_${suffix}`]).toBe(prodNaming.lockTable);
+    }
+    for (const stack of ["bootstrap", "stage"]) {
+      expect(vars[`AWS_PLAN_ROLE_ARN_${stack.toUpperCase()}`]).toBe("${data.terraform_remote_state.bootstrap.outputs.plan_role_arn}");
+      expect(vars[`TF_STATE_BUCKET_${stack.toUpperCase()}`]).toBe("${data.terraform_remote_state.bootstrap.outputs.state_bucket}");
+    }
+  });
+
+  it("each bootstrap's typed attributes name what it creates in its own account", () => {
+    for (const [stack, b] of Object.entries(platform.bootstraps)) {
+      const tf = synth(stack);
+      const naming = new Naming(config.project, b.accountId);
+      const roleArns = Object.values(resources(tf, "aws_iam_role")).map((r) => `arn:aws:iam::${b.accountId}:role${r.path ?? "/"}${r.name}`);
+      expect(roleArns.sort()).toEqual([b.planRoleArn, b.driftRoleArn, ...Object.values(b.deployRoleArns)].sort());
+      expect(Object.keys(b.deployRoleArns)).toEqual(b.environmentNames);
+      expect(Object.values(resources(tf, "aws_s3_bucket")).map((r) => r.bucket)).toEqual([b.stateBucket]);
+      expect(Object.values(resources(tf, "aws_dynamodb_table")).map((r) => r.name)).toEqual([b.lockTable]);
+      expect([b.stateBucket, b.region]).toEqual([naming.stateBucket, config.project.region]);
+      expect((tf.provider!.aws[0] as any).allowed_account_ids).toEqual([b.accountId]);
+    }
+    expect(platform.bootstraps["bootstrap-prod"].planRoleArn).toBe(`arn:aws:iam::${PROD_ACCOUNT}:role/acme-plan`);
   });
 
   it("names prod's deterministic role and boundary ARNs in prod's account", () => {

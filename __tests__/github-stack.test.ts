@@ -6,11 +6,11 @@ import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-env
 import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
 import { WorkflowRepositoryPermissions } from "@cdktf/provider-github/lib/workflow-repository-permissions";
 import { TerraformStack, Testing } from "cdktf";
-import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES } from "../config/github-variables";
+import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES, STACK_VARIABLES, stackVariable } from "../config/github-variables";
 import { GITHUB_STACK, Naming } from "../config/naming";
 import type { EnvironmentConfig, PlatformConfig } from "../config/types";
-import { BOOTSTRAP_LOCAL_STATE } from "../stacks/bootstrap-stack";
-import { deployRoleOutput, GithubStack } from "../stacks/github-stack";
+import { BOOTSTRAP_LOCAL_STATE, BootstrapStack } from "../stacks/bootstrap-stack";
+import { GithubStack } from "../stacks/github-stack";
 import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
@@ -23,6 +23,10 @@ const platform = buildSample(config);
 const synthesized = Testing.synth(platform.github);
 const tf = parse(synthesized);
 const bootstrap = parse(Testing.synth(platform.bootstrap));
+/** The name of the bootstrap output holding an environment's deploy role ARN, as the bootstrap declares it. */
+const deployRoleOutput = (env: string): string => platform.bootstrap.outputs.deployRoleArns[env].friendlyUniqueId;
+/** The AWS stacks whose variables the repository holds: each account's bootstrap, then each environment. */
+const awsStacks = ["bootstrap", ...envNames];
 
 /** Synthesizes the GitHub stack of a changed copy of the shipped configuration. */
 function githubWith(change: (c: Mutable<PlatformConfig>) => void): SynthesizedTerraform {
@@ -114,7 +118,7 @@ describe("GitHub stack: values come from the bootstrap stack", () => {
       ...Object.values(resources(tf, "github_actions_variable")),
     ].map((v) => v.value);
     const read = values.map(remoteOutput).filter((r): r is [string, string] => r !== undefined);
-    expect(read.map(([, name]) => name).sort()).toEqual(
+    expect([...new Set(read.map(([, name]) => name))].sort()).toEqual(
       [...envNames.map(deployRoleOutput), "plan_role_arn", "drift_role_arn", "state_bucket", "lock_table"].sort(),
     );
     for (const [, name] of read) expect(bootstrap.output).toHaveProperty(name);
@@ -126,12 +130,41 @@ describe("GitHub stack: values come from the bootstrap stack", () => {
     expect(bootstrap.output!.plan_role_arn.value).toBe(`\${aws_iam_role.${roleIdNamed(naming.planRoleName)}.arn}`);
   });
 
-  it("rejects a bootstrap stack that does not declare the outputs it reads", () => {
+  it("reads the outputs the bootstrap declares under the names it declares them (deploy_role_arn_<env>, plan_role_arn, ...)", () => {
+    expect(envNames.map(deployRoleOutput)).toEqual(envNames.map((e) => `deploy_role_arn_${e}`));
+    const { outputs } = platform.bootstrap;
+    expect([outputs.planRoleArn, outputs.driftRoleArn, outputs.stateBucket, outputs.lockTable].map((o) => o.friendlyUniqueId)).toEqual([
+      "plan_role_arn",
+      "drift_role_arn",
+      "state_bucket",
+      "lock_table",
+    ]);
+  });
+
+  it("takes only a BootstrapStack (a stack without its typed outputs does not compile), of the project's account", () => {
     const app = Testing.app();
     const bare = new TerraformStack(app, "bootstrap");
-    expect(() => new GithubStack(app, "github", { config, bootstrap: bare })).toThrow(
-      /GithubStack bootstrap "bootstrap" declares no output "deploy_role_arn_stage"; pass the BootstrapStack/,
+    // @ts-expect-error: a bare TerraformStack has none of the outputs the github stack reads.
+    expect(() => new GithubStack(app, "github", { config, bootstrap: bare })).toThrow(/GithubStack bootstrap "bootstrap" prepares account/);
+  });
+
+  it("refuses the bootstrap of another account as the project's, and an environment no bootstrap given hosts", () => {
+    const two = sampleConfig() as Mutable<PlatformConfig>;
+    two.project.accounts = [{ accountId: "210987654321" }];
+    two.environments[1].accountId = "210987654321";
+    const app = Testing.app();
+    const project = new BootstrapStack(app, "bootstrap", { config: two as PlatformConfig });
+    const prod = new BootstrapStack(app, "bootstrap-prod", { config: two as PlatformConfig, accountId: "210987654321" });
+    expect(() => new GithubStack(app, "github-a", { config: two as PlatformConfig, bootstrap: prod })).toThrow(
+      'GithubStack bootstrap "bootstrap-prod" prepares account 210987654321, not the project\'s 123456789012; ' +
+        "pass the project account's bootstrap as bootstrap and the others as accountBootstraps",
     );
+    expect(() => new GithubStack(app, "github-b", { config: two as PlatformConfig, bootstrap: project })).toThrow(
+      'GithubStack environment "prod" is hosted by 0 of the bootstrap stacks given (bootstrap); pass every account\'s bootstrap once',
+    );
+    expect(
+      () => new GithubStack(app, "github-c", { config: two as PlatformConfig, bootstrap: project, accountBootstraps: [prod] }),
+    ).not.toThrow();
   });
 });
 
@@ -250,13 +283,26 @@ describe("GitHub stack: Actions variables", () => {
     }
   });
 
-  it("sets the repository variables pull-request plans and the drift check read: plan and drift roles, state bucket, lock table, region", () => {
+  it("sets, for each AWS stack, the plan and drift roles, state bucket and lock table its plan and drift jobs read, and the region", () => {
     const vars = byName(tf, "github_actions_variable", "variable_name");
-    expect(Object.keys(vars).sort()).toEqual(["AWS_DRIFT_ROLE_ARN", "AWS_PLAN_ROLE_ARN", "AWS_REGION", "TF_LOCK_TABLE", "TF_STATE_BUCKET"]);
-    expect(Object.keys(vars).sort()).toEqual(Object.values(REPOSITORY_VARIABLES).sort());
-    expect(vars.AWS_PLAN_ROLE_ARN.value).toBe("${data.terraform_remote_state.bootstrap.outputs.plan_role_arn}");
-    expect(vars.TF_STATE_BUCKET.value).toBe("${data.terraform_remote_state.bootstrap.outputs.state_bucket}");
-    expect(vars.TF_LOCK_TABLE.value).toBe("${data.terraform_remote_state.bootstrap.outputs.lock_table}");
+    const perStack = awsStacks.flatMap((stack) => Object.values(STACK_VARIABLES).map((name) => stackVariable(name, stack)));
+    expect(Object.keys(vars).sort()).toEqual([...perStack, ...Object.values(REPOSITORY_VARIABLES)].sort());
+    expect(perStack).toEqual(expect.arrayContaining(["AWS_PLAN_ROLE_ARN_STAGE", "AWS_DRIFT_ROLE_ARN_BOOTSTRAP", "TF_LOCK_TABLE_PROD"]));
+    // One account: every stack's values are the one bootstrap's outputs.
+    for (const stack of awsStacks) {
+      expect(vars[stackVariable(STACK_VARIABLES.planRoleArn, stack)].value).toBe(
+        "${data.terraform_remote_state.bootstrap.outputs.plan_role_arn}",
+      );
+      expect(vars[stackVariable(STACK_VARIABLES.driftRoleArn, stack)].value).toBe(
+        "${data.terraform_remote_state.bootstrap.outputs.drift_role_arn}",
+      );
+      expect(vars[stackVariable(STACK_VARIABLES.stateBucket, stack)].value).toBe(
+        "${data.terraform_remote_state.bootstrap.outputs.state_bucket}",
+      );
+      expect(vars[stackVariable(STACK_VARIABLES.lockTable, stack)].value).toBe(
+        "${data.terraform_remote_state.bootstrap.outputs.lock_table}",
+      );
+    }
     expect(synthesized).toHaveResourceWithProperties(ActionsVariable, {
       repository: "platform",
       variable_name: "AWS_REGION",
@@ -264,9 +310,75 @@ describe("GitHub stack: Actions variables", () => {
     });
   });
 
+  it("names a stack's variables by the stack, upper-case, `-` as `_`", () => {
+    expect(stackVariable(STACK_VARIABLES.planRoleArn, "stage")).toBe("AWS_PLAN_ROLE_ARN_STAGE");
+    expect(stackVariable(STACK_VARIABLES.stateBucket, "bootstrap-prod")).toBe("TF_STATE_BUCKET_BOOTSTRAP_PROD");
+    for (const name of Object.keys(byName(tf, "github_actions_variable", "variable_name"))) expect(name).toMatch(/^[A-Z][A-Z0-9_]*$/);
+  });
+
   it("exposes the values it sets, for other constructs and tests", () => {
     expect(Object.keys(platform.github.environmentVariables).sort()).toEqual([...envNames].sort());
-    expect(Object.keys(platform.github.repositoryVariables).sort()).toEqual(Object.values(REPOSITORY_VARIABLES).sort());
+    expect(Object.keys(platform.github.stackVariables)).toEqual(awsStacks);
+    expect(Object.keys(platform.github.repositoryVariables).sort()).toEqual(
+      Object.keys(byName(tf, "github_actions_variable", "variable_name")).sort(),
+    );
+  });
+});
+
+describe('GitHub stack: an environment in an account of its own (README "Two layouts")', () => {
+  const PROD_ACCOUNT = "210987654321";
+  const two = sampleConfig() as Mutable<PlatformConfig>;
+  two.project.accounts = [{ accountId: PROD_ACCOUNT, bootstrap: { stateInBucket: true } }];
+  two.environments[1].accountId = PROD_ACCOUNT;
+  const p = buildSample(two as PlatformConfig);
+  const gh = parse(Testing.synth(p.github));
+  const vars = byName(gh, "github_actions_variable", "variable_name");
+  const prodNaming = new Naming(config.project, PROD_ACCOUNT);
+  const prodBootstrap = parse(Testing.synth(p.bootstraps["bootstrap-prod"]));
+
+  it("gives prod and bootstrap-prod the plan and drift roles, state bucket and lock table of prod's account", () => {
+    for (const stack of ["prod", "bootstrap-prod"]) {
+      expect({
+        stack,
+        plan: vars[stackVariable(STACK_VARIABLES.planRoleArn, stack)].value,
+        drift: vars[stackVariable(STACK_VARIABLES.driftRoleArn, stack)].value,
+        bucket: vars[stackVariable(STACK_VARIABLES.stateBucket, stack)].value,
+        table: vars[stackVariable(STACK_VARIABLES.lockTable, stack)].value,
+      }).toEqual({
+        stack,
+        plan: `arn:aws:iam::${PROD_ACCOUNT}:role/acme-plan`,
+        drift: `arn:aws:iam::${PROD_ACCOUNT}:role/acme-drift`,
+        bucket: `acme-tfstate-${PROD_ACCOUNT}-eu-west-1`,
+        table: prodNaming.lockTable,
+      });
+    }
+    const deploy = Object.values(resources(gh, "github_actions_environment_variable")).find(
+      (v) => v.variable_name === ENVIRONMENT_VARIABLES.deployRoleArn && v.environment.includes(".environment-prod."),
+    )!;
+    expect(deploy.value).toBe(`arn:aws:iam::${PROD_ACCOUNT}:role/acme-prod-deploy`);
+  });
+
+  it("names exactly what bootstrap-prod creates there: its roles, bucket and table", () => {
+    const roles = Object.values(resources(prodBootstrap, "aws_iam_role"));
+    const roleArn = (r: Record<string, any>) => `arn:aws:iam::${PROD_ACCOUNT}:role${r.path ?? "/"}${r.name}`;
+    const b = p.bootstraps["bootstrap-prod"];
+    for (const arn of [b.planRoleArn, b.driftRoleArn, b.deployRoleArns.prod]) expect(roles.map(roleArn)).toContain(arn);
+    expect(Object.values(resources(prodBootstrap, "aws_s3_bucket")).map((r) => r.bucket)).toEqual([b.stateBucket]);
+    expect(Object.values(resources(prodBootstrap, "aws_dynamodb_table")).map((r) => r.name)).toEqual([b.lockTable]);
+    expect((prodBootstrap.provider!.aws[0] as any).allowed_account_ids).toEqual([PROD_ACCOUNT]);
+  });
+
+  it("keeps stage and bootstrap on the project account's bootstrap state, and reads no state across accounts", () => {
+    for (const stack of ["stage", "bootstrap"]) {
+      expect(vars[stackVariable(STACK_VARIABLES.planRoleArn, stack)].value).toBe(
+        "${data.terraform_remote_state.bootstrap.outputs.plan_role_arn}",
+      );
+      expect(vars[stackVariable(STACK_VARIABLES.stateBucket, stack)].value).toBe(
+        "${data.terraform_remote_state.bootstrap.outputs.state_bucket}",
+      );
+    }
+    expect(Object.keys((gh.data as any).terraform_remote_state)).toEqual(["bootstrap"]);
+    expect(JSON.stringify(gh)).not.toContain("bootstrap-prod/terraform.tfstate");
   });
 });
 

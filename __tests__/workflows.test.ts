@@ -1,12 +1,16 @@
-import { execSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { execSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Testing } from "cdktf";
 import { parseDocument, parse as parseYaml } from "yaml";
-import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES } from "../config/github-variables";
+import type { Platform } from "../app";
+import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES, STACK_VARIABLES, stackVariable } from "../config/github-variables";
+import { Naming } from "../config/naming";
+import type { PlatformConfig } from "../config/types";
 import { TERRAFORM_VERSION } from "../lib/terraform-version";
 import { buildSample, sampleConfig } from "./support/sample";
-import { parse, resources } from "./support/synth";
+import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 /**
  * The GitHub Actions workflows and repository files, read as data (parsed YAML, raw text), checked
@@ -143,6 +147,11 @@ const PROD = "deploy-prod.yml";
 const DEPLOY = "deploy.yml";
 const DRIFT = "drift.yml";
 
+/** Every AWS stack of a platform, in drift.yml's order: each account's bootstrap, then each environment. */
+function awsStacks(p: Platform): string[] {
+  return [...Object.keys(p.bootstraps), ...Object.keys(p.environments)];
+}
+
 /** The jobs that call the reusable deploy workflow. */
 const callers = jobs.filter((j) => j.job.uses === REUSABLE_USES);
 
@@ -225,8 +234,9 @@ describe("environments and roles", () => {
     expect(planners.map(at)).toEqual([`${PR} job plan`]);
     for (const j of planners) {
       expect(Object.keys(j.wf.on)).toEqual(["pull_request"]);
+      // The plan role of the matrix environment's account, picked by the step `account` (below).
       for (const s of stepsUsing(j.job, "aws-actions/configure-aws-credentials")) {
-        expect(s.with?.["role-to-assume"]).toBe(`\${{ vars.${REPOSITORY_VARIABLES.planRoleArn} }}`);
+        expect(s.with?.["role-to-assume"]).toBe(`\${{ steps.account.outputs.${STACK_VARIABLES.planRoleArn} }}`);
       }
     }
   });
@@ -235,7 +245,7 @@ describe("environments and roles", () => {
     expect(subjects).toContain(`repo:${config.project.github.owner}/${config.project.github.repo}:ref:refs/heads/${defaultBranch}`);
     const drifters = jobs.filter((j) =>
       stepsUsing(j.job, "aws-actions/configure-aws-credentials").some((s) =>
-        String(s.with?.["role-to-assume"]).includes(REPOSITORY_VARIABLES.driftRoleArn),
+        String(s.with?.["role-to-assume"]).includes(STACK_VARIABLES.driftRoleArn),
       ),
     );
     expect(drifters.map(at)).toEqual([`${DRIFT} job drift`]);
@@ -250,14 +260,33 @@ describe("environments and roles", () => {
 
 describe("variables", () => {
   const used = new Set(Object.values(workflows).flatMap((wf) => contextNames(wf, "vars")));
+  /** Every per-stack variable a workflow's `account` step reads, over its matrix. */
+  const usedPerStack = new Set(
+    jobs.flatMap(({ job }) => {
+      const pick = job.steps?.find((s) => s.id === "account");
+      if (!pick) return [];
+      const names = /for name in ([\w ]+); do/.exec(pick.run ?? "")![1].split(" ");
+      const stacks = Object.values(job.strategy?.matrix ?? {}).flat() as string[];
+      return stacks.flatMap((stack) => names.map((name) => stackVariable(name as never, stack)));
+    }),
+  );
+  const perStack = awsStacks(platform).flatMap((stack) => Object.values(STACK_VARIABLES).map((name) => stackVariable(name, stack)));
 
-  it("the GitHub stack creates exactly the variables the names module lists", () => {
+  it("the GitHub stack creates exactly the variables the names module lists: the region, and each AWS stack's four", () => {
     expect([...environmentVariableNames].sort()).toEqual(Object.values(ENVIRONMENT_VARIABLES).sort());
-    expect([...repositoryVariableNames].sort()).toEqual(Object.values(REPOSITORY_VARIABLES).sort());
+    expect([...repositoryVariableNames].sort()).toEqual([...Object.values(REPOSITORY_VARIABLES), ...perStack].sort());
+    expect(perStack).toContain("AWS_PLAN_ROLE_ARN_PROD");
   });
 
-  it("the workflows read exactly the variables the GitHub stack creates", () => {
-    expect([...used].sort()).toEqual([...new Set([...environmentVariableNames, ...repositoryVariableNames])].sort());
+  it("the workflows read only variables the GitHub stack creates, and every name it creates is read", () => {
+    expect([...used, ...usedPerStack].filter((v) => !environmentVariableNames.has(v) && !repositoryVariableNames.has(v))).toEqual([]);
+    expect([...used].sort()).toEqual([...new Set([...environmentVariableNames, ...Object.values(REPOSITORY_VARIABLES)])].sort());
+    const baseNames = [...usedPerStack].map((v) => Object.values(STACK_VARIABLES).find((n) => v.startsWith(`${n}_`)));
+    expect([...new Set(baseNames)].sort()).toEqual(Object.values(STACK_VARIABLES).sort());
+  });
+
+  it("no workflow reads a plan or drift role, bucket or table but through its stack's variable", () => {
+    for (const name of Object.values(STACK_VARIABLES)) expect([...used]).not.toContain(name);
   });
 
   it("environment-only variables are read only by jobs in an environment", () => {
@@ -807,9 +836,8 @@ describe("drift: a daily read-only plan of every AWS stack, reported by scripts/
   });
 
   it("plans every AWS stack the app synthesizes (the github stack needs a GitHub admin token)", () => {
-    const awsStacks = ["bootstrap", ...envNames];
-    expect(job.strategy?.matrix?.stack).toEqual(awsStacks);
-    expect(Object.keys(platform.environments)).toEqual(envNames);
+    expect(job.strategy?.matrix?.stack).toEqual(awsStacks(platform));
+    expect(awsStacks(platform)).toEqual(["bootstrap", ...envNames]);
   });
 
   it("plans with -detailed-exitcode and without the lock, fails on a failed plan, and hands the plan to the script", () => {
@@ -827,16 +855,224 @@ describe("drift: a daily read-only plan of every AWS stack, reported by scripts/
     expect(synth).toContain("aws ecs describe-task-definition");
     expect(synth).toContain('IMAGE_DIGEST="${image##*@}" npx cdktf synth');
   });
+
+  it("looks the deployed image up only for a stack with a service, not for any bootstrap (bootstrap-prod included)", () => {
+    const synth = job.steps!.find((s) => s.name === "Synthesize with the deployed image")!.run!;
+    const guard = /if (jq -e '\.resource\.aws_ecs_service' "\$STACK_DIR\/cdk\.tf\.json") > \/dev\/null; then/.exec(synth);
+    expect(guard).not.toBeNull();
+    const two = sampleConfig() as any;
+    two.project.accounts = [{ accountId: "210987654321" }];
+    two.environments[1].accountId = "210987654321";
+    const p = buildSample(two as PlatformConfig);
+    // The guard itself, run on each stack's synthesized Terraform.
+    const looksUp = (stack: string) => {
+      const dir = join(mkdtempSync(join(tmpdir(), "drift-guard-")), "cdktf.out", "stacks", stack);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "cdk.tf.json"), Testing.synth(p.bootstraps[stack] ?? p.environments[stack]));
+      return (
+        spawnSync("bash", ["--noprofile", "--norc", "-c", `${guard![1]} > /dev/null`], { env: { PATH: process.env.PATH, STACK_DIR: dir } })
+          .status === 0
+      );
+    };
+    expect(awsStacks(p)).toEqual(["bootstrap", "bootstrap-prod", ...envNames]);
+    expect(awsStacks(p).filter(looksUp)).toEqual(envNames);
+  });
+});
+
+/**
+ * An environment in an AWS account of its own (README "Two layouts"): the plan and drift jobs of each
+ * stack must assume the role of that stack's account and read that account's bucket and table. The
+ * jobs' own steps are run here: the step `account` (bash) with the variables GitHub would hold once
+ * the github stack is applied, the backend check against the stack's synthesized Terraform, and the
+ * role the credentials step is given.
+ */
+describe("plan and drift jobs use the account their stack lives in", () => {
+  const PROD_ACCOUNT = "210987654321";
+  const twoAccounts = (): PlatformConfig => {
+    const c = sampleConfig() as any;
+    c.project.accounts = [{ accountId: PROD_ACCOUNT, bootstrap: { stateInBucket: true } }];
+    c.environments.find((e: { name: string }) => e.name === "prod").accountId = PROD_ACCOUNT;
+    return c as PlatformConfig;
+  };
+  const layouts: [string, Platform][] = [
+    ["one account", platform],
+    ["two accounts", buildSample(twoAccounts())],
+  ];
+  const synthOf = (p: Platform, stack: string) => parse(Testing.synth(p.bootstraps[stack] ?? p.environments[stack]));
+  const accountOf = (tf: SynthesizedTerraform) => (tf.provider!.aws[0] as { allowed_account_ids: string[] }).allowed_account_ids[0];
+
+  /**
+   * The repository variables as GitHub holds them after `cdktf deploy github`: a value read from the
+   * bootstrap's state is followed to the output and the resource it names (a role's ARN from its
+   * name, path and the bootstrap's account); a value derived from the config is taken as it is.
+   */
+  function appliedVariables(p: Platform): Record<string, string> {
+    const boot = parse(Testing.synth(p.bootstrap));
+    const resolve = (value: string): string => {
+      const remote = /^\$\{data\.terraform_remote_state\.bootstrap\.outputs\.(\w+)\}$/.exec(value);
+      if (!remote) {
+        expect(value).not.toContain("${");
+        return value;
+      }
+      const [, type, id, attribute] = /^\$\{(\w+)\.([\w-]+)\.(\w+)\}$/.exec(String(boot.output![remote[1]].value))!;
+      const resource = resources(boot, type)[id];
+      if (type !== "aws_iam_role") return resource[attribute];
+      expect({ attribute, path: resource.path ?? "/" }).toEqual({ attribute: "arn", path: "/" });
+      return `arn:aws:iam::${accountOf(boot)}:role/${resource.name}`;
+    };
+    const vars = Object.values(resources(parse(Testing.synth(p.github)), "github_actions_variable"));
+    return Object.fromEntries(vars.map((v) => [v.variable_name, resolve(v.value)]));
+  }
+
+  /** A `${{ ... }}` of the steps run here, evaluated; any other expression fails the test. */
+  function evaluate(text: string, ctx: { matrix: Record<string, string>; vars: Record<string, string>; outputs: Record<string, string> }) {
+    return text.replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_whole, e: string) => {
+      if (e === "toJSON(vars)") return JSON.stringify(ctx.vars);
+      if (e === "github.run_id") return "1";
+      const [, context, name] = /^(matrix|vars|steps\.account\.outputs)\.(\w+)$/.exec(e) ?? [];
+      if (context === "matrix") return ctx.matrix[name];
+      if (context === "vars") return ctx.vars[name] ?? "";
+      if (context === "steps.account.outputs") return ctx.outputs[name] ?? "";
+      throw new Error(`this test cannot evaluate \${{ ${e} }}`);
+    });
+  }
+
+  /** Runs one `run:` step as `defaults.run.shell: bash` does on GitHub (bash --noprofile --norc -eo pipefail) in `cwd`. */
+  function runStep(wf: Workflow, job: Job, step: Step, ctx: Parameters<typeof evaluate>[1], cwd: string) {
+    const env = Object.fromEntries(Object.entries(envOf(wf, job, step)).map(([k, v]) => [k, evaluate(String(v), ctx)]));
+    const outputFile = join(cwd, `output-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(outputFile, "");
+    const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", step.run!], {
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { PATH: process.env.PATH, ...env, GITHUB_OUTPUT: outputFile },
+      encoding: "utf8",
+    });
+    const outputs = Object.fromEntries(
+      readFileSync(outputFile, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+    );
+    return { status: result.status, log: `${result.stdout}${result.stderr}`, outputs };
+  }
+
+  /**
+   * The job of `file` for one matrix value `stack` of platform `p`: picks the variables, checks the
+   * backend of `backendOf`'s synthesized Terraform (the stack's own unless a test swaps it), and
+   * returns the role the credentials step assumes.
+   */
+  function simulate(file: string, p: Platform, stack: string, backendOf = stack) {
+    const wf = workflows[file];
+    const [jobId, job] = Object.entries(wf.jobs).find(([, j]) => j.steps?.some((s) => s.id === "account"))!;
+    const matrixKey = Object.keys(job.strategy!.matrix!)[0];
+    const cwd = mkdtempSync(join(tmpdir(), `workflow-${jobId}-`));
+    mkdirSync(join(cwd, "cdktf.out", "stacks", stack), { recursive: true });
+    writeFileSync(join(cwd, "cdktf.out", "stacks", stack, "cdk.tf.json"), JSON.stringify(synthOf(p, backendOf)));
+    const ctx = { matrix: { [matrixKey]: stack }, vars: appliedVariables(p), outputs: {} as Record<string, string> };
+    const steps = job.steps!;
+    const pick = steps.findIndex((s) => s.id === "account");
+    const check = steps.findIndex((s) => /^Check the backend/.test(s.name ?? ""));
+    const assume = steps.findIndex((s) => action(s.uses) === "aws-actions/configure-aws-credentials");
+    expect({ file, pickBeforeAssume: pick < assume, pickBeforeCheck: pick < check }).toEqual({
+      file,
+      pickBeforeAssume: true,
+      pickBeforeCheck: true,
+    });
+    const picked = runStep(wf, job, steps[pick], ctx, cwd);
+    ctx.outputs = picked.outputs;
+    const checked = runStep(wf, job, steps[check], ctx, cwd);
+    const role = evaluate(String(steps[assume].with?.["role-to-assume"]), ctx);
+    return { picked, checked, role };
+  }
+
+  /** A step that exited 0; otherwise its log is in the failure. */
+  const succeeded = (step: { status: number | null; log: string }) => ({ status: step.status, log: step.status === 0 ? "" : step.log });
+
+  /** The OIDC subject the role of that ARN trusts, in the bootstrap of the role's account. */
+  function trustedSubject(p: Platform, roleArn: string): string | undefined {
+    const [, account, name] = /^arn:aws:iam::(\d{12}):role\/(.+)$/.exec(roleArn) ?? [];
+    const bootstrap = Object.values(p.bootstraps).find((b) => b.accountId === account);
+    if (!bootstrap) return undefined;
+    const role = Object.values(resources(parse(Testing.synth(bootstrap)), "aws_iam_role")).find((r) => r.name === name);
+    return role && JSON.parse(role.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"];
+  }
+
+  describe.each(layouts)("%s", (_layout, p) => {
+    it.each(workflows[PR].jobs.plan.strategy!.matrix!.environment as string[])(
+      "plan %s assumes the plan role of its environment's account and checks the backend against that account's bucket and table",
+      (env) => {
+        const tf = synthOf(p, env);
+        const account = accountOf(tf);
+        const { picked, checked, role } = simulate(PR, p, env);
+        expect(succeeded(picked)).toEqual({ status: 0, log: "" });
+        const naming = new Naming(config.project, account);
+        expect(role).toBe(naming.roleArn(naming.planRoleName));
+        expect(trustedSubject(p, role)).toBe(`repo:${config.project.github.owner}/${config.project.github.repo}:pull_request`);
+        const backend = (tf.terraform!.backend as { s3: { bucket: string; dynamodb_table: string } }).s3;
+        expect(picked.outputs).toMatchObject({ TF_STATE_BUCKET: backend.bucket, TF_LOCK_TABLE: backend.dynamodb_table });
+        expect(backend.bucket).toBe(naming.stateBucket);
+        expect(succeeded(checked)).toEqual({ status: 0, log: "" });
+      },
+    );
+
+    it.each(awsStacks(p))(
+      "drift %s assumes the drift role of its stack's account and checks the backend against that account's bucket and table",
+      (stack) => {
+        const tf = synthOf(p, stack);
+        const naming = new Naming(config.project, accountOf(tf));
+        const { picked, checked, role } = simulate(DRIFT, p, stack);
+        expect(succeeded(picked)).toEqual({ status: 0, log: "" });
+        expect(role).toBe(naming.roleArn(naming.driftRoleName));
+        const subject = `repo:${config.project.github.owner}/${config.project.github.repo}:ref:refs/heads/${defaultBranch}`;
+        expect(trustedSubject(p, role)).toBe(subject);
+        expect(picked.outputs).toMatchObject({ TF_STATE_BUCKET: naming.stateBucket, TF_LOCK_TABLE: naming.lockTable });
+        expect(succeeded(checked)).toEqual({ status: 0, log: "" });
+      },
+    );
+  });
+
+  it("in two accounts, prod's plan and drift name prod's account, stage's and bootstrap's the project's", () => {
+    const [, two] = layouts[1];
+    expect(simulate(PR, two, "prod").role).toBe(`arn:aws:iam::${PROD_ACCOUNT}:role/acme-plan`);
+    expect(simulate(PR, two, "stage").role).toBe(`arn:aws:iam::${config.project.accountId}:role/acme-plan`);
+    expect(simulate(DRIFT, two, "bootstrap-prod").role).toBe(`arn:aws:iam::${PROD_ACCOUNT}:role/acme-drift`);
+    expect(simulate(DRIFT, two, "bootstrap").role).toBe(`arn:aws:iam::${config.project.accountId}:role/acme-drift`);
+    expect(simulate(DRIFT, two, "prod").picked.outputs.TF_STATE_BUCKET).toBe(`acme-tfstate-${PROD_ACCOUNT}-${config.project.region}`);
+  });
+
+  it("the backend check fails, naming the variables, when the Terraform names another account's bucket", () => {
+    const [, two] = layouts[1];
+    for (const file of [PR, DRIFT]) {
+      const { checked } = simulate(file, two, "prod", "stage");
+      expect(checked.status).toBe(1);
+      expect(checked.log).toContain(`::error::the synthesized backend of cdktf.out/stacks/prod differs from the repository variables`);
+    }
+  });
+
+  it("fails clearly when the stack has no variables (an environment the github stack does not know)", () => {
+    const wf = workflows[PR];
+    const job = wf.jobs.plan;
+    const pick = job.steps!.find((s) => s.id === "account")!;
+    const cwd = mkdtempSync(join(tmpdir(), "workflow-missing-"));
+    const result = runStep(wf, job, pick, { matrix: { environment: "qa" }, vars: appliedVariables(platform), outputs: {} }, cwd);
+    expect(result.status).toBe(1);
+    expect(result.log).toContain("::error::the repository variable AWS_PLAN_ROLE_ARN_QA is not set");
+    expect(result.outputs).toEqual({});
+  });
 });
 
 describe("image selection", () => {
+  // A command line that deploys, not a message that tells the reader to.
+  const deploys = runs(/^\s*(npx )?cdktf deploy\b/m);
+
   it("no workflow sets IMAGE_TAG where cdktf deploy runs (main.ts refuses IMAGE_TAG with IMAGE_DIGEST)", () => {
     for (const j of jobs) {
-      for (const s of (j.job.steps ?? []).filter(runs(/cdktf deploy/))) {
+      for (const s of (j.job.steps ?? []).filter(deploys)) {
         expect({ job: at(j), env: Object.keys(envOf(j.wf, j.job, s)).filter((k) => k === "IMAGE_TAG") }).toEqual({ job: at(j), env: [] });
         expect(s.run).not.toContain("IMAGE_TAG");
       }
-      if ((j.job.steps ?? []).some(runs(/cdktf deploy/))) expect(runLines(j.job).filter((l) => /IMAGE_TAG=/.test(l))).toEqual([]);
+      if ((j.job.steps ?? []).some(deploys)) expect(runLines(j.job).filter((l) => /IMAGE_TAG=/.test(l))).toEqual([]);
     }
   });
 });

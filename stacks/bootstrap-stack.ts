@@ -43,6 +43,23 @@ export interface BootstrapStackProps {
   readonly localStateDir?: string;
 }
 
+/**
+ * The outputs another stack reads from a bootstrap's state, by what they hold: a reader names the
+ * property, so a renamed output is a compile error there, not an unknown attribute at plan time.
+ */
+export interface BootstrapOutputs {
+  readonly stateBucket: TerraformOutput;
+  readonly lockTable: TerraformOutput;
+  readonly stateKmsKeyArn: TerraformOutput;
+  readonly githubOidcProviderArn: TerraformOutput;
+  /** Each hosted environment's deploy role ARN, by environment name. */
+  readonly deployRoleArns: Readonly<Record<string, TerraformOutput>>;
+  /** Each hosted environment's workload permissions boundary ARN, by environment name. */
+  readonly workloadBoundaryArns: Readonly<Record<string, TerraformOutput>>;
+  readonly planRoleArn: TerraformOutput;
+  readonly driftRoleArn: TerraformOutput;
+}
+
 /** Construct id of the plan role in GithubOidc (and the suffix of its output). */
 export const PLAN_ROLE_ID = "plan-role";
 export const DRIFT_ROLE_ID = "drift-role";
@@ -82,6 +99,22 @@ export class BootstrapStack extends TerraformStack {
   readonly accountId: string;
   /** The environments whose deploy roles it creates (those in its account). */
   readonly environmentNames: readonly string[];
+  /** The region of its resources (the project's). */
+  readonly region: string;
+  // The names and ARNs below are plain strings derived from the config (Naming with this account),
+  // known without reading its state: what a stack in another account names them by.
+  /** Name of the account's state bucket, `<project>-tfstate-<account>-<region>`. */
+  readonly stateBucket: string;
+  /** Name of the account's state lock table. */
+  readonly lockTable: string;
+  /** ARN of the account's read-only plan role (trusted for pull_request tokens of the repository). */
+  readonly planRoleArn: string;
+  /** ARN of the account's read-only drift role (trusted for tokens of the default branch). */
+  readonly driftRoleArn: string;
+  /** ARN of each hosted environment's deploy role (trusted for that GitHub environment), by environment name. */
+  readonly deployRoleArns: Readonly<Record<string, string>>;
+  /** Its outputs, for a stack that reads them from its state (see BootstrapOutputs). */
+  readonly outputs: BootstrapOutputs;
 
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
     super(scope, id);
@@ -108,6 +141,12 @@ export class BootstrapStack extends TerraformStack {
     const naming = new Naming(project, accountId);
     this.accountId = accountId;
     this.environmentNames = environments.map((e) => e.name);
+    this.region = project.region;
+    this.stateBucket = naming.stateBucket;
+    this.lockTable = naming.lockTable;
+    this.planRoleArn = naming.roleArn(naming.planRoleName);
+    this.driftRoleArn = naming.roleArn(naming.driftRoleName);
+    this.deployRoleArns = Object.fromEntries(environments.map((e) => [e.name, naming.roleArn(naming.deployRoleName(e.name))]));
 
     platformAwsProvider(this, "aws", { project, accountId, environment: "shared", stack: id, local: props.local });
 
@@ -200,41 +239,51 @@ export class BootstrapStack extends TerraformStack {
       });
     }
 
-    new TerraformOutput(this, "state_bucket", {
-      value: this.stateBackend.bucketName,
-      description: "S3 bucket holding every stack's Terraform state",
-    });
-    new TerraformOutput(this, "lock_table", {
-      value: this.stateBackend.lockTableName,
-      description: "DynamoDB table holding Terraform state locks",
-    });
-    new TerraformOutput(this, "state_kms_key_arn", {
-      value: this.stateBackend.kmsKeyArn,
-      description: "KMS key encrypting the state bucket and the lock table",
-    });
-    new TerraformOutput(this, "github_oidc_provider_arn", {
-      value: this.github.providerArn,
-      description: "IAM OIDC provider trusted for GitHub Actions tokens",
-    });
-    for (const e of environments) {
-      new TerraformOutput(this, `deploy_role_arn_${e.name}`, {
-        value: this.github.roleArns[deployRoleId(e.name)],
-        description: `Role GitHub Actions assumes to deploy ${e.name} (jobs in the ${e.name} environment only)`,
-      });
-    }
-    for (const { environment, boundary } of workloadBoundaries) {
-      new TerraformOutput(this, `workload_boundary_arn_${environment}`, {
-        value: boundary.arn,
-        description: `Permissions boundary every IAM role of the ${environment} stack carries`,
-      });
-    }
-    new TerraformOutput(this, "plan_role_arn", {
-      value: this.github.roleArns[PLAN_ROLE_ID],
-      description: "Read-only role GitHub Actions assumes to plan from pull requests",
-    });
-    new TerraformOutput(this, "drift_role_arn", {
-      value: this.github.roleArns[DRIFT_ROLE_ID],
-      description: "Read-only role the scheduled drift check assumes (default branch only)",
-    });
+    this.outputs = this.declareOutputs(workloadBoundaries);
+  }
+
+  /** Declares the outputs (their ids are the names a reader of the state finds), in their usual order. */
+  private declareOutputs(workloadBoundaries: { environment: string; boundary: IamPolicy }[]): BootstrapOutputs {
+    const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
+    return {
+      stateBucket: output("state_bucket", this.stateBackend.bucketName, "S3 bucket holding every stack's Terraform state"),
+      lockTable: output("lock_table", this.stateBackend.lockTableName, "DynamoDB table holding Terraform state locks"),
+      stateKmsKeyArn: output("state_kms_key_arn", this.stateBackend.kmsKeyArn, "KMS key encrypting the state bucket and the lock table"),
+      githubOidcProviderArn: output(
+        "github_oidc_provider_arn",
+        this.github.providerArn,
+        "IAM OIDC provider trusted for GitHub Actions tokens",
+      ),
+      deployRoleArns: Object.fromEntries(
+        this.environmentNames.map((e) => [
+          e,
+          output(
+            `deploy_role_arn_${e}`,
+            this.github.roleArns[deployRoleId(e)],
+            `Role GitHub Actions assumes to deploy ${e} (jobs in the ${e} environment only)`,
+          ),
+        ]),
+      ),
+      workloadBoundaryArns: Object.fromEntries(
+        workloadBoundaries.map(({ environment, boundary }) => [
+          environment,
+          output(
+            `workload_boundary_arn_${environment}`,
+            boundary.arn,
+            `Permissions boundary every IAM role of the ${environment} stack carries`,
+          ),
+        ]),
+      ),
+      planRoleArn: output(
+        "plan_role_arn",
+        this.github.roleArns[PLAN_ROLE_ID],
+        "Read-only role GitHub Actions assumes to plan from pull requests",
+      ),
+      driftRoleArn: output(
+        "drift_role_arn",
+        this.github.roleArns[DRIFT_ROLE_ID],
+        "Read-only role the scheduled drift check assumes (default branch only)",
+      ),
+    };
   }
 }

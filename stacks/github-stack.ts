@@ -7,35 +7,40 @@ import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
 import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
 import { WorkflowRepositoryPermissions } from "@cdktf/provider-github/lib/workflow-repository-permissions";
-import { TerraformOutput, type TerraformRemoteState, TerraformStack, Token } from "cdktf";
+import { type TerraformOutput, type TerraformRemoteState, TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
 import {
   ENVIRONMENT_VARIABLES,
   type EnvironmentVariableName,
   REPOSITORY_VARIABLES,
-  type RepositoryVariableName,
+  STACK_VARIABLES,
+  type StackVariableName,
+  stackVariable,
 } from "../config/github-variables";
 import { GITHUB_ID_SUBJECT_CLAIM_KEYS, GITHUB_STACK, Naming } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
 import type { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/s3-backend";
+import type { BootstrapStack } from "./bootstrap-stack";
 
 export interface GithubStackProps {
   /** The platform's configuration: the repository, its default branch and protection, each environment's reviewers. */
   readonly config: PlatformConfig;
   /**
-   * The bootstrap stack. Its role ARNs, state bucket and lock table are read from its state (its
-   * `deploy_role_arn_<env>`, `plan_role_arn`, `state_bucket` and `lock_table` outputs) through the
-   * backend it declares: the local file before its state moves into the bucket, the bucket after.
+   * The project account's bootstrap (`bootstrap`), where this stack keeps its state. The values of
+   * that account (roles, state bucket, lock table) are read from its state, through the backend it
+   * declares (the local file before its state moves into the bucket, the bucket after), so this
+   * stack cannot be deployed before it.
    */
-  readonly bootstrap: TerraformStack;
+  readonly bootstrap: BootstrapStack;
   /**
-   * The bootstrap of each environment's account, by environment name, when it is not `bootstrap`
-   * (an environment in an account of its own): the environment's deploy role ARN is read from its
-   * `deploy_role_arn_<env>` output, through that stack's backend.
-   * @default - every environment's role is read from `bootstrap`
+   * The bootstrap of every other account an environment lives in (`bootstrap-<env>`, README "Two
+   * layouts"). Its state is in its own account, out of reach of this stack's credentials (that
+   * account's bucket and key), so its roles, bucket and table are the names it derives from the
+   * config (BootstrapStack's attributes), never read across accounts.
+   * @default - none: every environment lives in the project's account
    */
-  readonly environmentBootstraps?: Readonly<Record<string, TerraformStack>>;
+  readonly accountBootstraps?: readonly BootstrapStack[];
   /**
    * Emulator holding this stack's state (GitHub itself is never emulated).
    * @default - the state bucket in AWS
@@ -43,28 +48,28 @@ export interface GithubStackProps {
   readonly local?: LocalTarget;
 }
 
-/** Bootstrap output holding an environment's deploy role ARN (declared in BootstrapStack). */
-export const deployRoleOutput = (environment: string): string => `deploy_role_arn_${environment}`;
-
 /**
- * The GitHub side of the delivery, deployed with `cdktf deploy github` after bootstrap by someone
- * whose GITHUB_TOKEN may administer the repository: one GitHub environment per platform
+ * The GitHub side of the delivery, deployed with `cdktf deploy github` after every bootstrap by
+ * someone whose GITHUB_TOKEN may administer the repository: one GitHub environment per platform
  * environment (its reviewers, deployable from the default branch only, its deploy role ARN and
- * region as environment variables), the repository variables pull-request plans read, the
- * default branch's protection, a read-only default workflow token that cannot approve pull
+ * region as environment variables), the repository variables pull-request plans and the drift
+ * check read (per AWS stack, the plan and drift roles, state bucket and lock table of its account),
+ * the default branch's protection, a read-only default workflow token that cannot approve pull
  * requests, and, when the config gives the repository's numeric ids, the OIDC subject template the
- * bootstrap roles trust. Every AWS value is read from the bootstrap stack's state, never typed
- * here. The token is read by the provider from the environment, never from code or config.
+ * bootstrap roles trust. Every AWS value comes from a bootstrap stack, never typed here. The token
+ * is read by the provider from the environment, never from code or config.
  */
 export class GithubStack extends TerraformStack {
-  /** The bootstrap stack's state, read through its own backend. */
+  /** The project account's bootstrap state, read through its own backend. */
   readonly bootstrapState: TerraformRemoteState;
   /** GitHub environments by platform environment name. */
   readonly environments: Record<string, RepositoryEnvironment> = {};
   /** Values of each environment's variables, by environment name then variable name. */
   readonly environmentVariables: Record<string, Record<EnvironmentVariableName, string>> = {};
-  /** Values of the repository variables by name. */
-  readonly repositoryVariables: Record<RepositoryVariableName, string>;
+  /** Values of every repository variable by name: the region, and each stack's (stackVariables). */
+  readonly repositoryVariables: Record<string, string> = {};
+  /** Values of each AWS stack's variables, by stack name (bootstraps, then environments) then variable. */
+  readonly stackVariables: Record<string, Record<StackVariableName, string>> = {};
   /** Protection of the default branch; undefined when `project.github.protectDefaultBranch` is false. */
   readonly branchProtection?: BranchProtection;
   /** The repository's default GITHUB_TOKEN permissions: read-only, and no pull-request approvals. */
@@ -75,6 +80,8 @@ export class GithubStack extends TerraformStack {
    */
   readonly oidcSubjectTemplate?: ActionsRepositoryOidcSubjectClaimCustomizationTemplate;
 
+  private readonly projectBootstrap: BootstrapStack;
+
   constructor(scope: Construct, id: string, props: GithubStackProps) {
     super(scope, id);
     const { project, environments } = props.config;
@@ -84,29 +91,15 @@ export class GithubStack extends TerraformStack {
     const requiredCheck = project.github.requiredCheck ?? "test";
     const preventSelfReview = project.github.preventSelfReview ?? true;
     const naming = new Naming(project);
-
-    // A renamed bootstrap output would otherwise surface only at plan time, as an unknown attribute.
-    const states = new Map<TerraformStack, TerraformRemoteState>();
-    const bootstrapOutput = (name: string, bootstrap: TerraformStack = props.bootstrap): string => {
-      if (!(bootstrap.node.tryFindChild(name) instanceof TerraformOutput)) {
-        throw new Error(
-          `GithubStack bootstrap "${bootstrap.node.id}" declares no output "${name}"; ` +
-            `pass the BootstrapStack, which outputs ${deployRoleOutput("<env>")}, plan_role_arn, state_bucket and lock_table`,
-        );
-      }
-      // Each bootstrap's state once, read through that stack's own backend (its account's bucket or its local file).
-      if (!states.has(bootstrap)) {
-        states.set(bootstrap, bootstrap.ensureBackendExists().getRemoteStateDataSource(this, bootstrap.node.id, bootstrap.node.id));
-      }
-      return states.get(bootstrap)!.getString(name);
-    };
+    const bootstraps = [props.bootstrap, ...(props.accountBootstraps ?? [])];
+    const bootstrapOf = bootstrapsByEnvironment(props, bootstraps);
 
     new GithubProvider(this, "github", { owner });
     useRemoteState(this, { naming, region: project.region, stack: GITHUB_STACK, local: props.local });
 
     // The backend's own description of where its state is: follows the bootstrap's move into the bucket.
     this.bootstrapState = props.bootstrap.ensureBackendExists().getRemoteStateDataSource(this, "bootstrap", props.bootstrap.node.id);
-    states.set(props.bootstrap, this.bootstrapState);
+    this.projectBootstrap = props.bootstrap;
 
     // One lookup per person, however many environments they review: the API takes numeric user ids.
     const userIds = new Map<string, number>();
@@ -135,8 +128,13 @@ export class GithubStack extends TerraformStack {
         branchPattern: defaultBranch,
       });
 
+      const host = bootstrapOf(env.name);
       const values: Record<EnvironmentVariableName, string> = {
-        [ENVIRONMENT_VARIABLES.deployRoleArn]: bootstrapOutput(deployRoleOutput(env.name), props.environmentBootstraps?.[env.name]),
+        [ENVIRONMENT_VARIABLES.deployRoleArn]: this.accountValue(
+          host,
+          host.outputs.deployRoleArns[env.name],
+          host.deployRoleArns[env.name],
+        ),
         [ENVIRONMENT_VARIABLES.region]: project.region,
       };
       for (const [name, value] of Object.entries(values)) {
@@ -151,16 +149,12 @@ export class GithubStack extends TerraformStack {
       this.environmentVariables[env.name] = values;
     }
 
-    this.repositoryVariables = {
-      [REPOSITORY_VARIABLES.planRoleArn]: bootstrapOutput("plan_role_arn"),
-      [REPOSITORY_VARIABLES.driftRoleArn]: bootstrapOutput("drift_role_arn"),
-      [REPOSITORY_VARIABLES.stateBucket]: bootstrapOutput("state_bucket"),
-      [REPOSITORY_VARIABLES.lockTable]: bootstrapOutput("lock_table"),
-      [REPOSITORY_VARIABLES.region]: project.region,
-    };
-    for (const [name, value] of Object.entries(this.repositoryVariables)) {
-      new ActionsVariable(this, `repository-${name}`, { repository: repo, variableName: name, value });
-    }
+    // Per AWS stack, its account's read-only roles, bucket and table: prod's plan and drift jobs must
+    // assume prod's account's roles and read its bucket when prod lives in an account of its own.
+    this.addRepositoryVariables(repo, project.region, [
+      ...bootstraps.map((b): [string, BootstrapStack] => [b.node.id, b]),
+      ...environments.map((e): [string, BootstrapStack] => [e.name, bootstrapOf(e.name)]),
+    ]);
 
     if (protectDefaultBranch) {
       this.branchProtection = new BranchProtection(this, "default-branch-protection", {
@@ -199,4 +193,55 @@ export class GithubStack extends TerraformStack {
       });
     }
   }
+
+  /** A value of the project's account from its bootstrap's state; another account's by the name its bootstrap derives. */
+  private accountValue(bootstrap: BootstrapStack, output: TerraformOutput, derived: string): string {
+    return bootstrap === this.projectBootstrap ? this.bootstrapState.getString(output.friendlyUniqueId) : derived;
+  }
+
+  /** The repository variables: each stack's (named by stackVariable) from the bootstrap of its account, then the region. */
+  private addRepositoryVariables(repo: string, region: string, stacks: [string, BootstrapStack][]): void {
+    for (const [stack, b] of stacks) {
+      this.stackVariables[stack] = {
+        [STACK_VARIABLES.planRoleArn]: this.accountValue(b, b.outputs.planRoleArn, b.planRoleArn),
+        [STACK_VARIABLES.driftRoleArn]: this.accountValue(b, b.outputs.driftRoleArn, b.driftRoleArn),
+        [STACK_VARIABLES.stateBucket]: this.accountValue(b, b.outputs.stateBucket, b.stateBucket),
+        [STACK_VARIABLES.lockTable]: this.accountValue(b, b.outputs.lockTable, b.lockTable),
+      };
+      for (const [name, value] of Object.entries(this.stackVariables[stack])) {
+        this.repositoryVariables[stackVariable(name as StackVariableName, stack)] = value;
+      }
+    }
+    this.repositoryVariables[REPOSITORY_VARIABLES.region] = region;
+    for (const [name, value] of Object.entries(this.repositoryVariables)) {
+      new ActionsVariable(this, `repository-${name}`, { repository: repo, variableName: name, value });
+    }
+  }
+}
+
+/**
+ * The bootstrap hosting each environment, checked: the first must be the project account's, and
+ * every environment must be hosted by exactly one of them.
+ */
+function bootstrapsByEnvironment(props: GithubStackProps, bootstraps: BootstrapStack[]): (environment: string) => BootstrapStack {
+  const { project, environments } = props.config;
+  if (props.bootstrap.accountId !== project.accountId) {
+    throw new Error(
+      `GithubStack bootstrap "${props.bootstrap.node.id}" prepares account ${props.bootstrap.accountId}, ` +
+        `not the project's ${project.accountId}; ` +
+        "pass the project account's bootstrap as bootstrap and the others as accountBootstraps",
+    );
+  }
+  const byEnvironment = new Map<string, BootstrapStack>();
+  for (const e of environments) {
+    const hosts = bootstraps.filter((b) => b.environmentNames.includes(e.name));
+    if (hosts.length !== 1) {
+      throw new Error(
+        `GithubStack environment "${e.name}" is hosted by ${hosts.length} of the bootstrap stacks given ` +
+          `(${bootstraps.map((b) => b.node.id).join(", ")}); pass every account's bootstrap once (app.ts builds one per account)`,
+      );
+    }
+    byEnvironment.set(e.name, hosts[0]);
+  }
+  return (environment) => byEnvironment.get(environment)!;
 }
