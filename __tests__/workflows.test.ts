@@ -1115,6 +1115,7 @@ describe("CODEOWNERS", () => {
     "/package-lock.json",
     "/tsconfig.json",
     "/jest.config.js",
+    "/biome.json",
     "/app.ts",
     "/bootstrap/",
     "/config/",
