@@ -1,14 +1,15 @@
 /**
- * The emulator launcher (emulator/moto_server.py): each patch makes moto answer what AWS answers for
- * one call Terraform makes. Calls are made with boto3 (moto's own dependency) against a launched
- * emulator; the e2e suite then proves the whole stacks apply without drift.
+ * The emulator launcher (emulator/moto_server.py, patches in emulator/moto_patches/): each patch makes
+ * moto answer what AWS answers for one call Terraform makes. Calls are made with boto3 (moto's own
+ * dependency) by emulator/checks.py against a launched emulator; the e2e suite then proves the whole
+ * stacks apply without drift.
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { type Emulator, emulatorMissing, LAUNCHER, startEmulator } from "../emulator/driver";
 import { describeIfAvailable } from "./support/terraform";
 
-const CHECKS = join(__dirname, "support", "moto_checks.py");
+const CHECKS = join(__dirname, "..", "emulator", "checks.py");
 
 describeIfAvailable("moto launcher", emulatorMissing(), () => {
   let emulator: Emulator;

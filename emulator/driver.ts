@@ -1,6 +1,7 @@
 /**
- * Starts and stops the local AWS emulator: moto, through the project's patched launcher
- * (emulator/moto_server.py), on a free loopback port. Used by the local sandbox and the e2e tests.
+ * Starts and stops the local AWS emulator: moto, through the project's launcher (emulator/moto_server.py,
+ * which applies the patches in emulator/moto_patches/), on a free loopback port. Used by the local
+ * sandbox and the e2e tests.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { openSync } from "node:fs";

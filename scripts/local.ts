@@ -7,12 +7,13 @@
  * Everything it writes is under .sandbox/ (git-ignored), never cdktf.out or the real bootstrap state.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Naming } from "../config/naming";
 import { platform } from "../config/platform";
 import { validate } from "../config/validate";
 import { type Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
+import { mirrorHoldsProvider, pluginMirror, writeTerraformCliConfig } from "../emulator/terraform-cli-config";
 import { errorText } from "../lib/cli";
 import { SANDBOX_DIR } from "../lib/local-target";
 
@@ -43,14 +44,9 @@ function terraformMissing(): string | undefined {
 function terraformCliConfig(): Record<string, string> {
   const configured = process.env.TF_CLI_CONFIG_FILE;
   if (configured && existsSync(configured)) return {};
-  const mirror = process.env.TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
-  if (!existsSync(join(mirror, "registry.terraform.io/hashicorp/aws"))) return configured ? { TF_CLI_CONFIG_FILE: "" } : {};
-  const file = join(SANDBOX, "terraform.rc");
-  writeFileSync(
-    file,
-    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/aws"]\n  }\n  direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]\n  }\n}\n`,
-  );
-  return { TF_CLI_CONFIG_FILE: file };
+  const mirror = pluginMirror();
+  if (!mirrorHoldsProvider(mirror)) return configured ? { TF_CLI_CONFIG_FILE: "" } : {};
+  return { TF_CLI_CONFIG_FILE: writeTerraformCliConfig(join(SANDBOX, "terraform.rc"), mirror) };
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {

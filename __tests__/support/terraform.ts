@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { mirroredProviderDir, pluginMirror, writeTerraformCliConfig } from "../../emulator/terraform-cli-config";
 
 /** Where the offline AWS provider lives; TF_PLUGIN_MIRROR overrides it. */
-export const PLUGIN_MIRROR = process.env.TF_PLUGIN_MIRROR ?? "/opt/tf-plugins";
-const AWS_PLUGIN = join(PLUGIN_MIRROR, "registry.terraform.io/hashicorp/aws");
+export const PLUGIN_MIRROR = pluginMirror();
+const AWS_PLUGIN = mirroredProviderDir(PLUGIN_MIRROR);
 
 export function findOnPath(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
@@ -47,21 +48,7 @@ let cliConfig: string | undefined;
 /** A Terraform CLI config that installs the AWS provider from the local mirror only (no network). */
 export function terraformCliConfig(): string {
   if (cliConfig) return cliConfig;
-  const dir = mkdtempSync(join(tmpdir(), "tf-cli-"));
-  cliConfig = join(dir, "terraform.rc");
-  writeFileSync(
-    cliConfig,
-    `provider_installation {
-  filesystem_mirror {
-    path    = ${JSON.stringify(PLUGIN_MIRROR)}
-    include = ["registry.terraform.io/hashicorp/aws"]
-  }
-  direct {
-    exclude = ["registry.terraform.io/hashicorp/aws"]
-  }
-}
-`,
-  );
+  cliConfig = writeTerraformCliConfig(join(mkdtempSync(join(tmpdir(), "tf-cli-")), "terraform.rc"), PLUGIN_MIRROR);
   return cliConfig;
 }
 

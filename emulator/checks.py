@@ -1,8 +1,9 @@
-"""Checks of the moto launcher's patches, run by __tests__/moto-launcher.test.ts.
+"""Checks of the emulator's patches (moto_patches/), run against a running emulator.
 
-Usage: python3 moto_checks.py ENDPOINT CHECK; prints one JSON object with what the emulator answered.
+Usage: python3 emulator/checks.py ENDPOINT CHECK; prints one JSON object with what the emulator answered.
 Each check makes the AWS calls Terraform makes for one patched behaviour, through boto3 (which moto
-depends on, so it is wherever the emulator is).
+depends on, so it is wherever the emulator is). __tests__/moto-launcher.test.ts runs every check and
+states what AWS answers.
 """
 import json
 import sys
