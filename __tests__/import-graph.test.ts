@@ -1,4 +1,5 @@
 /** The house's imports all point one way (README "Layout"): no circle, no arrow back up. */
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { FLOORS, floorOf, type ImportGraph, importCycles, readImportGraph, TOOLING, wrongArrows } from "./support/import-graph";
 
@@ -57,5 +58,27 @@ describe("the checker itself", () => {
       "audit/engine.ts": ["audit/types.ts"],
     });
     expect(importCycles(g)).toEqual([["audit/context.ts", "audit/types.ts", "audit/context.ts"]]);
+  });
+});
+
+describe("README's layout table", () => {
+  const readme = readFileSync(resolve(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("How the code is laid out."), readme.indexOf("## Prerequisites"));
+  const rows = [...section.matchAll(/^\| `([^`]+)` \| ([^|]+) \|/gm)].map((m) => ({ path: m[1], floor: m[2].trim() }));
+
+  it("lists every floor with its number, the tooling and the tests, and nothing that is not there", () => {
+    const expected = [
+      ...FLOORS.flatMap((prefixes, floor) => prefixes.map((path) => ({ path, floor: String(floor) }))),
+      ...TOOLING.map((path) => ({ path, floor: "tooling" })),
+      { path: "__tests__/", floor: "tests" },
+    ];
+    const listed = rows.filter((r) => r.floor !== "yours");
+    const byPath = (a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path);
+    expect([...listed].sort(byPath)).toEqual([...expected].sort(byPath));
+  });
+
+  it("names only folders and files that exist", () => {
+    for (const { path, floor } of rows)
+      if (floor !== "yours") expect({ path, exists: existsSync(resolve(ROOT, path)) }).toEqual({ path, exists: true });
   });
 });
