@@ -51,6 +51,12 @@ export class SecureBucket extends Construct {
   readonly bucketArn: string;
   /** Regional domain name, as CloudFront origins use it. */
   readonly bucketRegionalDomainName: string;
+  /**
+   * The bucket policy (the TLS-only deny and every statement added with `addToResourcePolicy`).
+   * A writer that checks its access when it is configured (the ALB tests its log delivery) must
+   * depend on it: `dependsOn: [bucket.policy]`.
+   */
+  readonly policy: S3BucketPolicy;
   private readonly statements: PolicyStatement[] = [];
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
@@ -123,7 +129,7 @@ export class SecureBucket extends Construct {
       ],
     });
 
-    new S3BucketPolicy(this, "policy", {
+    this.policy = new S3BucketPolicy(this, "policy", {
       bucket: this.bucket.id,
       policy: Lazy.stringValue({
         produce: () => policyJson(denyInsecureTransport(this.bucketArn), ...this.statements),

@@ -1,14 +1,17 @@
-import { TerraformOutput, type TerraformResource, TerraformStack } from "cdktf";
-import type { Construct } from "constructs";
+import { TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
+import { makeUniqueId } from "cdktf/lib/private/unique";
+import type { Construct, Node } from "constructs";
 import { guardrail } from "../config/guardrails";
 import { Naming } from "../config/naming";
 import type { EnvironmentConfig, ProjectConfig } from "../config/types";
+import { ApiLoadBalancer } from "../constructs/api-load-balancer";
 import { Database } from "../constructs/database";
+import { FargateService } from "../constructs/fargate-service";
+import { ImageRepository } from "../constructs/image-repository";
 import { Monitoring } from "../constructs/monitoring";
 import { deploymentAlarmNames } from "../constructs/monitoring-metrics";
 import { Network } from "../constructs/network";
 import { Notification } from "../constructs/notification";
-import { Service } from "../constructs/service";
 import { StaticSite } from "../constructs/static-site";
 import { type AuditExemption, exempt } from "../lib/audit-exemptions";
 import { platformAwsProvider } from "../lib/aws-provider";
@@ -45,7 +48,9 @@ export interface EnvironmentStackProps {
 export class EnvironmentStack extends TerraformStack {
   readonly network: Network;
   readonly database: Database;
-  readonly service: Service;
+  readonly repository: ImageRepository;
+  readonly loadBalancer: ApiLoadBalancer;
+  readonly service: FargateService;
   readonly site: StaticSite;
   readonly notification: Notification;
   /** The us-east-1 topic of the CloudFront alarm (the same construct as `notification` when the project region is us-east-1). */
@@ -97,15 +102,31 @@ export class EnvironmentStack extends TerraformStack {
       auditExemptions: acceptedRisks(env, "database."),
     });
 
-    this.service = new Service(this, "service", {
+    this.repository = new ImageRepository(this, REPOSITORY_ID, {
+      repositoryName: naming.repositoryName(env.name),
+      keepImages: env.service.keepImages,
+    });
+    this.loadBalancer = new ApiLoadBalancer(this, LOAD_BALANCER_ID, {
+      name: `${prefix}-api`,
+      vpcId: this.network.vpcId,
+      publicSubnetIds: this.network.publicSubnetIds,
+      deletionProtection: env.loadBalancer.deletionProtection,
+      accessLogs: env.loadBalancer.accessLogs ? { bucketName: naming.albLogBucket(env.name) } : undefined,
+      https: env.loadBalancer.https,
+      httpOnlyReason: httpOnlyReason(env),
+      // loadBalancer.https is waived on the listener, through httpOnlyReason.
+      auditExemptions: acceptedRisks(env, "loadBalancer.").filter((x) => x.rule !== guardrail("loadBalancer.https")?.auditRule),
+    });
+    this.service = new FargateService(this, "service", {
       namePrefix: prefix,
       vpcId: this.network.vpcId,
       vpcCidr: this.network.vpcCidr,
-      publicSubnetIds: this.network.publicSubnetIds,
       privateSubnetIds: this.network.privateSubnetIds,
       ...env.service,
+      repository: this.repository,
       imageTag: props.imageTag,
       imageDigest: props.imageDigest,
+      loadBalancer: this.loadBalancer,
       permissionsBoundaryArn,
       rolePath: naming.workloadRolePath(env.name),
       deploymentAlarmNames: env.monitoring.alarms ? deploymentAlarmNames(prefix) : undefined,
@@ -116,14 +137,6 @@ export class EnvironmentStack extends TerraformStack {
         name: this.database.databaseName,
         secretArn: this.database.masterUserSecretArn,
       },
-      loadBalancer: {
-        deletionProtection: env.loadBalancer.deletionProtection,
-        accessLogs: env.loadBalancer.accessLogs ? { bucketName: naming.albLogBucket(env.name) } : undefined,
-        https: env.loadBalancer.https,
-        httpOnlyReason: httpOnlyReason(env),
-        // loadBalancer.https is waived on the listener, through httpOnlyReason.
-        auditExemptions: acceptedRisks(env, "loadBalancer.").filter((x) => x.rule !== guardrail("loadBalancer.https")?.auditRule),
-      },
     });
     this.databaseIngress = this.database.allowConnectionsFrom("service", this.service.securityGroupId);
 
@@ -132,7 +145,7 @@ export class EnvironmentStack extends TerraformStack {
       bucketName: naming.siteBucket(env.name),
       priceClass: env.site.priceClass,
       domain: env.site.domain,
-      apiOrigins: [this.service.apiUrl],
+      apiOrigins: [this.loadBalancer.url],
     });
 
     this.notification = new Notification(this, "notification", { namePrefix: prefix, subscribers: env.monitoring.subscribers });
@@ -149,8 +162,8 @@ export class EnvironmentStack extends TerraformStack {
       resources: {
         environment: env.name,
         namePrefix: prefix,
-        loadBalancerArnSuffix: this.service.loadBalancerArnSuffix,
-        targetGroupArnSuffix: this.service.targetGroupArnSuffix,
+        loadBalancerArnSuffix: this.loadBalancer.loadBalancerArnSuffix,
+        targetGroupArnSuffix: this.loadBalancer.targetGroupArnSuffix,
         // Literal names, not references: the service's deployment alarms name these alarms.
         clusterName: prefix,
         serviceName: `${prefix}-api`,
@@ -170,11 +183,11 @@ export class EnvironmentStack extends TerraformStack {
     for (const risk of acceptedRisks(env, "monitoring.")) exempt(this, risk.rule, risk.reason);
 
     const outputs: Record<string, [string, string]> = {
-      api_url: [this.service.apiUrl, "Base URL of the API (the load balancer, or its domain with HTTPS)"],
+      api_url: [this.loadBalancer.url, "Base URL of the API (the load balancer, or its domain with HTTPS)"],
       site_url: [this.site.siteUrl, "URL of the static site (CloudFront)"],
       site_bucket: [this.site.bucketName, "S3 bucket the frontend build is uploaded to"],
       cloudfront_distribution_id: [this.site.distributionId, "CloudFront distribution to invalidate after an upload"],
-      ecr_repository_url: [this.service.repositoryUrl, "ECR repository the API image is pushed to"],
+      ecr_repository_url: [this.repository.repositoryUrl, "ECR repository the API image is pushed to"],
       ecs_cluster_name: [this.service.clusterName, "ECS cluster running the API"],
       ecs_service_name: [this.service.serviceName, "ECS service running the API"],
       database_endpoint: [this.database.address, "Hostname of the PostgreSQL database (reachable from the VPC only)"],
@@ -208,9 +221,30 @@ export class EnvironmentStack extends TerraformStack {
       );
     }
   }
+
+  /**
+   * The resources of the image repository and of the load balancer keep the addresses they had in
+   * the Service construct (`service_<ids below it>`), so the split moves no state. Not `moved`
+   * blocks: until applied, a moved block fails every plan with -target, and deploy.yml's migration
+   * step applies with -target. Here rather than with overrideLogicalId on each resource, which would
+   * come too late: an address is fixed when the resource is first referenced, inside its construct.
+   * makeUniqueId is cdktf's own (what super.allocateLogicalId applies to a path).
+   */
+  protected override allocateLogicalId(element: TerraformElement | Node): string {
+    const node = TerraformElement.isTerraformElement(element) ? element.node : element;
+    const path = node.scopes.slice(node.scopes.indexOf(this) + 1).map((scope) => scope.node.id);
+    if (TerraformResource.isTerraformResource(element) && SPLIT_FROM_SERVICE.has(path[0])) {
+      return makeUniqueId(["service", ...path.slice(1)]);
+    }
+    return super.allocateLogicalId(element);
+  }
 }
 
 const US_EAST_1 = "us-east-1";
+const REPOSITORY_ID = "image-repository";
+const LOAD_BALANCER_ID = "load-balancer";
+/** The stack's constructs that were part of one Service construct, `service`, until the service was split. */
+const SPLIT_FROM_SERVICE = new Set([REPOSITORY_ID, LOAD_BALANCER_ID]);
 /** Name of the output deploy.yml reads to run the database migration. */
 export const MIGRATION_OUTPUT = "database_migration";
 
