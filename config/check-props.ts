@@ -1,3 +1,4 @@
+import { Token } from "cdktf";
 import type { z } from "zod";
 import { type ConfigProblem, formatProblem } from "./problems";
 import { knownKeys, pathName, problemsOfShape } from "./validate-shape";
@@ -26,4 +27,28 @@ export function checkProps(section: z.ZodType, props: object, construct: string)
       construct,
       problemsOfShape(parsed.error.issues, input, section, (path) => pathName(path)),
     );
+}
+
+/** True when the value is, or holds, a cdktf token: only Terraform knows it, so it is not checked here. */
+function holdsToken(value: unknown): boolean {
+  if (Token.isUnresolved(value)) return true;
+  return typeof value === "object" && value !== null && Object.values(value).some(holdsToken);
+}
+
+/**
+ * For constructs whose props take single fields of a section (with props of their own between
+ * them): throws `<construct>: <prop> <value> <fix>` for the first prop whose value its schema field
+ * refuses (an optional field accepts undefined). Values that hold tokens are skipped.
+ */
+export function checkFields(construct: string, fields: Readonly<Record<string, z.ZodType>>, props: object): void {
+  const values = props as Record<string, unknown>;
+  for (const [name, field] of Object.entries(fields)) {
+    const value = values[name];
+    if (holdsToken(value)) continue;
+    const result = field.safeParse(value);
+    if (!result.success) {
+      const shown = value === undefined ? "(missing)" : JSON.stringify(value);
+      throw new Error(`${construct}: ${name} ${shown} ${result.error.issues[0]?.message ?? "is not valid"}`);
+    }
+  }
 }

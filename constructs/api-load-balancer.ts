@@ -7,9 +7,9 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { type TerraformResource, Token } from "cdktf";
 import { Construct } from "constructs";
+import { checkFields } from "../config/check-props";
 import { LoadBalancerSchema } from "../config/schema";
 import { type AuditExemption, exempt, exemptAll } from "../lib/audit-exemptions";
-import { checkProps } from "./schema-check";
 import { SecureBucket } from "./secure-bucket";
 
 /** Where the access logs go. */
@@ -220,7 +220,7 @@ export class ApiLoadBalancer extends Construct {
 
 function validate(props: ApiLoadBalancerProps, targetPort: number, healthCheckPath: string): void {
   const shape = LoadBalancerSchema.unwrap().shape;
-  checkProps("ApiLoadBalancer", { deletionProtection: shape.deletionProtection, https: shape.https }, props);
+  checkFields("ApiLoadBalancer", { deletionProtection: shape.deletionProtection, https: shape.https }, props);
   const fail = (message: string): never => {
     throw new Error(`ApiLoadBalancer: ${message}`);
   };

@@ -10,10 +10,10 @@ import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { TerraformResource } from "cdktf";
 import { Construct } from "constructs";
+import { checkFields } from "../config/check-props";
 import { ServiceSchema } from "../config/schema";
 import type { ServiceConfig } from "../config/types";
 import { FargateTasks, type ServiceDatabaseProps, type ServiceImageSource } from "./fargate-task";
-import { checkProps } from "./schema-check";
 
 export type { ServiceDatabaseProps, ServiceImageSource } from "./fargate-task";
 
@@ -310,7 +310,7 @@ function validate(props: FargateServiceProps): void {
     );
   }
   const { desiredCount, minCount, maxCount, cpuTargetPercent, logRetentionDays } = ServiceSchema.unwrap().shape;
-  checkProps("FargateService", { minCount, maxCount, desiredCount, cpuTargetPercent, logRetentionDays }, props);
+  checkFields("FargateService", { minCount, maxCount, desiredCount, cpuTargetPercent, logRetentionDays }, props);
   // The bounds' order, which the schema cannot express (config/validate.ts checks the configuration the same way).
   if (props.maxCount < props.minCount) fail(`maxCount ${props.maxCount} must be at least minCount (${props.minCount})`);
   if (props.desiredCount < props.minCount || props.desiredCount > props.maxCount) {

@@ -5,12 +5,12 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Token } from "cdktf";
 import type { Construct } from "constructs";
+import { checkFields } from "../config/check-props";
 import { FARGATE_MEMORY } from "../config/fargate";
 import { ServiceSchema } from "../config/schema";
 import { exempt } from "../lib/audit-exemptions";
 import { policyJson } from "../lib/policy";
 import { IMAGE_DIGEST_PATTERN, IMAGE_TAG_PATTERN } from "../lib/release-image";
-import { checkProps } from "./schema-check";
 
 /** The database the API connects to. */
 export interface ServiceDatabaseProps {
@@ -108,7 +108,7 @@ function validate(props: FargateTasksProps): void {
     fail(`imageDigest "${imageDigest}" is not an image digest; use "sha256:" followed by 64 lowercase hex digits`);
   }
   const { cpu, memoryMiB } = ServiceSchema.unwrap().shape;
-  checkProps("FargateService", { cpu, memoryMiB }, props);
+  checkFields("FargateService", { cpu, memoryMiB }, props);
   // The pairing the schema cannot express (config/validate.ts checks the configuration the same way).
   const memories = FARGATE_MEMORY[props.cpu] ?? [];
   if (!memories.includes(props.memoryMiB)) {

@@ -2,8 +2,8 @@ import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy
 import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { checkFields } from "../config/check-props";
 import { ServiceSchema } from "../config/schema";
-import { checkProps } from "./schema-check";
 
 export interface ImageRepositoryProps {
   /**
@@ -32,7 +32,7 @@ export class ImageRepository extends Construct {
 
   constructor(scope: Construct, id: string, props: ImageRepositoryProps) {
     super(scope, id);
-    checkProps("ImageRepository", { keepImages: ServiceSchema.unwrap().shape.keepImages }, props);
+    checkFields("ImageRepository", { keepImages: ServiceSchema.unwrap().shape.keepImages }, props);
     if (!Token.isUnresolved(props.repositoryName) && !REPOSITORY_NAME.test(props.repositoryName)) {
       throw new Error(
         `ImageRepository: repositoryName "${props.repositoryName}" is not an ECR repository name; use lowercase letters ` +
