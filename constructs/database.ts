@@ -78,23 +78,47 @@ export class Database extends Construct {
     const major = validate(props, masterUsername, port);
     const identifier = `${props.namePrefix}-db`;
 
-    const subnetGroup = new DbSubnetGroup(this, "subnet-group", {
+    const attached: AttachedResources = {
+      subnetGroup: this.addSubnetGroup(identifier, props),
+      securityGroup: this.addSecurityGroup(identifier, props),
+      parameterGroup: this.addParameterGroup(identifier, major, props),
+      logGroups: this.addLogGroups(identifier, props),
+    };
+    const instance = this.addInstance(identifier, masterUsername, port, attached, props);
+    exemptAll(instance, props.auditExemptions);
+
+    this.securityGroupId = attached.securityGroup.id;
+    this.instanceIdentifier = instance.identifier;
+    this.address = instance.address;
+    this.port = port;
+    this.databaseName = props.databaseName;
+    this.masterUserSecretArn = instance.masterUserSecret.get(0).secretArn;
+    this.instanceArn = instance.arn;
+  }
+
+  private addSubnetGroup(identifier: string, props: DatabaseProps): DbSubnetGroup {
+    return new DbSubnetGroup(this, "subnet-group", {
       name: identifier,
       description: `Database subnets of ${props.namePrefix}`,
       subnetIds: props.subnetIds,
       tags: { Name: identifier },
     });
+  }
 
+  private addSecurityGroup(identifier: string, props: DatabaseProps): SecurityGroup {
     // No inline rules: ingress comes from allowConnectionsFrom as separate rule resources, and the
     // default allow-all egress AWS adds is removed by the provider on create (the database initiates nothing).
-    const securityGroup = new SecurityGroup(this, "security-group", {
+    return new SecurityGroup(this, "security-group", {
       name: identifier,
       description: `PostgreSQL of ${props.namePrefix}; admits only the security groups allowed explicitly`,
       vpcId: props.vpcId,
       tags: { Name: identifier },
     });
+  }
 
-    const parameterGroup = new DbParameterGroup(this, "parameter-group", {
+  /** The engine's settings: TLS enforced, slow statements logged. */
+  private addParameterGroup(identifier: string, major: string, props: DatabaseProps): DbParameterGroup {
+    return new DbParameterGroup(this, "parameter-group", {
       // A name prefix with create-before-destroy: a major upgrade (new family) swaps in a new group
       // before the old one, still attached to the instance, is deleted.
       namePrefix: `${identifier}-postgres${major}-`,
@@ -108,10 +132,14 @@ export class Database extends Construct {
       lifecycle: { createBeforeDestroy: true },
       tags: { Name: identifier },
     });
+  }
 
-    // The log groups RDS exports to, created here before the instance: left to RDS they would be
-    // created untagged, with no retention, outside every deploy role's fence.
-    const logGroups = DATABASE_LOG_EXPORTS.map(
+  /**
+   * The log groups RDS exports to, created here before the instance: left to RDS they would be
+   * created untagged, with no retention, outside every deploy role's fence.
+   */
+  private addLogGroups(identifier: string, props: DatabaseProps): CloudwatchLogGroup[] {
+    return DATABASE_LOG_EXPORTS.map(
       (log) =>
         new CloudwatchLogGroup(this, `log-group-${log}`, {
           name: `/aws/rds/instance/${identifier}/${log}`,
@@ -120,10 +148,18 @@ export class Database extends Construct {
           tags: { Name: identifier },
         }),
     );
+  }
 
+  private addInstance(
+    identifier: string,
+    masterUsername: string,
+    port: number,
+    attached: AttachedResources,
+    props: DatabaseProps,
+  ): DbInstance {
     // The construct id "instance" is a contract: renaming it changes the Terraform address and
     // makes Terraform replace (delete and recreate) the database.
-    const instance = new DbInstance(this, "instance", {
+    return new DbInstance(this, "instance", {
       identifier,
       engine: "postgres",
       engineVersion: props.engineVersion,
@@ -137,9 +173,9 @@ export class Database extends Construct {
       manageMasterUserPassword: true,
       dbName: props.databaseName,
       port,
-      dbSubnetGroupName: subnetGroup.name,
-      vpcSecurityGroupIds: [securityGroup.id],
-      parameterGroupName: parameterGroup.name,
+      dbSubnetGroupName: attached.subnetGroup.name,
+      vpcSecurityGroupIds: [attached.securityGroup.id],
+      parameterGroupName: attached.parameterGroup.name,
       publiclyAccessible: false,
       multiAz: props.multiAz,
       deletionProtection: props.deletionProtection,
@@ -152,7 +188,7 @@ export class Database extends Construct {
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,
       enabledCloudwatchLogsExports: [...DATABASE_LOG_EXPORTS],
-      dependsOn: logGroups,
+      dependsOn: attached.logGroups,
       performanceInsightsEnabled: props.performanceInsights,
       performanceInsightsRetentionPeriod: props.performanceInsights ? 7 : undefined,
       iamDatabaseAuthenticationEnabled: true,
@@ -160,16 +196,6 @@ export class Database extends Construct {
       applyImmediately: false,
       tags: { Name: identifier },
     });
-
-    exemptAll(instance, props.auditExemptions);
-
-    this.securityGroupId = securityGroup.id;
-    this.instanceIdentifier = instance.identifier;
-    this.address = instance.address;
-    this.port = port;
-    this.databaseName = props.databaseName;
-    this.masterUserSecretArn = instance.masterUserSecret.get(0).secretArn;
-    this.instanceArn = instance.arn;
   }
 
   /**
@@ -186,6 +212,14 @@ export class Database extends Construct {
       description: `PostgreSQL from ${id}`,
     });
   }
+}
+
+/** The resources the instance is attached to: its subnet group, security group, parameter group and log groups. */
+interface AttachedResources {
+  readonly subnetGroup: DbSubnetGroup;
+  readonly securityGroup: SecurityGroup;
+  readonly parameterGroup: DbParameterGroup;
+  readonly logGroups: CloudwatchLogGroup[];
 }
 
 /**

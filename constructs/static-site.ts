@@ -70,7 +70,6 @@ export class StaticSite extends Construct {
 
   constructor(scope: Construct, id: string, props: StaticSiteProps) {
     super(scope, id);
-    const { namePrefix, domain } = props;
     const apiOrigins = props.apiOrigins ?? [];
     validateProps(props, apiOrigins);
     const contentSecurityPolicy = props.contentSecurityPolicy ?? defaultContentSecurityPolicy(apiOrigins);
@@ -82,16 +81,33 @@ export class StaticSite extends Construct {
     // The id "bucket" is a contract: renaming it changes the Terraform address and replaces the
     // bucket, deleting the site's files (or failing, as the bucket is never force-destroyed).
     const bucket = new SecureBucket(this, "bucket", { bucketName: props.bucketName });
+    const originAccessControl = this.addOriginAccessControl(props);
+    const headersPolicy = this.addSecurityHeaders(props.namePrefix, contentSecurityPolicy);
+    const distribution = this.addDistribution(props, bucket, originAccessControl, headersPolicy);
+    this.allowDistributionToRead(bucket, distribution);
 
-    const originAccessControl = new CloudfrontOriginAccessControl(this, "origin-access-control", {
-      name: `${namePrefix}-site`,
+    this.bucketName = bucket.bucketName;
+    this.bucketArn = bucket.bucketArn;
+    this.distributionId = distribution.id;
+    this.distributionArn = distribution.arn;
+    this.distributionDomainName = distribution.domainName;
+    this.siteUrl = `https://${props.domain ? props.domain.domainName : distribution.domainName}`;
+  }
+
+  /** The identity CloudFront signs its requests to the bucket with (SigV4, every request). */
+  private addOriginAccessControl(props: StaticSiteProps): CloudfrontOriginAccessControl {
+    return new CloudfrontOriginAccessControl(this, "origin-access-control", {
+      name: `${props.namePrefix}-site`,
       description: `CloudFront reads ${props.bucketName}`,
       originAccessControlOriginType: "s3",
       signingBehavior: "always",
       signingProtocol: "sigv4",
     });
+  }
 
-    const headersPolicy = new CloudfrontResponseHeadersPolicy(this, "security-headers", {
+  /** The security headers every response carries: HSTS (preload), nosniff, DENY framing, referrer policy, CSP. */
+  private addSecurityHeaders(namePrefix: string, contentSecurityPolicy: string): CloudfrontResponseHeadersPolicy {
+    return new CloudfrontResponseHeadersPolicy(this, "security-headers", {
       name: `${namePrefix}-security-headers`,
       comment: `Security headers of ${namePrefix}'s static site`,
       securityHeadersConfig: {
@@ -109,7 +125,19 @@ export class StaticSite extends Construct {
         contentSecurityPolicy: { contentSecurityPolicy, override: true },
       },
     });
+  }
 
+  /**
+   * The distribution: HTTPS only, the bucket as its one origin, the app shell for client-side routes,
+   * and the custom domain's certificate or CloudFront's own.
+   */
+  private addDistribution(
+    props: StaticSiteProps,
+    bucket: SecureBucket,
+    originAccessControl: CloudfrontOriginAccessControl,
+    headersPolicy: CloudfrontResponseHeadersPolicy,
+  ): CloudfrontDistribution {
+    const { namePrefix, domain } = props;
     const originId = "site-bucket";
     const distribution = new CloudfrontDistribution(this, "distribution", {
       enabled: true,
@@ -166,7 +194,11 @@ export class StaticSite extends Construct {
           "so minimum_protocol_version cannot be set",
       );
     }
+    return distribution;
+  }
 
+  /** The bucket policy's statement letting this one distribution, and no other, read the site's files. */
+  private allowDistributionToRead(bucket: SecureBucket, distribution: CloudfrontDistribution): void {
     bucket.addToResourcePolicy({
       Sid: "AllowCloudFrontRead",
       Effect: "Allow",
@@ -176,13 +208,6 @@ export class StaticSite extends Construct {
       // Any distribution in any account signs as the same service principal; only this one may read.
       Condition: { StringEquals: { "AWS:SourceArn": distribution.arn } },
     });
-
-    this.bucketName = bucket.bucketName;
-    this.bucketArn = bucket.bucketArn;
-    this.distributionId = distribution.id;
-    this.distributionArn = distribution.arn;
-    this.distributionDomainName = distribution.domainName;
-    this.siteUrl = `https://${domain ? domain.domainName : distribution.domainName}`;
   }
 }
 

@@ -18,7 +18,7 @@ import {
   stackVariable,
 } from "../config/github-variables";
 import { GITHUB_ID_SUBJECT_CLAIM_KEYS, GITHUB_STACK, Naming } from "../config/naming";
-import type { PlatformConfig } from "../config/types";
+import type { EnvironmentConfig, GithubConfig, PlatformConfig } from "../config/types";
 import type { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/s3-backend";
 import type { BootstrapStack } from "./bootstrap-stack";
@@ -85,113 +85,138 @@ export class GithubStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: GithubStackProps) {
     super(scope, id);
     const { project, environments } = props.config;
-    const { owner, repo } = project.github;
-    const defaultBranch = project.github.defaultBranch ?? "main";
-    const protectDefaultBranch = project.github.protectDefaultBranch ?? true;
-    const requiredCheck = project.github.requiredCheck ?? "test";
-    const preventSelfReview = project.github.preventSelfReview ?? true;
+    const github = withDefaults(project.github);
     const naming = new Naming(project);
     const bootstraps = [props.bootstrap, ...(props.accountBootstraps ?? [])];
     const bootstrapOf = bootstrapsByEnvironment(props, bootstraps);
 
-    new GithubProvider(this, "github", { owner });
+    new GithubProvider(this, "github", { owner: github.owner });
     useRemoteState(this, { naming, region: project.region, stack: GITHUB_STACK, local: props.local });
 
     // The backend's own description of where its state is: follows the bootstrap's move into the bucket.
     this.bootstrapState = props.bootstrap.ensureBackendExists().getRemoteStateDataSource(this, "bootstrap", props.bootstrap.node.id);
     this.projectBootstrap = props.bootstrap;
 
-    // One lookup per person, however many environments they review: the API takes numeric user ids.
+    const userId = this.reviewerIds();
+    for (const env of environments) {
+      this.addEnvironment(env, github, project.region, bootstrapOf(env.name), userId);
+    }
+
+    // Per AWS stack, its account's read-only roles, bucket and table: prod's plan and drift jobs must
+    // assume prod's account's roles and read its bucket when prod lives in an account of its own.
+    this.addRepositoryVariables(github.repo, project.region, [
+      ...bootstraps.map((b): [string, BootstrapStack] => [b.node.id, b]),
+      ...environments.map((e): [string, BootstrapStack] => [e.name, bootstrapOf(e.name)]),
+    ]);
+
+    if (github.protectDefaultBranch) this.branchProtection = this.protectDefaultBranch(github);
+    this.workflowPermissions = this.restrictWorkflowToken(github.repo);
+    // Opt-in trust by immutable ids (see addOidcSubjectTemplate).
+    if (github.repositoryId !== undefined && github.ownerId !== undefined) {
+      this.oidcSubjectTemplate = this.addOidcSubjectTemplate(github.repo);
+    }
+  }
+
+  /**
+   * A reviewer's numeric user id (the API takes ids), looked up once per person however many
+   * environments they review.
+   */
+  private reviewerIds(): (username: string) => number {
     const userIds = new Map<string, number>();
-    const userId = (username: string): number => {
+    return (username) => {
       if (!userIds.has(username)) {
         userIds.set(username, Token.asNumber(new DataGithubUser(this, `reviewer-${username}`, { username }).id));
       }
       return userIds.get(username)!;
     };
+  }
 
-    for (const env of environments) {
-      const reviewers = env.github.requiredReviewers.map(userId);
-      const environment = new RepositoryEnvironment(this, `environment-${env.name}`, {
-        repository: repo,
-        environment: env.name,
-        // Approvals and branch rules hold for administrators too: they change them here, in review.
-        canAdminsBypass: false,
-        ...(reviewers.length > 0 && { reviewers: [{ users: reviewers }], preventSelfReview }),
-        deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
-      });
-      // Only what reached the default branch deploys: a job on another branch never gets this
-      // environment, so it never gets a token the environment's deploy role trusts.
-      new RepositoryEnvironmentDeploymentPolicy(this, `environment-${env.name}-default-branch`, {
+  /**
+   * One platform environment's GitHub environment: its reviewers, deployable from the default branch
+   * only, and its variables (the deploy role of its account, the region).
+   */
+  private addEnvironment(
+    env: EnvironmentConfig,
+    github: GithubSettings,
+    region: string,
+    host: BootstrapStack,
+    userId: (username: string) => number,
+  ): void {
+    const { repo } = github;
+    const reviewers = env.github.requiredReviewers.map(userId);
+    const environment = new RepositoryEnvironment(this, `environment-${env.name}`, {
+      repository: repo,
+      environment: env.name,
+      // Approvals and branch rules hold for administrators too: they change them here, in review.
+      canAdminsBypass: false,
+      ...(reviewers.length > 0 && { reviewers: [{ users: reviewers }], preventSelfReview: github.preventSelfReview }),
+      deploymentBranchPolicy: { protectedBranches: false, customBranchPolicies: true },
+    });
+    // Only what reached the default branch deploys: a job on another branch never gets this
+    // environment, so it never gets a token the environment's deploy role trusts.
+    new RepositoryEnvironmentDeploymentPolicy(this, `environment-${env.name}-default-branch`, {
+      repository: repo,
+      environment: environment.environment,
+      branchPattern: github.defaultBranch,
+    });
+
+    const values: Record<EnvironmentVariableName, string> = {
+      [ENVIRONMENT_VARIABLES.deployRoleArn]: this.accountValue(host, host.outputs.deployRoleArns[env.name], host.deployRoleArns[env.name]),
+      [ENVIRONMENT_VARIABLES.region]: region,
+    };
+    for (const [name, value] of Object.entries(values)) {
+      new ActionsEnvironmentVariable(this, `environment-${env.name}-${name}`, {
         repository: repo,
         environment: environment.environment,
-        branchPattern: defaultBranch,
-      });
-
-      const host = bootstrapOf(env.name);
-      const values: Record<EnvironmentVariableName, string> = {
-        [ENVIRONMENT_VARIABLES.deployRoleArn]: this.accountValue(
-          host,
-          host.outputs.deployRoleArns[env.name],
-          host.deployRoleArns[env.name],
-        ),
-        [ENVIRONMENT_VARIABLES.region]: project.region,
-      };
-      for (const [name, value] of Object.entries(values)) {
-        new ActionsEnvironmentVariable(this, `environment-${env.name}-${name}`, {
-          repository: repo,
-          environment: environment.environment,
-          variableName: name,
-          value,
-        });
-      }
-      this.environments[env.name] = environment;
-      this.environmentVariables[env.name] = values;
-    }
-
-    // Per AWS stack, its account's read-only roles, bucket and table: prod's plan and drift jobs must
-    // assume prod's account's roles and read its bucket when prod lives in an account of its own.
-    this.addRepositoryVariables(repo, project.region, [
-      ...bootstraps.map((b): [string, BootstrapStack] => [b.node.id, b]),
-      ...environments.map((e): [string, BootstrapStack] => [e.name, bootstrapOf(e.name)]),
-    ]);
-
-    if (protectDefaultBranch) {
-      this.branchProtection = new BranchProtection(this, "default-branch-protection", {
-        repositoryId: repo,
-        pattern: defaultBranch,
-        // What merges deploys stage at once, and the bootstrap roles and workflows live on this
-        // branch: an administrator's merge without review or CI would be an unreviewed release.
-        // Break glass is a reviewed change to this stack (or the protection lifted in the open).
-        enforceAdmins: true,
-        allowsDeletions: false,
-        allowsForcePushes: false,
-        // strict: a branch must be up to date with the default branch, so the check ran on what merges.
-        requiredStatusChecks: [{ strict: true, contexts: [requiredCheck] }],
-        // CODEOWNERS names project.github.platformOwners for the delivery code (workflows, bootstrap,
-        // config, lib): a change to who may deploy what needs one of them.
-        requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireCodeOwnerReviews: true }],
+        variableName: name,
+        value,
       });
     }
+    this.environments[env.name] = environment;
+    this.environmentVariables[env.name] = values;
+  }
 
-    // A workflow's token may read the repository and nothing more unless the workflow asks for
-    // more, and a workflow can never approve a pull request (which would stand in for a reviewer).
-    this.workflowPermissions = new WorkflowRepositoryPermissions(this, "workflow-permissions", {
+  private protectDefaultBranch(github: GithubSettings): BranchProtection {
+    return new BranchProtection(this, "default-branch-protection", {
+      repositoryId: github.repo,
+      pattern: github.defaultBranch,
+      // What merges deploys stage at once, and the bootstrap roles and workflows live on this
+      // branch: an administrator's merge without review or CI would be an unreviewed release.
+      // Break glass is a reviewed change to this stack (or the protection lifted in the open).
+      enforceAdmins: true,
+      allowsDeletions: false,
+      allowsForcePushes: false,
+      // strict: a branch must be up to date with the default branch, so the check ran on what merges.
+      requiredStatusChecks: [{ strict: true, contexts: [github.requiredCheck] }],
+      // CODEOWNERS names project.github.platformOwners for the delivery code (workflows, bootstrap,
+      // config, lib): a change to who may deploy what needs one of them.
+      requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireCodeOwnerReviews: true }],
+    });
+  }
+
+  /**
+   * A workflow's token may read the repository and nothing more unless the workflow asks for
+   * more, and a workflow can never approve a pull request (which would stand in for a reviewer).
+   */
+  private restrictWorkflowToken(repo: string): WorkflowRepositoryPermissions {
+    return new WorkflowRepositoryPermissions(this, "workflow-permissions", {
       repository: repo,
       defaultWorkflowPermissions: "read",
       canApprovePullRequestReviews: false,
     });
+  }
 
-    // Opt-in trust by immutable ids: tokens of this repository then carry
-    // repository_owner_id:<id>:repository_id:<id>:<context> as sub, which is what the bootstrap roles
-    // trust once deployed with the same ids (deploy this stack first; see README).
-    if (project.github.repositoryId !== undefined && project.github.ownerId !== undefined) {
-      this.oidcSubjectTemplate = new ActionsRepositoryOidcSubjectClaimCustomizationTemplate(this, "oidc-subject-template", {
-        repository: repo,
-        useDefault: false,
-        includeClaimKeys: [...GITHUB_ID_SUBJECT_CLAIM_KEYS],
-      });
-    }
+  /**
+   * Trust by immutable ids: tokens of this repository then carry
+   * repository_owner_id:<id>:repository_id:<id>:<context> as sub, which is what the bootstrap roles
+   * trust once deployed with the same ids (deploy this stack first; see README).
+   */
+  private addOidcSubjectTemplate(repo: string): ActionsRepositoryOidcSubjectClaimCustomizationTemplate {
+    return new ActionsRepositoryOidcSubjectClaimCustomizationTemplate(this, "oidc-subject-template", {
+      repository: repo,
+      useDefault: false,
+      includeClaimKeys: [...GITHUB_ID_SUBJECT_CLAIM_KEYS],
+    });
   }
 
   /** A value of the project's account from its bootstrap's state; another account's by the name its bootstrap derives. */
@@ -217,6 +242,20 @@ export class GithubStack extends TerraformStack {
       new ActionsVariable(this, `repository-${name}`, { repository: repo, variableName: name, value });
     }
   }
+}
+
+/** `project.github` with the defaults its schema documents applied. */
+type GithubSettings = GithubConfig &
+  Required<Pick<GithubConfig, "defaultBranch" | "protectDefaultBranch" | "requiredCheck" | "preventSelfReview">>;
+
+function withDefaults(github: GithubConfig): GithubSettings {
+  return {
+    ...github,
+    defaultBranch: github.defaultBranch ?? "main",
+    protectDefaultBranch: github.protectDefaultBranch ?? true,
+    requiredCheck: github.requiredCheck ?? "test",
+    preventSelfReview: github.preventSelfReview ?? true,
+  };
 }
 
 /**
