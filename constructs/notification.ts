@@ -46,24 +46,7 @@ export class Notification extends Construct {
       description: `Encrypts the alarm notifications of ${props.namePrefix}`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: policyJson(
-        {
-          // Without it nobody, not even the account, could manage the key: IAM policies decide who may.
-          Sid: "AccountManagesKeyThroughIam",
-          Effect: "Allow",
-          Principal: { AWS: root },
-          Action: "kms:*",
-          Resource: "*",
-        },
-        {
-          // CloudWatch encrypts the alarm message for the topic with this key when it publishes.
-          Sid: "CloudWatchAlarmsEncrypt",
-          Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
-          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-          Resource: "*",
-        },
-      ),
+      policy: keyPolicy(root),
     });
     new KmsAlias(this, "key-alias", { provider, name: `alias/${name}`, targetKeyId: key.keyId });
 
@@ -76,33 +59,7 @@ export class Notification extends Construct {
     new SnsTopicPolicy(this, "topic-policy", {
       provider,
       arn: topic.arn,
-      policy: policyJson(
-        {
-          Sid: "AccountManagesTopic",
-          Effect: "Allow",
-          Principal: { AWS: root },
-          Action: [
-            "sns:GetTopicAttributes",
-            "sns:SetTopicAttributes",
-            "sns:AddPermission",
-            "sns:RemovePermission",
-            "sns:DeleteTopic",
-            "sns:Subscribe",
-            "sns:ListSubscriptionsByTopic",
-            "sns:Publish",
-          ],
-          Resource: topic.arn,
-        },
-        {
-          // Only this account's alarms: another account's alarm cannot page this environment's on-call.
-          Sid: "CloudWatchAlarmsPublish",
-          Effect: "Allow",
-          Principal: { Service: "cloudwatch.amazonaws.com" },
-          Action: "sns:Publish",
-          Resource: topic.arn,
-          Condition: { StringEquals: { "aws:SourceAccount": account.accountId } },
-        },
-      ),
+      policy: topicPolicy(root, topic.arn, account.accountId),
     });
 
     for (const endpoint of props.subscribers ?? []) {
@@ -119,4 +76,57 @@ export class Notification extends Construct {
     this.topicName = topic.name;
     this.keyArn = key.arn;
   }
+}
+
+/** The key's policy: the account manages it through IAM, and CloudWatch may encrypt alarm messages with it. */
+function keyPolicy(root: string): string {
+  return policyJson(
+    {
+      // Without it nobody, not even the account, could manage the key: IAM policies decide who may.
+      Sid: "AccountManagesKeyThroughIam",
+      Effect: "Allow",
+      Principal: { AWS: root },
+      Action: "kms:*",
+      Resource: "*",
+    },
+    {
+      // CloudWatch encrypts the alarm message for the topic with this key when it publishes.
+      Sid: "CloudWatchAlarmsEncrypt",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+      Resource: "*",
+    },
+  );
+}
+
+/** The topic's policy: the account manages the topic, and only this account's alarms may publish. */
+function topicPolicy(root: string, topicArn: string, accountId: string): string {
+  return policyJson(
+    {
+      Sid: "AccountManagesTopic",
+      Effect: "Allow",
+      Principal: { AWS: root },
+      Action: [
+        "sns:GetTopicAttributes",
+        "sns:SetTopicAttributes",
+        "sns:AddPermission",
+        "sns:RemovePermission",
+        "sns:DeleteTopic",
+        "sns:Subscribe",
+        "sns:ListSubscriptionsByTopic",
+        "sns:Publish",
+      ],
+      Resource: topicArn,
+    },
+    {
+      // Only this account's alarms: another account's alarm cannot page this environment's on-call.
+      Sid: "CloudWatchAlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: topicArn,
+      Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+    },
+  );
 }
