@@ -7,8 +7,9 @@
  * - e2e: the suites that need the emulator (moto): the end-to-end deploy and the emulator launcher.
  * - terraform: the suites that run `terraform init` + `validate` with the AWS provider from the
  *   mirror (files named `*terraform-validate.test.ts`).
- * - unit: every other suite. Some start short commands (node scripts, `terraform fmt`, a stand-in
- *   terraform), none needs the emulator or the provider.
+ * - unit: every other suite. Some start short commands: node scripts, a stand-in terraform, and
+ *   real terraform only for `fmt` (the audit's HCL, skipped where terraform is missing) and
+ *   `version` (asked by the cdktf CLI); none needs the emulator or the provider.
  *
  * The figures are wall-clock seconds: for each kind, how long at least one of its files was
  * running (the union of its files' start-to-end intervals). That is what the kind adds to a run's
