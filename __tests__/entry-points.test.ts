@@ -45,7 +45,11 @@ function run(command: string, args: string[], options: { cwd: string; env: NodeJ
     queue.push(() => {
       let stdout = "";
       let stderr = "";
+      let ended = false;
+      // Once: a child that fails to start can report both "error" and "close".
       const done = (status: number | null, error?: Error) => {
+        if (ended) return;
+        ended = true;
         running--;
         resolve({ status, stdout, stderr: error ? `${stderr}${error.message}` : stderr });
         next();
