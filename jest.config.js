@@ -4,6 +4,8 @@ module.exports = {
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": "<rootDir>/__tests__/support/jest-esbuild.js" },
+  // cdktf's and constructs' stack traces without mapping frames no test reads: see the file.
+  setupFiles: ["<rootDir>/__tests__/support/stack-traces.ts"],
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   testTimeout: 120000,
   // Two workers on the 2-core machine: the end-to-end suite mostly waits on terraform and the

@@ -4,14 +4,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { auditPlatform } from "../audit/audit-app";
 import type { Finding, StackReport } from "../audit/engine";
-import { writeHcl } from "../audit/hcl";
 import { formatJson } from "../audit/report";
 import { ALL_RULES } from "../audit/rules";
 import { runAudit } from "../audit/run";
 import { fail, type Rule } from "../audit/types";
 import type { EnvironmentConfig, PlatformConfig } from "../config/types";
-import { riskyProdConfig, sampleConfig, synthToDisk } from "./support/sample";
-import { describeIfAvailable, terraform, terraformMissing } from "./support/terraform";
+import { riskyProdConfig, sampleConfig } from "./support/sample";
 
 /**
  * The audit on the real app: every stack of the shipped configuration passes every rule, and the
@@ -24,7 +22,9 @@ const environment = (name: string): EnvironmentConfig => {
   if (!found) throw new Error(`no environment ${name} in the sample config`);
   return found;
 };
-const { report, stacks } = auditPlatform(config, { hcl: true });
+// One synth and audit of the shipped config for the whole file; the tests only read it. (Its HCL is
+// checked by terraform in audit-terraform-validate.test.ts.)
+const { report, stacks } = auditPlatform(config);
 
 const stack = (name: string): StackReport => {
   const found = report.stacks.find((s) => s.stack === name);
@@ -179,35 +179,6 @@ describe("the audit of the real app", () => {
     });
     expect(prod?.failures).toBe(0);
     expect(prod?.exemptionIssues).toEqual([]);
-  });
-});
-
-describeIfAvailable("the real app's audit output under terraform", terraformMissing(), () => {
-  // Stacks whose providers the offline mirror holds (not the GitHub stack).
-  const awsOnly = stacks.filter((s) => Object.keys((s.tf.terraform?.required_providers ?? {}) as object).every((p) => p === "aws"));
-  const hclDir = mkdtempSync(join(tmpdir(), "audit-hcl-"));
-  const formatProblems = writeHcl(awsOnly, hclDir);
-
-  it("formats every stack's HCL with terraform fmt", () => {
-    expect(awsOnly.map((s) => s.name)).toEqual(expect.arrayContaining(["bootstrap", "stage", "prod"]));
-    expect(formatProblems).toEqual([]);
-  });
-
-  it.each(awsOnly.map((s) => s.name))("writes HCL of %s that initialises offline and validates", (name) => {
-    const dir = join(hclDir, name);
-    expect(readdirSync(dir)).toEqual(["cdk.tf"]);
-    expect(terraform(dir, ["init", "-backend=false", "-input=false"]).status).toBe(0);
-    const result = JSON.parse(terraform(dir, ["validate", "-json"]).stdout);
-    expect(result.diagnostics).toEqual([]);
-    expect(result.valid).toBe(true);
-  });
-
-  it("keeps the synthesized JSON, exemptions included, valid for terraform", () => {
-    const dir = join(synthToDisk(config), "stacks", "stage");
-    expect(readFileSync(join(dir, "cdk.tf.json"), "utf8")).toContain('"audit_exemptions"');
-    expect(terraform(dir, ["init", "-backend=false", "-input=false"]).status).toBe(0);
-    const result = JSON.parse(terraform(dir, ["validate", "-json"]).stdout);
-    expect(result.diagnostics).toEqual([]);
   });
 });
 

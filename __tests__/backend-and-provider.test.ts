@@ -7,10 +7,13 @@ import { parse } from "./support/synth";
 
 const config = sampleConfig();
 const naming = new Naming(config.project);
+/** The shipped platform, built once for the tests that only read it. */
+const shipped = buildSample();
+const shippedBootstrap = Testing.synth(shipped.bootstrap);
 
 describe("bootstrap state location", () => {
   it("starts in a local file at the repository root (the bucket does not exist yet)", () => {
-    const tf = parse(Testing.synth(buildSample().bootstrap));
+    const tf = parse(shippedBootstrap);
     expect(tf.terraform!.backend).toEqual({ local: { path: "../../../terraform.bootstrap.tfstate" } });
   });
 
@@ -55,7 +58,7 @@ describe("bootstrap state location", () => {
 });
 
 describe("AWS provider", () => {
-  const tf = parse(Testing.synth(buildSample().bootstrap));
+  const tf = parse(shippedBootstrap);
   const provider = (tf.provider!.aws as any[])[0];
 
   it("is pinned to the configured account and region", () => {
@@ -149,7 +152,7 @@ describe("local target", () => {
 
 describe("synthesis", () => {
   it("is deterministic: the same config gives the same Terraform", () => {
-    expect(Testing.synth(buildSample().bootstrap)).toBe(Testing.synth(buildSample().bootstrap));
+    expect(Testing.synth(buildSample().bootstrap)).toBe(shippedBootstrap);
   });
 
   it("refuses an invalid configuration before building any stack", () => {
@@ -159,8 +162,7 @@ describe("synthesis", () => {
 });
 
 describe("Terraform version", () => {
-  const platform = buildSample();
-  const stacks = [platform.bootstrap, platform.github, ...Object.values(platform.environments)];
+  const stacks = [shipped.bootstrap, shipped.github, ...Object.values(shipped.environments)];
 
   it.each(stacks.map((s) => [s.node.id, s] as const))("%s requires the Terraform that has S3 lockfiles (>= 1.10)", (_id, stack) => {
     expect(parse(Testing.synth(stack)).terraform!.required_version).toBe(`>= ${MIN_TERRAFORM_VERSION}`);

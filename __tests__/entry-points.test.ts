@@ -1,8 +1,13 @@
 /**
  * The commands users run, run as they run them: `main.ts` (what `cdktf synth` / `deploy` execute)
  * and `npm run local`'s script, in child processes.
+ *
+ * Each command is started when the file is collected and runs in the background, at most two at
+ * a time; each test awaits the run it checks. A run is mostly node loading the app (seconds of
+ * CPU, even for a command that refuses its input), and one after the other they made this the
+ * longest file of the suite.
  */
-import { type SpawnSyncReturns, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
@@ -14,24 +19,85 @@ const ROOT = resolve(__dirname, "..");
 const STACKS = ["bootstrap", "github", "stage", "prod"];
 const ENV = { CHECKPOINT_DISABLE: "1", PLATFORM_LOCAL_ENDPOINT: "", IMAGE_TAG: "", IMAGE_DIGEST: "" };
 
+/** How a command ended and what it printed. */
+interface Run {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Commands queued by `run`, and how many of them are running. */
+const queue: (() => void)[] = [];
+let running = 0;
+/** Two at a time: the machine's two cores, shared with the other jest worker. */
+const AT_ONCE = 2;
+
+function next(): void {
+  while (running < AT_ONCE && queue.length > 0) {
+    running++;
+    queue.shift()!();
+  }
+}
+
+/** Starts a command when a slot is free; resolves when it exits (a failure to start is a status of null). */
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<Run> {
+  return new Promise((resolve) => {
+    queue.push(() => {
+      let stdout = "";
+      let stderr = "";
+      let ended = false;
+      // Once: a child that fails to start can report both "error" and "close".
+      const done = (status: number | null, error?: Error) => {
+        if (ended) return;
+        ended = true;
+        running--;
+        resolve({ status, stdout, stderr: error ? `${stderr}${error.message}` : stderr });
+        next();
+      };
+      const child = spawn(command, args, options);
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      child.on("error", (error) => done(null, error));
+      child.on("close", (status) => done(status));
+    });
+    next();
+  });
+}
+
 /** Runs main.ts the way cdktf.json's `app` does. */
-function runMain(env: Record<string, string> = {}, cwd = ROOT): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, ["--import", "tsx", "main.ts"], { cwd, encoding: "utf8", env: { ...process.env, ...ENV, ...env } });
+function runMain(env: Record<string, string> = {}, cwd = ROOT): Promise<Run> {
+  return run(process.execPath, ["--import", "tsx", "main.ts"], { cwd, env: { ...process.env, ...ENV, ...env } });
+}
+
+interface Synth {
+  readonly outdir: string;
+  readonly stacks: Record<string, any>;
+  readonly stderr: string;
 }
 
 /** Runs main.ts the way cdktf.json's `app` does, into a fresh output directory; reads back the stacks it wrote. */
-function synthMain(
+async function synthMain(
   env: Record<string, string> = {},
   seed?: (outdir: string) => void,
   outdir = mkdtempSync(join(tmpdir(), "main-synth-")),
-): { outdir: string; stacks: Record<string, any>; stderr: string } {
+): Promise<Synth> {
   seed?.(outdir);
-  const result = runMain({ CDKTF_OUTDIR: outdir, ...env });
+  const result = await runMain({ CDKTF_OUTDIR: outdir, ...env });
   if (result.status !== 0) throw new Error(`main.ts exited ${result.status}: ${result.stderr}`);
   const stacks = Object.fromEntries(
     readdirSync(join(outdir, "stacks")).map((s) => [s, JSON.parse(readFileSync(join(outdir, "stacks", s, "cdk.tf.json"), "utf8"))]),
   );
   return { outdir, stacks, stderr: result.stderr };
+}
+
+/**
+ * Starts `start` now and returns a getter for its result. The getter is what the tests await; a
+ * failure surfaces in the tests that use the result, not as an unhandled rejection.
+ */
+function started<T>(start: () => Promise<T>): () => Promise<T> {
+  const promise = start();
+  promise.catch(() => undefined);
+  return () => promise;
 }
 
 /**
@@ -53,43 +119,53 @@ function infrastructure(tf: any) {
 }
 
 describe("main.ts", () => {
-  const plain = synthMain({}, (outdir) => {
-    // What `cdktf synth --hcl` into the same directory leaves behind.
-    mkdirSync(join(outdir, "stacks", "stage"), { recursive: true });
-    writeFileSync(join(outdir, "stacks", "stage", "cdk.tf"), 'terraform { backend "s3" {} }\n');
-  });
+  const plainRun = started(() =>
+    synthMain({}, (outdir) => {
+      // What `cdktf synth --hcl` into the same directory leaves behind.
+      mkdirSync(join(outdir, "stacks", "stage"), { recursive: true });
+      writeFileSync(join(outdir, "stacks", "stage", "cdk.tf"), 'terraform { backend "s3" {} }\n');
+    }),
+  );
+  const taggedRun = started(() => synthMain({ IMAGE_TAG: "0123abc" }));
+  const deepRun = started(() => synthMain({}, undefined, join(mkdtempSync(join(tmpdir(), "main-synth-")), "a", "b", "c", "d")));
+  const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
+  const pinnedRun = started(() => synthMain({ IMAGE_DIGEST: digest }));
 
-  it("synthesizes every stack", () => {
+  it("synthesizes every stack", async () => {
+    const plain = await plainRun();
     for (const stack of STACKS) expect(Object.keys(plain.stacks[stack].resource ?? {}).length).toBeGreaterThan(0);
   });
 
-  it("removes an HCL file a previous synth left, so the next deploy sees one backend", () => {
+  it("removes an HCL file a previous synth left, so the next deploy sees one backend", async () => {
+    const plain = await plainRun();
     expect(existsSync(join(plain.outdir, "stacks", "stage", "cdk.tf"))).toBe(false);
     expect(existsSync(join(plain.outdir, "stacks", "stage", "cdk.tf.json"))).toBe(true);
   });
 
   const image = (tf: any) => JSON.parse(Object.values<any>(tf.resource.aws_ecs_task_definition)[0].container_definitions)[0].image;
 
-  it("passes IMAGE_TAG to the environment stacks' task definitions", () => {
-    const tagged = synthMain({ IMAGE_TAG: "0123abc" }).stacks.stage;
+  it("passes IMAGE_TAG to the environment stacks' task definitions", async () => {
+    const tagged = (await taggedRun()).stacks.stage;
+    const plain = await plainRun();
     expect(image(tagged)).toMatch(/:0123abc$/);
     expect(image(plain.stacks.stage)).toMatch(/:latest$/);
   });
 
-  it("keeps the bootstrap's state file in the repository root, whatever the output directory's depth", () => {
-    const deep = synthMain({}, undefined, join(mkdtempSync(join(tmpdir(), "main-synth-")), "a", "b", "c", "d"));
+  it("keeps the bootstrap's state file in the repository root, whatever the output directory's depth", async () => {
+    const deep = await deepRun();
+    const plain = await plainRun();
     const statePath = (stacks: Record<string, any>) => stacks.bootstrap.terraform.backend.local.path;
     expect(statePath(deep.stacks)).toBe(join(ROOT, "terraform.bootstrap.tfstate"));
     expect(statePath(plain.stacks)).toBe(statePath(deep.stacks));
   });
 
-  it("prints nothing on a normal synth", () => {
+  it("prints nothing on a normal synth", async () => {
+    const plain = await plainRun();
     expect(plain.stderr).toBe("");
   });
 
-  it("passes IMAGE_DIGEST, as CI deploys, to the task definitions of stage and prod", () => {
-    const digest = `sha256:${"0123456789abcdef".repeat(4)}`;
-    const pinned = synthMain({ IMAGE_DIGEST: digest }).stacks;
+  it("passes IMAGE_DIGEST, as CI deploys, to the task definitions of stage and prod", async () => {
+    const pinned = (await pinnedRun()).stacks;
     for (const env of ["stage", "prod"]) {
       expect(image(pinned[env])).toMatch(/^\$\{aws_ecr_repository\.\w+\.repository_url\}@sha256:[0-9a-f]{64}$/);
       expect(image(pinned[env]).endsWith(`@${digest}`)).toBe(true);
@@ -97,17 +173,20 @@ describe("main.ts", () => {
   });
 
   describe("refuses a bad release input before synthesizing anything", () => {
+    const refused = (env: Record<string, string>) => {
+      const outdir = join(mkdtempSync(join(tmpdir(), "main-refused-")), "cdktf.out");
+      return { outdir, result: started(() => runMain({ CDKTF_OUTDIR: outdir, ...env })) };
+    };
     it.each([
-      ["IMAGE_DIGEST", { IMAGE_DIGEST: "abc" }, /^IMAGE_DIGEST "abc" is not an image digest; use "sha256:"/],
-      ["IMAGE_TAG", { IMAGE_TAG: "v1 release" }, /^IMAGE_TAG "v1 release" is not a valid image tag/],
+      ["IMAGE_DIGEST", refused({ IMAGE_DIGEST: "abc" }), /^IMAGE_DIGEST "abc" is not an image digest; use "sha256:"/],
+      ["IMAGE_TAG", refused({ IMAGE_TAG: "v1 release" }), /^IMAGE_TAG "v1 release" is not a valid image tag/],
       [
         "IMAGE_DIGEST and IMAGE_TAG together",
-        { IMAGE_DIGEST: `sha256:${"a".repeat(64)}`, IMAGE_TAG: "0123abc" },
+        refused({ IMAGE_DIGEST: `sha256:${"a".repeat(64)}`, IMAGE_TAG: "0123abc" }),
         /^IMAGE_DIGEST and IMAGE_TAG are both set; .*: unset one$/,
       ],
-    ])("%s: one line on stderr naming the variable, exit 1, no cdktf.out", (_case, env, message) => {
-      const outdir = join(mkdtempSync(join(tmpdir(), "main-refused-")), "cdktf.out");
-      const result = runMain({ CDKTF_OUTDIR: outdir, ...env });
+    ])("%s: one line on stderr naming the variable, exit 1, no cdktf.out", async (_case, { outdir, result: refusedRun }, message) => {
+      const result = await refusedRun();
       expect(result.status).toBe(1);
       expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(message)]);
       expect(result.stdout).toBe("");
@@ -116,26 +195,32 @@ describe("main.ts", () => {
   });
 
   describe("with PLATFORM_LOCAL_ENDPOINT (the local sandbox)", () => {
-    const run = synthMain({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4566" });
-    const local = run.stacks;
+    const localRun = started(() => synthMain({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4566" }));
 
-    it("leaves the github stack out (GitHub has no emulator) and says so in one line", () => {
-      expect(Object.keys(local).sort()).toEqual(STACKS.filter((s) => s !== "github").sort());
+    it("leaves the github stack out (GitHub has no emulator) and says so in one line", async () => {
+      const run = await localRun();
+      expect(Object.keys(run.stacks).sort()).toEqual(STACKS.filter((s) => s !== "github").sort());
       expect(run.stderr.trimEnd().split("\n")).toEqual([
         expect.stringMatching(/^PLATFORM_LOCAL_ENDPOINT is set: the github stack is left out/),
       ]);
     });
 
-    it("keeps the bootstrap's emulator state under .sandbox/, which npm run local resets", () => {
+    it("keeps the bootstrap's emulator state under .sandbox/, which npm run local resets", async () => {
+      const local = (await localRun()).stacks;
       expect(local.bootstrap.terraform.backend.local.path).toBe(join(ROOT, ".sandbox", "terraform.bootstrap.local.tfstate"));
     });
 
-    it.each(STACKS.filter((s) => s !== "github"))("changes only where %s's provider and backend point, not what it creates", (stack) => {
-      expect(infrastructure(local[stack])).toEqual(infrastructure(plain.stacks[stack]));
-      const endpoints = local[stack].provider.aws[0].endpoints;
-      expect(endpoints[0].s3).toBe("http://127.0.0.1:4566");
-      expect(plain.stacks[stack].provider.aws[0].endpoints).toBeUndefined();
-    });
+    it.each(STACKS.filter((s) => s !== "github"))(
+      "changes only where %s's provider and backend point, not what it creates",
+      async (stack) => {
+        const local = (await localRun()).stacks;
+        const plain = await plainRun();
+        expect(infrastructure(local[stack])).toEqual(infrastructure(plain.stacks[stack]));
+        const endpoints = local[stack].provider.aws[0].endpoints;
+        expect(endpoints[0].s3).toBe("http://127.0.0.1:4566");
+        expect(plain.stacks[stack].provider.aws[0].endpoints).toBeUndefined();
+      },
+    );
   });
 });
 
@@ -147,22 +232,29 @@ describe("main.ts run as a user runs it", () => {
     return pathToFileURL(join(root, "node_modules", "tsx", typeof exported === "string" ? exported : exported.import)).href;
   };
 
-  it("works from another working directory: the output goes to the repository's cdktf.out, nothing to the working directory", () => {
-    const cwd = mkdtempSync(join(tmpdir(), "elsewhere-"));
+  const cwd = mkdtempSync(join(tmpdir(), "elsewhere-"));
+  const elsewhereRun = started(() => {
     const env: NodeJS.ProcessEnv = { ...process.env, ...ENV };
     delete env.CDKTF_OUTDIR;
-    const result = spawnSync(process.execPath, ["--import", tsxLoader(copy), join(copy, "main.ts")], { cwd, encoding: "utf8", env });
+    return run(process.execPath, ["--import", tsxLoader(copy), join(copy, "main.ts")], { cwd, env });
+  });
+  const endpointRun = started(() =>
+    runMain({
+      PLATFORM_LOCAL_ENDPOINT: "http://example.com:4566",
+      CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), "main-synth-")),
+    }),
+  );
+
+  it("works from another working directory: the output goes to the repository's cdktf.out, nothing to the working directory", async () => {
+    const result = await elsewhereRun();
     expect([result.status, result.stderr]).toEqual([0, ""]);
     expect(readdirSync(cwd)).toEqual([]);
     const bootstrap = JSON.parse(readFileSync(join(copy, "cdktf.out", "stacks", "bootstrap", "cdk.tf.json"), "utf8"));
     expect(bootstrap.terraform.backend.local.path).toBe(join(copy, "terraform.bootstrap.tfstate"));
   });
 
-  it("prints an environment variable's error as its message alone, once, and exits 1", () => {
-    const result = runMain({
-      PLATFORM_LOCAL_ENDPOINT: "http://example.com:4566",
-      CDKTF_OUTDIR: mkdtempSync(join(tmpdir(), "main-synth-")),
-    });
+  it("prints an environment variable's error as its message alone, once, and exits 1", async () => {
+    const result = await endpointRun();
     expect(result.status).toBe(1);
     expect(result.stderr.trimEnd().split("\n")).toEqual([
       expect.stringMatching(/^PLATFORM_LOCAL_ENDPOINT "http:\/\/example\.com:4566" is not a loopback URL; use e\.g\./),
@@ -185,9 +277,26 @@ describe("main.ts run as a user runs it", () => {
       throw new Error("the edited configuration should be invalid");
     })();
 
-    it("prints only the validator's message, each problem on its own line, exits 1, and writes no output", () => {
-      const outdir = join(mkdtempSync(join(tmpdir(), "main-synth-")), "cdktf.out");
-      const result = runMain({ CDKTF_OUTDIR: outdir }, broken);
+    const brokenOutdir = join(mkdtempSync(join(tmpdir(), "main-synth-")), "cdktf.out");
+    const brokenRun = started(() => runMain({ CDKTF_OUTDIR: brokenOutdir }, broken));
+    const script = (path: string) =>
+      started(() =>
+        run(process.execPath, ["--import", "tsx", path, "--out", mkdtempSync(join(tmpdir(), "script-out-"))], {
+          cwd: broken,
+          env: { ...process.env, ...ENV, BENCH_RUNS: "1" },
+        }),
+      );
+    // cdktf 0.21 shows what the app prints twice on a failure: as it arrives, and again in its summary.
+    const cdktfRun = started(() =>
+      run(join(ROOT, "node_modules", ".bin", "cdktf"), ["synth", "--output", mkdtempSync(join(tmpdir(), "cdktf-synth-"))], {
+        cwd: broken,
+        env: { ...process.env, ...ENV, TF_CLI_CONFIG_FILE: "/dev/null" },
+      }),
+    );
+
+    it("prints only the validator's message, each problem on its own line, exits 1, and writes no output", async () => {
+      const outdir = brokenOutdir;
+      const result = await brokenRun();
       expect(result.status).toBe(1);
       expect(existsSync(outdir)).toBe(false);
       expect(expected).toMatch(/stage\.network\.vpcCidr "10\.10\.0\.0\/33"/);
@@ -196,32 +305,18 @@ describe("main.ts run as a user runs it", () => {
     });
 
     it.each([
-      ["npm run audit", "audit/run.ts", ""],
-      ["npm run synth:hcl", "audit/synth-hcl.ts", ""],
-      ["npm run bench", "scripts/bench.ts", ""],
-      ["npm run local", "scripts/local.ts", "npm run local: "],
-    ])("%s prints only the validator's message and exits 1", (_, script, prefix) => {
-      const out = mkdtempSync(join(tmpdir(), "script-out-"));
-      const result = spawnSync(process.execPath, ["--import", "tsx", script, "--out", out], {
-        cwd: broken,
-        encoding: "utf8",
-        env: { ...process.env, ...ENV, BENCH_RUNS: "1" },
-      });
+      ["npm run audit", script("audit/run.ts"), ""],
+      ["npm run synth:hcl", script("audit/synth-hcl.ts"), ""],
+      ["npm run bench", script("scripts/bench.ts"), ""],
+      ["npm run local", script("scripts/local.ts"), "npm run local: "],
+    ])("%s prints only the validator's message and exits 1", async (_, scriptRun, prefix) => {
+      const result = await scriptRun();
       expect(result.status).toBe(1);
       expect(result.stderr.trimEnd().split("\n")).toEqual(`${prefix}${expected}`.split("\n"));
     });
 
-    // cdktf 0.21 shows what the app prints twice on a failure: as it arrives, and again in its summary.
-    it("prints it once under `cdktf synth` (in cdktf's summary of the app's output), without a stack trace, and cdktf exits 1", () => {
-      const result = spawnSync(
-        join(ROOT, "node_modules", ".bin", "cdktf"),
-        ["synth", "--output", mkdtempSync(join(tmpdir(), "cdktf-synth-"))],
-        {
-          cwd: broken,
-          encoding: "utf8",
-          env: { ...process.env, ...ENV, TF_CLI_CONFIG_FILE: "/dev/null" },
-        },
-      );
+    it("prints it once under `cdktf synth` (in cdktf's summary of the app's output), without a stack trace, and cdktf exits 1", async () => {
+      const result = await cdktfRun();
       const output = `${result.stdout}${result.stderr}`;
       expect(result.status).toBe(1);
       const summary = output.slice(output.indexOf("Command output on stderr:"));
@@ -233,23 +328,20 @@ describe("main.ts run as a user runs it", () => {
 });
 
 describe("the npm scripts' input errors", () => {
+  const script = (path: string, args: string[], env: Record<string, string> = {}) =>
+    started(() => run(process.execPath, ["--import", "tsx", path, ...args], { cwd: ROOT, env: { ...process.env, ...ENV, ...env } }));
+
   it.each([
-    ["npm run audit", "audit/run.ts", ["--out"], {}, /^--out needs a directory/],
+    ["npm run audit", script("audit/run.ts", ["--out"]), /^--out needs a directory/],
     [
       "npm run audit",
-      "audit/run.ts",
-      ["--base", "no-such-dir"],
-      {},
+      script("audit/run.ts", ["--base", "no-such-dir"]),
       /^--base no-such-dir has no stacks\/ directory; pass the output of "cdktf synth --output no-such-dir"/,
     ],
-    ["npm run synth:hcl", "audit/synth-hcl.ts", ["--out"], {}, /^--out needs a directory/],
-    ["npm run bench", "scripts/bench.ts", [], { BENCH_RUNS: "none" }, /^BENCH_RUNS "none" is not a positive whole number/],
-  ])("%s says what is wrong in one line and exits 1", (_, script, args, env, message) => {
-    const result = spawnSync(process.execPath, ["--import", "tsx", script, ...args], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, ...ENV, ...env },
-    });
+    ["npm run synth:hcl", script("audit/synth-hcl.ts", ["--out"]), /^--out needs a directory/],
+    ["npm run bench", script("scripts/bench.ts", [], { BENCH_RUNS: "none" }), /^BENCH_RUNS "none" is not a positive whole number/],
+  ])("%s says what is wrong in one line and exits 1", async (_, scriptRun, message) => {
+    const result = await scriptRun();
     expect(result.status).toBe(1);
     expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(message)]);
   });
@@ -264,23 +356,24 @@ describe("npm run local", () => {
   }
 
   const runLocal = (path: string) =>
-    spawnSync(process.execPath, ["--import", "tsx", "scripts/local.ts"], {
-      cwd: ROOT,
-      encoding: "utf8",
-      env: { ...process.env, PATH: path },
-    });
+    started(() => run(process.execPath, ["--import", "tsx", "scripts/local.ts"], { cwd: ROOT, env: { ...process.env, PATH: path } }));
 
-  it("says in one line that terraform is missing, and exits 1", () => {
-    const result = runLocal(pathWithNodeOnly());
+  const noTerraform = runLocal(pathWithNodeOnly());
+  const noPython = (() => {
+    const path = pathWithNodeOnly();
+    // A stand-in terraform: only `terraform version` is asked before the emulator check.
+    writeFileSync(join(path, "terraform"), "#!/bin/sh\necho Terraform v1.11.4\n", { mode: 0o755 });
+    return runLocal(path);
+  })();
+
+  it("says in one line that terraform is missing, and exits 1", async () => {
+    const result = await noTerraform();
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^npm run local: terraform is not installed/)]);
   });
 
-  it("says in one line that python3 (the emulator) is missing, and exits 1", () => {
-    const path = pathWithNodeOnly();
-    // A stand-in terraform: only `terraform version` is asked before the emulator check.
-    writeFileSync(join(path, "terraform"), "#!/bin/sh\necho Terraform v1.11.4\n", { mode: 0o755 });
-    const result = runLocal(path);
+  it("says in one line that python3 (the emulator) is missing, and exits 1", async () => {
+    const result = await noPython();
     expect(result.status).toBe(1);
     expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^npm run local: python3 is not installed/)]);
   });
