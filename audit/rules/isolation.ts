@@ -187,8 +187,7 @@ const ROLE_AND_TRUST_WRITES = [
 export const iamDeployRoleNoRoleCreation: Rule = {
   id: "IAM-DEPLOY-ROLE-NO-ROLE-CREATION",
   rationale:
-    "A role GitHub Actions assumes creates no IAM role, writes no trust policy and changes no boundary: IAM cannot limit the " +
-    "trust such a role writes, so it could make a role another account may assume. Workload roles come from the bootstrap.",
+    "A role GitHub Actions assumes creates no role, writes no trust and changes no boundary: IAM cannot fence the trust it would write.",
   controls: [],
   appliesTo: ["aws_iam_role_policy"],
   check(target, context) {
