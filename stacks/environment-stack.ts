@@ -1,3 +1,4 @@
+import { DataAwsIamRole } from "@cdktf/provider-aws/lib/data-aws-iam-role";
 import { TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { makeUniqueId } from "cdktf/lib/private/unique";
 import type { Construct, Node } from "constructs";
@@ -66,7 +67,12 @@ export class EnvironmentStack extends TerraformStack {
     const localAccountId = naming.accountId === project.accountId ? undefined : naming.accountId;
     const prefix = naming.prefix(env.name);
     // The workload roles are the bootstrap's (bootstrap/workload-roles.ts): this stack writes their policies only.
-    const role = (kind: WorkloadRole) => ({ name: naming.workloadRoleName(env.name, kind), arn: naming.workloadRoleArn(env.name, kind) });
+    // Read, not just named: until the bootstrap has created them every plan fails here, before anything changes
+    // (the targeted migration apply included: the execution policy and task definitions depend on them).
+    const role = (kind: WorkloadRole) => {
+      const found = new DataAwsIamRole(this, `workload-role-${kind}`, { name: naming.workloadRoleName(env.name, kind) });
+      return { name: found.name, arn: found.arn };
+    };
 
     platformAwsProvider(this, "aws", { project, accountId: naming.accountId, environment: env.name, stack: env.name, local: props.local });
     // CloudFront publishes its metrics in us-east-1, and an alarm notifies a topic of its own region only.
@@ -116,6 +122,7 @@ export class EnvironmentStack extends TerraformStack {
       // loadBalancer.https is waived on the listener, through httpOnlyReason.
       auditExemptions: acceptedRisks(env, "loadBalancer.").filter((x) => x.rule !== guardrail("loadBalancer.https")?.auditRule),
     });
+    const executionRole = role("api-execution");
     this.service = new FargateService(this, "service", {
       namePrefix: prefix,
       vpcId: this.network.vpcId,
@@ -126,11 +133,7 @@ export class EnvironmentStack extends TerraformStack {
       imageTag: props.imageTag,
       imageDigest: props.imageDigest,
       loadBalancer: this.loadBalancer,
-      roles: {
-        executionRoleName: role("api-execution").name,
-        executionRoleArn: role("api-execution").arn,
-        taskRoleArn: role("api-task").arn,
-      },
+      roles: { executionRoleName: executionRole.name, executionRoleArn: executionRole.arn, taskRoleArn: role("api-task").arn },
       deploymentAlarmNames: env.monitoring.alarms ? deploymentAlarmNames(prefix) : undefined,
       migrationCommand: env.migration?.command,
       database: {
