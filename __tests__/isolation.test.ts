@@ -288,7 +288,7 @@ describe.each(["stage", "prod"])("workload roles of %s: the bootstrap's, never a
     // Each a reference to a data source reading the role by name: a plan fails until the bootstrap created it.
     const read = (reference: string, attribute: string): string => {
       const id = new RegExp(`^\\$\\{data\\.aws_iam_role\\.([\\w-]+)\\.${attribute}\\}$`).exec(reference)?.[1];
-      return (tf.data?.aws_iam_role as Record<string, { name: string }>)[id ?? "none"]?.name;
+      return ((tf.data?.aws_iam_role ?? {}) as Record<string, { name: string }>)[id ?? "none"]?.name;
     };
     const task = Object.values(resources(tf, "aws_ecs_task_definition"))[0];
     const used = [task.execution_role_arn, task.task_role_arn, Object.values(resources(tf, "aws_flow_log"))[0].iam_role_arn];
