@@ -47,8 +47,9 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
       Object.values(resources(tf, "aws_iam_role"))
         .map((r) => r.name)
         .sort();
-    expect(roleNames(project)).toEqual(["acme-drift", "acme-plan", "acme-stage-deploy"]);
-    expect(roleNames(prod)).toEqual(["acme-drift", "acme-plan", "acme-prod-deploy"]);
+    const workload = (env: string) => ["api-execution", "api-task", "flow-logs"].map((r) => `acme-${env}-${r}-role`);
+    expect(roleNames(project)).toEqual(["acme-drift", "acme-plan", "acme-stage-deploy", ...workload("stage")].sort());
+    expect(roleNames(prod)).toEqual(["acme-drift", "acme-plan", "acme-prod-deploy", ...workload("prod")].sort());
     expect(Object.keys(resources(prod, "aws_iam_openid_connect_provider"))).toHaveLength(1);
     expect(prod.output!.deploy_role_arn_prod).toBeDefined();
     expect(prod.output!.deploy_role_arn_stage).toBeUndefined();
@@ -119,7 +120,9 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
       const tf = synth(stack);
       const naming = new Naming(config.project, b.accountId);
       const roleArns = Object.values(resources(tf, "aws_iam_role")).map((r) => `arn:aws:iam::${b.accountId}:role${r.path ?? "/"}${r.name}`);
-      expect(roleArns.sort()).toEqual([b.planRoleArn, b.driftRoleArn, ...Object.values(b.deployRoleArns)].sort());
+      const workloadRoleArns = Object.values(b.workloadRoleArns).flatMap((byRole) => Object.values(byRole));
+      expect(workloadRoleArns).toHaveLength(3 * b.environmentNames.length);
+      expect(roleArns.sort()).toEqual([b.planRoleArn, b.driftRoleArn, ...Object.values(b.deployRoleArns), ...workloadRoleArns].sort());
       expect(Object.keys(b.deployRoleArns)).toEqual(b.environmentNames);
       expect(Object.values(resources(tf, "aws_s3_bucket")).map((r) => r.bucket)).toEqual([b.stateBucket]);
       expect(Object.values(resources(tf, "aws_dynamodb_table")).map((r) => r.name)).toEqual([b.lockTable]);
@@ -132,9 +135,17 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
   it("names prod's deterministic role and boundary ARNs in prod's account", () => {
     expect(prodNaming.roleArn(prodNaming.deployRoleName("prod"))).toBe(`arn:aws:iam::${PROD_ACCOUNT}:role/acme-prod-deploy`);
     expect(prodNaming.workloadBoundaryArn("prod")).toBe(`arn:aws:iam::${PROD_ACCOUNT}:policy/acme-prod-workload-boundary`);
-    const prod = synth("prod");
-    const roles = Object.values(resources(prod, "aws_iam_role"));
-    for (const role of roles) expect(role.permissions_boundary).toBe(prodNaming.workloadBoundaryArn("prod"));
+    // prod's workload roles are bootstrap-prod's, with prod's boundary; the prod stack runs as them in prod's account.
+    const bootstrap = synth("bootstrap-prod");
+    const boundaries = Object.entries(resources(bootstrap, "aws_iam_policy"));
+    const workloadRoles = Object.values(resources(bootstrap, "aws_iam_role")).filter((r) => r.permissions_boundary !== undefined);
+    expect(workloadRoles).toHaveLength(3);
+    for (const role of workloadRoles) {
+      const [, boundary] = boundaries.find(([id]) => role.permissions_boundary === `\${aws_iam_policy.${id}.arn}`)!;
+      expect(`arn:aws:iam::${PROD_ACCOUNT}:policy/${boundary.name}`).toBe(prodNaming.workloadBoundaryArn("prod"));
+    }
+    const read = Object.values((synth("prod").data?.aws_iam_role ?? {}) as Record<string, { name: string }>).map((r) => r.name);
+    expect(read.sort()).toEqual(workloadRoles.map((r) => r.name).sort());
   });
 });
 
@@ -145,6 +156,7 @@ describe("one account (the shipped config)", () => {
     const roles = Object.values(resources(parse(Testing.synth(one.bootstrap)), "aws_iam_role"))
       .map((r) => r.name)
       .sort();
-    expect(roles).toEqual(["acme-drift", "acme-plan", "acme-prod-deploy", "acme-stage-deploy"]);
+    const workload = ["prod", "stage"].flatMap((env) => ["api-execution", "api-task", "flow-logs"].map((r) => `acme-${env}-${r}-role`));
+    expect(roles).toEqual(["acme-drift", "acme-plan", "acme-prod-deploy", "acme-stage-deploy", ...workload].sort());
   });
 });

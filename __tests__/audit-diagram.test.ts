@@ -49,9 +49,10 @@ describe("architecture of the shipped stacks", () => {
   });
 
   it("draws who may assume each role: ECS tasks for the service's roles, GitHub's OIDC subjects for the deploy roles", () => {
-    const execution = stage.nodes.find((n) => n.label === "IAM role acme-stage-api-execution")!;
-    expect(edgesBetween(stage, "principal.Service.ecs-tasks.amazonaws.com", execution.id)).toEqual(["assumes"]);
+    // The service's roles are the bootstrap's (issue 13).
     const bootstrap = architecture(shipped.bootstrap);
+    const execution = bootstrap.nodes.find((n) => n.label === "IAM role acme-stage-api-execution-role")!;
+    expect(edgesBetween(bootstrap, "principal.Service.ecs-tasks.amazonaws.com", execution.id)).toEqual(["assumes"]);
     const oidc = one(bootstrap, "aws_iam_openid_connect_provider");
     expect(bootstrap.edges.filter((e) => e.from === oidc.id).map((e) => e.label)).toEqual([
       "assumes as repo:acme/platform:environment:prod",

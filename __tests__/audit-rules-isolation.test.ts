@@ -27,6 +27,24 @@ const planRole = (...statements: unknown[]): TerraformJson => ({
 });
 const BUCKET = "arn:aws:s3:::acme-tfstate-123456789012-eu-west-1";
 
+/** A role stage's GitHub environment assumes, with this inline policy. */
+const githubRole = (...statements: unknown[]): TerraformJson => ({
+  resource: {
+    aws_iam_role: {
+      deploy: {
+        name: "acme-stage-deploy",
+        assume_role_policy: policy({
+          Effect: "Allow",
+          Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" },
+          Action: "sts:AssumeRoleWithWebIdentity",
+          Condition: { StringEquals: { [`${HOST}:aud`]: "sts.amazonaws.com", [`${HOST}:sub`]: "repo:acme/platform:environment:stage" } },
+        }),
+      },
+    },
+    aws_iam_role_policy: { p: { role: "${aws_iam_role.deploy.id}", policy: policy(...statements) } },
+  },
+});
+
 const vpc = (acl?: Record<string, unknown>): TerraformJson => ({
   resource: {
     aws_vpc: { vpc: { cidr_block: "10.10.0.0/16" } },
@@ -115,6 +133,28 @@ const fixtures: Record<string, Fixture> = {
     ),
     failure: /WorkloadServices allows secretsmanager:GetSecretValue on \* without requiring aws:ResourceTag\/Environment/,
   },
+  "IAM-DEPLOY-ROLE-NO-ROLE-CREATION": {
+    // The deploy role since issue 13: writes its workload roles' policies only, and denies role creation and trust.
+    compliant: githubRole(
+      {
+        Sid: "OwnRolePoliciesWithinBoundary",
+        Effect: "Allow",
+        Action: ["iam:PutRolePolicy", "iam:DeleteRolePolicy"],
+        Resource: "arn:aws:iam::123456789012:role/acme/stage/*",
+        Condition: { StringEquals: { "iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/acme-stage-workload-boundary" } },
+      },
+      { Sid: "NoRoleCreationOrTrust", Effect: "Deny", Action: ["iam:CreateRole", "iam:UpdateAssumeRolePolicy"], Resource: "*" },
+    ),
+    // The deploy role before: a boundary on what it creates, but any trust in it.
+    nonCompliant: githubRole({
+      Sid: "OwnRolesWithinBoundary",
+      Effect: "Allow",
+      Action: ["iam:CreateRole", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"],
+      Resource: "arn:aws:iam::123456789012:role/acme/stage/*",
+      Condition: { StringEquals: { "iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/acme-stage-workload-boundary" } },
+    }),
+    failure: /may iam:CreateRole \(OwnRolesWithinBoundary\), iam:UpdateAssumeRolePolicy \(OwnRolesWithinBoundary\); create workload roles/,
+  },
   "VPC-DEFAULT-NACL-MANAGED": {
     compliant: vpc({ ingress: [allowAll], egress: [allowAll] }),
     nonCompliant: vpc(),
@@ -130,5 +170,20 @@ describe("isolation rules", () => {
     const rule = ISOLATION_RULES.find((r) => r.id === "VPC-DEFAULT-NACL-MANAGED")!;
     const results = checkRule(rule, vpc({ ingress: [{ ...allowAll, action: "deny" }], egress: [allowAll] }));
     expect(results.map((r: { status: string }) => r.status)).toEqual(["fail"]);
+  });
+
+  it("fails iam:* and Create* on a GitHub role, and does not apply to a role an AWS service assumes", () => {
+    const { checkRule } = jest.requireActual("./support/audit-testing");
+    const rule = ISOLATION_RULES.find((r) => r.id === "IAM-DEPLOY-ROLE-NO-ROLE-CREATION")!;
+    const status = (tf: TerraformJson) => checkRule(rule, tf).map((r: { status: string }) => r.status);
+    expect(status(githubRole({ Sid: "All", Effect: "Allow", Action: "iam:*", Resource: "*" }))).toEqual(["fail"]);
+    expect(status(githubRole({ Sid: "Creates", Effect: "Allow", Action: "iam:Create*", Resource: "*" }))).toEqual(["fail"]);
+    const service = githubRole({ Sid: "All", Effect: "Allow", Action: "iam:CreateRole", Resource: "*" }) as any;
+    service.resource.aws_iam_role.deploy.assume_role_policy = policy({
+      Effect: "Allow",
+      Principal: { Service: "ecs-tasks.amazonaws.com" },
+      Action: "sts:AssumeRole",
+    });
+    expect(status(service)).toEqual(["n/a"]);
   });
 });

@@ -44,7 +44,15 @@ const [fixture] = synthesizeApp((app) => {
   new AwsProvider(stack, "aws", { region: "eu-west-1" });
   const bucket = new S3Bucket(stack, "bucket", { bucket: "fixture-bucket" }); // SARIF-TEST-BUCKET
   exempt(bucket, "S3-OWNERSHIP-ENFORCED", "a fixture bucket: its object ownership is not under test");
-  new Network(stack, "network", { namePrefix: "fx", vpcCidr: "10.30.0.0/16", azCount: 2, natGateways: "single", flowLogRetentionDays: 30 });
+  const flowLogRole = { name: "fx-flow-logs-role", arn: "arn:aws:iam::123456789012:role/fx-flow-logs-role" };
+  new Network(stack, "network", {
+    namePrefix: "fx",
+    vpcCidr: "10.30.0.0/16",
+    azCount: 2,
+    natGateways: "single",
+    flowLogRetentionDays: 30,
+    flowLogRole,
+  });
 });
 const fixtureReport = summarize([auditStack(new AuditContext("fixture", fixture.tf, { tier: "production" }))]);
 const fixtureLog = toSarif(fixtureReport);

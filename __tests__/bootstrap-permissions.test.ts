@@ -58,9 +58,9 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
     expect(allows(policy, "s3:*")[0].Resource).toEqual(buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]));
   });
 
-  it("creates roles and writes their policies only with its environment's permissions boundary", () => {
+  it("writes its workload roles' inline policies only while they carry its environment's permissions boundary", () => {
     const boundary = naming.workloadBoundaryArn(env);
-    for (const action of ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"]) {
+    for (const action of ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]) {
       expect(allows(policy, action)).toEqual([
         expect.objectContaining({
           Resource: `arn:aws:iam::123456789012:role/acme/${env}/*`,
@@ -75,10 +75,25 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
     }
   });
 
-  it("may neither remove a boundary nor change its own role", () => {
+  it("creates, deletes and re-trusts no role, removes no boundary, and may not change its own role", () => {
+    const denied = policy.Statement.find((s) => s.Sid === "NoRoleCreationOrTrust")!;
+    expect(denied).toMatchObject({ Effect: "Deny", Resource: "*" });
+    expect(denied.Condition).toBeUndefined();
+    expect(denied.Action).toEqual(
+      expect.arrayContaining([
+        "iam:CreateRole",
+        "iam:DeleteRole",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:UpdateRole",
+        "iam:PutRolePermissionsBoundary",
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:AttachRolePolicy",
+        "iam:CreatePolicy",
+        "iam:CreatePolicyVersion",
+      ]),
+    );
     expect(policy.Statement).toEqual(
       expect.arrayContaining([
-        { Sid: "KeepBoundaries", Effect: "Deny", Action: "iam:DeleteRolePermissionsBoundary", Resource: "*" },
         { Sid: "NotItself", Effect: "Deny", Action: "iam:*", Resource: `arn:aws:iam::123456789012:role/acme-${env}-deploy` },
       ]),
     );

@@ -7,7 +7,18 @@ import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { TerraformVariable } from "cdktf";
 import type { FargateServiceProps } from "../constructs/fargate-service";
 import { readExemptions } from "../lib/audit-exemptions";
-import { asList, buildApi, DIGEST, HTTPS_AND_LOGS, output, ref, SECRET_ARN, statements, withMetadata } from "./support/api-fixture";
+import {
+  asList,
+  buildApi,
+  DIGEST,
+  HTTPS_AND_LOGS,
+  output,
+  ref,
+  SECRET_ARN,
+  statements,
+  TASK_ROLES,
+  withMetadata,
+} from "./support/api-fixture";
 import { addresses, only, resources, type SynthesizedTerraform } from "./support/synth";
 
 type ServiceOverrides = Partial<Omit<FargateServiceProps, "repository" | "loadBalancer">>;
@@ -54,7 +65,7 @@ describe("FargateService", () => {
 
   describe("task definition", () => {
     it("is a Fargate x86_64 task with cpu and memory as strings and both roles", () => {
-      const { synth, tf } = build({ cpu: 512, memoryMiB: 2048 });
+      const { synth } = build({ cpu: 512, memoryMiB: 2048 });
       expect(synth).toHaveResourceWithProperties(EcsTaskDefinition, {
         family: "acme-stage-api",
         requires_compatibilities: ["FARGATE"],
@@ -62,8 +73,8 @@ describe("FargateService", () => {
         cpu: "512",
         memory: "2048",
         runtime_platform: { operating_system_family: "LINUX", cpu_architecture: "X86_64" },
-        execution_role_arn: ref(tf, "aws_iam_role", "arn", (r) => r.name === "acme-stage-api-execution"),
-        task_role_arn: ref(tf, "aws_iam_role", "arn", (r) => r.name === "acme-stage-api-task"),
+        execution_role_arn: TASK_ROLES.executionRoleArn,
+        task_role_arn: TASK_ROLES.taskRoleArn,
       });
     });
 
@@ -175,28 +186,17 @@ describe("FargateService", () => {
   });
 
   describe("IAM", () => {
-    it("trusts only ECS tasks of this account in both roles", () => {
+    it("creates no role and no trust: the roles are the bootstrap's, named by the props", () => {
       const { tf } = build();
-      const roles = Object.values(resources(tf, "aws_iam_role"));
-      expect(roles).toHaveLength(2);
-      const account = Object.keys(tf.data?.aws_caller_identity ?? {}).find((id) => id.startsWith("service_"));
-      for (const role of roles) {
-        expect(statements(role.assume_role_policy)).toEqual([
-          {
-            Effect: "Allow",
-            Principal: { Service: "ecs-tasks.amazonaws.com" },
-            Action: "sts:AssumeRole",
-            Condition: { StringEquals: { "aws:SourceAccount": `\${data.aws_caller_identity.${account}.account_id}` } },
-          },
-        ]);
-        expect(role.managed_policy_arns).toBeUndefined();
-      }
+      expect(resources(tf, "aws_iam_role")).toEqual({});
+      expect(resources(tf, "aws_iam_policy")).toEqual({});
+      expect(resources(tf, "aws_iam_role_policy_attachment")).toEqual({});
     });
 
     it("grants the execution role exactly what starting the task needs, scoped to its resources", () => {
       const { tf } = build();
       const policy = only(tf, "aws_iam_role_policy");
-      expect(policy.role).toBe(ref(tf, "aws_iam_role", "id", (r) => r.name === "acme-stage-api-execution"));
+      expect(policy.role).toBe(TASK_ROLES.executionRoleName);
       const granted = statements(policy.policy).map((s) => ({
         Effect: s.Effect,
         Action: asList(s.Action).sort(),
@@ -225,30 +225,10 @@ describe("FargateService", () => {
       expect(exemption).toMatchObject({ rule: "IAM-NO-WILDCARD-RESOURCE", findings: ["EcrLogin"] });
     });
 
-    it("gives the task role no permissions and keeps it apart from the execution role", () => {
+    it("writes a policy into the execution role only: the task role gets no permissions", () => {
       const { tf } = build();
-      const taskRoleId = ref(tf, "aws_iam_role", "id", (r) => r.name === "acme-stage-api-task");
-      const taskRoleName = ref(tf, "aws_iam_role", "name", (r) => r.name === "acme-stage-api-task");
-      const executionRoleArn = ref(tf, "aws_iam_role", "arn", (r) => r.name === "acme-stage-api-execution");
-      const taskRoleArn = ref(tf, "aws_iam_role", "arn", (r) => r.name === "acme-stage-api-task");
-      expect(taskRoleArn).not.toBe(executionRoleArn);
-      for (const policy of Object.values(resources(tf, "aws_iam_role_policy"))) {
-        expect([taskRoleId, taskRoleName]).not.toContain(policy.role);
-      }
-      expect(resources(tf, "aws_iam_role_policy_attachment")).toEqual({});
-      expect(resources(tf, "aws_iam_policy")).toEqual({});
-      const taskRole = Object.values(resources(tf, "aws_iam_role")).find((r) => r.name === "acme-stage-api-task");
-      expect(taskRole?.inline_policy).toBeUndefined();
-      expect(taskRole?.managed_policy_arns).toBeUndefined();
-    });
-
-    it("sets the permissions boundary and path on both roles", () => {
-      const boundary = "arn:aws:iam::123456789012:policy/acme-stage-workload-boundary";
-      const roles = Object.values(resources(build({ permissionsBoundaryArn: boundary, rolePath: "/acme/stage/" }).tf, "aws_iam_role"));
-      expect(roles.map((r) => [r.permissions_boundary, r.path])).toEqual([
-        [boundary, "/acme/stage/"],
-        [boundary, "/acme/stage/"],
-      ]);
+      expect(Object.values(resources(tf, "aws_iam_role_policy")).map((p) => p.role)).toEqual([TASK_ROLES.executionRoleName]);
+      expect(TASK_ROLES.taskRoleArn).not.toBe(TASK_ROLES.executionRoleArn);
     });
   });
 
@@ -393,12 +373,12 @@ describe("FargateService", () => {
     expect(output(tf, "service_serviceName")).toBe(ref(tf, "aws_ecs_service", "name"));
     expect(output(tf, "service_logGroupName")).toBe(ref(tf, "aws_cloudwatch_log_group", "name", apiLogGroup));
     expect(output(tf, "service_securityGroupId")).toBe(ref(tf, "aws_security_group", "id", (r) => r.name === "acme-stage-api-service"));
-    expect(output(tf, "service_executionRoleArn")).toBe(ref(tf, "aws_iam_role", "arn", (r) => r.name === "acme-stage-api-execution"));
-    expect(output(tf, "service_taskRoleArn")).toBe(ref(tf, "aws_iam_role", "arn", (r) => r.name === "acme-stage-api-task"));
+    expect(output(tf, "service_executionRoleArn")).toBe(TASK_ROLES.executionRoleArn);
+    expect(output(tf, "service_taskRoleArn")).toBe(TASK_ROLES.taskRoleArn);
   });
 
   describe("validation", () => {
-    it("rejects a name prefix with characters the cluster, service or role names refuse", () => {
+    it("rejects a name prefix with characters the cluster or service names refuse", () => {
       expect(() => build({ namePrefix: "Acme_Stage" })).toThrow(/FargateService: namePrefix "Acme_Stage" must be lowercase/);
       expect(() => build({ namePrefix: "acme-" })).toThrow(/namePrefix "acme-"/);
     });

@@ -81,9 +81,12 @@ describe("plan role", () => {
 });
 
 describe("trust by immutable ids (opt-in)", () => {
+  // The roles GitHub's tokens assume (the bootstrap's workload roles trust AWS services instead).
+  const githubRoles = (out: ReturnType<typeof parse>) =>
+    Object.values(resources(out, "aws_iam_role")).filter((r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Federated);
   const subjects = (out: ReturnType<typeof parse>): Record<string, string> =>
     Object.fromEntries(
-      Object.values(resources(out, "aws_iam_role")).map((r) => [
+      githubRoles(out).map((r) => [
         r.name,
         JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"],
       ]),
@@ -110,7 +113,8 @@ describe("trust by immutable ids (opt-in)", () => {
       "acme-plan": `${prefix}:pull_request`,
       "acme-drift": `${prefix}:ref:refs/heads/main`,
     });
-    for (const role of Object.values(resources(out, "aws_iam_role"))) {
+    expect(githubRoles(out)).toHaveLength(4);
+    for (const role of githubRoles(out)) {
       const condition = JSON.parse(role.assume_role_policy).Statement[0].Condition;
       expect(Object.keys(condition)).toEqual(["StringEquals"]);
       expect(condition.StringEquals["token.actions.githubusercontent.com:aud"]).toBe("sts.amazonaws.com");

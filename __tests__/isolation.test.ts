@@ -6,6 +6,7 @@ import { Testing } from "cdktf";
 import { DEPLOY_ROLE_SERVICE_WILDCARDS, WORKLOAD_UNTAGGABLE_EXCEPTIONS } from "../bootstrap/permissions";
 import { Naming } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
+import { stackToHcl } from "../lib/hcl";
 import { asList, managedPolicyNamed, type PolicyDocument, roleNamed } from "./support/iam";
 import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources, type SynthesizedTerraform } from "./support/synth";
@@ -191,10 +192,10 @@ describe("project-name collisions", () => {
   neighbour.project.name = "acme-stage";
   const other = buildSample(neighbour as PlatformConfig);
   const neighbourArns = [
-    ...Object.values(other.environments).flatMap((stack) => {
-      const tf = parse(Testing.synth(stack));
-      return Object.values(resources(tf, "aws_iam_role")).map((r) => `arn:aws:iam::123456789012:role${r.path ?? "/"}${r.name}`);
-    }),
+    // The neighbour's workload roles (its bootstrap's roles but the GitHub ones).
+    ...Object.values(resources(parse(Testing.synth(other.bootstrap)), "aws_iam_role"))
+      .filter((r) => r.path !== undefined)
+      .map((r) => `arn:aws:iam::123456789012:role${r.path}${r.name}`),
     "arn:aws:iam::123456789012:role/acme-stage-prod-deploy",
     "arn:aws:s3:::acme-stage-prod-site-123456789012",
     "arn:aws:s3:::acme-stage-prod-site-123456789012/index.html",
@@ -208,9 +209,111 @@ describe("project-name collisions", () => {
     expect(reachable).toEqual([]);
   });
 
-  it("puts every role the environment creates under /<project>/<env>/", () => {
+  it("puts every workload role of an environment under /<project>/<env>/", () => {
     for (const env of ["stage", "prod"]) {
-      for (const role of Object.values(resources(stacks[env], "aws_iam_role"))) expect(role.path).toBe(`/acme/${env}/`);
+      const roles = workloadRoles(bootstrap, env);
+      expect(roles).toHaveLength(3);
+      for (const role of roles) expect(role.path).toBe(`/acme/${env}/`);
+    }
+  });
+});
+
+/** The bootstrap's roles named for an environment's workloads (`acme-<env>-...-role`). */
+function workloadRoles(tf: SynthesizedTerraform, env: string): any[] {
+  return Object.values(resources(tf, "aws_iam_role")).filter((r) => r.name.startsWith(`acme-${env}-`) && r.name.endsWith("-role"));
+}
+
+/** What would let a deploy role make a role an outside account may assume, or lift a role over its boundary. */
+const ROLE_AND_TRUST_CHANGES = [
+  "iam:CreateRole",
+  "iam:DeleteRole",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:UpdateRole",
+  "iam:PutRolePermissionsBoundary",
+  "iam:DeleteRolePermissionsBoundary",
+  "iam:AttachRolePolicy",
+  "iam:CreatePolicy",
+  "iam:CreatePolicyVersion",
+];
+
+/** The workload roles' names, their one trusted service and the source ARN pattern they require, if any. */
+const WORKLOAD_ROLES: [string, string, string | undefined][] = [
+  ["api-execution-role", "ecs-tasks.amazonaws.com", undefined],
+  ["api-task-role", "ecs-tasks.amazonaws.com", undefined],
+  ["flow-logs-role", "vpc-flow-logs.amazonaws.com", "arn:aws:ec2:eu-west-1:123456789012:vpc-flow-log/*"],
+];
+
+// IAM has no condition key on the trust policy CreateRole and UpdateAssumeRolePolicy write: a deploy
+// role that may create roles may create one any account can assume. The bootstrap creates them instead.
+describe.each(["stage", "prod"])("workload roles of %s: the bootstrap's, never a deploy role's (issue 13)", (env) => {
+  const policy = rolePolicy(bootstrap, naming.deployRoleName(env));
+  const tf = stacks[env];
+  const roleArn = (r: { path: string; name: string }) => `arn:aws:iam::123456789012:role${r.path}${r.name}`;
+
+  it.each(ROLE_AND_TRUST_CHANGES)("the deploy role may not %s: no Allow matches it, a Deny on every resource does", (action) => {
+    expect(allowsAction(policy, action)).toEqual([]);
+    expect(deniesOnAnything(policy, action)).toBe(true);
+  });
+
+  it("the environment stack creates no IAM role, managed policy or attachment", () => {
+    for (const type of ["aws_iam_role", "aws_iam_policy", "aws_iam_role_policy_attachment", "aws_iam_policy_attachment"]) {
+      expect([type, resources(tf, type)]).toEqual([type, {}]);
+    }
+  });
+
+  it.each(WORKLOAD_ROLES)("the bootstrap's %s trusts exactly %s of this account and carries the boundary", (suffix, service, arn) => {
+    const role = workloadRoles(bootstrap, env).find((r) => r.name === `acme-${env}-${suffix}`);
+    const [boundaryId] = Object.entries(resources(bootstrap, "aws_iam_policy")).find(
+      ([, p]) => p.name === `acme-${env}-workload-boundary`,
+    )!;
+    expect(role.permissions_boundary).toBe(`\${aws_iam_policy.${boundaryId}.arn}`);
+    expect(role.path).toBe(`/acme/${env}/`);
+    expect(JSON.parse(role.assume_role_policy).Statement).toEqual([
+      {
+        Sid: "ServiceOfThisAccount",
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": "123456789012" },
+          ...(arn && { ArnLike: { "aws:SourceArn": arn } }),
+        },
+      },
+    ]);
+    expect([role.inline_policy, role.managed_policy_arns]).toEqual([undefined, undefined]);
+  });
+
+  it("the environment stack runs as, and writes policies into, exactly the bootstrap's roles, which its deploy role may do", () => {
+    const roles = workloadRoles(bootstrap, env);
+    // Each a reference to a data source reading the role by name: a plan fails until the bootstrap created it.
+    const read = (reference: string, attribute: string): string => {
+      const id = new RegExp(`^\\$\\{data\\.aws_iam_role\\.([\\w-]+)\\.${attribute}\\}$`).exec(reference)?.[1];
+      return ((tf.data?.aws_iam_role ?? {}) as Record<string, { name: string }>)[id ?? "none"]?.name;
+    };
+    const task = Object.values(resources(tf, "aws_ecs_task_definition"))[0];
+    const used = [task.execution_role_arn, task.task_role_arn, Object.values(resources(tf, "aws_flow_log"))[0].iam_role_arn];
+    expect(used.map((r) => read(r, "arn")).sort()).toEqual(roles.map((r) => r.name).sort());
+    const written = Object.values(resources(tf, "aws_iam_role_policy")).map((p) => read(p.role, "name"));
+    expect(written.sort()).toEqual([`acme-${env}-api-execution-role`, `acme-${env}-flow-logs-role`]);
+    for (const arn of roles.map(roleArn)) {
+      for (const action of ["iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PassRole", "iam:GetRole"]) {
+        expect([action, allowsAction(policy, action).some((st) => asList(st.Resource).some((r) => glob(r, arn)))]).toEqual([action, true]);
+      }
+    }
+  });
+
+  const formerRoles = ["service_execution-role_C3456AA3", "service_task-role_58F5AF4F", "network_flow-log-role_D4C6C2EC"];
+
+  it("the environment stack forgets the roles it created before without destroying them (removed, destroy = false)", () => {
+    expect((tf as { removed?: unknown }).removed).toEqual(
+      formerRoles.map((id) => ({ from: `aws_iam_role.${id}`, lifecycle: { destroy: false } })),
+    );
+  });
+
+  it("keeps those removed blocks in the HCL of `cdktf synth --hcl` (cdktf's renderer drops them)", () => {
+    const hcl = stackToHcl(platform.environments[env]);
+    for (const id of formerRoles) {
+      expect(hcl).toContain(`removed {\n  from = aws_iam_role.${id}\n  lifecycle {\n    destroy = false\n  }\n}\n`);
     }
   });
 });

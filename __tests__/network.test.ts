@@ -8,12 +8,19 @@ import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { Network, type NetworkProps } from "../constructs/network";
 import { only, parse, resources, type SynthesizedTerraform } from "./support/synth";
 
+/** The flow-log role the bootstrap creates for stage (bootstrap/workload-roles.ts). */
+const FLOW_LOG_ROLE = {
+  name: "acme-stage-flow-logs-role",
+  arn: "arn:aws:iam::123456789012:role/acme/stage/acme-stage-flow-logs-role",
+};
+
 const base: NetworkProps = {
   namePrefix: "acme-stage",
   vpcCidr: "10.10.0.0/16",
   azCount: 2,
   natGateways: "single",
   flowLogRetentionDays: 30,
+  flowLogRole: FLOW_LOG_ROLE,
 };
 
 function build(overrides: Partial<NetworkProps> = {}): { network: Network; synth: string; tf: SynthesizedTerraform } {
@@ -229,26 +236,19 @@ describe("Network", () => {
     const flowLog = only(tf, "aws_flow_log");
     expect(target(flowLog.vpc_id, "aws_vpc")).toBe(Object.keys(resources(tf, "aws_vpc"))[0]);
     expect(flowLog.log_destination).toBe(`\${aws_cloudwatch_log_group.${Object.keys(resources(tf, "aws_cloudwatch_log_group"))[0]}.arn}`);
-    expect(target(flowLog.iam_role_arn, "aws_iam_role")).toBe(Object.keys(resources(tf, "aws_iam_role"))[0]);
+    expect(flowLog.iam_role_arn).toBe(FLOW_LOG_ROLE.arn);
   });
 
-  test("the flow-log role trusts only vpc-flow-logs.amazonaws.com of this account", () => {
+  test("creates no role and no trust: the flow-log role is the bootstrap's, named by the props", () => {
     const { tf } = build();
-    const role = only(tf, "aws_iam_role");
-    const trust = JSON.parse(role.assume_role_policy);
-    expect(trust.Statement).toHaveLength(1);
-    const [statement] = trust.Statement;
-    expect(statement.Effect).toBe("Allow");
-    expect(statement.Principal).toEqual({ Service: "vpc-flow-logs.amazonaws.com" });
-    expect(statement.Action).toBe("sts:AssumeRole");
-    const callerId = Object.keys(tf.data?.aws_caller_identity ?? {})[0];
-    expect(statement.Condition.StringEquals["aws:SourceAccount"]).toBe(`\${data.aws_caller_identity.${callerId}.account_id}`);
+    expect(resources(tf, "aws_iam_role")).toEqual({});
+    expect(resources(tf, "aws_iam_policy")).toEqual({});
   });
 
   test("the flow-log role may only write to its own log group: four named actions, no wildcard", () => {
     const { tf } = build();
     const policy = only(tf, "aws_iam_role_policy");
-    expect(target(policy.role, "aws_iam_role")).toBe(Object.keys(resources(tf, "aws_iam_role"))[0]);
+    expect(policy.role).toBe(FLOW_LOG_ROLE.name);
     const document = JSON.parse(policy.policy);
     expect(document.Statement).toHaveLength(1);
     const [statement] = document.Statement;

@@ -66,11 +66,18 @@ function addressesOf(tf: SynthesizedTerraform): string[] {
   return Object.entries(tf.resource ?? {}).flatMap(([type, byId]) => Object.keys(byId).map((id) => `${type}.${id}`));
 }
 
-/** The old addresses that would be lost: neither still there nor moved (by a `moved` block) to an address that is. */
+/**
+ * The old addresses that would be lost: neither still there, nor moved (by a `moved` block) to an
+ * address that is, nor forgotten without being destroyed (a `removed` block with destroy = false:
+ * the workload roles, which the bootstrap now creates, stay in the account).
+ */
 function lost(tf: SynthesizedTerraform, old: readonly string[]): string[] {
   const present = new Set(addressesOf(tf));
   const moved = ((tf as { moved?: { from: string; to: string }[] }).moved ?? []).filter((m) => present.has(m.to));
-  return old.filter((address) => !present.has(address) && !moved.some((m) => m.from === address));
+  const kept = ((tf as { removed?: { from: string; lifecycle?: { destroy?: boolean } }[] }).removed ?? []).filter(
+    (r) => r.lifecycle?.destroy === false,
+  );
+  return old.filter((address) => !present.has(address) && !moved.some((m) => m.from === address) && !kept.some((r) => r.from === address));
 }
 
 /** prod serving HTTPS on a domain, as a user's configuration would. */

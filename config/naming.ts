@@ -54,6 +54,14 @@ export function githubSubject(github: Pick<GithubConfig, "owner" | "repo" | "rep
 }
 
 /**
+ * The IAM roles an environment's workloads run as: ECS's execution role of the API's tasks (pull the
+ * image, write logs, read the secret), the API's task role (the application's), and the role VPC
+ * flow logs deliver with.
+ */
+export const WORKLOAD_ROLES = ["api-execution", "api-task", "flow-logs"] as const;
+export type WorkloadRole = (typeof WORKLOAD_ROLES)[number];
+
+/**
  * Every name that more than one stack, CI or a test needs, derived in one place from the project
  * settings. The bootstrap stack creates these resources; the environment stacks, the GitHub stack
  * and the workflows find them by the same names, so no name is typed twice.
@@ -120,17 +128,32 @@ export class Naming {
   }
 
   /**
-   * IAM path of every role an environment stack creates, `/<project>/<env>/`: the deploy role's
-   * grants name `role/<project>/<env>/*`, which no other project's or environment's role can match
-   * (a name prefix such as `acme-stage-*` would match the roles of a project named `acme-stage`).
+   * IAM path of an environment's workload roles, `/<project>/<env>/`: the deploy role's grants name
+   * `role/<project>/<env>/*`, which no other project's or environment's role can match (a name
+   * prefix such as `acme-stage-*` would match the roles of a project named `acme-stage`).
    */
   workloadRolePath(environment: string): string {
     return `/${this.project.name}/${environment}/`;
   }
 
-  /** ARN pattern of every role an environment stack creates (see workloadRolePath). */
+  /** ARN pattern of every workload role of an environment (see workloadRolePath). */
   workloadRolesArn(environment: string): string {
     return `arn:aws:iam::${this.accountId}:role${this.workloadRolePath(environment)}*`;
+  }
+
+  /**
+   * Name of one of an environment's workload roles, `<project>-<env>-<role>-role`. The bootstrap
+   * creates them (fixed service trust); the environment stack writes only their inline policies.
+   * Not the names the environment stack's own roles had (`<prefix>-api-execution`, `<prefix>-api-task`,
+   * `<prefix>-vpc-flow-logs`), which may still exist in an upgraded account.
+   */
+  workloadRoleName(environment: string, role: WorkloadRole): string {
+    return `${this.prefix(environment)}-${role}-role`;
+  }
+
+  /** ARN of one of an environment's workload roles (under workloadRolePath). */
+  workloadRoleArn(environment: string, role: WorkloadRole): string {
+    return `arn:aws:iam::${this.accountId}:role${this.workloadRolePath(environment)}${this.workloadRoleName(environment, role)}`;
   }
 
   /** Log groups an environment's constructs create, as `logs:` ARN patterns (exact: `/` cannot occur in a prefix). */
@@ -154,8 +177,8 @@ export class Naming {
   }
 
   /**
-   * Permissions boundary (a managed policy the bootstrap creates) that every IAM role an environment
-   * stack creates must carry: the environment's deploy role may create roles only with it attached.
+   * Permissions boundary (a managed policy the bootstrap creates) that every workload role of an
+   * environment carries: its deploy role may write their inline policies only with it attached.
    */
   workloadBoundaryName(environment: string): string {
     return `${this.prefix(environment)}-workload-boundary`;

@@ -1,7 +1,6 @@
 import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
@@ -13,9 +12,9 @@ import { Construct } from "constructs";
 import { checkFields } from "../config/check-props";
 import { ServiceSchema } from "../config/schema";
 import type { ServiceConfig } from "../config/types";
-import { FargateTasks, type ServiceDatabaseProps, type ServiceImageSource } from "./fargate-task";
+import { type FargateTaskRoles, FargateTasks, type ServiceDatabaseProps, type ServiceImageSource } from "./fargate-task";
 
-export type { ServiceDatabaseProps, ServiceImageSource } from "./fargate-task";
+export type { FargateTaskRoles, ServiceDatabaseProps, ServiceImageSource } from "./fargate-task";
 
 /** The load balancer in front of the service (an ApiLoadBalancer fits). */
 export interface ServiceLoadBalancerTarget {
@@ -33,7 +32,7 @@ export interface ServiceLoadBalancerTarget {
 export interface FargateServiceProps extends Omit<ServiceConfig, "keepImages"> {
   /**
    * Prefix of the names, e.g. `acme-stage`: lowercase letters, digits and hyphens. The cluster is
-   * `<namePrefix>`; the service, task family and roles `<namePrefix>-api...`; the log group `/ecs/<namePrefix>/api`.
+   * `<namePrefix>`; the service and task family `<namePrefix>-api...`; the log group `/ecs/<namePrefix>/api`.
    */
   readonly namePrefix: string;
   /** VPC the tasks run in. */
@@ -64,16 +63,10 @@ export interface FargateServiceProps extends Omit<ServiceConfig, "keepImages"> {
    */
   readonly healthCheckGracePeriodSeconds?: number;
   /**
-   * Permissions boundary policy ARN set on the execution and task roles.
-   * @default - none
+   * The existing roles the tasks run as (the bootstrap creates them: bootstrap/workload-roles.ts).
+   * The execution role's inline policy is written here; no role is created.
    */
-  readonly permissionsBoundaryArn?: string;
-  /**
-   * IAM path of the roles created here, e.g. `/acme/stage/`: the deploy role may manage roles under
-   * its environment's path only (Naming.workloadRolePath).
-   * @default - "/"
-   */
-  readonly rolePath?: string;
+  readonly roles: FargateTaskRoles;
   /** The database the API uses. */
   readonly database: ServiceDatabaseProps;
   /**
@@ -98,9 +91,9 @@ const NAME_PREFIX = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const MIGRATION_CONTAINER_NAME = "migrate";
 
 /**
- * The API on ECS Fargate: a cluster with Container Insights, the tasks' log group, roles and task
- * definition (and the migration's), a service in private subnets behind the load balancer's target
- * group, and CPU target-tracking autoscaling. The tasks get the database credentials from the
+ * The API on ECS Fargate: a cluster with Container Insights, the tasks' log group, the execution
+ * role's policy and task definition (and the migration's), a service in private subnets behind the
+ * load balancer's target group, and CPU target-tracking autoscaling. The tasks get the database credentials from the
  * RDS-managed secret at start; nothing secret is in the task definition. The service opens both
  * sides of its connection to the load balancer (its own ingress, the load balancer's egress).
  */
@@ -131,7 +124,6 @@ export class FargateService extends Construct {
     super(scope, id);
     validate(props);
     const name = `${props.namePrefix}-api`;
-    const account = new DataAwsCallerIdentity(this, "account");
 
     const cluster = this.cluster(props);
     const logGroup = new CloudwatchLogGroup(this, "log-group", {
@@ -139,12 +131,9 @@ export class FargateService extends Construct {
       retentionInDays: props.logRetentionDays,
     });
     const tasks = new FargateTasks(this, {
-      name,
-      accountId: account.accountId,
       cpu: props.cpu,
       memoryMiB: props.memoryMiB,
-      permissionsBoundaryArn: props.permissionsBoundaryArn,
-      rolePath: props.rolePath,
+      roles: props.roles,
       repository: props.repository,
       imageTag: props.imageTag,
       imageDigest: props.imageDigest,
@@ -306,7 +295,7 @@ function validate(props: FargateServiceProps): void {
   if (!NAME_PREFIX.test(props.namePrefix)) {
     fail(
       `namePrefix "${props.namePrefix}" must be lowercase letters, digits and hyphens, not starting or ending with a ` +
-        'hyphen (cluster, service and role names); use e.g. "acme-stage"',
+        'hyphen (cluster and service names); use e.g. "acme-stage"',
     );
   }
   const { desiredCount, minCount, maxCount, cpuTargetPercent, logRetentionDays } = ServiceSchema.unwrap().shape;

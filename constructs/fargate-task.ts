@@ -1,7 +1,6 @@
 import type { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Token } from "cdktf";
 import type { Construct } from "constructs";
@@ -35,25 +34,26 @@ export interface ServiceImageSource {
   readonly repositoryArn: string;
 }
 
+/**
+ * The existing IAM roles the tasks run as (the bootstrap creates them, trusting ecs-tasks.amazonaws.com
+ * only; see bootstrap/workload-roles.ts). Nothing here creates a role or writes a trust.
+ */
+export interface FargateTaskRoles {
+  /** Name of the execution role: its inline policy (pull the image, write logs, read the secret) is written here. */
+  readonly executionRoleName: string;
+  /** ARN of the execution role. */
+  readonly executionRoleArn: string;
+  /** ARN of the role the application runs as (no permissions yet). */
+  readonly taskRoleArn: string;
+}
+
 export interface FargateTasksProps {
-  /** Name of the roles (`<name>-execution`, `<name>-task`). */
-  readonly name: string;
-  /** Account whose ECS tasks (and no other account's) may assume the roles. */
-  readonly accountId: string;
   /** Task CPU units: 256, 512, 1024, 2048 or 4096. */
   readonly cpu: number;
   /** Task memory in MiB, one of the sizes Fargate pairs with `cpu`. */
   readonly memoryMiB: number;
-  /**
-   * Permissions boundary policy ARN set on both roles.
-   * @default - none
-   */
-  readonly permissionsBoundaryArn?: string;
-  /**
-   * IAM path of both roles.
-   * @default - "/"
-   */
-  readonly rolePath?: string;
+  /** The roles the tasks run as. */
+  readonly roles: FargateTaskRoles;
   /** Repository of the image. */
   readonly repository: ServiceImageSource;
   /**
@@ -87,8 +87,6 @@ export interface FargateContainerProps {
   readonly command?: readonly string[];
 }
 
-const ECS_TASKS_PRINCIPAL = "ecs-tasks.amazonaws.com";
-
 /** The image and size checks; the messages name the service's props. */
 function validate(props: FargateTasksProps): void {
   const fail = (message: string): never => {
@@ -116,22 +114,12 @@ function validate(props: FargateTasksProps): void {
   }
 }
 
-/** Trust policy that lets ECS tasks of this account (and no other account's tasks) assume a role. */
-function ecsTasksTrust(accountId: string): string {
-  return policyJson({
-    Effect: "Allow",
-    Principal: { Service: ECS_TASKS_PRINCIPAL },
-    Action: "sts:AssumeRole",
-    Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-  });
-}
-
 /**
  * The Fargate task shape the API and its migration share: one size, platform, image, pair of roles,
  * log group, database environment and secrets. The execution role is what ECS uses to start a task
- * (pull the image, write logs, read the secret); the task role is the application's, with no
- * permissions yet. Not a construct: its resources are created in the service's scope, beside the
- * service they belong to.
+ * (pull the image, write logs, read the secret: its inline policy is written here); the task role is
+ * the application's, with no permissions yet. Both roles exist already (props.roles). Not a
+ * construct: its resources are created in the service's scope, beside the service they belong to.
  */
 export class FargateTasks {
   readonly executionRoleArn: string;
@@ -150,22 +138,9 @@ export class FargateTasks {
     // A digest names the image by its content: ECS then runs exactly the image that was built and attested.
     this.imageReference = props.imageDigest !== undefined ? `@${props.imageDigest}` : `:${props.imageTag ?? "latest"}`;
     this.region = new DataAwsRegion(scope, "region");
-    const role = (id: string, name: string, description: string) =>
-      new IamRole(scope, id, {
-        name,
-        permissionsBoundary: props.permissionsBoundaryArn,
-        path: props.rolePath,
-        description,
-        assumeRolePolicy: ecsTasksTrust(props.accountId),
-      });
-    const executionRole = role(
-      "execution-role",
-      `${props.name}-execution`,
-      `ECS pulls the image, writes logs and reads the database secret for ${props.name}`,
-    );
     this.executionPolicy = new IamRolePolicy(scope, "execution-policy", {
       name: "start-task",
-      role: executionRole.id,
+      role: props.roles.executionRoleName,
       policy: policyJson(
         // GetAuthorizationToken is account-wide: IAM supports no resource for it, only "*".
         { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
@@ -182,9 +157,8 @@ export class FargateTasks {
     exempt(this.executionPolicy, "IAM-NO-WILDCARD-RESOURCE", 'ecr:GetAuthorizationToken is account-wide: IAM accepts only "*" for it', {
       findings: ["EcrLogin"],
     });
-    const taskRole = role("task-role", `${props.name}-task`, `The ${props.name} application; grant its own permissions here`);
-    this.executionRoleArn = executionRole.arn;
-    this.taskRoleArn = taskRole.arn;
+    this.executionRoleArn = props.roles.executionRoleArn;
+    this.taskRoleArn = props.roles.taskRoleArn;
   }
 
   /** A task definition of the family `family`, running one essential container named `containerName`. */

@@ -1,14 +1,11 @@
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
 import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DefaultNetworkAcl } from "@cdktf/provider-aws/lib/default-network-acl";
 import { DefaultRouteTable } from "@cdktf/provider-aws/lib/default-route-table";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { Eip } from "@cdktf/provider-aws/lib/eip";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
@@ -32,16 +29,11 @@ export interface NetworkProps extends NetworkConfig {
   /** Prefix of every name and Name tag, `<project>-<env>`, e.g. `acme-stage`. */
   readonly namePrefix: string;
   /**
-   * Permissions boundary policy ARN set on the flow-log role.
-   * @default - none
+   * The existing role VPC flow logs deliver with (the bootstrap creates it, trusting
+   * vpc-flow-logs.amazonaws.com only: bootstrap/workload-roles.ts). Its inline policy (write to the
+   * flow-log group) is written here; no role is created.
    */
-  readonly permissionsBoundaryArn?: string;
-  /**
-   * IAM path of the roles created here, e.g. `/acme/stage/`: the deploy role may manage roles under
-   * its environment's path only (Naming.workloadRolePath).
-   * @default - "/"
-   */
-  readonly rolePath?: string;
+  readonly flowLogRole: { readonly name: string; readonly arn: string };
   /**
    * Audit rules the VPC deliberately fails (e.g. a production risk accepted in the config), with the reasons.
    * @default - none
@@ -100,8 +92,6 @@ export class Network extends Construct {
       },
     });
     const region = new DataAwsRegion(this, "region");
-    const partition = new DataAwsPartition(this, "partition");
-    const caller = new DataAwsCallerIdentity(this, "caller");
 
     const vpc = new Vpc(this, "vpc", {
       cidrBlock: cidr,
@@ -231,26 +221,9 @@ export class Network extends Construct {
       name: `/vpc/${namePrefix}/flow-logs`,
       retentionInDays: props.flowLogRetentionDays,
     });
-    const flowLogRole = new IamRole(this, "flow-log-role", {
-      name: `${namePrefix}-vpc-flow-logs`,
-      permissionsBoundary: props.permissionsBoundaryArn,
-      path: props.rolePath,
-      assumeRolePolicy: policyJson({
-        Effect: "Allow",
-        Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        // Confused-deputy guard: only flow logs of this account may assume the role.
-        Condition: {
-          StringEquals: { "aws:SourceAccount": caller.accountId },
-          ArnLike: {
-            "aws:SourceArn": `arn:${partition.partition}:ec2:${region.name}:${caller.accountId}:vpc-flow-log/*`,
-          },
-        },
-      }),
-    });
     const flowLogRolePolicy = new IamRolePolicy(this, "flow-log-role-policy", {
       name: "write-flow-logs",
-      role: flowLogRole.id,
+      role: props.flowLogRole.name,
       policy: policyJson({
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:DescribeLogGroups"],
@@ -262,7 +235,7 @@ export class Network extends Construct {
       trafficType: "ALL",
       logDestinationType: "cloud-watch-logs",
       logDestination: flowLogGroup.arn,
-      iamRoleArn: flowLogRole.arn,
+      iamRoleArn: props.flowLogRole.arn,
       tags: { Name: namePrefix },
       // Delivery started before the role may write fails its first attempts and shows an error status.
       dependsOn: [flowLogRolePolicy],

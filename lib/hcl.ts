@@ -13,7 +13,25 @@ import type { TerraformStack } from "cdktf";
  * the audit for its HCL.
  */
 export function stackToHcl(stack: TerraformStack, terraformSettings: Record<string, unknown> = {}): string {
-  return restoreTerraformSettings(repairConditionBlocks(repairHclStrings(stack.toHclTerraform().hcl)), terraformSettings);
+  const hcl = restoreTerraformSettings(repairConditionBlocks(repairHclStrings(stack.toHclTerraform().hcl)), terraformSettings);
+  const { removed } = stack.toTerraform() as { removed?: readonly RemovedBlock[] };
+  return removed?.length ? `${hcl}\n${removedBlocksHcl(removed)}` : hcl;
+}
+
+/** A `removed` block as the stack's JSON holds it (added by override: cdktf has no construct for it). */
+export interface RemovedBlock {
+  readonly from: string;
+  readonly lifecycle?: { readonly destroy?: boolean };
+}
+
+/** cdktf 0.21's HCL renderer drops the `removed` blocks of the JSON; writes them as HCL blocks. */
+export function removedBlocksHcl(removed: readonly RemovedBlock[]): string {
+  return removed
+    .map((r) => {
+      const lifecycle = r.lifecycle?.destroy === undefined ? "" : `  lifecycle {\n    destroy = ${r.lifecycle.destroy}\n  }\n`;
+      return `removed {\n  from = ${r.from}\n${lifecycle}}\n`;
+    })
+    .join("\n");
 }
 
 /**

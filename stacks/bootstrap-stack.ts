@@ -12,7 +12,8 @@ import {
   workloadBoundaryPolicy,
 } from "../bootstrap/permissions";
 import { StateBackend } from "../bootstrap/state-storage";
-import { BOOTSTRAP_STACK, environmentAccount, Naming } from "../config/naming";
+import { WorkloadRoles } from "../bootstrap/workload-roles";
+import { BOOTSTRAP_STACK, environmentAccount, Naming, WORKLOAD_ROLES, type WorkloadRole } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
 import { exemptAll } from "../lib/audit-exemptions";
 import { platformAwsProvider } from "../lib/aws-provider";
@@ -89,8 +90,9 @@ export const BOOTSTRAP_EMULATOR_STATE = `../../../${BOOTSTRAP_EMULATOR_STATE_FIL
 
 /**
  * Deployed once per account, with an administrator's credentials: the state bucket, its key and
- * lock table, and the GitHub Actions OIDC trust with one deploy role per environment plus the
- * read-only plan role. Every other stack and CI depend on what this creates.
+ * lock table, the GitHub Actions OIDC trust with one deploy role per environment plus the
+ * read-only plan role, and each environment's workload roles and their boundary. Every other
+ * stack and CI depend on what this creates.
  */
 export class BootstrapStack extends TerraformStack {
   readonly stateBackend: StateBackend;
@@ -113,8 +115,12 @@ export class BootstrapStack extends TerraformStack {
   readonly driftRoleArn: string;
   /** ARN of each hosted environment's deploy role (trusted for that GitHub environment), by environment name. */
   readonly deployRoleArns: Readonly<Record<string, string>>;
+  /** ARN of each hosted environment's workload roles (Naming.workloadRoleArn), by environment name and role. */
+  readonly workloadRoleArns: Readonly<Record<string, Readonly<Record<WorkloadRole, string>>>>;
   /** Its outputs, for a stack that reads them from its state (see BootstrapOutputs). */
   readonly outputs: BootstrapOutputs;
+  /** Each hosted environment's workload roles, by environment name. */
+  readonly workloadRoles: Readonly<Record<string, WorkloadRoles>>;
 
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
     super(scope, id);
@@ -147,6 +153,9 @@ export class BootstrapStack extends TerraformStack {
     this.planRoleArn = naming.roleArn(naming.planRoleName);
     this.driftRoleArn = naming.roleArn(naming.driftRoleName);
     this.deployRoleArns = Object.fromEntries(environments.map((e) => [e.name, naming.roleArn(naming.deployRoleName(e.name))]));
+    this.workloadRoleArns = Object.fromEntries(
+      environments.map((e) => [e.name, Object.fromEntries(WORKLOAD_ROLES.map((r) => [r, naming.workloadRoleArn(e.name, r)]))]),
+    ) as Record<string, Record<WorkloadRole, string>>;
 
     platformAwsProvider(this, "aws", { project, accountId, environment: "shared", stack: id, local: props.local });
 
@@ -172,16 +181,29 @@ export class BootstrapStack extends TerraformStack {
       region: project.region,
       stateKeyArn: this.stateBackend.kmsKeyArn,
     };
-    // The ceiling of every role an environment stack creates; its deploy role can create roles only with it.
+    // The ceiling of every workload role of an environment; its deploy role writes their policies only with it.
     const workloadBoundaries = environments.map((e) => {
       const boundary = new IamPolicy(this, `workload-boundary-${e.name}`, {
         name: naming.workloadBoundaryName(e.name),
+        // Unchanged since the environment stacks created the roles: a new description replaces the policy.
         description: `Permissions boundary of every IAM role the ${e.name} stack creates`,
         policy: workloadBoundaryPolicy(ctx, e.name),
       });
       exemptAll(boundary, WORKLOAD_BOUNDARY_EXEMPTIONS);
       return { environment: e.name, boundary };
     });
+    // The roles the environments' workloads run as: created here, so no deploy role creates a role or writes a trust.
+    this.workloadRoles = Object.fromEntries(
+      workloadBoundaries.map(({ environment, boundary }) => [
+        environment,
+        new WorkloadRoles(this, `workload-roles-${environment}`, {
+          environment,
+          naming,
+          region: project.region,
+          permissionsBoundaryArn: boundary.arn,
+        }),
+      ]),
+    );
     const deployRoles: GithubRoleSpec[] = environments.map((e) => ({
       id: deployRoleId(e.name),
       roleName: naming.deployRoleName(e.name),

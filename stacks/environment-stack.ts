@@ -1,8 +1,9 @@
+import { DataAwsIamRole } from "@cdktf/provider-aws/lib/data-aws-iam-role";
 import { TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { makeUniqueId } from "cdktf/lib/private/unique";
 import type { Construct, Node } from "constructs";
 import { guardrail } from "../config/guardrails";
-import { Naming } from "../config/naming";
+import { Naming, type WorkloadRole } from "../config/naming";
 import type { EnvironmentConfig, ProjectConfig } from "../config/types";
 import { ApiLoadBalancer } from "../constructs/api-load-balancer";
 import { Database } from "../constructs/database";
@@ -65,8 +66,13 @@ export class EnvironmentStack extends TerraformStack {
     const naming = Naming.forEnvironment(project, env);
     const localAccountId = naming.accountId === project.accountId ? undefined : naming.accountId;
     const prefix = naming.prefix(env.name);
-    // The deploy role may create IAM roles only with this boundary (bootstrap/permissions/workload-boundary.ts).
-    const permissionsBoundaryArn = naming.workloadBoundaryArn(env.name);
+    // The workload roles are the bootstrap's (bootstrap/workload-roles.ts): this stack writes their policies only.
+    // Read, not just named: until the bootstrap has created them every plan fails here, before anything changes
+    // (the targeted migration apply included: the execution policy and task definitions depend on them).
+    const role = (kind: WorkloadRole) => {
+      const found = new DataAwsIamRole(this, `workload-role-${kind}`, { name: naming.workloadRoleName(env.name, kind) });
+      return { name: found.name, arn: found.arn };
+    };
 
     platformAwsProvider(this, "aws", { project, accountId: naming.accountId, environment: env.name, stack: env.name, local: props.local });
     // CloudFront publishes its metrics in us-east-1, and an alarm notifies a topic of its own region only.
@@ -87,8 +93,7 @@ export class EnvironmentStack extends TerraformStack {
     this.network = new Network(this, "network", {
       namePrefix: prefix,
       ...env.network,
-      permissionsBoundaryArn,
-      rolePath: naming.workloadRolePath(env.name),
+      flowLogRole: role("flow-logs"),
       auditExemptions: acceptedRisks(env, "network."),
     });
 
@@ -117,6 +122,7 @@ export class EnvironmentStack extends TerraformStack {
       // loadBalancer.https is waived on the listener, through httpOnlyReason.
       auditExemptions: acceptedRisks(env, "loadBalancer.").filter((x) => x.rule !== guardrail("loadBalancer.https")?.auditRule),
     });
+    const executionRole = role("api-execution");
     this.service = new FargateService(this, "service", {
       namePrefix: prefix,
       vpcId: this.network.vpcId,
@@ -127,8 +133,7 @@ export class EnvironmentStack extends TerraformStack {
       imageTag: props.imageTag,
       imageDigest: props.imageDigest,
       loadBalancer: this.loadBalancer,
-      permissionsBoundaryArn,
-      rolePath: naming.workloadRolePath(env.name),
+      roles: { executionRoleName: executionRole.name, executionRoleArn: executionRole.arn, taskRoleArn: role("api-task").arn },
       deploymentAlarmNames: env.monitoring.alarms ? deploymentAlarmNames(prefix) : undefined,
       migrationCommand: env.migration?.command,
       database: {
@@ -181,6 +186,11 @@ export class EnvironmentStack extends TerraformStack {
       );
     }
     for (const risk of acceptedRisks(env, "monitoring.")) exempt(this, risk.rule, risk.reason);
+
+    this.addOverride(
+      "removed",
+      FORMER_WORKLOAD_ROLES.map((from) => ({ from, lifecycle: { destroy: false } })),
+    );
 
     const outputs: Record<string, [string, string]> = {
       api_url: [this.loadBalancer.url, "Base URL of the API (the load balancer, or its domain with HTTPS)"],
@@ -245,6 +255,19 @@ const REPOSITORY_ID = "image-repository";
 const LOAD_BALANCER_ID = "load-balancer";
 /** The stack's constructs that were part of one Service construct, `service`, until the service was split. */
 const SPLIT_FROM_SERVICE = new Set([REPOSITORY_ID, LOAD_BALANCER_ID]);
+/**
+ * The roles this stack created until the bootstrap took them over (issue 13; their names were
+ * `<prefix>-api-execution`, `<prefix>-api-task`, `<prefix>-vpc-flow-logs`), as their addresses were.
+ * A `removed` block with destroy = false makes Terraform forget each one without deleting it: the
+ * deploy role may no longer delete roles, and tasks still running may use them until they are
+ * replaced. No-ops where they never existed; an administrator deletes the old roles afterwards.
+ * Unlike `moved` blocks, they do not fail plans with -target (deploy.yml's migration step).
+ */
+export const FORMER_WORKLOAD_ROLES = [
+  "aws_iam_role.service_execution-role_C3456AA3",
+  "aws_iam_role.service_task-role_58F5AF4F",
+  "aws_iam_role.network_flow-log-role_D4C6C2EC",
+];
 /** Name of the output deploy.yml reads to run the database migration. */
 export const MIGRATION_OUTPUT = "database_migration";
 

@@ -15,6 +15,12 @@ import { parse, resources, type SynthesizedTerraform } from "./synth";
 export const SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-0123-AbCdEf";
 export const CERT_ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555";
 export const DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
+/** The roles the bootstrap creates for stage's API (bootstrap/workload-roles.ts). */
+export const TASK_ROLES = {
+  executionRoleName: "acme-stage-api-execution-role",
+  executionRoleArn: "arn:aws:iam::123456789012:role/acme/stage/acme-stage-api-execution-role",
+  taskRoleArn: "arn:aws:iam::123456789012:role/acme/stage/acme-stage-api-task-role",
+};
 
 export const HTTPS_AND_LOGS: Partial<ApiLoadBalancerProps> = {
   deletionProtection: true,
@@ -71,6 +77,7 @@ export function buildApi(change: ApiOverrides | ((stack: TerraformStack) => ApiO
     cpuTargetPercent: 60,
     logRetentionDays: 30,
     database: { host: "db.internal", port: 5432, name: "app", secretArn: SECRET_ARN },
+    roles: TASK_ROLES,
     ...overrides.service,
     repository,
     loadBalancer,

@@ -161,7 +161,7 @@ export const iamTrustNoWildcardPrincipal: Rule = {
 };
 
 /** True when the statement trusts GitHub Actions' identity provider (by ARN, or by a reference to the provider resource). */
-function trustsGithub(statement: Statement, context: AuditContext): boolean {
+export function trustsGithub(statement: Statement, context: AuditContext): boolean {
   const federated = isObject(statement.Principal) ? strings(statement.Principal.Federated) : [];
   return federated.some((f) => {
     if (f.includes(GITHUB_OIDC_HOST)) return true;

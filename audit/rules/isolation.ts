@@ -4,6 +4,7 @@
  */
 import { blocks, conditionValues, isObject, parsePolicy, referencedAddress, type Statement, statementName, strings } from "../terraform";
 import { type AuditTarget, type CheckResult, fail, notApplicable, pass, type Rule } from "../types";
+import { trustsGithub } from "./iam";
 
 /** True when an IAM action pattern (`logs:*`, `logs:Put*`, `*`) covers the action. */
 function covers(pattern: string, action: string): boolean {
@@ -171,9 +172,47 @@ export const iamBoundaryOwnEnvironment: Rule = {
   },
 };
 
+/**
+ * What would let a role make another role that someone outside the account may assume, or lift a
+ * role over its permissions boundary: IAM has no condition key on the trust policy CreateRole and
+ * UpdateAssumeRolePolicy write, so no grant of them can be fenced to AWS service principals.
+ */
+const ROLE_AND_TRUST_WRITES = [
+  "iam:CreateRole",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:PutRolePermissionsBoundary",
+  "iam:DeleteRolePermissionsBoundary",
+];
+
+export const iamDeployRoleNoRoleCreation: Rule = {
+  id: "IAM-DEPLOY-ROLE-NO-ROLE-CREATION",
+  rationale:
+    "A role GitHub Actions assumes creates no role, writes no trust and changes no boundary: IAM cannot fence the trust it would write.",
+  controls: [],
+  appliesTo: ["aws_iam_role_policy"],
+  check(target, context) {
+    const role = context.get(referencedAddress(target.body.role));
+    const trust = role ? parsePolicy(role.body.assume_role_policy) : undefined;
+    const github = trust && !("error" in trust) && trust.statements.some((s) => s.Effect === "Allow" && trustsGithub(s, context));
+    if (!github) return notApplicable("is not the policy of a role GitHub Actions assumes");
+    const parsed = parsePolicy(target.body.policy);
+    if ("error" in parsed) return fail(parsed.error);
+    const writes = parsed.statements.flatMap((s, i) =>
+      s.Effect === "Allow" ? granted(parsed.statements, ROLE_AND_TRUST_WRITES, s).map((a) => `${a} (${statementName(s, i)})`) : [],
+    );
+    return writes.length === 0
+      ? pass(`allows none of ${ROLE_AND_TRUST_WRITES.join(", ")}`)
+      : fail(
+          `a role GitHub Actions assumes may ${[...new Set(writes)].join(", ")}; create workload roles in the bootstrap ` +
+            'and deny these actions on "*"',
+        );
+  },
+};
+
 export const ISOLATION_RULES: readonly Rule[] = [
   iamNoAccountLevelLogs,
   iamPlanRoleNoLockWrites,
   iamBoundaryOwnEnvironment,
+  iamDeployRoleNoRoleCreation,
   vpcDefaultNetworkAclManaged,
 ];

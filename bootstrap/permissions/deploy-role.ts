@@ -87,19 +87,48 @@ const ECR_REPOSITORY_ACTIONS = [
   "ecr:PutImage",
 ];
 
-/** What Terraform does to the roles an environment stack creates, besides creating them and their policies. */
-const OWN_ROLE_ACTIONS = [
+/**
+ * What Terraform reads of the environment's workload roles (the bootstrap creates them) while it
+ * writes their inline policies (OwnRolePoliciesWithinBoundary).
+ */
+const OWN_ROLE_READS = [
   "iam:GetRole",
-  "iam:DeleteRole",
-  "iam:UpdateRole",
-  "iam:UpdateAssumeRolePolicy",
-  "iam:TagRole",
-  "iam:UntagRole",
   "iam:ListRoleTags",
   "iam:GetRolePolicy",
   "iam:ListRolePolicies",
   "iam:ListAttachedRolePolicies",
   "iam:ListInstanceProfilesForRole",
+];
+
+/**
+ * What no deploy role may do, on any role or policy: create or delete a role, write its trust
+ * (IAM has no condition key on the trust policy these write, so a role could be made assumable by
+ * anyone), change its boundary or attach, create or rewrite managed policies. The workload roles are
+ * the bootstrap's (bootstrap/workload-roles.ts); a deploy role only writes their inline policies.
+ * Denied explicitly, so that no grant added later can allow them.
+ */
+export const DEPLOY_ROLE_DENIED_IAM_ACTIONS = [
+  "iam:CreateRole",
+  "iam:DeleteRole",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:UpdateRole",
+  "iam:UpdateRoleDescription",
+  "iam:PutRolePermissionsBoundary",
+  "iam:DeleteRolePermissionsBoundary",
+  "iam:AttachRolePolicy",
+  "iam:DetachRolePolicy",
+  "iam:TagRole",
+  "iam:UntagRole",
+  "iam:CreatePolicy",
+  "iam:CreatePolicyVersion",
+  "iam:DeletePolicy",
+  "iam:DeletePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:CreateUser",
+  "iam:CreateAccessKey",
+  "iam:CreateLoginProfile",
+  "iam:CreateInstanceProfile",
+  "iam:AddRoleToInstanceProfile",
 ];
 
 /** The services whose service-linked roles an environment needs. */
@@ -112,8 +141,9 @@ const SERVICE_LINKED_ROLE_SERVICES = [
 
 /**
  * The deploy role of one environment: its own state and lock entries only, and the resources of
- * its own environment (IAM roles and buckets by name prefix; other resources by region, with a deny
- * on anything tagged for another environment). It cannot read database secrets.
+ * its own environment (the inline policies of its workload roles by path, buckets by name; other
+ * resources by region, with a deny on anything tagged for another environment). It creates no role
+ * and changes no trust, and cannot read database secrets.
  */
 export function deployRolePolicy(ctx: PermissionsContext, environment: string, options: DeployRoleOptions = {}): string {
   return policyJson(
@@ -164,26 +194,24 @@ function logStatements(ctx: PermissionsContext, environment: string): PolicyStat
   ];
 }
 
-/** The environment's roles, always within its workload boundary, and never itself. */
+/**
+ * The environment's workload roles: read them, write their inline policies within the workload
+ * boundary, pass them to their services. Never create, delete or re-trust a role, and never itself.
+ */
 function roleStatements(ctx: PermissionsContext, environment: string): PolicyStatement[] {
   const { naming, accountId } = ctx;
   // By path, not name prefix: `role/acme-stage-*` would also match the roles of a project named acme-stage.
   const ownRoles = naming.workloadRolesArn(environment);
   const boundary = naming.workloadBoundaryArn(environment);
   return [
-    allow("OwnRoles", OWN_ROLE_ACTIONS, ownRoles),
+    allow("OwnRoles", OWN_ROLE_READS, ownRoles),
     // Only to the services the environment's roles are for: a role passed elsewhere would act for another service.
     allow("PassOwnRolesToServices", "iam:PassRole", ownRoles, { StringEquals: { "iam:PassedToService": WORKLOAD_SERVICE_PRINCIPALS } }),
-    // Without this fence the role could create a role with any policy, trust itself in it and
-    // assume it. Every role it creates or writes a policy into carries the environment's boundary,
-    // so no role it makes can do more than the boundary allows.
-    allow(
-      "OwnRolesWithinBoundary",
-      ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"],
-      ownRoles,
-      { StringEquals: { "iam:PermissionsBoundary": boundary } },
-    ),
-    deny("KeepBoundaries", "iam:DeleteRolePermissionsBoundary"),
+    // Only into roles that carry the environment's boundary: no policy it writes can do more than the boundary allows.
+    allow("OwnRolePoliciesWithinBoundary", ["iam:PutRolePolicy", "iam:DeleteRolePolicy"], ownRoles, {
+      StringEquals: { "iam:PermissionsBoundary": boundary },
+    }),
+    deny("NoRoleCreationOrTrust", DEPLOY_ROLE_DENIED_IAM_ACTIONS),
     // Its own name matches its environment's prefix: it may not rewrite its own trust or policy.
     deny("NotItself", "iam:*", naming.roleArn(naming.deployRoleName(environment))),
     allow("ServiceLinkedRoles", "iam:CreateServiceLinkedRole", `arn:aws:iam::${accountId}:role/aws-service-role/*`, {

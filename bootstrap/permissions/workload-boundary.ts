@@ -1,4 +1,4 @@
-/** The permissions boundary every IAM role of an environment stack carries, its exceptions and exemptions. */
+/** The permissions boundary every workload role of an environment carries, its exceptions and exemptions. */
 import type { AuditExemption } from "../../lib/audit-exemptions";
 import { policyJson } from "../../lib/policy";
 import {
@@ -51,7 +51,8 @@ const WORKLOAD_TAGGED_ACTIONS = [
 ];
 
 /**
- * The permissions boundary of every role an environment stack creates (see OwnRolesWithinBoundary):
+ * The permissions boundary of an environment's workload roles (bootstrap/workload-roles.ts), which
+ * the environment's deploy role writes the inline policies of (see OwnRolePoliciesWithinBoundary):
  * a positive fence. It allows only the environment's own resources, in the environment's account
  * and the project's region: by exact name where the construct names them (its ECR repository, its
  * log groups, its buckets), by the Environment tag otherwise, and the RDS-managed secret of its own
