@@ -36,7 +36,7 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
     ]);
   });
 
-  it("gives each account its own state bucket, lock table, OIDC provider, plan and drift roles and only its own environments' deploy roles", () => {
+  it("gives each account its own bucket, lock table, OIDC provider, plan and drift roles, and only its environments' deploy roles", () => {
     const project = synth("bootstrap");
     const prod = synth("bootstrap-prod");
     const bucketOf = (tf: ReturnType<typeof parse>) => Object.values(resources(tf, "aws_s3_bucket")).map((b) => b.bucket);

@@ -68,7 +68,8 @@ describe("cost estimate of the shipped config", () => {
     const text = formatCostMarkdown([estimates.bootstrap, estimates.github, estimates.stage, estimates.prod], table);
     expect(text).toContain(`| | bootstrap (${region}) | stage (${region}) | prod (${region}) |`);
     expect(text).toContain(
-      `| **Total a month** | **$${estimates.bootstrap.total.toFixed(2)}** | **$${estimates.stage.total.toFixed(2)}** | **$${estimates.prod.total.toFixed(2)}** |`,
+      `| **Total a month** | **$${estimates.bootstrap.total.toFixed(2)}** | **$${estimates.stage.total.toFixed(2)}** | ` +
+        `**$${estimates.prod.total.toFixed(2)}** |`,
     );
     expect(text).toMatch(
       /\| `aws_nat_gateway\.network_nat-gateway-0_\w+` \| NAT gateway hours \| 730 \| 0\.048 \(`nat\.hour`\) \| \$35\.04 \|/,

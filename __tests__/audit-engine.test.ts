@@ -235,7 +235,8 @@ describe("report", () => {
     const md = formatMarkdown(report);
     expect(md).toMatch(/^\*\*FAIL\*\*/m);
     expect(md).toContain(
-      "| ALB-HTTP-REDIRECTS-TO-HTTPS | ELB.1, CKV_AWS_2, CKV2_AWS_20, AVD-AWS-0054 | exempt (0 pass, 1 exempt) | exempt `aws_lb_listener.http`: no domain \\| yet |",
+      "| ALB-HTTP-REDIRECTS-TO-HTTPS | ELB.1, CKV_AWS_2, CKV2_AWS_20, AVD-AWS-0054 | exempt (0 pass, 1 exempt) | exempt " +
+        "`aws_lb_listener.http`: no domain \\| yet |",
     );
     expect(md).toContain("| S3-PUBLIC-ACCESS-BLOCK | aws_s3_bucket |");
   });

@@ -43,7 +43,7 @@ describe("npm run audit --base <base branch's cdktf.out>", () => {
   it("says what got less safe: the two new exemptions of prod, with their reasons", () => {
     const lessSafe = md.slice(md.indexOf("## What got less safe"), md.indexOf("## Monthly cost"));
     expect(lessSafe).toMatch(
-      /- \*\*new exemption\*\* from RDS-MULTI-AZ on prod: `aws_db_instance\.database_instance_\w+`: .*a single-AZ database until the launch/,
+      /- \*\*new exemption\*\* from RDS-MULTI-AZ on prod: `aws_db_instance\.database_instance_\w+`: .*single-AZ database until the launch/,
     );
     expect(lessSafe).toMatch(
       /- \*\*new exemption\*\* from VPC-NAT-PER-AZ on prod: `aws_vpc\.network_vpc_\w+`: .*one NAT gateway until the launch/,

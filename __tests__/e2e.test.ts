@@ -287,7 +287,7 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     for (const plan of plans) expectExit(plan, 0);
   }, 600_000);
 
-  it("publishes to stage's alarm topics, and an alarm set to ALARM reaches its topic with its runbook line (project region and us-east-1)", async () => {
+  it("publishes to stage's alarm topics: an alarm set to ALARM reaches its topic with its runbook line (both regions)", async () => {
     const { resources } = await stateOf(naming.stateKey("stage"));
     const managed = (type: string) =>
       resources.filter((r) => r.mode === "managed" && r.type === type).map((r) => r.instances[0].attributes);

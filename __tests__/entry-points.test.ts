@@ -315,7 +315,7 @@ describe("main.ts run as a user runs it", () => {
       expect(result.stderr.trimEnd().split("\n")).toEqual(`${prefix}${expected}`.split("\n"));
     });
 
-    it("prints it once under `cdktf synth` (in cdktf's summary of the app's output), without a stack trace, and cdktf exits 1", async () => {
+    it("prints it once under `cdktf synth` (in cdktf's summary of the app's output), with no stack trace; exit 1", async () => {
       const result = await cdktfRun();
       const output = `${result.stdout}${result.stderr}`;
       expect(result.status).toBe(1);

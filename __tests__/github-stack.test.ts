@@ -383,7 +383,7 @@ describe('GitHub stack: an environment in an account of its own (README "Two lay
 });
 
 describe("GitHub stack: default branch protection", () => {
-  it("requires the CI check on an up-to-date branch and a code owner's review, for administrators too, with no force push or deletion", () => {
+  it("requires the CI check on an up-to-date branch and a code owner's review, for admins too; no force push or deletion", () => {
     expect(synthesized).toHaveResourceWithProperties(BranchProtection, {
       repository_id: "platform",
       pattern: "main",

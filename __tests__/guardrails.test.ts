@@ -121,7 +121,8 @@ describe("the production guardrail table", () => {
     (setting) => {
       const stale = config((_c, prod) => void (prod.acceptedRisks = [{ setting, reason: "once true, since fixed" }]));
       expect(problemsOf(stale)).toEqual([
-        `prod.acceptedRisks[0].setting: is met, so there is no risk to accept; remove the accepted risk (a later change that breaks the guardrail must be reviewed anew)`,
+        `prod.acceptedRisks[0].setting: is met, so there is no risk to accept; remove the accepted risk (a later change that ` +
+          `breaks the guardrail must be reviewed anew)`,
       ]);
     },
   );

@@ -281,7 +281,7 @@ describe("configuration knobs", () => {
     expect(tf.output!.database_migration).toBeUndefined();
   });
 
-  it("with alarms off (non-production only): a dashboard and a topic, no alarms, the service exempt from the rollback rule with the reason", () => {
+  it("with alarms off (non-production only): a dashboard, a topic, no alarms; the rollback rule exempted with the reason", () => {
     const tf = synthWith((e) => void (e.monitoring.alarms = false));
     expect(resources(tf, "aws_cloudwatch_metric_alarm")).toEqual({});
     expect(Object.keys(resources(tf, "aws_cloudwatch_dashboard"))).toHaveLength(1);

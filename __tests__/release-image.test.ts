@@ -39,7 +39,8 @@ describe("releaseImageFrom", () => {
     const error = refusal({ IMAGE_DIGEST: value });
     expect(error).toBeInstanceOf(ReleaseImageError);
     expect(error!.message).toBe(
-      `IMAGE_DIGEST ${JSON.stringify(value)} is not an image digest; use "sha256:" followed by 64 lowercase hex digits, as the build job printed it`,
+      `IMAGE_DIGEST ${JSON.stringify(value)} is not an image digest; use "sha256:" followed by 64 lowercase hex digits, as the ` +
+        `build job printed it`,
     );
   });
 

@@ -82,7 +82,8 @@ function lost(tf: SynthesizedTerraform, old: readonly string[]): string[] {
 
 /** prod serving HTTPS on a domain, as a user's configuration would. */
 function withHttps(config: PlatformConfig): PlatformConfig {
-  const certificateArn = `arn:aws:acm:${config.project.region}:${config.project.accountId}:certificate/11111111-2222-3333-4444-555555555555`;
+  const { region, accountId } = config.project;
+  const certificateArn = `arn:aws:acm:${region}:${accountId}:certificate/11111111-2222-3333-4444-555555555555`;
   return {
     ...config,
     environments: config.environments.map((e) =>

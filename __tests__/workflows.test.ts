@@ -1128,7 +1128,7 @@ describe("CODEOWNERS", () => {
     "/__tests__/",
   ];
 
-  it("the platform owners of the config own the workflows, the app and its stacks, the bootstrap, the config, the dependencies and the guards", () => {
+  it("the config's platform owners own the workflows, the app, its stacks, the bootstrap, the config, the dependencies, the guards", () => {
     expect(text).toBeDefined();
     expect(owners.length).toBeGreaterThan(0);
     for (const path of OWNED) {

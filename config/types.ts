@@ -1,7 +1,7 @@
 /**
  * The configuration's types, inferred from the one schema (config/schema.ts and the section files
- * it assembles, schema-*.ts), where every setting is documented. Plain data, no behaviour: `validate()` checks it, `Naming` derives names from it,
- * `main.ts` turns it into stacks.
+ * it assembles, schema-*.ts), where every setting is documented. Plain data, no behaviour:
+ * `validate()` checks it, `Naming` derives names from it, `app.ts` turns it into stacks.
  */
 import type { z } from "zod";
 import type {
