@@ -72,10 +72,40 @@ export class Network extends Construct {
     super(scope, id);
     // The configuration's checks: a CIDR AWS and cidrsubnet take, 2 to MAX_AZS zones, a retention CloudWatch offers.
     checkProps(NetworkSchema, props, "Network");
-    const { namePrefix, vpcCidr: cidr, azCount } = props;
+    const { namePrefix, azCount } = props;
     const natGatewayCount = props.natGateways === "perAz" ? azCount : 1;
 
-    const azs = new DataAwsAvailabilityZones(this, "azs", {
+    const azs = this.availabilityZones(azCount);
+    const region = new DataAwsRegion(this, "region");
+    const vpc = this.vpc(props);
+    const subnets = (tier: Tier) => this.tierSubnets(tier, vpc, azs, props);
+    const publicSubnets = subnets("public");
+    const privateSubnets = subnets("private");
+    const databaseSubnets = subnets("database");
+    this.managedDefaults(vpc, [...publicSubnets, ...privateSubnets, ...databaseSubnets], namePrefix);
+
+    const igw = this.publicRoutes(vpc, publicSubnets, namePrefix);
+    const natGateways = this.natGateways(natGatewayCount, publicSubnets, igw, namePrefix);
+    // With a single NAT gateway every AZ's route goes through the first one.
+    const natFor = (i: number) => natGateways[props.natGateways === "perAz" ? i : 0];
+    const privateRoutes = this.privateRoutes(vpc, privateSubnets, natFor, namePrefix);
+    const databaseRouteTable = this.databaseRoutes(vpc, databaseSubnets, namePrefix);
+    this.s3Endpoint(vpc, region, [...privateRoutes.tables, databaseRouteTable], namePrefix);
+    const flowLogGroup = this.flowLogs(vpc, props);
+
+    this.vpcId = vpc.id;
+    this.vpcCidr = props.vpcCidr;
+    this.publicSubnetIds = publicSubnets.map((s) => s.id);
+    this.privateSubnetIds = privateSubnets.map((s) => s.id);
+    this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
+    this.natGatewayCount = natGatewayCount;
+    this.flowLogGroupName = flowLogGroup.name;
+    this.privateEgress = privateRoutes.egress;
+  }
+
+  /** The region's AZs that need no opt-in, failing the plan if fewer than `azCount`. */
+  private availabilityZones(azCount: number): DataAwsAvailabilityZones {
+    return new DataAwsAvailabilityZones(this, "azs", {
       state: "available",
       // Local and Wavelength Zones the account opted into would otherwise be listed among the AZs.
       filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
@@ -91,17 +121,39 @@ export class Network extends Construct {
         ],
       },
     });
-    const region = new DataAwsRegion(this, "region");
+  }
 
+  /** The VPC itself, with the audit exemptions the configuration accepts for it. */
+  private vpc(props: NetworkProps): Vpc {
     const vpc = new Vpc(this, "vpc", {
-      cidrBlock: cidr,
+      cidrBlock: props.vpcCidr,
       enableDnsSupport: true,
       enableDnsHostnames: true,
-      tags: { Name: namePrefix },
+      tags: { Name: props.namePrefix },
     });
-
     exemptAll(vpc, props.auditExemptions);
+    return vpc;
+  }
 
+  /** One subnet of `tier` per AZ, in AZ order. */
+  private tierSubnets(tier: Tier, vpc: Vpc, azs: DataAwsAvailabilityZones, props: NetworkProps): Subnet[] {
+    return Array.from(
+      { length: props.azCount },
+      (_, i) =>
+        new Subnet(this, `${tier}-subnet-${i}`, {
+          vpcId: vpc.id,
+          availabilityZone: Fn.element(azs.names, i),
+          // Fixed slots per tier and AZ: adding an AZ later creates subnets without renumbering existing ones.
+          cidrBlock: Fn.cidrsubnet(props.vpcCidr, SUBNET_NEWBITS, TIER_FIRST_SLOT[tier] + i),
+          // The load balancer and NAT gateways get their own addresses; nothing needs one assigned at launch.
+          mapPublicIpOnLaunch: false,
+          tags: { Name: `${props.namePrefix}-${tier}-${i}`, Tier: tier },
+        }),
+    );
+  }
+
+  /** The security group, route table and network ACL AWS creates with the VPC, brought under management. */
+  private managedDefaults(vpc: Vpc, allSubnets: Subnet[], namePrefix: string): void {
     // With no rules at all, anything attached to the default group by mistake can neither receive nor send.
     new DefaultSecurityGroup(this, "default-security-group", {
       vpcId: vpc.id,
@@ -118,23 +170,6 @@ export class Network extends Construct {
       tags: { Name: `${namePrefix}-default-unused` },
     });
 
-    const subnets = (tier: Tier): Subnet[] =>
-      Array.from({ length: azCount }, (_, i) => {
-        const az = Fn.element(azs.names, i);
-        return new Subnet(this, `${tier}-subnet-${i}`, {
-          vpcId: vpc.id,
-          availabilityZone: az,
-          // Fixed slots per tier and AZ: adding an AZ later creates subnets without renumbering existing ones.
-          cidrBlock: Fn.cidrsubnet(cidr, SUBNET_NEWBITS, TIER_FIRST_SLOT[tier] + i),
-          // The load balancer and NAT gateways get their own addresses; nothing needs one assigned at launch.
-          mapPublicIpOnLaunch: false,
-          tags: { Name: `${namePrefix}-${tier}-${i}`, Tier: tier },
-        });
-      });
-    const publicSubnets = subnets("public");
-    const privateSubnets = subnets("private");
-    const databaseSubnets = subnets("database");
-
     // The default network ACL AWS creates with the VPC holds every subnet. Unmanaged it is untagged,
     // outside every deploy role's fence: one deny-all entry written into it would take the
     // environment down. Managed and tagged here, with exactly AWS's default allow-all entries
@@ -142,12 +177,15 @@ export class Network extends Construct {
     const allTraffic = { protocol: "-1", action: "allow", cidrBlock: "0.0.0.0/0", fromPort: 0, toPort: 0, ruleNo: 100 };
     new DefaultNetworkAcl(this, "default-network-acl", {
       defaultNetworkAclId: vpc.defaultNetworkAclId,
-      subnetIds: [...publicSubnets, ...privateSubnets, ...databaseSubnets].map((s) => s.id),
+      subnetIds: allSubnets.map((s) => s.id),
       ingress: [allTraffic],
       egress: [allTraffic],
       tags: { Name: `${namePrefix}-default` },
     });
+  }
 
+  /** The internet gateway and the public subnets' shared route table through it; returns the gateway. */
+  private publicRoutes(vpc: Vpc, publicSubnets: Subnet[], namePrefix: string): InternetGateway {
     const igw = new InternetGateway(this, "igw", { vpcId: vpc.id, tags: { Name: namePrefix } });
     const publicRouteTable = new RouteTable(this, "public-route-table", {
       vpcId: vpc.id,
@@ -164,8 +202,12 @@ export class Network extends Construct {
         routeTableId: publicRouteTable.id,
       });
     });
+    return igw;
+  }
 
-    const natGateways = Array.from({ length: natGatewayCount }, (_, i) => {
+  /** `count` NAT gateways, each with its Elastic IP, in the first public subnets. */
+  private natGateways(count: number, publicSubnets: Subnet[], igw: InternetGateway, namePrefix: string): NatGateway[] {
+    return Array.from({ length: count }, (_, i) => {
       const eip = new Eip(this, `nat-eip-${i}`, { domain: "vpc", tags: { Name: `${namePrefix}-nat-${i}` } });
       return new NatGateway(this, `nat-gateway-${i}`, {
         allocationId: eip.allocationId,
@@ -175,10 +217,18 @@ export class Network extends Construct {
         dependsOn: [igw],
       });
     });
+  }
 
-    const privateEgress: TerraformResource[] = [];
+  /** A route table per private subnet, its default route through `natFor(i)`; returns the tables and the egress resources. */
+  private privateRoutes(
+    vpc: Vpc,
+    privateSubnets: Subnet[],
+    natFor: (i: number) => NatGateway,
+    namePrefix: string,
+  ): { tables: RouteTable[]; egress: TerraformResource[] } {
+    const egress: TerraformResource[] = [];
     // One table per AZ even with a single NAT: switching to perAz then only retargets routes.
-    const privateRouteTables = privateSubnets.map((subnet, i) => {
+    const tables = privateSubnets.map((subnet, i) => {
       const table = new RouteTable(this, `private-route-table-${i}`, {
         vpcId: vpc.id,
         tags: { Name: `${namePrefix}-private-${i}` },
@@ -186,37 +236,49 @@ export class Network extends Construct {
       const route = new Route(this, `private-default-route-${i}`, {
         routeTableId: table.id,
         destinationCidrBlock: "0.0.0.0/0",
-        natGatewayId: natGateways[props.natGateways === "perAz" ? i : 0].id,
+        natGatewayId: natFor(i).id,
       });
       const association = new RouteTableAssociation(this, `private-route-table-association-${i}`, {
         subnetId: subnet.id,
         routeTableId: table.id,
       });
-      privateEgress.push(route, association);
+      egress.push(route, association);
       return table;
     });
+    return { tables, egress };
+  }
 
-    // Only the VPC-local route (and the S3 endpoint): the database never reaches the internet.
-    const databaseRouteTable = new RouteTable(this, "database-route-table", {
+  /** The database subnets' shared route table: only the VPC-local route (and the S3 endpoint). */
+  private databaseRoutes(vpc: Vpc, databaseSubnets: Subnet[], namePrefix: string): RouteTable {
+    // The database never reaches the internet.
+    const table = new RouteTable(this, "database-route-table", {
       vpcId: vpc.id,
       tags: { Name: `${namePrefix}-database` },
     });
     databaseSubnets.forEach((subnet, i) => {
       new RouteTableAssociation(this, `database-route-table-association-${i}`, {
         subnetId: subnet.id,
-        routeTableId: databaseRouteTable.id,
+        routeTableId: table.id,
       });
     });
+    return table;
+  }
 
+  /** The S3 gateway endpoint, routed from `routeTables`. */
+  private s3Endpoint(vpc: Vpc, region: DataAwsRegion, routeTables: RouteTable[], namePrefix: string): void {
     // S3 traffic (ECR image layers, backups) stays off the NAT: cheaper and never leaves AWS's network.
     new VpcEndpoint(this, "s3-endpoint", {
       vpcId: vpc.id,
       serviceName: `com.amazonaws.${region.name}.s3`,
       vpcEndpointType: "Gateway",
-      routeTableIds: [...privateRouteTables.map((t) => t.id), databaseRouteTable.id],
+      routeTableIds: routeTables.map((t) => t.id),
       tags: { Name: `${namePrefix}-s3` },
     });
+  }
 
+  /** Flow logs of all the VPC's traffic to a log group, delivered with the existing role; returns the group. */
+  private flowLogs(vpc: Vpc, props: NetworkProps): CloudwatchLogGroup {
+    const { namePrefix } = props;
     const flowLogGroup = new CloudwatchLogGroup(this, "flow-log-group", {
       name: `/vpc/${namePrefix}/flow-logs`,
       retentionInDays: props.flowLogRetentionDays,
@@ -240,14 +302,6 @@ export class Network extends Construct {
       // Delivery started before the role may write fails its first attempts and shows an error status.
       dependsOn: [flowLogRolePolicy],
     });
-
-    this.vpcId = vpc.id;
-    this.vpcCidr = cidr;
-    this.publicSubnetIds = publicSubnets.map((s) => s.id);
-    this.privateSubnetIds = privateSubnets.map((s) => s.id);
-    this.databaseSubnetIds = databaseSubnets.map((s) => s.id);
-    this.natGatewayCount = natGatewayCount;
-    this.flowLogGroupName = flowLogGroup.name;
-    this.privateEgress = privateEgress;
+    return flowLogGroup;
   }
 }
