@@ -21,8 +21,6 @@ const MAX_FILE_LINES = 320;
 const PENDING_SPLIT: readonly { file: string; className: string; ceiling: number }[] = [
   // The lead shortens these three next (another change is splitting them now).
   { file: "constructs/network.ts", className: "Network", ceiling: 201 },
-  { file: "stacks/environment-stack.ts", className: "EnvironmentStack", ceiling: 163 },
-  { file: "stacks/bootstrap-stack.ts", className: "BootstrapStack", ceiling: 125 },
 ];
 
 /** Files over the line limit that are one concern, with the reason: the test fails once one fits the limit. */
