@@ -13,17 +13,6 @@ const ROOT = resolve(__dirname, "..");
 const MAX_CONSTRUCTOR_LINES = 80;
 const MAX_FILE_LINES = 320;
 
-/**
- * Constructors longer than the limit today, each with its current length as a ceiling: the test
- * fails if one grows, and fails once one fits the limit (remove its entry then, so the list cannot
- * go stale).
- */
-const PENDING_SPLIT: readonly { file: string; className: string; ceiling: number }[] = [
-  // The lead shortens these three next (another change is splitting them now).
-  { file: "stacks/environment-stack.ts", className: "EnvironmentStack", ceiling: 163 },
-  { file: "stacks/bootstrap-stack.ts", className: "BootstrapStack", ceiling: 125 },
-];
-
 /** Files over the line limit that are one concern, with the reason: the test fails once one fits the limit. */
 const ONE_CONCERN_FILES: readonly { file: string; reason: string }[] = [
   {
@@ -67,7 +56,6 @@ const lineCount = (text: string): number => text.split("\n").length - (text.ends
 const productFiles = [...readImportGraph(ROOT).keys()].filter((file) => floorOf(file) !== undefined).sort();
 const read = (file: string) => readFileSync(join(ROOT, file), "utf8");
 const constructors = productFiles.flatMap((file) => constructorLengths(read(file), file).map((c) => ({ file, ...c })));
-const pendingOf = (file: string, className: string) => PENDING_SPLIT.find((p) => p.file === file && p.className === className);
 
 describe("the shape of the product's code", () => {
   it("reads the product: every floor's files, with their constructors", () => {
@@ -79,30 +67,15 @@ describe("the shape of the product's code", () => {
     );
   });
 
-  it(`has no constructor over ${MAX_CONSTRUCTOR_LINES} lines, beyond the pending splits`, () => {
+  it(`has no constructor over ${MAX_CONSTRUCTOR_LINES} lines`, () => {
     const tooLong = constructors
-      .filter((c) => c.lines > MAX_CONSTRUCTOR_LINES && !pendingOf(c.file, c.className))
+      .filter((c) => c.lines > MAX_CONSTRUCTOR_LINES)
       .map(
         (c) =>
           `${c.file}:${c.line} ${c.className}'s constructor has ${c.lines} lines; move each concern's resources ` +
           `into a private method (this as scope, the same construct ids) until it has at most ${MAX_CONSTRUCTOR_LINES}`,
       );
     expect(tooLong).toEqual([]);
-  });
-
-  it("lets no pending split grow, and keeps no entry the code no longer needs", () => {
-    const problems = PENDING_SPLIT.flatMap(({ file, className, ceiling }) => {
-      const found = constructors.find((c) => c.file === file && c.className === className);
-      if (!found) return [`PENDING_SPLIT names ${className} in ${file}, which has no such constructor; remove the entry`];
-      if (found.lines <= MAX_CONSTRUCTOR_LINES) {
-        return [`${file} ${className}'s constructor has ${found.lines} lines, within the limit; remove its PENDING_SPLIT entry`];
-      }
-      if (found.lines > ceiling) {
-        return [`${file} ${className}'s constructor grew to ${found.lines} lines, over its ceiling of ${ceiling}; shorten it`];
-      }
-      return [];
-    });
-    expect(problems).toEqual([]);
   });
 
   it(`has no file over ${MAX_FILE_LINES} lines unless it is one concern, and no stale allowance`, () => {

@@ -6,6 +6,7 @@ import { GithubOidc, type GithubRoleSpec } from "../bootstrap/github-oidc";
 import {
   DEPLOY_ROLE_POLICY_EXEMPTIONS,
   deployRolePolicy,
+  type PermissionsContext,
   PLAN_ROLE_POLICY_EXEMPTIONS,
   planRolePolicy,
   WORKLOAD_BOUNDARY_EXEMPTIONS,
@@ -14,7 +15,7 @@ import {
 import { StateBackend } from "../bootstrap/state-storage";
 import { WorkloadRoles } from "../bootstrap/workload-roles";
 import { BOOTSTRAP_STACK, environmentAccount, Naming, WORKLOAD_ROLES, type WorkloadRole } from "../config/naming";
-import type { PlatformConfig } from "../config/types";
+import type { AccountConfig, PlatformConfig, ProjectConfig } from "../config/types";
 import { exemptAll } from "../lib/audit-exemptions";
 import { platformAwsProvider } from "../lib/aws-provider";
 import type { LocalTarget } from "../lib/local-target";
@@ -126,22 +127,12 @@ export class BootstrapStack extends TerraformStack {
     super(scope, id);
     // A relative directory would again depend on where the output goes (the defect this prop removes).
     if (props.localStateDir !== undefined && !isAbsolute(props.localStateDir)) {
-      throw new Error(
-        `BootstrapStack localStateDir "${props.localStateDir}" is not an absolute path; pass e.g. the repository root (main.ts's directory)`,
-      );
+      const fix = "pass e.g. the repository root (main.ts's directory)";
+      throw new Error(`BootstrapStack localStateDir "${props.localStateDir}" is not an absolute path; ${fix}`);
     }
     const { project } = props.config;
     const accountId = props.accountId ?? project.accountId;
-    // The settings of this account's bootstrap: the project's, or its entry in project.accounts.
-    const account =
-      accountId === project.accountId
-        ? { bootstrap: project.bootstrap, existingOidcProviderArn: project.github.existingOidcProviderArn }
-        : project.accounts?.find((a) => a.accountId === accountId);
-    if (!account) {
-      throw new Error(
-        `BootstrapStack accountId "${accountId}" is not listed in project.accounts; add { accountId: "${accountId}" } there, or omit accountId for the project's account`,
-      );
-    }
+    const account = accountSettings(project, accountId);
     // Only the environments this account hosts: no role here can act on another account.
     const environments = props.config.environments.filter((e) => environmentAccount(project, e) === accountId);
     const naming = new Naming(project, accountId);
@@ -157,8 +148,25 @@ export class BootstrapStack extends TerraformStack {
       environments.map((e) => [e.name, Object.fromEntries(WORKLOAD_ROLES.map((r) => [r, naming.workloadRoleArn(e.name, r)]))]),
     ) as Record<string, Record<WorkloadRole, string>>;
 
-    platformAwsProvider(this, "aws", { project, accountId, environment: "shared", stack: id, local: props.local });
+    this.useProviderAndBackend(id, props, naming, account);
+    this.stateBackend = new StateBackend(this, "state", {
+      bucketName: naming.stateBucket,
+      lockTableName: naming.lockTable,
+      keyAlias: naming.stateKeyAlias,
+      noncurrentVersionExpirationDays: account.bootstrap?.noncurrentVersionExpirationDays,
+    });
+    const ctx: PermissionsContext = { naming, accountId, region: project.region, stateKeyArn: this.stateBackend.kmsKeyArn };
+    const workload = this.addWorkloadRoles(ctx);
+    this.workloadRoles = workload.roles;
+    this.github = this.addGithubOidc(ctx, project, account);
+    this.fenceDeployRoles(naming);
+    this.outputs = this.declareOutputs(workload.boundaries);
+  }
 
+  /** The AWS provider, and the backend: the state bucket once the state is moved there, a local file until then. */
+  private useProviderAndBackend(id: string, props: BootstrapStackProps, naming: Naming, account: AccountSettings): void {
+    const { project } = props.config;
+    platformAwsProvider(this, "aws", { project, accountId: this.accountId, environment: "shared", stack: id, local: props.local });
     // Against the emulator the bucket is new on every run, so the state always starts in a file.
     if (account.bootstrap?.stateInBucket && !props.local) {
       useRemoteState(this, { naming, region: project.region, stack: id, local: props.local });
@@ -167,52 +175,43 @@ export class BootstrapStack extends TerraformStack {
       const file = bootstrapStateFile(id, props.local !== undefined);
       new LocalBackend(this, { path: props.localStateDir ? join(props.localStateDir, file) : `../../../${file}` });
     }
+  }
 
-    this.stateBackend = new StateBackend(this, "state", {
-      bucketName: naming.stateBucket,
-      lockTableName: naming.lockTable,
-      keyAlias: naming.stateKeyAlias,
-      noncurrentVersionExpirationDays: account.bootstrap?.noncurrentVersionExpirationDays,
-    });
-
-    const ctx = {
-      naming,
-      accountId,
-      region: project.region,
-      stateKeyArn: this.stateBackend.kmsKeyArn,
-    };
-    // The ceiling of every workload role of an environment; its deploy role writes their policies only with it.
-    const workloadBoundaries = environments.map((e) => {
-      const boundary = new IamPolicy(this, `workload-boundary-${e.name}`, {
-        name: naming.workloadBoundaryName(e.name),
+  /**
+   * Each hosted environment's workload roles, created here so that no deploy role creates a role or writes a trust, and
+   * their permissions boundary: the ceiling of every workload role, with which only its deploy role writes their policies.
+   */
+  private addWorkloadRoles(ctx: PermissionsContext) {
+    const { naming, region } = ctx;
+    const boundaries = this.environmentNames.map((environment) => {
+      const boundary = new IamPolicy(this, `workload-boundary-${environment}`, {
+        name: naming.workloadBoundaryName(environment),
         // Unchanged since the environment stacks created the roles: a new description replaces the policy.
-        description: `Permissions boundary of every IAM role the ${e.name} stack creates`,
-        policy: workloadBoundaryPolicy(ctx, e.name),
+        description: `Permissions boundary of every IAM role the ${environment} stack creates`,
+        policy: workloadBoundaryPolicy(ctx, environment),
       });
       exemptAll(boundary, WORKLOAD_BOUNDARY_EXEMPTIONS);
-      return { environment: e.name, boundary };
+      return { environment, boundary };
     });
-    // The roles the environments' workloads run as: created here, so no deploy role creates a role or writes a trust.
-    this.workloadRoles = Object.fromEntries(
-      workloadBoundaries.map(({ environment, boundary }) => [
-        environment,
-        new WorkloadRoles(this, `workload-roles-${environment}`, {
-          environment,
-          naming,
-          region: project.region,
-          permissionsBoundaryArn: boundary.arn,
-        }),
-      ]),
-    );
-    const deployRoles: GithubRoleSpec[] = environments.map((e) => ({
-      id: deployRoleId(e.name),
-      roleName: naming.deployRoleName(e.name),
-      description: `Deploys ${e.name} from GitHub Actions jobs in the ${e.name} environment`,
-      subject: `environment:${e.name}`,
-      policy: deployRolePolicy(ctx, e.name, { exclusiveAccount: environments.length === 1 }),
+    const roles = boundaries.map(({ environment, boundary }) => {
+      const roleProps = { environment, naming, region, permissionsBoundaryArn: boundary.arn };
+      return [environment, new WorkloadRoles(this, `workload-roles-${environment}`, roleProps)] as const;
+    });
+    return { boundaries, roles: Object.fromEntries(roles) };
+  }
+
+  /** The GitHub Actions OIDC trust: a deploy role per hosted environment, the plan role and the drift role. */
+  private addGithubOidc(ctx: PermissionsContext, project: ProjectConfig, account: AccountSettings): GithubOidc {
+    const { naming } = ctx;
+    const deployRoles: GithubRoleSpec[] = this.environmentNames.map((environment) => ({
+      id: deployRoleId(environment),
+      roleName: naming.deployRoleName(environment),
+      description: `Deploys ${environment} from GitHub Actions jobs in the ${environment} environment`,
+      subject: `environment:${environment}`,
+      policy: deployRolePolicy(ctx, environment, { exclusiveAccount: this.environmentNames.length === 1 }),
       policyExemptions: DEPLOY_ROLE_POLICY_EXEMPTIONS,
     }));
-    this.github = new GithubOidc(this, "github-oidc", {
+    return new GithubOidc(this, "github-oidc", {
       owner: project.github.owner,
       repo: project.github.repo,
       // Trust by ids only after `cdktf deploy github` set the subject template (README).
@@ -232,7 +231,8 @@ export class BootstrapStack extends TerraformStack {
             {
               rule: "IAM-GITHUB-OIDC-TRUST",
               reason:
-                "read-only plan role: the pull_request subject names no branch, GitHub gives pull requests from forks no id-token, and the role can change nothing",
+                "read-only plan role: the pull_request subject names no branch, GitHub gives pull requests from forks no id-token, " +
+                "and the role can change nothing",
             },
           ],
         },
@@ -249,39 +249,36 @@ export class BootstrapStack extends TerraformStack {
         },
       ],
     });
+  }
 
-    // Fence each deploy role into its own state prefix at the bucket too, whatever IAM grants it later.
-    for (const e of environments) {
+  /** Fences each deploy role into its own state prefix at the bucket too, whatever IAM grants it later. */
+  private fenceDeployRoles(naming: Naming): void {
+    for (const e of this.environmentNames) {
       this.stateBackend.addToBucketPolicy({
-        Sid: `Deploy${e.name.charAt(0).toUpperCase()}${e.name.slice(1)}OnlyOwnState`,
+        Sid: `Deploy${e.charAt(0).toUpperCase()}${e.slice(1)}OnlyOwnState`,
         Effect: "Deny",
-        Principal: { AWS: this.github.roleArns[deployRoleId(e.name)] },
+        Principal: { AWS: this.github.roleArns[deployRoleId(e)] },
         Action: ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*"],
-        NotResource: `${naming.stateBucketArn}/${e.name}/*`,
+        NotResource: `${naming.stateBucketArn}/${e}/*`,
       });
     }
-
-    this.outputs = this.declareOutputs(workloadBoundaries);
   }
 
   /** Declares the outputs (their ids are the names a reader of the state finds), in their usual order. */
   private declareOutputs(workloadBoundaries: { environment: string; boundary: IamPolicy }[]): BootstrapOutputs {
     const output = (id: string, value: string, description: string) => new TerraformOutput(this, id, { value, description });
+    const { roleArns, providerArn } = this.github;
     return {
       stateBucket: output("state_bucket", this.stateBackend.bucketName, "S3 bucket holding every stack's Terraform state"),
       lockTable: output("lock_table", this.stateBackend.lockTableName, "DynamoDB table holding Terraform state locks"),
       stateKmsKeyArn: output("state_kms_key_arn", this.stateBackend.kmsKeyArn, "KMS key encrypting the state bucket and the lock table"),
-      githubOidcProviderArn: output(
-        "github_oidc_provider_arn",
-        this.github.providerArn,
-        "IAM OIDC provider trusted for GitHub Actions tokens",
-      ),
+      githubOidcProviderArn: output("github_oidc_provider_arn", providerArn, "IAM OIDC provider trusted for GitHub Actions tokens"),
       deployRoleArns: Object.fromEntries(
         this.environmentNames.map((e) => [
           e,
           output(
             `deploy_role_arn_${e}`,
-            this.github.roleArns[deployRoleId(e)],
+            roleArns[deployRoleId(e)],
             `Role GitHub Actions assumes to deploy ${e} (jobs in the ${e} environment only)`,
           ),
         ]),
@@ -296,16 +293,27 @@ export class BootstrapStack extends TerraformStack {
           ),
         ]),
       ),
-      planRoleArn: output(
-        "plan_role_arn",
-        this.github.roleArns[PLAN_ROLE_ID],
-        "Read-only role GitHub Actions assumes to plan from pull requests",
-      ),
+      planRoleArn: output("plan_role_arn", roleArns[PLAN_ROLE_ID], "Read-only role GitHub Actions assumes to plan from pull requests"),
       driftRoleArn: output(
         "drift_role_arn",
-        this.github.roleArns[DRIFT_ROLE_ID],
+        roleArns[DRIFT_ROLE_ID],
         "Read-only role the scheduled drift check assumes (default branch only)",
       ),
     };
   }
+}
+
+/** The settings of an account's bootstrap: the project's, or the account's entry in project.accounts. */
+type AccountSettings = Pick<AccountConfig, "bootstrap" | "existingOidcProviderArn">;
+
+function accountSettings(project: ProjectConfig, accountId: string): AccountSettings {
+  const account =
+    accountId === project.accountId
+      ? { bootstrap: project.bootstrap, existingOidcProviderArn: project.github.existingOidcProviderArn }
+      : project.accounts?.find((a) => a.accountId === accountId);
+  if (!account) {
+    const fix = `add { accountId: "${accountId}" } there, or omit accountId for the project's account`;
+    throw new Error(`BootstrapStack accountId "${accountId}" is not listed in project.accounts; ${fix}`);
+  }
+  return account;
 }

@@ -1,4 +1,5 @@
 import { DataAwsIamRole } from "@cdktf/provider-aws/lib/data-aws-iam-role";
+import type { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformElement, TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { makeUniqueId } from "cdktf/lib/private/unique";
 import type { Construct, Node } from "constructs";
@@ -64,40 +65,60 @@ export class EnvironmentStack extends TerraformStack {
     const { project, environment: env } = props;
     // The environment's own account (its accountId, or the project's): its state bucket, its roles.
     const naming = Naming.forEnvironment(project, env);
+    const w: Wiring = { project, env, naming, prefix: naming.prefix(env.name) };
+    const usEast1 = this.useProvidersAndBackend(w, props.local);
+    this.network = this.addNetwork(w);
+    this.database = this.addDatabase(w);
+    const repository = { repositoryName: naming.repositoryName(env.name), keepImages: env.service.keepImages };
+    this.repository = new ImageRepository(this, REPOSITORY_ID, repository);
+    this.loadBalancer = this.addLoadBalancer(w);
+    this.service = this.addService(w, props);
+    this.databaseIngress = this.database.allowConnectionsFrom("service", this.service.securityGroupId);
+    this.site = this.addSite(w);
+    const topic = { namePrefix: w.prefix, subscribers: env.monitoring.subscribers };
+    this.notification = new Notification(this, "notification", topic);
+    this.usEast1Notification = usEast1
+      ? new Notification(this, "notification-us-east-1", { ...topic, provider: usEast1 })
+      : this.notification;
+    this.monitoring = this.addMonitoring(w, usEast1);
+    this.declareExemptions(env);
+    const removed = FORMER_WORKLOAD_ROLES.map((from) => ({ from, lifecycle: { destroy: false } }));
+    this.addOverride("removed", removed);
+    this.declareOutputs(env);
+  }
+
+  /** The AWS providers (the second one in us-east-1, returned, unless that is the project's region) and the S3 backend. */
+  private useProvidersAndBackend({ project, env, naming }: Wiring, local: LocalTarget | undefined): AwsProvider | undefined {
     const localAccountId = naming.accountId === project.accountId ? undefined : naming.accountId;
-    const prefix = naming.prefix(env.name);
-    // The workload roles are the bootstrap's (bootstrap/workload-roles.ts): this stack writes their policies only.
-    // Read, not just named: until the bootstrap has created them every plan fails here, before anything changes
-    // (the targeted migration apply included: the execution policy and task definitions depend on them).
-    const role = (kind: WorkloadRole) => {
-      const found = new DataAwsIamRole(this, `workload-role-${kind}`, { name: naming.workloadRoleName(env.name, kind) });
-      return { name: found.name, arn: found.arn };
-    };
-
-    platformAwsProvider(this, "aws", { project, accountId: naming.accountId, environment: env.name, stack: env.name, local: props.local });
+    const provider = { project, accountId: naming.accountId, environment: env.name, stack: env.name, local };
+    platformAwsProvider(this, "aws", provider);
+    useRemoteState(this, { naming, region: project.region, stack: env.name, local, localAccountId });
+    if (project.region === US_EAST_1) return undefined;
     // CloudFront publishes its metrics in us-east-1, and an alarm notifies a topic of its own region only.
-    const usEast1 =
-      project.region === US_EAST_1
-        ? undefined
-        : platformAwsProvider(this, "aws-us-east-1", {
-            project,
-            accountId: naming.accountId,
-            environment: env.name,
-            stack: env.name,
-            local: props.local,
-            region: US_EAST_1,
-            alias: "us_east_1",
-          });
-    useRemoteState(this, { naming, region: project.region, stack: env.name, local: props.local, localAccountId });
+    return platformAwsProvider(this, "aws-us-east-1", { ...provider, region: US_EAST_1, alias: "us_east_1" });
+  }
 
-    this.network = new Network(this, "network", {
-      namePrefix: prefix,
-      ...env.network,
-      flowLogRole: role("flow-logs"),
-      auditExemptions: acceptedRisks(env, "network."),
+  /**
+   * The workload role of that kind: the bootstrap's (bootstrap/workload-roles.ts), this stack writes their policies only.
+   * Read, not just named: until the bootstrap has created them every plan fails here, before anything changes
+   * (the targeted migration apply included: the execution policy and task definitions depend on them).
+   */
+  private workloadRole({ env, naming }: Wiring, kind: WorkloadRole) {
+    const found = new DataAwsIamRole(this, `workload-role-${kind}`, { name: naming.workloadRoleName(env.name, kind) });
+    return { name: found.name, arn: found.arn };
+  }
+
+  private addNetwork(w: Wiring): Network {
+    return new Network(this, "network", {
+      namePrefix: w.prefix,
+      ...w.env.network,
+      flowLogRole: this.workloadRole(w, "flow-logs"),
+      auditExemptions: acceptedRisks(w.env, "network."),
     });
+  }
 
-    this.database = new Database(this, "database", {
+  private addDatabase({ env, prefix }: Wiring): Database {
+    return new Database(this, "database", {
       namePrefix: prefix,
       vpcId: this.network.vpcId,
       subnetIds: this.network.databaseSubnetIds,
@@ -106,12 +127,10 @@ export class EnvironmentStack extends TerraformStack {
       logRetentionDays: env.service.logRetentionDays,
       auditExemptions: acceptedRisks(env, "database."),
     });
+  }
 
-    this.repository = new ImageRepository(this, REPOSITORY_ID, {
-      repositoryName: naming.repositoryName(env.name),
-      keepImages: env.service.keepImages,
-    });
-    this.loadBalancer = new ApiLoadBalancer(this, LOAD_BALANCER_ID, {
+  private addLoadBalancer({ env, naming, prefix }: Wiring): ApiLoadBalancer {
+    return new ApiLoadBalancer(this, LOAD_BALANCER_ID, {
       name: `${prefix}-api`,
       vpcId: this.network.vpcId,
       publicSubnetIds: this.network.publicSubnetIds,
@@ -122,8 +141,13 @@ export class EnvironmentStack extends TerraformStack {
       // loadBalancer.https is waived on the listener, through httpOnlyReason.
       auditExemptions: acceptedRisks(env, "loadBalancer.").filter((x) => x.rule !== guardrail("loadBalancer.https")?.auditRule),
     });
-    const executionRole = role("api-execution");
-    this.service = new FargateService(this, "service", {
+  }
+
+  private addService(w: Wiring, props: EnvironmentStackProps): FargateService {
+    const { env, prefix } = w;
+    const { database: db } = this;
+    const executionRole = this.workloadRole(w, "api-execution");
+    return new FargateService(this, "service", {
       namePrefix: prefix,
       vpcId: this.network.vpcId,
       vpcCidr: this.network.vpcCidr,
@@ -133,31 +157,29 @@ export class EnvironmentStack extends TerraformStack {
       imageTag: props.imageTag,
       imageDigest: props.imageDigest,
       loadBalancer: this.loadBalancer,
-      roles: { executionRoleName: executionRole.name, executionRoleArn: executionRole.arn, taskRoleArn: role("api-task").arn },
+      roles: {
+        executionRoleName: executionRole.name,
+        executionRoleArn: executionRole.arn,
+        taskRoleArn: this.workloadRole(w, "api-task").arn,
+      },
       deploymentAlarmNames: env.monitoring.alarms ? deploymentAlarmNames(prefix) : undefined,
       migrationCommand: env.migration?.command,
-      database: {
-        host: this.database.address,
-        port: this.database.port,
-        name: this.database.databaseName,
-        secretArn: this.database.masterUserSecretArn,
-      },
+      database: { host: db.address, port: db.port, name: db.databaseName, secretArn: db.masterUserSecretArn },
     });
-    this.databaseIngress = this.database.allowConnectionsFrom("service", this.service.securityGroupId);
+  }
 
-    this.site = new StaticSite(this, "site", {
+  private addSite({ env, naming, prefix }: Wiring): StaticSite {
+    return new StaticSite(this, "site", {
       namePrefix: prefix,
       bucketName: naming.siteBucket(env.name),
       priceClass: env.site.priceClass,
       domain: env.site.domain,
       apiOrigins: [this.loadBalancer.url],
     });
+  }
 
-    this.notification = new Notification(this, "notification", { namePrefix: prefix, subscribers: env.monitoring.subscribers });
-    this.usEast1Notification = usEast1
-      ? new Notification(this, "notification-us-east-1", { namePrefix: prefix, subscribers: env.monitoring.subscribers, provider: usEast1 })
-      : this.notification;
-    this.monitoring = new Monitoring(this, "monitoring", {
+  private addMonitoring({ project, env, prefix }: Wiring, usEast1: AwsProvider | undefined): Monitoring {
+    return new Monitoring(this, "monitoring", {
       region: project.region,
       alarms: env.monitoring.alarms,
       thresholds: env.monitoring.thresholds,
@@ -177,6 +199,10 @@ export class EnvironmentStack extends TerraformStack {
         distributionId: this.site.distributionId,
       },
     });
+  }
+
+  /** The audit exemptions the environment's settings imply (the constructs declare their own). */
+  private declareExemptions(env: EnvironmentConfig): void {
     if (!env.monitoring.alarms) {
       // Off only outside production (a production guardrail): say so where the audit looks.
       exempt(
@@ -186,12 +212,10 @@ export class EnvironmentStack extends TerraformStack {
       );
     }
     for (const risk of acceptedRisks(env, "monitoring.")) exempt(this, risk.rule, risk.reason);
+  }
 
-    this.addOverride(
-      "removed",
-      FORMER_WORKLOAD_ROLES.map((from) => ({ from, lifecycle: { destroy: false } })),
-    );
-
+  /** What a person and CI read after a deploy (the ids are the output names), and how deploy.yml runs the migration. */
+  private declareOutputs(env: EnvironmentConfig): void {
     const outputs: Record<string, [string, string]> = {
       api_url: [this.loadBalancer.url, "Base URL of the API (the load balancer, or its domain with HTTPS)"],
       site_url: [this.site.siteUrl, "URL of the static site (CloudFront)"],
@@ -206,30 +230,26 @@ export class EnvironmentStack extends TerraformStack {
       alarm_topic_arn: [this.notification.topicArn, "SNS topic the alarms notify (subscribers in monitoring.subscribers)"],
       dashboard_name: [this.monitoring.dashboardName, "CloudWatch dashboard of the environment"],
     };
-    for (const [name, [value, description]] of Object.entries(outputs)) {
-      new TerraformOutput(this, name, { value, description });
-    }
-    if (this.service.migrationTaskDefinitionArn) {
-      // deploy.yml applies only what this output refers to and depends on (-target), runs the task,
-      // and applies the rest only when it exits 0: the service never runs an image whose migration failed.
-      const migration = new TerraformOutput(this, MIGRATION_OUTPUT, {
-        description: "How deploy.yml runs the database migration: cluster, task definition and the service's network",
-        value: {
-          cluster: this.service.clusterName,
-          taskDefinition: this.service.migrationTaskDefinitionArn,
-          subnets: this.service.subnetIds,
-          securityGroups: [this.service.securityGroupId],
-          timeoutMinutes: env.migration?.timeoutMinutes ?? 30,
-        },
-      });
-      // cdktf writes an output's dependsOn as "${...}", which Terraform refuses there: plain addresses.
-      migration.addOverride(
-        "depends_on",
-        [...this.service.migrationPrerequisites, ...this.network.privateEgress, this.databaseIngress].map(
-          (r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`,
-        ),
-      );
-    }
+    for (const [name, [value, description]] of Object.entries(outputs)) new TerraformOutput(this, name, { value, description });
+    if (!this.service.migrationTaskDefinitionArn) return;
+    // deploy.yml applies only what this output refers to and depends on (-target), runs the task,
+    // and applies the rest only when it exits 0: the service never runs an image whose migration failed.
+    const migration = new TerraformOutput(this, MIGRATION_OUTPUT, {
+      description: "How deploy.yml runs the database migration: cluster, task definition and the service's network",
+      value: {
+        cluster: this.service.clusterName,
+        taskDefinition: this.service.migrationTaskDefinitionArn,
+        subnets: this.service.subnetIds,
+        securityGroups: [this.service.securityGroupId],
+        timeoutMinutes: env.migration?.timeoutMinutes ?? 30,
+      },
+    });
+    // cdktf writes an output's dependsOn as "${...}", which Terraform refuses there: plain addresses.
+    const prerequisites = [...this.service.migrationPrerequisites, ...this.network.privateEgress, this.databaseIngress];
+    migration.addOverride(
+      "depends_on",
+      prerequisites.map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`),
+    );
   }
 
   /**
@@ -248,6 +268,14 @@ export class EnvironmentStack extends TerraformStack {
     }
     return super.allocateLogicalId(element);
   }
+}
+
+/** What each step of the stack's wiring reads: the config, the environment's naming and its resources' name prefix. */
+interface Wiring {
+  readonly project: ProjectConfig;
+  readonly env: EnvironmentConfig;
+  readonly naming: Naming;
+  readonly prefix: string;
 }
 
 const US_EAST_1 = "us-east-1";
