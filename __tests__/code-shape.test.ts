@@ -134,3 +134,29 @@ describe("the constructor counter itself", () => {
     expect(lineCount("a\nb")).toBe(2);
   });
 });
+
+/** The formatter keeps code within this width; strings, comments and test titles are ours to wrap. */
+const MAX_LINE = 140;
+
+/** Lines over MAX_LINE, as `file:line (length)`; an import the formatter cannot break is allowed. */
+function longLines(file: string, text: string): string[] {
+  return text
+    .split("\n")
+    .flatMap((line, i) => (line.length > MAX_LINE && !/^import .* from "[^"]+";$/.test(line) ? [`${file}:${i + 1} (${line.length})`] : []));
+}
+
+describe("line width", () => {
+  it(`has no line over ${MAX_LINE} characters in any TypeScript file of the repository`, () => {
+    const files = [...readImportGraph(ROOT).keys()].sort();
+    expect(files.length).toBeGreaterThan(100);
+    expect(files.flatMap((file) => longLines(file, readFileSync(join(ROOT, file), "utf8")))).toEqual([]);
+  });
+
+  it("finds a long string or comment, and lets a long import through", () => {
+    const long = "x".repeat(MAX_LINE);
+    const source = [`const a = "${long}";`, `// ${long}`, `import { A } from "@cdktf/provider-github/lib/${long}";`, "const b = 1;"].join(
+      "\n",
+    );
+    expect(longLines("f.ts", source)).toEqual([`f.ts:1 (${MAX_LINE + 13})`, `f.ts:2 (${MAX_LINE + 3})`]);
+  });
+});
