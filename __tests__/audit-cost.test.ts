@@ -1,4 +1,5 @@
-import { type CostEstimate, compareEstimates, DEFAULT_USAGE, estimateCost, formatCostMarkdown, loadPriceTable } from "../audit/cost";
+import { type CostEstimate, DEFAULT_USAGE, estimateCost, loadPriceTable } from "../audit/cost";
+import { compareEstimates, formatCostMarkdown } from "../audit/cost-report";
 import { priceInOffer, refreshPrices } from "../audit/refresh-prices";
 import { STAGE_KNOBS, synthWithStageKnobs } from "./support/stage-knobs";
 

@@ -1,4 +1,5 @@
-import { type Architecture, architecture, diffArchitecture, hasChanges, toMermaid } from "../audit/diagram";
+import { type Architecture, architecture, diffArchitecture, hasChanges } from "../audit/diagram";
+import { toMermaid } from "../audit/diagram-mermaid";
 import { STAGE_KNOBS, synthWithStageKnobs } from "./support/stage-knobs";
 
 /** The architecture diagrams, drawn from the synthesized JSON of the shipped config, and of stage with two knobs turned. */
