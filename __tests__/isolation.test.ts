@@ -7,7 +7,7 @@ import { DEPLOY_ROLE_SERVICE_WILDCARDS, WORKLOAD_UNTAGGABLE_EXCEPTIONS } from ".
 import { Naming } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
 import { stackToHcl } from "../lib/hcl";
-import { asList, managedPolicyNamed, type PolicyDocument, roleNamed } from "./support/iam";
+import { asList, managedPolicyNamed, type PolicyDocument, ROLE_AND_TRUST_CHANGES, roleNamed } from "./support/iam";
 import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
@@ -222,19 +222,6 @@ describe("project-name collisions", () => {
 function workloadRoles(tf: SynthesizedTerraform, env: string): any[] {
   return Object.values(resources(tf, "aws_iam_role")).filter((r) => r.name.startsWith(`acme-${env}-`) && r.name.endsWith("-role"));
 }
-
-/** What would let a deploy role make a role an outside account may assume, or lift a role over its boundary. */
-const ROLE_AND_TRUST_CHANGES = [
-  "iam:CreateRole",
-  "iam:DeleteRole",
-  "iam:UpdateAssumeRolePolicy",
-  "iam:UpdateRole",
-  "iam:PutRolePermissionsBoundary",
-  "iam:DeleteRolePermissionsBoundary",
-  "iam:AttachRolePolicy",
-  "iam:CreatePolicy",
-  "iam:CreatePolicyVersion",
-];
 
 /** The workload roles' names, their one trusted service and the source ARN pattern they require, if any. */
 const WORKLOAD_ROLES: [string, string, string | undefined][] = [

@@ -33,3 +33,16 @@ export function managedPolicyNamed(tf: SynthesizedTerraform, name: string): { po
   if (!policy) throw new Error(`no managed policy ${name}`);
   return { policy, document: JSON.parse(policy.policy) };
 }
+
+/** What would let a deploy role make a role an outside account may assume, or lift a role over its boundary. */
+export const ROLE_AND_TRUST_CHANGES = [
+  "iam:CreateRole",
+  "iam:DeleteRole",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:UpdateRole",
+  "iam:PutRolePermissionsBoundary",
+  "iam:DeleteRolePermissionsBoundary",
+  "iam:AttachRolePolicy",
+  "iam:CreatePolicy",
+  "iam:CreatePolicyVersion",
+];
