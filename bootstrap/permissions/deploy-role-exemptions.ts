@@ -61,6 +61,14 @@ export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
   ),
   wildcardResourceExemption(["ReadCertificates"], 'read-only certificate metadata; acm:ListCertificates accepts only "*"'),
   wildcardResourceExemption(
+    ["CreateOwnDistributions"],
+    'cloudfront:CreateDistribution names no distribution (IAM accepts only "*"); only with the environment\'s tag on the request',
+  ),
+  wildcardResourceExemption(
+    ["CreateUntaggableSiteObjects"],
+    'creating an origin access control or a response headers policy names none (IAM accepts only "*"); changes to one are fenced by type',
+  ),
+  wildcardResourceExemption(
     ["ListSiteObjects"],
     'CloudFront\'s List actions accept only "*"; they return names and ids, and every change is fenced by tag or type',
   ),
