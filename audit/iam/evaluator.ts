@@ -21,7 +21,18 @@
  */
 import { createValidatedPolicy, validateIdentityPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import { globRegex, loadServices, type ReferenceAction, referenceAction, resourceTypesFor } from "./reference";
+import {
+  globRegex,
+  loadServices,
+  REFERENCE_CORRECTIONS,
+  type ReferenceAction,
+  type ReferenceCorrection,
+  referenceAction,
+  resourceTypesFor,
+} from "./reference";
+
+export { REFERENCE_CORRECTIONS, type ReferenceCorrection } from "./reference";
+
 import { resolveString, type StackPlace, type SynthesizedStack } from "./resolve";
 
 // biome-ignore lint/suspicious/noExplicitAny: IAM policy documents are free-form JSON
@@ -92,38 +103,6 @@ export interface Decision {
   /** The correction of REFERENCE_CORRECTIONS applied, if one was. */
   readonly correction?: string;
 }
-
-/** A place where the service authorization reference and AWS disagree, and what AWS does. */
-export interface ReferenceCorrection {
-  readonly action: string;
-  /** What the reference says. */
-  readonly reference: string;
-  /** What AWS does, which the evaluator follows. */
-  readonly aws: string;
-  /** Where AWS documents it. */
-  readonly source: string;
-  /** No permission is checked: the call is always allowed. */
-  readonly noPermission?: boolean;
-  /** The resource AWS authorises the call on (the reference says `"*"`). */
-  readonly resource?: (region: string, account: string) => string;
-}
-
-export const REFERENCE_CORRECTIONS: readonly ReferenceCorrection[] = [
-  {
-    action: "logs:DescribeLogGroups",
-    reference: 'wildcard-only (resource "*")',
-    aws: "authorised on arn:aws:logs:<region>:<account>:log-group:* (a grant on that ARN works, one on a single group does not)",
-    source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html (resource ARNs for log groups)",
-    resource: (region, account) => `arn:aws:logs:${region}:${account}:log-group:*`,
-  },
-  {
-    action: "sts:GetCallerIdentity",
-    reference: "an ordinary Read action",
-    aws: "no permission is required; an explicit deny does not stop it",
-    source: "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
-    noPermission: true,
-  },
-];
 
 /** Services whose requests AWS evaluates in us-east-1 (aws:RequestedRegion). */
 const GLOBAL_SERVICES = new Set(["iam", "cloudfront", "route53", "organizations", "sts", "waf", "globalaccelerator"]);
@@ -338,7 +317,7 @@ function sids(statements: any[] | undefined): string[] {
  */
 export async function evaluate(role: EvaluatedRole, call: EvaluatedCall): Promise<Decision> {
   const [service] = call.action.split(":");
-  await loadServices([service]);
+  loadServices([service]);
   const ref = referenceAction(call.action);
   if (!ref) return invalid(`${call.action} is not an action of the IAM authorization reference`);
   const correction = REFERENCE_CORRECTIONS.find((c) => c.action.toLowerCase() === ref.action.toLowerCase());
