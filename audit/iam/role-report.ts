@@ -112,9 +112,8 @@ export function formatIamReport(report: IamReport): string {
     const used = r.used === undefined ? "no recording" : `${r.used.length} used`;
     const unused = r.used === undefined ? "" : `, ${r.granted.filter((a) => !r.used?.includes(a)).length} granted but unused`;
     const missing = r.used?.filter((a) => !r.granted.includes(a)) ?? [];
-    lines.push(
-      `  ${r.role} (${r.account}): ${r.granted.length} granted, ${used}${unused}${missing.length ? `; used, not granted: ${missing.join(", ")}` : ""}`,
-    );
+    const notGranted = missing.length ? `; used, not granted: ${missing.join(", ")}` : "";
+    lines.push(`  ${r.role} (${r.account}): ${r.granted.length} granted, ${used}${unused}${notGranted}`);
   }
   if (report.recording) lines.push(`  (recording: ${report.recording})`);
   lines.push("", "Cross-environment writes the fence test finds allowed (__tests__/iam-fence.test.ts)");
