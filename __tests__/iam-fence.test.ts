@@ -5,6 +5,8 @@
  * state and lock entries) and on the account-wide changes; the plan and drift roles on every write.
  * Positive controls keep it honest: each deploy role's own needed calls come out allowed.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   type EvaluatedRole,
   evaluate,
@@ -200,5 +202,13 @@ describe("the fence test fails where it should", () => {
     const target = { ...prod, inventory: prod.inventory.filter((i) => i.kind === "aws_lb") };
     const found = distinctWrites((await attack(withoutFence, target, "stage", ["write"])).allowed);
     expect(found).toContainEqual({ action: "elasticloadbalancing:DeleteLoadBalancer", kind: "aws_lb" });
+  });
+});
+
+describe("the README's list of one-account writes", () => {
+  it("is ONE_ACCOUNT_CROSS_ENVIRONMENT_WRITES, entry by entry", () => {
+    const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+    const block = /<!-- one-account-writes -->\n([\s\S]*?)<!-- \/one-account-writes -->/.exec(readme)?.[1];
+    expect(block).toBe(ONE_ACCOUNT_CROSS_ENVIRONMENT_WRITES.map((w) => `- \`${w.action}\` on \`${w.kind}\`\n`).join(""));
   });
 });
