@@ -139,6 +139,14 @@ describe("the request context AWS would send", () => {
     expect((await pass("lambda.amazonaws.com")).decision).toBe("ImplicitlyDenied");
   });
 
+  it("tags a new network resource on create (ec2:CreateAction), and never another environment's untagged interface", async () => {
+    const tag = (resource: string, context?: Record<string, string>) =>
+      decide(stageDeploy(), { action: "ec2:CreateTags", resource, requestTags: { Environment: "stage" }, context });
+    expect((await tag(ec2("vpc/vpc-new"), { "ec2:CreateAction": "CreateVpc" })).decision).toBe("Allowed");
+    expect((await tag(ec2("network-interface/eni-1"))).decision).toBe("ImplicitlyDenied");
+    expect((await tag(ec2("network-interface/eni-1"), { "ec2:CreateAction": "CreateNetworkInterface" })).decision).toBe("ImplicitlyDenied");
+  });
+
   it("refuses an action the authorization reference does not have", async () => {
     const d = await decide(stageDeploy(), { action: "ec2:CreateVpcs", resource: ec2("vpc/vpc-1") });
     expect(d).toEqual(

@@ -17,7 +17,7 @@ import {
   rolesOf,
   withPolicies,
 } from "../audit/iam/evaluator";
-import { distinctWrites, type FenceResult, runFence } from "../audit/iam/fence";
+import { attackCalls, distinctWrites, type FenceResult, runFence } from "../audit/iam/fence";
 import { type InventoryItem, inventoryOf } from "../audit/iam/inventory";
 import { ONE_ACCOUNT_CROSS_ENVIRONMENT_WRITES } from "../audit/iam/one-account-writes";
 import { lockItemKeys } from "../bootstrap/permissions";
@@ -91,6 +91,7 @@ const NEEDED: { kind: string; action: string; request?: boolean; context?: (env:
   { kind: "aws_appautoscaling_target", action: "application-autoscaling:PutScalingPolicy" },
   { kind: "aws_cloudwatch_metric_alarm", action: "cloudwatch:PutMetricAlarm" },
   { kind: "aws_cloudwatch_dashboard", action: "cloudwatch:PutDashboard" },
+  { kind: "target-tracking alarm (AWS-created)", action: "cloudwatch:DeleteAlarms" },
   { kind: "aws_cloudwatch_log_group", action: "logs:PutRetentionPolicy" },
   { kind: "aws_ecr_repository", action: "ecr:PutImage" },
   { kind: "aws_cloudfront_distribution", action: "cloudfront:UpdateDistribution" },
@@ -148,6 +149,14 @@ describe.each(LAYOUTS)("the %s layout", (layoutName, build) => {
       ]) {
         expect(target.inventory.map((i) => i.kind)).toContain(kind);
       }
+      // Compound access levels of the reference ("Tagging, Write") are writes too.
+      const tried = attackCalls(target.inventory, ["write"]).map((c) => `${c.action.action} ${c.item.kind}`);
+      expect(tried).toEqual(
+        expect.arrayContaining([
+          "ec2:CreateTags network interface of an ECS task (AWS-created)",
+          "ecs:DeregisterTaskDefinition account-wide",
+        ]),
+      );
     });
 
     if (layoutName === "two-account") {

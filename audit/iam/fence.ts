@@ -40,7 +40,8 @@ export type Access = "write" | "data read";
 /** How an action touches a resource, for the fence: a write, a data read, or neither (configuration reads). */
 export function accessOf(action: ReferenceAction): Access | undefined {
   if (DATA_READS.has(action.action.toLowerCase())) return "data read";
-  return ["Write", "Permissions management", "Tagging"].includes(action.accessLevel) ? "write" : undefined;
+  // The reference's levels include compound ones ("Tagging, Write", "Permissions management, Write").
+  return /Write|Permissions management|Tagging/.test(action.accessLevel) ? "write" : undefined;
 }
 
 /** One call of the attack that came out allowed. */

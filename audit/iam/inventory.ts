@@ -99,7 +99,11 @@ function created(
     case "aws_ecs_service": {
       const cluster = resolveString(stack, String(config.cluster), place).split("/").pop();
       const taskTags = config.propagate_tags === "SERVICE" ? tags : {};
-      return [eni("an ECS task"), item("ECS task (AWS-created)", `arn:aws:ecs:${region}:${account}:task/${cluster}/${hex(32)}`, taskTags)];
+      const task = item("ECS task (AWS-created)", `arn:aws:ecs:${region}:${account}:task/${cluster}/${hex(32)}`, taskTags);
+      // Application Auto Scaling names the alarms of a target-tracking policy after the service, untagged.
+      const alarm = `arn:aws:cloudwatch:${region}:${account}:alarm:TargetTracking-service/${cluster}/${config.name}-AlarmHigh-${hex(8)}`;
+      const scaled = Object.keys(stack.resource?.aws_appautoscaling_policy ?? {}).length > 0;
+      return [eni("an ECS task"), task, ...(scaled ? [item("target-tracking alarm (AWS-created)", alarm)] : [])];
     }
     case "aws_lb":
       return [eni("the load balancer")];

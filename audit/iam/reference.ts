@@ -64,7 +64,8 @@ export interface ReferenceAction {
   /** `service:Action`, the reference's spelling. */
   readonly action: string;
   readonly service: string;
-  readonly accessLevel: "Read" | "Write" | "List" | "Tagging" | "Permissions management";
+  /** Read, List, Write, or a compound level: "Tagging, Write", "Permissions management, Write". */
+  readonly accessLevel: string;
   /** The action accepts only `"*"` as its resource. */
   readonly wildcardOnly: boolean;
   readonly resourceTypes: readonly ReferenceResourceType[];
@@ -105,7 +106,7 @@ export function loadServices(names: Iterable<string>): void {
       actions.set(key.toLowerCase(), {
         action: `${raw}:${details.name}`,
         service: raw,
-        accessLevel: details.accessLevel as ReferenceAction["accessLevel"],
+        accessLevel: details.accessLevel,
         wildcardOnly: details.resourceTypes.length === 0,
         conditionKeys: details.conditionKeys,
         resourceTypes: details.resourceTypes.map((rt) => {

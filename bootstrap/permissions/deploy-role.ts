@@ -6,7 +6,7 @@ import { type PolicyStatement, policyJson } from "../../lib/policy";
 import { ACCOUNT_LEVEL_LOGS_ACTIONS, ACCOUNT_LEVEL_SETTINGS_ACTIONS, ECR_DENIED_ACTIONS } from "./account-level-denies";
 import { cloudfrontStatements } from "./deploy-role-cloudfront";
 import { monitoringStatements } from "./deploy-role-monitoring";
-import { familyActions, familyServices, MONITORING_ACTIONS, REGIONAL_FAMILIES } from "./families";
+import { familyActions, familyServices, MONITORING_ACTIONS, NETWORK_TAGGING, REGIONAL_FAMILIES } from "./families";
 import {
   allow,
   allowInRegion,
@@ -186,6 +186,7 @@ function regionalStatements(ctx: PermissionsContext, environment: string): Polic
           ]
         : [],
     ),
+    ...networkTagStatements(ctx, environment),
     ...dashboardAndAlarmStatements(ctx, environment),
     allow("OwnRepositories", ECR_REPOSITORY_ACTIONS, repositoryArn(ctx, environment)),
     allowInRegion("RegistryLogin", "ecr:GetAuthorizationToken", ctx.region),
@@ -194,12 +195,46 @@ function regionalStatements(ctx: PermissionsContext, environment: string): Polic
   ];
 }
 
+/** ec2:CreateTags and DeleteTags: on create, on its own tagged resources, and on the VPC's untagged defaults (NETWORK_TAGGING). */
+function networkTagStatements(ctx: PermissionsContext, environment: string): PolicyStatement[] {
+  const { accountId, region } = ctx;
+  const ec2 = (type: string) => `arn:aws:ec2:${region}:${accountId}:${type}`;
+  const ownTag = { "aws:RequestTag/Environment": environment };
+  return [
+    allow("TagOnCreate", "ec2:CreateTags", ec2("*"), {
+      StringEquals: { ...ownTag, "ec2:CreateAction": [...NETWORK_TAGGING.createActions] },
+    }),
+    // Re-tagging its own resources never hands one to another environment.
+    allow("TagOwnNetwork", ["ec2:CreateTags", "ec2:DeleteTags"], ec2("*"), {
+      StringEquals: { "aws:ResourceTag/Environment": environment },
+      StringEqualsIfExists: ownTag,
+    }),
+    allow(
+      "AdoptVpcDefaults",
+      "ec2:CreateTags",
+      NETWORK_TAGGING.adoptedTypes.map((t) => ec2(`${t}/*`)),
+      {
+        StringEquals: ownTag,
+        Null: { "aws:ResourceTag/Environment": "true" },
+      },
+    ),
+  ];
+}
+
 /** Its alarms and dashboard in the project region, by name: a dashboard takes no tag, so its name is its fence. */
 function dashboardAndAlarmStatements(ctx: PermissionsContext, environment: string): PolicyStatement[] {
   const { naming, accountId, region } = ctx;
   const prefix = naming.prefix(environment);
   return [
-    allow("OwnAlarms", [...MONITORING_ACTIONS.alarms], `arn:aws:cloudwatch:${region}:${accountId}:alarm:${prefix}-*`),
+    // Its alarms, and those its service's target-tracking policy makes (named after the cluster, `<prefix>`).
+    allow(
+      "OwnAlarms",
+      [...MONITORING_ACTIONS.alarms],
+      [
+        `arn:aws:cloudwatch:${region}:${accountId}:alarm:${prefix}-*`,
+        `arn:aws:cloudwatch:${region}:${accountId}:alarm:TargetTracking-service/${prefix}/*`,
+      ],
+    ),
     allow("OwnDashboards", [...MONITORING_ACTIONS.dashboards], `arn:aws:cloudwatch::${accountId}:dashboard/${prefix}-*`),
     allowInRegion("ListAlarmsAndDashboards", [...MONITORING_ACTIONS.lists], region),
   ];

@@ -85,8 +85,6 @@ export const NETWORK_FAMILY: ResourceFamily = {
     "ec2:ModifyVpcEndpoint",
     "ec2:DeleteVpcEndpoints",
     "ec2:DeleteFlowLogs",
-    "ec2:CreateTags",
-    "ec2:DeleteTags",
   ],
   reads: ["ec2:Describe*", "ec2:GetSecurityGroupsForVpc"],
   byResourceType: {
@@ -106,6 +104,30 @@ export const NETWORK_FAMILY: ResourceFamily = {
     reason: "IPv6 or a second CIDR block on the VPC and its subnets",
   },
 };
+
+/**
+ * How the network family's tags are written (ec2:CreateTags and DeleteTags are not on "*": on "*" they
+ * would let an environment tag another's untagged network interfaces as its own, then change them):
+ * on create, with the environment's tag, by the create actions below (AWS sends ec2:CreateAction); on
+ * the environment's own tagged resources; and on the default security group, network ACL and route table
+ * AWS creates untagged with a VPC, which the network construct adopts and tags.
+ */
+export const NETWORK_TAGGING = {
+  createActions: [
+    "CreateVpc",
+    "CreateSubnet",
+    "CreateInternetGateway",
+    "AllocateAddress",
+    "CreateNatGateway",
+    "CreateRouteTable",
+    "CreateSecurityGroup",
+    "AuthorizeSecurityGroupIngress",
+    "AuthorizeSecurityGroupEgress",
+    "CreateVpcEndpoint",
+    "CreateFlowLogs",
+  ],
+  adoptedTypes: ["security-group", "network-acl", "route-table"],
+} as const;
 
 export const LOAD_BALANCER_FAMILY: ResourceFamily = {
   name: "load balancer",
