@@ -48,6 +48,14 @@ describe("the roles of a synthesized bootstrap", () => {
     expect(JSON.stringify(roles)).not.toContain("${");
   });
 
+  it("resolves every reference of the inline policies the environment stacks write (the database secret included)", () => {
+    for (const env of Object.values(layout.environments)) {
+      const policies = JSON.stringify([...inlinePoliciesOf(env.stack, env.account, region)]);
+      expect(policies).toContain("secret:rds!db-");
+      expect(policies).not.toMatch(/UNRESOLVED|\$\{/);
+    }
+  });
+
   it("finds the state bucket's policy and the state key's (default) key policy", () => {
     expect(resourcePolicyFor(resourcePolicies, `${stateBucket}/stage/terraform.tfstate`)?.address).toMatch(/^aws_s3_bucket_policy\./);
     const key = roleNamed(roles, "acme-plan").identityPolicies[0].document.Statement.find((s) => s.Sid === "UseStateKey").Resource;

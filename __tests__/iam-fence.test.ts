@@ -10,6 +10,7 @@ import { join } from "node:path";
 import {
   type EvaluatedRole,
   evaluate,
+  inlinePoliciesOf,
   type ResourcePolicy,
   resourcePoliciesOf,
   resourcePolicyFor,
@@ -32,6 +33,8 @@ interface Environment {
   readonly deployRole: EvaluatedRole;
   /** The plan and drift roles of its account. */
   readonly readOnlyRoles: readonly EvaluatedRole[];
+  /** Its workload roles, with the inline policies its stack writes into them (and their boundary). */
+  readonly workloadRoles: readonly EvaluatedRole[];
   readonly inventory: readonly InventoryItem[];
   readonly resourcePolicies: readonly ResourcePolicy[];
   readonly naming: Naming;
@@ -54,6 +57,9 @@ function environmentsOf(layout: SynthesizedLayout): Environment[] {
       account: env.account,
       deployRole: roleNamed(roles, naming.deployRoleName(name)),
       readOnlyRoles: [roleNamed(roles, naming.planRoleName), roleNamed(roles, naming.driftRoleName)],
+      workloadRoles: roles
+        .filter((r) => r.arn.includes(`:role${naming.workloadRolePath(name)}`))
+        .map((r) => withPolicies(r, inlinePoliciesOf(env.stack, env.account, layout.region).get(r.name) ?? [])),
       inventory: [...inventoryOf(env.stack, place), ...state],
       resourcePolicies: [
         ...resourcePoliciesOf(env.stack, env.account, layout.region),
@@ -171,6 +177,23 @@ describe.each(LAYOUTS)("the %s layout", (layoutName, build) => {
         expect(distinctWrites(result.allowed)).toHaveLength(listed.length);
       });
     }
+  });
+
+  describe.each(pairs.map(([a, t]) => [a.name, t.name, a, t] as const))("%s's workload roles on %s", (_, __, attacker, target) => {
+    it("may write nothing and read no data of it whatever policy its deploy role writes into it (the boundary alone)", async () => {
+      const anything = {
+        name: "anything",
+        document: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
+      };
+      const role = { ...attacker.workloadRoles[0], identityPolicies: [anything] };
+      expect(role.permissionsBoundary?.name).toBe(`acme-${attacker.name}-workload-boundary`);
+      const { allowed } = await attack(role, target, attacker.name);
+      expect(allowed.map((f) => `${f.action} on ${f.kind}`)).toEqual([]);
+      // Positive control: its own database's secret, by the tag RDS puts on it.
+      const secret = attacker.inventory.find((i) => i.kind === "database master secret (RDS-created)");
+      const own = await evaluate(role, { action: "secretsmanager:GetSecretValue", resource: secret!.arn, resourceTags: secret!.tags });
+      expect(own.explanation).toMatch(/^Allowed/);
+    });
   });
 
   describe.each(environments.map((e) => [e.name, e] as const))("the plan and drift roles of %s's account", (_, target) => {

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import {
+  databaseSecretArn,
   placeholderHex,
   resolveString,
   resourceArn,
@@ -113,7 +114,7 @@ function created(
       return [];
     case "aws_db_instance": {
       const db = `arn:aws:rds:${region}:${account}:db:${config.identifier}`;
-      const secret = `arn:aws:secretsmanager:${region}:${account}:secret:rds!db-${hex(8)}-${hex(4)}-${hex(6)}`;
+      const secret = databaseSecretArn(id, region, account);
       return [
         eni("the database"),
         // RDS tags the secret it manages with its own keys only (no provider default tags).

@@ -30,6 +30,12 @@ function placeholderUuid(address: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
+/** The master-user secret RDS creates for a database (`rds!db-<uuid>`), the same wherever it is named. */
+export function databaseSecretArn(logicalId: string, region: string, account: string): string {
+  const hex = (n: number) => placeholderHex(`aws_db_instance.${logicalId}.secret`, n);
+  return `arn:aws:secretsmanager:${region}:${account}:secret:rds!db-${hex(8)}-${hex(4)}-${hex(6)}`;
+}
+
 /** The region of a resource: its provider alias's, else the stack's default. */
 export function resourceRegion(stack: SynthesizedStack, config: Record<string, unknown>, place: StackPlace): string {
   const alias = typeof config.provider === "string" ? config.provider.replace(/^aws\./, "") : undefined;
@@ -175,6 +181,9 @@ export function resolveReference(
   const [type, logicalId, attr] = parts;
   const config = stack.resource?.[type]?.[logicalId];
   if (!config || !attr) return undefined;
+  if (type === "aws_db_instance" && attr === "master_user_secret[0]" && parts[3] === "secret_arn") {
+    return databaseSecretArn(logicalId, resourceRegion(stack, config, place), place.account);
+  }
   const literal = str(config[attr]);
   if (literal !== undefined) return literal;
   const arn = resourceArn(stack, type, logicalId, place);
