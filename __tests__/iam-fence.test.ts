@@ -223,6 +223,27 @@ describe("the fence test fails where it should", () => {
     expect(found).toContainEqual({ action: "ec2:DeleteNetworkInterface", kind: "network interface of an ECS task (AWS-created)" });
   });
 
+  it("finds a widened workload boundary: a stage workload role reading prod's database secret", async () => {
+    const [workload] = stage.workloadRoles;
+    const anything = {
+      name: "anything",
+      document: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] },
+    };
+    const boundary = workload.permissionsBoundary!;
+    const widenedBoundary = {
+      ...boundary,
+      document: {
+        ...boundary.document,
+        Statement: [...boundary.document.Statement, { Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "*" }],
+      },
+    };
+    const target = { ...prod, inventory: prod.inventory.filter((i) => i.kind === "database master secret (RDS-created)") };
+    const role = { ...workload, identityPolicies: [anything] };
+    expect((await attack(role, target, "stage")).allowed).toEqual([]);
+    const found = distinctWrites((await attack({ ...role, permissionsBoundary: widenedBoundary }, target, "stage")).allowed);
+    expect(found).toEqual([{ action: "secretsmanager:GetSecretValue", kind: "database master secret (RDS-created)" }]);
+  });
+
   it("finds a removed tag condition: prod's tagged load balancer once NotOtherEnvironments is gone", async () => {
     const withoutFence: EvaluatedRole = {
       ...stage.deployRole,
