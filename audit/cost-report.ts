@@ -67,6 +67,7 @@ function category(priceKey: string): string {
     cloudfront: "CloudFront",
     ecr: "ECR images",
     kms: "KMS keys",
+    dynamodb: "DynamoDB",
   };
   return names[service] ?? service;
 }

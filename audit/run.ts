@@ -16,11 +16,14 @@ import type { PlatformConfig } from "../config/types";
 import { InputError, readInput, runCommand } from "../lib/cli";
 import { mixedSynthOutputs } from "../lib/synth-output";
 import { outDirArg } from "./args";
-import { auditPlatform } from "./audit-app";
+import { auditPlatform, contextOptions } from "./audit-app";
+import { AuditContext } from "./context";
 import { loadPriceTable } from "./cost";
+import { formatCoverageConsole, formatCoverageMarkdown, platformCoverage } from "./coverage";
 import { writeHcl } from "./hcl";
 import { formatConsole, formatJson, formatMarkdown } from "./report";
 import { formatReviewMarkdown, readBase, review } from "./review";
+import { JUDGING_RULES } from "./rules";
 import { formatSarif } from "./sarif";
 import type { Rule } from "./types";
 
@@ -50,6 +53,12 @@ export function runAudit(
 ): number {
   const { report, stacks } = auditPlatform(config, { hcl: true, rules });
   console.log(formatConsole(report));
+  // What judges, prices and draws each resource type (COVERAGE-RESOURCE-TYPES fails the uncovered ones).
+  const coverage = platformCoverage(
+    stacks.map((s) => new AuditContext(s.name, s.tf, contextOptions(config, s.name))),
+    JUDGING_RULES,
+  );
+  console.log(formatCoverageConsole(coverage));
 
   const table = loadPriceTable();
   const findings = review(
@@ -67,8 +76,12 @@ export function runAudit(
   );
   mkdirSync(join(out, "diagrams"), { recursive: true });
   writeFileSync(join(out, "audit.json"), formatJson(report));
-  writeFileSync(join(out, "audit.md"), `${formatMarkdown(report)}\n${formatReviewMarkdown(findings, table)}`);
+  writeFileSync(
+    join(out, "audit.md"),
+    `${formatMarkdown(report)}\n${formatCoverageMarkdown(coverage)}\n${formatReviewMarkdown(findings, table)}`,
+  );
   writeFileSync(join(out, "audit.sarif"), formatSarif(report, rules));
+  writeFileSync(join(out, "coverage.json"), `${JSON.stringify(coverage, null, 2)}\n`);
   writeFileSync(
     join(out, "cost.json"),
     `${JSON.stringify({ date: table.date, source: table.source, estimates: findings.estimates, deltas: findings.deltas }, null, 2)}\n`,
@@ -82,7 +95,7 @@ export function runAudit(
   const against = base ? ` against ${rel(base)}` : "";
   console.log(
     `\nWrote ${rel(join(out, "audit.json"))}, ${rel(join(out, "audit.md"))} (with cost and diagrams${against}), ` +
-      `${rel(join(out, "audit.sarif"))}, ${rel(join(out, "cost.json"))}, ${rel(join(out, "diagrams"))}/<stack>.mmd ` +
+      `${rel(join(out, "audit.sarif"))}, ${rel(join(out, "cost.json"))}, ${rel(join(out, "coverage.json"))}, ${rel(join(out, "diagrams"))}/<stack>.mmd ` +
       `and ${rel(hclDir)}/<stack>/cdk.tf`,
   );
 
