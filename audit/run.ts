@@ -95,7 +95,8 @@ export function runAudit(
   const against = base ? ` against ${rel(base)}` : "";
   console.log(
     `\nWrote ${rel(join(out, "audit.json"))}, ${rel(join(out, "audit.md"))} (with cost and diagrams${against}), ` +
-      `${rel(join(out, "audit.sarif"))}, ${rel(join(out, "cost.json"))}, ${rel(join(out, "coverage.json"))}, ${rel(join(out, "diagrams"))}/<stack>.mmd ` +
+      `${rel(join(out, "audit.sarif"))}, ${rel(join(out, "cost.json"))}, ${rel(join(out, "coverage.json"))}, ` +
+      `${rel(join(out, "diagrams"))}/<stack>.mmd ` +
       `and ${rel(hclDir)}/<stack>/cdk.tf`,
   );
 
