@@ -81,8 +81,8 @@ function deploymentAlarmsNotify(service: AuditTarget, alarms: readonly AuditTarg
 export const monitoringProductionAlarms: Rule = {
   id: "MONITORING-PRODUCTION-ALARMS",
   rationale:
-    "Production pages a person on the key metrics of each workload: API errors and latency, unhealthy and missing tasks, " +
-    "saturation of every service and database, site errors.",
+    "Production pages a person on each workload's key metrics: API errors and latency, missing tasks, saturation of each " +
+    "service and database, site errors.",
   controls: ["CloudWatch.15"],
   appliesTo: ["stack"],
   productionOnly: true,
