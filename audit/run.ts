@@ -6,7 +6,8 @@
  * cost.json, diagrams/<stack>.mmd and the HCL form of each stack (hcl/<stack>/cdk.tf). It exits 1 on
  * any failure. A configuration or input error prints its message alone and exits 1 too.
  * With --base, the base branch's `cdktf synth` output, audit.md also says what got less safe, marks
- * the diagrams and gives the cost delta against it.
+ * the diagrams and gives the cost delta against it. A production environment that shares its account
+ * by an accepted risk gets a notice listing what the IAM fence cannot hold there (one-account.ts).
  * Usage: tsx audit/run.ts [--out <dir>] [--base <base branch's cdktf.out>]
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -21,6 +22,13 @@ import { AuditContext } from "./context";
 import { loadPriceTable } from "./cost";
 import { formatCoverageConsole, formatCoverageMarkdown, platformCoverage } from "./coverage";
 import { writeHcl } from "./hcl";
+import {
+  type FenceGap,
+  formatSharedAccountConsole,
+  formatSharedAccountMarkdown,
+  ONE_ACCOUNT_FENCE_GAPS,
+  sharedAccountNotices,
+} from "./one-account";
 import { formatConsole, formatJson, formatMarkdown } from "./report";
 import { formatReviewMarkdown, readBase, review } from "./review";
 import { JUDGING_RULES } from "./rules";
@@ -42,7 +50,8 @@ function baseDir(args: string[]): string | undefined {
 /**
  * Audits the platform built from `config`, prints and writes the report into `out`, and returns the
  * exit code: 0 when every rule passes (or is exempt), 1 on any failure. `cdktfOut` is only looked
- * at for a deploy-breaking leftover, never audited.
+ * at for a deploy-breaking leftover, never audited. `fenceGaps` is what the IAM fence cannot hold
+ * inside one account, listed for a production environment that shares one.
  */
 export function runAudit(
   config: PlatformConfig,
@@ -50,9 +59,11 @@ export function runAudit(
   rules?: readonly Rule[],
   cdktfOut = join(ROOT, "cdktf.out"),
   base?: string,
+  fenceGaps: readonly FenceGap[] = ONE_ACCOUNT_FENCE_GAPS,
 ): number {
   const { report, stacks } = auditPlatform(config, { hcl: true, rules });
-  console.log(formatConsole(report));
+  const notices = sharedAccountNotices(report);
+  console.log(`${formatConsole(report)}${formatSharedAccountConsole(notices, fenceGaps)}`);
   // What judges, prices and draws each resource type (COVERAGE-RESOURCE-TYPES fails the uncovered ones).
   const coverage = platformCoverage(
     stacks.map((s) => new AuditContext(s.name, s.tf, contextOptions(config, s.name))),
@@ -76,10 +87,9 @@ export function runAudit(
   );
   mkdirSync(join(out, "diagrams"), { recursive: true });
   writeFileSync(join(out, "audit.json"), formatJson(report));
-  writeFileSync(
-    join(out, "audit.md"),
-    `${formatMarkdown(report)}\n${formatCoverageMarkdown(coverage)}\n${formatReviewMarkdown(findings, table)}`,
-  );
+  const sharedAccount = formatSharedAccountMarkdown(notices, fenceGaps);
+  const sections = [formatMarkdown(report), sharedAccount, formatCoverageMarkdown(coverage), formatReviewMarkdown(findings, table)];
+  writeFileSync(join(out, "audit.md"), sections.filter((section) => section).join("\n"));
   writeFileSync(join(out, "audit.sarif"), formatSarif(report, rules));
   writeFileSync(join(out, "coverage.json"), `${JSON.stringify(coverage, null, 2)}\n`);
   writeFileSync(
