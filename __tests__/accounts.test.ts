@@ -1,22 +1,23 @@
 /**
- * An AWS account per environment (opt-in): prod in an account of its own gets a bootstrap of its
- * own, keeps its state in that account's bucket, and no role of one account names another
- * account's state, keys or roles. The one-account layout (the shipped config) keeps its stack ids
- * and names.
+ * An AWS account per environment (the shipped config): prod in an account of its own gets a
+ * bootstrap of its own, keeps its state in that account's bucket, and no role of one account names
+ * another account's state, keys or roles. A production environment that shares an account is
+ * refused unless the risk is accepted; the one-account layout, built explicitly with that waiver,
+ * keeps its stack ids and names.
  */
 import { Testing } from "cdktf";
 import { Naming, platformAccounts } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
-import { buildSample, sampleConfig } from "./support/sample";
+import { validate } from "../config/validate";
+import { buildSample, ONE_ACCOUNT_REASON, oneAccountConfig, sampleConfig } from "./support/sample";
 import { parse, resources } from "./support/synth";
 
 const PROD_ACCOUNT = "210987654321";
 
-/** The shipped config with prod moved to an account of its own. */
+/** The shipped config, with prod's account's bootstrap settings of its own (state in its bucket, 30 days of versions). */
 function twoAccounts(): PlatformConfig {
   const config = sampleConfig() as any;
   config.project.accounts = [{ accountId: PROD_ACCOUNT, bootstrap: { stateInBucket: true, noncurrentVersionExpirationDays: 30 } }];
-  config.environments[1].accountId = PROD_ACCOUNT;
   return config as PlatformConfig;
 }
 
@@ -149,8 +150,61 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
   });
 });
 
-describe("one account (the shipped config)", () => {
-  const one = buildSample(sampleConfig());
+describe("the shipped config", () => {
+  it("puts prod in an account of its own and stage in the project's", () => {
+    expect(platformAccounts(sampleConfig()).map((a) => [a.accountId, a.environments, a.bootstrapStack])).toEqual([
+      ["123456789012", ["stage"], "bootstrap"],
+      [PROD_ACCOUNT, ["prod"], "bootstrap-prod"],
+    ]);
+  });
+});
+
+describe("a production environment sharing an account", () => {
+  /** The shipped config with stage and prod in one account, and prod's accepted risks replaced by `risks`. */
+  const shared = (risks: { setting: string; reason: string }[] = []): PlatformConfig => {
+    const one = oneAccountConfig();
+    return {
+      ...one,
+      environments: one.environments.map((e) =>
+        e.name !== "prod" ? e : { ...e, acceptedRisks: [...(e.acceptedRisks ?? []).filter((r) => r.setting !== "accountId"), ...risks] },
+      ),
+    };
+  };
+
+  it("rejects prod in the project's account with stage, naming the setting, the shared account and the fix", () => {
+    let error: unknown;
+    try {
+      validate(shared());
+    } catch (e) {
+      error = e;
+    }
+    const lines = String((error as Error).message).split("\n");
+    expect(lines).toEqual(["Invalid platform configuration (1 problem):", expect.stringMatching(/^ {2}- prod\.accountId "123456789012" /)]);
+    expect(lines[1]).toMatch(/is another environment's account too: production needs an account of its own /);
+    expect(lines[1]).toMatch(/add \{ accountId: "<that account>" \} to project\.accounts /);
+    expect(lines[1]).toMatch(/; or list "accountId" in prod\.acceptedRisks with a reason$/);
+  });
+
+  it("rejects stage moved into prod's own account: the account is shared either way", () => {
+    const config = sampleConfig() as any;
+    config.environments[0].accountId = PROD_ACCOUNT;
+    expect(() => validate(config)).toThrow(/prod\.accountId "210987654321" is another environment's account too/);
+  });
+
+  it("accepts the one-account layout when prod's acceptedRisks names accountId with a reason", () => {
+    expect(validate(shared([{ setting: "accountId", reason: ONE_ACCOUNT_REASON }]))).toBeDefined();
+    expect(validate(oneAccountConfig())).toBeDefined();
+  });
+
+  it("rejects that accepted risk once prod has an account of its own (nothing left to accept)", () => {
+    const config = sampleConfig() as any;
+    config.environments[1].acceptedRisks = [...config.environments[1].acceptedRisks, { setting: "accountId", reason: ONE_ACCOUNT_REASON }];
+    expect(() => validate(config)).toThrow(/prod\.acceptedRisks\[1\]\.setting "accountId" is met, so there is no risk to accept/);
+  });
+});
+
+describe("one account (built explicitly: no accountId anywhere, prod's sharing accepted)", () => {
+  const one = buildSample(oneAccountConfig());
   it("keeps a single bootstrap named bootstrap, hosting every environment", () => {
     expect(Object.keys(one.bootstraps)).toEqual(["bootstrap"]);
     const roles = Object.values(resources(parse(Testing.synth(one.bootstrap)), "aws_iam_role"))

@@ -6,10 +6,12 @@ import { auditPlatform } from "../audit/audit-app";
 import type { Finding, StackReport } from "../audit/engine";
 import { formatJson } from "../audit/report";
 import { ALL_RULES } from "../audit/rules";
+import { productionOwnAccount } from "../audit/rules/isolation";
 import { runAudit } from "../audit/run";
 import { fail, type Rule } from "../audit/types";
+import { platformAccounts } from "../config/naming";
 import type { EnvironmentConfig, PlatformConfig } from "../config/types";
-import { riskyProdConfig, sampleConfig } from "./support/sample";
+import { ONE_ACCOUNT_REASON, oneAccountConfig, riskyProdConfig, sampleConfig } from "./support/sample";
 
 /**
  * The audit on the real app: every stack of the shipped configuration passes every rule, and the
@@ -25,6 +27,9 @@ const environment = (name: string): EnvironmentConfig => {
 // One synth and audit of the shipped config for the whole file; the tests only read it. (Its HCL is
 // checked by terraform in audit-terraform-validate.test.ts.)
 const { report, stacks } = auditPlatform(config);
+/** Each account's bootstrap stack, with the environments it hosts (the shipped config: bootstrap has stage, bootstrap-prod prod). */
+const bootstraps = platformAccounts(config).map((a) => ({ name: a.bootstrapStack, environments: a.environments }));
+const bootstrapOf = (env: string): string => bootstraps.find((b) => b.environments.includes(env))!.name;
 
 const stack = (name: string): StackReport => {
   const found = report.stacks.find((s) => s.stack === name);
@@ -94,27 +99,31 @@ describe("the audit of the real app", () => {
     }
     for (const env of ["stage", "prod"]) {
       for (const sid of ["RegionalInfrastructure", "ReadCertificates", "WhoAmI"]) {
-        expect([sid, exemption("bootstrap", "IAM-NO-WILDCARD-RESOURCE", `deploy-role-${env}-policy`, sid)?.reason]).toEqual([
+        expect([sid, exemption(bootstrapOf(env), "IAM-NO-WILDCARD-RESOURCE", `deploy-role-${env}-policy`, sid)?.reason]).toEqual([
           sid,
           expect.any(String),
         ]);
       }
     }
-    expect(exemption("bootstrap", "IAM-NO-WILDCARD-RESOURCE", "plan-role-policy", "ReadInfrastructure")?.reason).toMatch(/read-only/);
+    for (const { name } of bootstraps) {
+      expect(exemption(name, "IAM-NO-WILDCARD-RESOURCE", "plan-role-policy", "ReadInfrastructure")?.reason).toMatch(/read-only/);
+    }
   });
 
-  it("exempts the read-only plan role's pull_request trust, and no deploy role's", () => {
-    const trust = findings("bootstrap", "exempt").filter((f) => f.rule === "IAM-GITHUB-OIDC-TRUST");
-    expect(trust.map((f) => f.address)).toEqual([expect.stringMatching(/^aws_iam_role\.github-oidc_plan-role_/)]);
-    expect(trust[0].reason).toMatch(/pull_request/);
-    const deploy = findings("bootstrap", "pass").filter((f) => f.rule === "IAM-GITHUB-OIDC-TRUST");
-    expect(deploy.map((f) => f.message)).toEqual([
-      expect.stringMatching(/repo:acme\/platform:environment:prod/),
-      expect.stringMatching(/repo:acme\/platform:environment:stage/),
-      // The drift role trusts the default branch only: it passes without an exemption.
-      expect.stringMatching(/repo:acme\/platform:ref:refs\/heads\/main/),
-    ]);
-  });
+  it.each(bootstraps.map((b) => [b.name, b.environments]))(
+    "exempts %s's read-only plan role's pull_request trust, and not its deploy roles' (%s)",
+    (name, environments) => {
+      const trust = findings(name, "exempt").filter((f) => f.rule === "IAM-GITHUB-OIDC-TRUST");
+      expect(trust.map((f) => f.address)).toEqual([expect.stringMatching(/^aws_iam_role\.github-oidc_plan-role_/)]);
+      expect(trust[0].reason).toMatch(/pull_request/);
+      const deploy = findings(name, "pass").filter((f) => f.rule === "IAM-GITHUB-OIDC-TRUST");
+      expect(deploy.map((f) => f.message)).toEqual([
+        ...environments.map((env) => expect.stringMatching(new RegExp(`repo:acme/platform:environment:${env}\\b`))),
+        // The drift role trusts the default branch only: it passes without an exemption.
+        expect.stringMatching(/repo:acme\/platform:ref:refs\/heads\/main/),
+      ]);
+    },
+  );
 
   it("passes the deploy roles' trust by immutable ids when the config gives them, and still exempts only the plan role", () => {
     const byIds: PlatformConfig = {
@@ -122,17 +131,21 @@ describe("the audit of the real app", () => {
       project: { ...config.project, github: { ...config.project.github, repositoryId: "700000001", ownerId: "90000002" } },
     };
     const trustRule = ALL_RULES.filter((r) => r.id === "IAM-GITHUB-OIDC-TRUST");
-    const bootstrap = auditPlatform(byIds, { rules: trustRule }).report.stacks.find((s) => s.stack === "bootstrap")!;
-    const found = bootstrap.rules[0].findings;
-    expect(found.filter((f) => f.status === "pass").map((f) => f.message)).toEqual([
-      expect.stringMatching(/repository_owner_id:90000002:repository_id:700000001:environment:prod/),
-      expect.stringMatching(/repository_owner_id:90000002:repository_id:700000001:environment:stage/),
-      expect.stringMatching(/repository_owner_id:90000002:repository_id:700000001:ref:refs\/heads\/main/),
-    ]);
-    expect(found.filter((f) => f.status !== "pass").map((f) => [f.status, f.address])).toEqual([
-      ["exempt", expect.stringMatching(/plan-role/)],
-    ]);
-    expect(bootstrap.exemptionIssues).toEqual([]);
+    const audited = auditPlatform(byIds, { rules: trustRule }).report.stacks;
+    for (const { name, environments } of bootstraps) {
+      const bootstrap = audited.find((s) => s.stack === name)!;
+      const found = bootstrap.rules[0].findings;
+      expect(found.filter((f) => f.status === "pass").map((f) => f.message)).toEqual([
+        ...environments.map((env) =>
+          expect.stringMatching(new RegExp(`repository_owner_id:90000002:repository_id:700000001:environment:${env}\\b`)),
+        ),
+        expect.stringMatching(/repository_owner_id:90000002:repository_id:700000001:ref:refs\/heads\/main/),
+      ]);
+      expect(found.filter((f) => f.status !== "pass").map((f) => [f.status, f.address])).toEqual([
+        ["exempt", expect.stringMatching(/plan-role/)],
+      ]);
+      expect(bootstrap.exemptionIssues).toEqual([]);
+    }
   });
 
   it("needs no HTTPS or TLS exemption once an environment has its domains", () => {
@@ -179,6 +192,43 @@ describe("the audit of the real app", () => {
     });
     expect(prod?.failures).toBe(0);
     expect(prod?.exemptionIssues).toEqual([]);
+  });
+});
+
+describe("an account of its own for production", () => {
+  it("passes PRODUCTION-OWN-ACCOUNT for prod, in an account of its own; stage is not production", () => {
+    const status = (name: string) => stack(name).rules.find((r) => r.id === productionOwnAccount.id)!;
+    expect(status("prod").status).toBe("pass");
+    expect(status("prod").findings.map((f) => f.message)).toEqual(["account 210987654321 hosts no other environment"]);
+    expect(status("stage").status).toBe("n/a");
+  });
+
+  it("in the one-account layout, exempts prod with its accepted risk and lists in audit.md the gaps it is given", () => {
+    const out = mkdtempSync(join(tmpdir(), "audit-one-account-"));
+    const gaps = [{ action: "ecs:CreateService", resource: "prod's target group", reason: "IAM never sees the parameters" }];
+    const log = jest.spyOn(console, "log").mockImplementation(() => undefined);
+    try {
+      expect(runAudit(oneAccountConfig(), out, [productionOwnAccount], undefined, undefined, gaps)).toBe(0);
+      expect(log.mock.calls.map((c) => String(c[0])).join("\n")).toContain(
+        `notice: prod shares its AWS account (accepted risk accountId: ${ONE_ACCOUNT_REASON})`,
+      );
+    } finally {
+      log.mockRestore();
+    }
+    const json = JSON.parse(readFileSync(join(out, "audit.json"), "utf8")) as { stacks: StackReport[] };
+    const prod = json.stacks.find((x) => x.stack === "prod")!.rules.find((r) => r.id === productionOwnAccount.id)!;
+    expect(prod.findings.map((f) => [f.status, f.message, f.reason])).toEqual([
+      [
+        "exempt",
+        "account 123456789012 also hosts stage; give production an account of its own (accountId and project.accounts)",
+        `accepted risk accountId: ${ONE_ACCOUNT_REASON}`,
+      ],
+    ]);
+    const md = readFileSync(join(out, "audit.md"), "utf8");
+    expect(md).toContain("## What the one-account fence cannot hold");
+    const waiver = `accepted risk accountId: ${ONE_ACCOUNT_REASON}`;
+    expect(md).toContain(`**prod** shares its AWS account with another environment (PRODUCTION-OWN-ACCOUNT exempt: ${waiver})`);
+    expect(md).toContain("| ecs:CreateService | prod's target group | IAM never sees the parameters |");
   });
 });
 
@@ -261,6 +311,8 @@ describe("npm run audit", () => {
       warn.mockRestore();
     }
     expect(JSON.parse(readFileSync(join(out, "audit.json"), "utf8"))).toEqual(JSON.parse(formatJson(report)));
+    // Prod has an account of its own: nothing the one-account fence cannot hold to list.
+    expect(readFileSync(join(out, "audit.md"), "utf8")).not.toContain("one-account fence");
   });
 
   const cdktfOut = join(ROOT, "cdktf.out", "stacks");

@@ -52,8 +52,43 @@ describe("cost estimate of the shipped config", () => {
     ]);
   });
 
+  it("prices every resource of the shipped stacks or knows it is free (the default NACL and route table are)", () => {
+    expect(Object.values(estimates).flatMap((e) => e.notPriced)).toEqual([]);
+    expect(
+      estimateCost("x", {
+        provider: { aws: [{ region }] },
+        resource: { aws_default_route_table: { t: {} }, aws_default_network_acl: { n: {} } },
+      }).free,
+    ).toBe(2);
+  });
+
+  it("prices the on-demand lock table from its assumed requests and storage, and not a provisioned one", () => {
+    const lock = estimates.bootstrap.lines.filter((l) => l.address.startsWith("aws_dynamodb_table."));
+    expect(lock.map((l) => [l.priceKey, l.quantity])).toEqual([
+      ["dynamodb.writeMillion", DEFAULT_USAGE.tableRequests / 1e6],
+      ["dynamodb.readMillion", DEFAULT_USAGE.tableRequests / 1e6],
+      ["dynamodb.storageGbMonth", DEFAULT_USAGE.tableGb],
+    ]);
+    const provisioned = estimateCost("x", {
+      provider: { aws: [{ region }] },
+      resource: { aws_dynamodb_table: { t: { billing_mode: "PROVISIONED" } } },
+    });
+    expect(provisioned.notPriced.map((n) => n.reason)).toEqual(["provisioned capacity: no row yet"]);
+  });
+
+  it("marks an unpriced resource as accepted only when its type is listed with a reason", () => {
+    const tf = { provider: { aws: [{ region }] }, resource: { aws_instance: { web: { instance_type: "t3.micro" } } } };
+    expect(estimateCost("x", tf, table, DEFAULT_USAGE, { aws_instance: "priced by the team's own sheet" }).notPriced).toEqual([
+      {
+        address: "aws_instance.web",
+        type: "aws_instance",
+        reason: "no pricing rule for this type",
+        accepted: "priced by the team's own sheet",
+      },
+    ]);
+  });
+
   it("lists what it cannot price instead of counting it as zero", () => {
-    expect(estimates.bootstrap.notPriced.map((n) => n.type)).toEqual(["aws_dynamodb_table"]);
     const unknown = estimateCost("x", {
       provider: { aws: [{ region }] },
       resource: { aws_instance: { web: { instance_type: "t3.micro" } }, aws_vpc: { v: { cidr_block: "10.0.0.0/16" } } },

@@ -54,10 +54,18 @@ describe("architecture of the shipped stacks", () => {
     const bootstrap = architecture(shipped.bootstrap);
     const execution = bootstrap.nodes.find((n) => n.label === "IAM role acme-stage-api-execution-role")!;
     expect(edgesBetween(bootstrap, "principal.Service.ecs-tasks.amazonaws.com", execution.id)).toEqual(["assumes"]);
-    const oidc = one(bootstrap, "aws_iam_openid_connect_provider");
-    expect(bootstrap.edges.filter((e) => e.from === oidc.id).map((e) => e.label)).toEqual([
-      "assumes as repo:acme/platform:environment:prod",
+    // Each account's bootstrap: its environments' deploy roles, and its own drift and plan roles.
+    const assumed = (arch: ReturnType<typeof architecture>) => {
+      const oidc = one(arch, "aws_iam_openid_connect_provider");
+      return arch.edges.filter((e) => e.from === oidc.id).map((e) => e.label);
+    };
+    expect(assumed(bootstrap)).toEqual([
       "assumes as repo:acme/platform:environment:stage",
+      "assumes as repo:acme/platform:ref:refs/heads/main",
+      "assumes as repo:acme/platform:pull_request",
+    ]);
+    expect(assumed(architecture(shipped["bootstrap-prod"]))).toEqual([
+      "assumes as repo:acme/platform:environment:prod",
       "assumes as repo:acme/platform:ref:refs/heads/main",
       "assumes as repo:acme/platform:pull_request",
     ]);

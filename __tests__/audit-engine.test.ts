@@ -11,6 +11,7 @@ import {
   ALB_RULES,
   ALL_RULES,
   CLOUDFRONT_RULES,
+  COVERAGE_RULES,
   DYNAMODB_RULES,
   ECS_RULES,
   IAM_RULES,
@@ -41,6 +42,7 @@ describe("rule catalogue", () => {
       CLOUDFRONT_RULES,
       MONITORING_RULES,
       STACK_RULES,
+      COVERAGE_RULES,
     ];
     expect(ALL_RULES.map((r) => r.id)).toEqual(families.flat().map((r) => r.id));
     expect(new Set(ALL_RULES.map((r) => r.id)).size).toBe(ALL_RULES.length);

@@ -27,6 +27,18 @@ const planRole = (...statements: unknown[]): TerraformJson => ({
 });
 const BUCKET = "arn:aws:s3:::acme-tfstate-123456789012-eu-west-1";
 
+/** A stack whose AWS providers (the region's, and us-east-1's) are pinned to `account`. */
+const pinnedTo = (account: string): TerraformJson => ({
+  provider: {
+    aws: [
+      { region: "eu-west-1", allowed_account_ids: [account] },
+      { alias: "us-east-1", region: "us-east-1", allowed_account_ids: [account] },
+    ],
+  },
+});
+/** A production stack of a platform whose stage lives in the project's account. */
+const PROD_CONTEXT = { tier: "production" as const, otherEnvironmentAccounts: { stage: "123456789012" } };
+
 /** A role stage's GitHub environment assumes, with this inline policy. */
 const githubRole = (...statements: unknown[]): TerraformJson => ({
   resource: {
@@ -160,6 +172,12 @@ const fixtures: Record<string, Fixture> = {
     nonCompliant: vpc(),
     failure: /does not manage its default network ACL/,
   },
+  "PRODUCTION-OWN-ACCOUNT": {
+    options: PROD_CONTEXT,
+    compliant: pinnedTo("210987654321"),
+    nonCompliant: pinnedTo("123456789012"),
+    failure: /account 123456789012 also hosts stage; give production an account of its own/,
+  },
 };
 
 describe("isolation rules", () => {
@@ -170,6 +188,18 @@ describe("isolation rules", () => {
     const rule = ISOLATION_RULES.find((r) => r.id === "VPC-DEFAULT-NACL-MANAGED")!;
     const results = checkRule(rule, vpc({ ingress: [{ ...allowAll, action: "deny" }], egress: [allowAll] }));
     expect(results.map((r: { status: string }) => r.status)).toEqual(["fail"]);
+  });
+
+  it("asks an account of its own of production only, and fails a production stack no provider pins to an account", () => {
+    const { checkRule } = jest.requireActual("./support/audit-testing");
+    const rule = ISOLATION_RULES.find((r) => r.id === "PRODUCTION-OWN-ACCOUNT")!;
+    const status = (tf: TerraformJson, options: object) => checkRule(rule, tf, options).map((r: { status: string }) => r.status);
+    expect(status(pinnedTo("123456789012"), { ...PROD_CONTEXT, tier: "non-production" })).toEqual(["n/a"]);
+    expect(status(pinnedTo("123456789012"), { ...PROD_CONTEXT, otherEnvironmentAccounts: {} })).toEqual(["pass"]);
+    const unpinned = checkRule(rule, { provider: { aws: [{ region: "eu-west-1" }] } }, PROD_CONTEXT);
+    expect(unpinned.map((r: { status: string; message: string }) => [r.status, r.message])).toEqual([
+      ["fail", expect.stringMatching(/no aws provider pins an account \(allowed_account_ids\)/)],
+    ]);
   });
 
   it("fails iam:* and Create* on a GitHub role, and does not apply to a role an AWS service assumes", () => {

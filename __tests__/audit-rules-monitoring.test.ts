@@ -5,12 +5,17 @@ import { checkRule as results, withValue as set } from "./support/audit-testing"
 
 const rule = (id: string) => ruleById(MONITORING_RULES, id);
 
-const alarm = (metric: string, namespace: string, actions = ["${aws_sns_topic.alarms.arn}"]) => ({
+const alarm = (metric: string, namespace: string, dimensions: Record<string, string>, actions = ["${aws_sns_topic.alarms.arn}"]) => ({
   alarm_name: `acme-prod-${metric}`,
   namespace,
   metric_name: metric,
+  dimensions,
   alarm_actions: actions,
 });
+// Whose metric each alarm watches: by reference (the load balancer, the distribution) or by literal name (service, database).
+const lb = { LoadBalancer: "${aws_lb.api.arn_suffix}" };
+const api = { ClusterName: "acme-prod", ServiceName: "acme-prod-api" };
+const db = { DBInstanceIdentifier: "acme-prod-db" };
 
 /** What the Monitoring and Notification constructs make for an environment with a load balancer, a service, a database and a site. */
 const monitored: TerraformJson = {
@@ -33,26 +38,26 @@ const monitored: TerraformJson = {
         alarm_name: "acme-prod-api-5xx-rate",
         alarm_actions: ["${aws_sns_topic.alarms.arn}"],
         metric_query: [
-          { id: "errors", metric: { namespace: "AWS/ApplicationELB", metric_name: "HTTPCode_Target_5XX_Count" } },
-          { id: "requests", metric: { namespace: "AWS/ApplicationELB", metric_name: "RequestCount" } },
+          { id: "errors", metric: { namespace: "AWS/ApplicationELB", metric_name: "HTTPCode_Target_5XX_Count", dimensions: lb } },
+          { id: "requests", metric: { namespace: "AWS/ApplicationELB", metric_name: "RequestCount", dimensions: lb } },
           { id: "rate", expression: "100 * errors / requests", return_data: true },
         ],
       },
-      elb: alarm("HTTPCode_ELB_5XX_Count", "AWS/ApplicationELB"),
-      unhealthy: alarm("UnHealthyHostCount", "AWS/ApplicationELB"),
-      latency: alarm("TargetResponseTime", "AWS/ApplicationELB"),
-      cpu: alarm("CPUUtilization", "AWS/ECS"),
-      memory: alarm("MemoryUtilization", "AWS/ECS"),
+      elb: alarm("HTTPCode_ELB_5XX_Count", "AWS/ApplicationELB", lb),
+      unhealthy: { ...alarm("UnHealthyHostCount", "AWS/ApplicationELB", lb), alarm_name: "acme-prod-unhealthy-hosts" },
+      latency: alarm("TargetResponseTime", "AWS/ApplicationELB", lb),
+      cpu: alarm("CPUUtilization", "AWS/ECS", api),
+      memory: alarm("MemoryUtilization", "AWS/ECS", api),
       tasks: {
         alarm_name: "acme-prod-running-tasks",
         alarm_actions: ["${aws_sns_topic.alarms.arn}"],
-        metric_query: [{ id: "running", metric: { namespace: "ECS/ContainerInsights", metric_name: "RunningTaskCount" } }],
+        metric_query: [{ id: "running", metric: { namespace: "ECS/ContainerInsights", metric_name: "RunningTaskCount", dimensions: api } }],
       },
-      dbCpu: alarm("CPUUtilization", "AWS/RDS"),
-      dbMemory: alarm("FreeableMemory", "AWS/RDS"),
-      dbStorage: alarm("FreeStorageSpace", "AWS/RDS"),
-      dbConnections: alarm("DatabaseConnections", "AWS/RDS"),
-      site: alarm("5xxErrorRate", "AWS/CloudFront"),
+      dbCpu: alarm("CPUUtilization", "AWS/RDS", db),
+      dbMemory: alarm("FreeableMemory", "AWS/RDS", db),
+      dbStorage: alarm("FreeStorageSpace", "AWS/RDS", db),
+      dbConnections: alarm("DatabaseConnections", "AWS/RDS", db),
+      site: alarm("5xxErrorRate", "AWS/CloudFront", { DistributionId: "${aws_cloudfront_distribution.site.id}", Region: "Global" }),
     },
   },
 };
@@ -64,7 +69,7 @@ describe("monitoring rules", () => {
       options: production,
       compliant: monitored,
       nonCompliant: set(monitored, "resource/aws_cloudwatch_metric_alarm/dbStorage", undefined),
-      failure: /no alarm watches database storage \(AWS\/RDS\/FreeStorageSpace\); turn monitoring.alarms on/,
+      failure: /no alarm watches database storage \(AWS\/RDS\/FreeStorageSpace\) of acme-prod-db; turn monitoring.alarms on/,
     },
     "MONITORING-PRODUCTION-SUBSCRIBER": {
       options: production,
@@ -106,7 +111,67 @@ describe("monitoring rules", () => {
     const silent = set(monitored, "resource/aws_cloudwatch_metric_alarm/site/alarm_actions", []);
     const failures = results(rule("MONITORING-PRODUCTION-ALARMS"), silent, production).filter((r) => r.status === "fail");
     expect(failures.map((f) => f.message)).toEqual([
-      "the alarm on the site's 5xx rate notifies nobody; set alarm_actions to the alarm topic",
+      "the alarm on the site's 5xx rate of aws_cloudfront_distribution.site notifies nobody; set alarm_actions to the alarm topic",
+    ]);
+  });
+
+  describe("per workload, not per metric name", () => {
+    /** A second service (a queue worker, say) beside the API, alarmed or not. */
+    const withWorker = (alarmed: boolean): TerraformJson => {
+      const worker = { ClusterName: "acme-prod", ServiceName: "acme-prod-worker" };
+      const tf = set(monitored, "resource/aws_ecs_service/worker", {
+        name: "acme-prod-worker",
+        alarms: { alarm_names: ["acme-prod-worker-tasks"], enable: true, rollback: true },
+      });
+      if (!alarmed) return tf;
+      const metrics = set(
+        set(tf, "resource/aws_cloudwatch_metric_alarm/workerCpu", alarm("CPUUtilization", "AWS/ECS", worker)),
+        "resource/aws_cloudwatch_metric_alarm/workerMemory",
+        alarm("MemoryUtilization", "AWS/ECS", worker),
+      );
+      return set(metrics, "resource/aws_cloudwatch_metric_alarm/workerTasks", {
+        alarm_name: "acme-prod-worker-tasks",
+        alarm_actions: ["${aws_sns_topic.alarms.arn}"],
+        metric_query: [
+          { id: "running", metric: { namespace: "ECS/ContainerInsights", metric_name: "RunningTaskCount", dimensions: worker } },
+        ],
+      });
+    };
+    const failures = (tf: TerraformJson) =>
+      results(rule("MONITORING-PRODUCTION-ALARMS"), tf, production)
+        .filter((r) => r.status === "fail")
+        .map((r) => r.subject);
+
+    it("passes a second service that has its own alarms, wired to the topic and to its rollback", () => {
+      expect(failures(withWorker(true))).toEqual([]);
+    });
+
+    it("fails a second service without alarms, though the API's alarms watch the same metric names", () => {
+      expect(failures(withWorker(false))).toEqual([
+        "aws_ecs_service.worker AWS/ECS/CPUUtilization",
+        "aws_ecs_service.worker AWS/ECS/MemoryUtilization",
+        "aws_ecs_service.worker ECS/ContainerInsights/RunningTaskCount",
+      ]);
+    });
+
+    it("fails a service whose deployment alarms notify nobody", () => {
+      const silent = set(withWorker(true), "resource/aws_cloudwatch_metric_alarm/workerTasks/alarm_actions", []);
+      expect(failures(silent)).toEqual([
+        "aws_ecs_service.worker ECS/ContainerInsights/RunningTaskCount",
+        "aws_ecs_service.worker deployment alarms",
+      ]);
+    });
+
+    it("does not count an alarm on another resource's metric (a dimension naming something else)", () => {
+      const elsewhere = set(monitored, "resource/aws_cloudwatch_metric_alarm/dbCpu/dimensions", { DBInstanceIdentifier: "acme-other-db" });
+      expect(failures(elsewhere)).toEqual(["aws_db_instance.db AWS/RDS/CPUUtilization"]);
+    });
+  });
+
+  it("fails deployment alarms that name no alarm of the stack (they would never roll anything back)", () => {
+    const typo = set(monitored, "resource/aws_ecs_service/api/alarms/alarm_names", ["acme-prod-api-5xx-rate", "acme-prod-unhealthy-host"]);
+    expect(results(rule("ECS-DEPLOYMENT-ALARMS-ROLLBACK"), typo).map((r) => [r.status, r.message])).toEqual([
+      ["fail", "rolls back on acme-prod-unhealthy-host, which no alarm of the stack is named; create it or fix the name"],
     ]);
   });
 

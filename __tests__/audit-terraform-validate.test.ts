@@ -22,7 +22,7 @@ describeIfAvailable("the real app's audit output under terraform", terraformMiss
   const formatProblems = writeHcl(awsOnly, hclDir);
 
   it("formats every stack's HCL with terraform fmt", () => {
-    expect(awsOnly.map((s) => s.name)).toEqual(expect.arrayContaining(["bootstrap", "stage", "prod"]));
+    expect(awsOnly.map((s) => s.name)).toEqual(expect.arrayContaining(["bootstrap", "bootstrap-prod", "stage", "prod"]));
     expect(formatProblems).toEqual([]);
   });
 

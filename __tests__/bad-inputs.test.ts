@@ -125,7 +125,7 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   ["environment account id as a number", (_c, _s, p) => void ((p as Any).accountId = 210987654321), "prod.accountId", /as a string/],
   [
     "environment in an account with no bootstrap",
-    (_c, _s, p) => void (p.accountId = "210987654321"),
+    (c) => void delete c.project.accounts,
     "prod.accountId",
     /add \{ accountId: "210987654321" \} to project\.accounts/,
   ],
@@ -139,15 +139,30 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
     /listed twice.*merge the two/,
   ],
   [
+    "production in the project's account with stage (the one-account layout), no risk accepted",
+    (c, _s, p) => {
+      delete c.project.accounts;
+      delete p.accountId;
+    },
+    "prod.accountId",
+    /^is another environment's account too: production needs an account of its own.*prod\.acceptedRisks/,
+  ],
+  [
+    "stage moved into production's own account",
+    (_c, s) => void (s.accountId = "210987654321"),
+    "prod.accountId",
+    /^is another environment's account too/,
+  ],
+  [
     "the project's own account in project.accounts",
-    (c) => void (c.project.accounts = [{ accountId: "123456789012" }]),
-    "project.accounts[0].accountId",
+    (c) => void (c.project.accounts = [...(c.project.accounts ?? []), { accountId: "123456789012" }]),
+    "project.accounts[1].accountId",
     /project's own account.*remove the entry/,
   ],
   [
     "an account that hosts no environment",
-    (c) => void (c.project.accounts = [{ accountId: "210987654321" }]),
-    "project.accounts[0].accountId",
+    (c) => void (c.project.accounts = [...(c.project.accounts ?? []), { accountId: "333333333333" }]),
+    "project.accounts[1].accountId",
     /hosts no environment/,
   ],
   [
@@ -352,7 +367,7 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
     "one site domain in two environments",
     (_c, s, p) => {
       s.site.domain = { domainName: "www.example.com", certificateArn: CERT("us-east-1") };
-      p.site.domain = { domainName: "www.example.com", certificateArn: CERT("us-east-1") };
+      p.site.domain = { domainName: "www.example.com", certificateArn: CERT("us-east-1", "210987654321") };
     },
     "prod.site.domain.domainName",
     /already used by stage\.site\.domain\.domainName/,

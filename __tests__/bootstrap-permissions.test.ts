@@ -6,14 +6,24 @@
 import { Testing } from "cdktf";
 import { Naming } from "../config/naming";
 import { allows, asList, managedPolicyNamed, ROLE_AND_TRUST_CHANGES, roleNamed, type Statement } from "./support/iam";
-import { buildSample, sampleConfig } from "./support/sample";
-import { parse, resources } from "./support/synth";
+import { buildSample, oneAccountConfig, sampleConfig } from "./support/sample";
+import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 const config = sampleConfig();
-const naming = new Naming(config.project);
-const tf = parse(Testing.synth(buildSample(config).bootstrap));
+const platform = buildSample(config);
+const synthesized = new Map<string, SynthesizedTerraform>();
+/**
+ * The bootstrap of the account an environment deploys to (the shipped config: stage's is
+ * `bootstrap`, prod's `bootstrap-prod`), synthesized once, and the names in that account.
+ */
+function bootstrapOf(env: string): { tf: SynthesizedTerraform; naming: Naming } {
+  const [id, stack] = Object.entries(platform.bootstraps).find(([, b]) => b.environmentNames.includes(env))!;
+  if (!synthesized.has(id)) synthesized.set(id, parse(Testing.synth(stack)));
+  return { tf: synthesized.get(id)!, naming: new Naming(config.project, stack.accountId) };
+}
 
 describe.each(["stage", "prod"])("deploy role of %s", (env) => {
+  const { tf, naming } = bootstrapOf(env);
   const { policy } = roleNamed(tf, `acme-${env}-deploy`);
 
   it("reads and writes only its own state objects", () => {
@@ -50,11 +60,11 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
   it("manages only roles under its environment's path and its environment's buckets by exact name", () => {
     expect(allows(policy, "iam:PassRole")).toEqual([
       expect.objectContaining({
-        Resource: `arn:aws:iam::123456789012:role/acme/${env}/*`,
+        Resource: `arn:aws:iam::${naming.accountId}:role/acme/${env}/*`,
         Condition: { StringEquals: { "iam:PassedToService": ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } },
       }),
     ]);
-    const buckets = [`acme-${env}-site-123456789012`, `acme-${env}-alb-logs-123456789012`];
+    const buckets = [`acme-${env}-site-${naming.accountId}`, `acme-${env}-alb-logs-${naming.accountId}`];
     expect(allows(policy, "s3:*")[0].Resource).toEqual(buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]));
   });
 
@@ -63,7 +73,7 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
     for (const action of ["iam:PutRolePolicy", "iam:DeleteRolePolicy"]) {
       expect(allows(policy, action)).toEqual([
         expect.objectContaining({
-          Resource: `arn:aws:iam::123456789012:role/acme/${env}/*`,
+          Resource: `arn:aws:iam::${naming.accountId}:role/acme/${env}/*`,
           Condition: { StringEquals: { "iam:PermissionsBoundary": boundary } },
         }),
       ]);
@@ -82,7 +92,7 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
     expect(denied.Action).toEqual(expect.arrayContaining([...ROLE_AND_TRUST_CHANGES]));
     expect(policy.Statement).toEqual(
       expect.arrayContaining([
-        { Sid: "NotItself", Effect: "Deny", Action: "iam:*", Resource: `arn:aws:iam::123456789012:role/acme-${env}-deploy` },
+        { Sid: "NotItself", Effect: "Deny", Action: "iam:*", Resource: `arn:aws:iam::${naming.accountId}:role/acme-${env}-deploy` },
       ]),
     );
   });
@@ -104,7 +114,7 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
   });
 
   it("pushes and manages images only in its own environment's repositories", () => {
-    const ownRepositories = `arn:aws:ecr:eu-west-1:123456789012:repository/acme-${env}-api`;
+    const ownRepositories = `arn:aws:ecr:eu-west-1:${naming.accountId}:repository/acme-${env}-api`;
     const push = [
       "ecr:InitiateLayerUpload",
       "ecr:UploadLayerPart",
@@ -155,7 +165,10 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
   });
 });
 
-describe("stage cannot reach prod's state", () => {
+describe("stage cannot reach prod's state in the one-account layout, where they share the state bucket", () => {
+  const one = oneAccountConfig();
+  const naming = new Naming(one.project);
+  const tf = parse(Testing.synth(buildSample(one).bootstrap));
   const stage = roleNamed(tf, "acme-stage-deploy");
 
   it("has no identity grant on prod/*", () => {
@@ -178,10 +191,11 @@ describe("stage cannot reach prod's state", () => {
 });
 
 describe.each(["stage", "prod"])("workload boundary of %s", (env) => {
+  const { tf, naming } = bootstrapOf(env);
   const { policy: boundary, document } = managedPolicyNamed(tf, naming.workloadBoundaryName(env));
 
   it("is a managed policy at the ARN the environment stack and the deploy role name", () => {
-    expect(naming.workloadBoundaryArn(env)).toBe(`arn:aws:iam::123456789012:policy/${boundary.name}`);
+    expect(naming.workloadBoundaryArn(env)).toBe(`arn:aws:iam::${naming.accountId}:policy/${boundary.name}`);
   });
 
   it("allows no IAM, STS or wildcard action, and only in the project's region", () => {
@@ -191,7 +205,7 @@ describe.each(["stage", "prod"])("workload boundary of %s", (env) => {
     for (const action of actions) expect(action).not.toMatch(/^(iam|sts|organizations):|\*/);
     const anywhere = allowed.filter((s) => asList(s.Resource).includes("*"));
     for (const s of anywhere) expect(s.Condition.StringEquals["aws:RequestedRegion"]).toBe("eu-west-1");
-    const buckets = [`acme-${env}-site-123456789012`, `acme-${env}-alb-logs-123456789012`];
+    const buckets = [`acme-${env}-site-${naming.accountId}`, `acme-${env}-alb-logs-${naming.accountId}`];
     expect(allows(document, "s3:GetObject")[0].Resource).toEqual(buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]));
   });
 
@@ -203,7 +217,8 @@ describe.each(["stage", "prod"])("workload boundary of %s", (env) => {
   });
 });
 
-describe("plan role", () => {
+describe.each(Object.keys(platform.bootstraps))("plan role of %s", (id) => {
+  const { tf, naming } = bootstrapOf(platform.bootstraps[id].environmentNames[0]);
   const { policy } = roleNamed(tf, "acme-plan");
 
   it("can change no infrastructure: every allowed action outside state and locks is a read", () => {

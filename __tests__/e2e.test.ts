@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Naming } from "../config/naming";
+import { environmentAccount, Naming } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
 import { type Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
 import { type LocalTarget, localAccountRoleArn } from "../lib/local-target";
@@ -21,14 +21,10 @@ import { type IssueTracker, reportDrift } from "../scripts/drift";
 import { sampleConfig, synthToDisk } from "./support/sample";
 import { describeIfAvailable, type TerraformResult, terraform, terraformAsync, terraformEnv, terraformMissing } from "./support/terraform";
 
+/** The shipped config: stage in the project's account, prod in an account of its own. */
+const config: PlatformConfig = sampleConfig();
 /** The second account, prod's own. */
-const PROD_ACCOUNT = "210987654321";
-const config: PlatformConfig = (() => {
-  const c = sampleConfig() as any;
-  c.project.accounts = [{ accountId: PROD_ACCOUNT }];
-  c.environments.find((e: any) => e.name === "prod").accountId = PROD_ACCOUNT;
-  return c as PlatformConfig;
-})();
+const PROD_ACCOUNT = environmentAccount(config.project, config.environments.find((e) => e.name === "prod")!);
 /** Names in the account of each environment (and of each bootstrap). */
 const namingOf: Record<string, Naming> = {
   stage: new Naming(config.project),

@@ -12,11 +12,17 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { GITHUB_STACK, platformAccounts } from "../config/naming";
 import { ConfigError, validate } from "../config/validate";
 import { sampleConfig } from "./support/sample";
 
 const ROOT = resolve(__dirname, "..");
-const STACKS = ["bootstrap", "github", "stage", "prod"];
+/** Every stack main.ts synthesizes from the shipped config: each account's bootstrap, github, each environment. */
+const STACKS = [
+  ...platformAccounts(sampleConfig()).map((a) => a.bootstrapStack),
+  GITHUB_STACK,
+  ...sampleConfig().environments.map((e) => e.name),
+];
 const ENV = { CHECKPOINT_DISABLE: "1", PLATFORM_LOCAL_ENDPOINT: "", IMAGE_TAG: "", IMAGE_DIGEST: "" };
 
 /** How a command ended and what it printed. */
@@ -132,6 +138,7 @@ describe("main.ts", () => {
   const pinnedRun = started(() => synthMain({ IMAGE_DIGEST: digest }));
 
   it("synthesizes every stack", async () => {
+    expect(STACKS).toEqual(["bootstrap", "bootstrap-prod", "github", "stage", "prod"]);
     const plain = await plainRun();
     for (const stack of STACKS) expect(Object.keys(plain.stacks[stack].resource ?? {}).length).toBeGreaterThan(0);
   });

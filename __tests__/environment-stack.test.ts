@@ -4,7 +4,8 @@ import { buildSample, sampleConfig } from "./support/sample";
 import { addresses, only, parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 const config = sampleConfig();
-const naming = new Naming(config.project);
+/** The names in the account an environment deploys to (the shipped config: prod in an account of its own). */
+const namingOf = (env: string) => Naming.forEnvironment(config.project, config.environments.find((e) => e.name === env)!);
 const platform = buildSample(config);
 const stage = parse(Testing.synth(platform.environments.stage));
 const prod = parse(Testing.synth(platform.environments.prod));
@@ -21,6 +22,7 @@ describe.each([
   ["stage", stage],
   ["prod", prod],
 ])("%s stack", (env, tf) => {
+  const naming = namingOf(env);
   it("keeps its state in the bootstrap bucket under its own key, encrypted, with both locks", () => {
     expect(tf.terraform!.backend).toEqual({
       s3: {
@@ -44,7 +46,7 @@ describe.each([
       Repository: "acme/platform",
       Stack: env,
     });
-    expect(provider.allowed_account_ids).toEqual(["123456789012"]);
+    expect(provider.allowed_account_ids).toEqual([naming.accountId]);
   });
 
   it("outputs what people and CI read, each with a description", () => {
@@ -130,7 +132,7 @@ describe("stage and prod side by side", () => {
     expect([s.enable_deletion_protection, p.enable_deletion_protection]).toEqual([false, true]);
     expect(s.access_logs).toBeUndefined();
     expect(p.access_logs).toEqual({ bucket: expect.stringContaining("aws_s3_bucket.service_access-logs"), enabled: true });
-    expect(Object.values(resources(prod, "aws_s3_bucket")).map((b) => b.bucket)).toContain(naming.albLogBucket("prod"));
+    expect(Object.values(resources(prod, "aws_s3_bucket")).map((b) => b.bucket)).toContain(namingOf("prod").albLogBucket("prod"));
   });
 
   /**

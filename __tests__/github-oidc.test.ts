@@ -6,6 +6,7 @@
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
+import type { Platform } from "../app";
 import { GithubOidc } from "../bootstrap/github-oidc";
 import { Naming } from "../config/naming";
 import { roleNamed } from "./support/iam";
@@ -14,7 +15,16 @@ import { parse, resources } from "./support/synth";
 
 const config = sampleConfig();
 const naming = new Naming(config.project);
-const tf = parse(Testing.synth(buildSample(config).bootstrap));
+const platform = buildSample(config);
+/** The project account's bootstrap. */
+const tf = parse(Testing.synth(platform.bootstrap));
+/** Every account's bootstrap (the shipped config: `bootstrap` for stage's account, `bootstrap-prod` for prod's), by stack id. */
+const bootstrapsOf = (p: Platform): Record<string, ReturnType<typeof parse>> =>
+  Object.fromEntries(Object.entries(p.bootstraps).map(([id, b]) => [id, parse(Testing.synth(b))]));
+const bootstraps = bootstrapsOf(platform);
+/** The bootstrap of the account an environment deploys to. */
+const bootstrapOf = (env: string) =>
+  bootstraps[Object.keys(platform.bootstraps).find((id) => platform.bootstraps[id].environmentNames.includes(env))!];
 
 describe("GitHub OIDC provider", () => {
   it("trusts token.actions.githubusercontent.com for the sts.amazonaws.com audience", () => {
@@ -41,7 +51,7 @@ describe("GitHub OIDC provider", () => {
 });
 
 describe.each(["stage", "prod"])("deploy role of %s", (env) => {
-  const { role, trust } = roleNamed(tf, `acme-${env}-deploy`);
+  const { role, trust } = roleNamed(bootstrapOf(env), `acme-${env}-deploy`);
 
   it("is assumable only by jobs of this repository in the GitHub environment, with exact conditions", () => {
     expect(trust.Statement).toEqual([
@@ -66,8 +76,8 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
   });
 });
 
-describe("plan role", () => {
-  const { role, trust } = roleNamed(tf, "acme-plan");
+describe.each(Object.keys(bootstraps))("plan role of %s", (id) => {
+  const { role, trust } = roleNamed(bootstraps[id], "acme-plan");
 
   it("is assumable only from pull requests of this repository", () => {
     expect(trust.Statement[0].Condition).toEqual({
@@ -82,11 +92,14 @@ describe("plan role", () => {
 
 describe("trust by immutable ids (opt-in)", () => {
   // The roles GitHub's tokens assume (the bootstrap's workload roles trust AWS services instead).
-  const githubRoles = (out: ReturnType<typeof parse>) =>
-    Object.values(resources(out, "aws_iam_role")).filter((r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Federated);
-  const subjects = (out: ReturnType<typeof parse>): Record<string, string> =>
+  // Across every account's bootstrap: each has its own plan and drift role.
+  const githubRoles = (all: Record<string, ReturnType<typeof parse>>) =>
+    Object.values(all)
+      .flatMap((out) => Object.values(resources(out, "aws_iam_role")))
+      .filter((r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Federated);
+  const subjects = (all: Record<string, ReturnType<typeof parse>>): Record<string, string> =>
     Object.fromEntries(
-      githubRoles(out).map((r) => [
+      githubRoles(all).map((r) => [
         r.name,
         JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"],
       ]),
@@ -94,7 +107,7 @@ describe("trust by immutable ids (opt-in)", () => {
 
   it("trusts owner/name in every role when the config gives no ids", () => {
     expect(config.project.github.repositoryId).toBeUndefined();
-    expect(subjects(tf)).toEqual({
+    expect(subjects(bootstraps)).toEqual({
       "acme-stage-deploy": "repo:acme/platform:environment:stage",
       "acme-prod-deploy": "repo:acme/platform:environment:prod",
       "acme-plan": "repo:acme/platform:pull_request",
@@ -105,7 +118,7 @@ describe("trust by immutable ids (opt-in)", () => {
   it("trusts exactly the ids-based subject in every role, plan role included, when both ids are given", () => {
     const byIds = sampleConfig();
     const github = { ...byIds.project.github, repositoryId: "700000001", ownerId: "90000002" };
-    const out = parse(Testing.synth(buildSample({ ...byIds, project: { ...byIds.project, github } }).bootstrap));
+    const out = bootstrapsOf(buildSample({ ...byIds, project: { ...byIds.project, github } }));
     const prefix = "repository_owner_id:90000002:repository_id:700000001";
     expect(subjects(out)).toEqual({
       "acme-stage-deploy": `${prefix}:environment:stage`,
@@ -113,7 +126,7 @@ describe("trust by immutable ids (opt-in)", () => {
       "acme-plan": `${prefix}:pull_request`,
       "acme-drift": `${prefix}:ref:refs/heads/main`,
     });
-    expect(githubRoles(out)).toHaveLength(4);
+    // Every one of them: a role of a second account trusting owner/name would hide behind its twin's name above.
     for (const role of githubRoles(out)) {
       const condition = JSON.parse(role.assume_role_policy).Statement[0].Condition;
       expect(Object.keys(condition)).toEqual(["StringEquals"]);
@@ -173,21 +186,20 @@ describe("GithubOidc construct", () => {
   });
 });
 
-describe("bootstrap outputs", () => {
-  it("describe the bucket, table, key, provider and every role", () => {
-    const outputs = tf.output!;
+describe.each(Object.keys(bootstraps))("outputs of %s", (id) => {
+  it("describe the bucket, table, key, provider, and the roles of every environment of its account", () => {
+    const outputs = bootstraps[id].output!;
+    const hosted = platform.bootstraps[id].environmentNames;
+    expect(hosted.length).toBeGreaterThan(0);
     expect(Object.keys(outputs).sort()).toEqual(
       [
-        "deploy_role_arn_prod",
-        "deploy_role_arn_stage",
+        ...hosted.flatMap((env) => [`deploy_role_arn_${env}`, `workload_boundary_arn_${env}`]),
         "drift_role_arn",
         "github_oidc_provider_arn",
         "lock_table",
         "plan_role_arn",
         "state_bucket",
         "state_kms_key_arn",
-        "workload_boundary_arn_prod",
-        "workload_boundary_arn_stage",
       ].sort(),
     );
     for (const output of Object.values(outputs)) expect(output.description?.length).toBeGreaterThan(20);

@@ -11,7 +11,7 @@ import { GITHUB_STACK, Naming } from "../config/naming";
 import type { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { BOOTSTRAP_LOCAL_STATE, BootstrapStack } from "../stacks/bootstrap-stack";
 import { GithubStack } from "../stacks/github-stack";
-import { buildSample, sampleConfig } from "./support/sample";
+import { buildSample, oneAccountConfig, sampleConfig } from "./support/sample";
 import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends object ? Mutable<T[K]> : T[K] };
@@ -22,11 +22,15 @@ const envNames = config.environments.map((e) => e.name);
 const platform = buildSample(config);
 const synthesized = Testing.synth(platform.github);
 const tf = parse(synthesized);
-const bootstrap = parse(Testing.synth(platform.bootstrap));
-/** The name of the bootstrap output holding an environment's deploy role ARN, as the bootstrap declares it. */
-const deployRoleOutput = (env: string): string => platform.bootstrap.outputs.deployRoleArns[env].friendlyUniqueId;
 /** The AWS stacks whose variables the repository holds: each account's bootstrap, then each environment. */
-const awsStacks = ["bootstrap", ...envNames];
+const awsStacks = [...Object.keys(platform.bootstraps), ...envNames];
+/** The one-account layout, where the github stack reads every value from the one bootstrap's outputs. */
+const one = buildSample(oneAccountConfig());
+const oneSynthesized = Testing.synth(one.github);
+const oneTf = parse(oneSynthesized);
+const oneBootstrap = parse(Testing.synth(one.bootstrap));
+/** The name of the bootstrap output holding an environment's deploy role ARN, as the bootstrap declares it. */
+const deployRoleOutput = (env: string): string => one.bootstrap.outputs.deployRoleArns[env].friendlyUniqueId;
 
 /** Synthesizes the GitHub stack of a changed copy of the shipped configuration. */
 function githubWith(change: (c: Mutable<PlatformConfig>) => void): SynthesizedTerraform {
@@ -79,7 +83,10 @@ describe("GitHub stack: state, provider, token", () => {
   });
 });
 
-describe("GitHub stack: values come from the bootstrap stack", () => {
+describe("GitHub stack: values come from the bootstrap stack (one account)", () => {
+  const tf = oneTf;
+  const synthesized = oneSynthesized;
+  const bootstrap = oneBootstrap;
   const state = (tf.data as any).terraform_remote_state;
 
   it("reads the bootstrap state from the local file while bootstrap keeps it there", () => {
@@ -90,7 +97,7 @@ describe("GitHub stack: values come from the bootstrap stack", () => {
   });
 
   it("reads it from the bucket once bootstrap.stateInBucket moves it there, with the bootstrap's own backend settings", () => {
-    const moved = sampleConfig() as Mutable<PlatformConfig>;
+    const moved = oneAccountConfig() as Mutable<PlatformConfig>;
     moved.project.bootstrap = { ...moved.project.bootstrap, stateInBucket: true };
     const p = buildSample(moved as PlatformConfig);
     const backend = (parse(Testing.synth(p.bootstrap)).terraform!.backend as any).s3;
@@ -132,7 +139,7 @@ describe("GitHub stack: values come from the bootstrap stack", () => {
 
   it("reads the outputs the bootstrap declares under the names it declares them (deploy_role_arn_<env>, plan_role_arn, ...)", () => {
     expect(envNames.map(deployRoleOutput)).toEqual(envNames.map((e) => `deploy_role_arn_${e}`));
-    const { outputs } = platform.bootstrap;
+    const { outputs } = one.bootstrap;
     expect([outputs.planRoleArn, outputs.driftRoleArn, outputs.stateBucket, outputs.lockTable].map((o) => o.friendlyUniqueId)).toEqual([
       "plan_role_arn",
       "drift_role_arn",
@@ -149,9 +156,8 @@ describe("GitHub stack: values come from the bootstrap stack", () => {
   });
 
   it("refuses the bootstrap of another account as the project's, and an environment no bootstrap given hosts", () => {
+    // The shipped config: prod in an account of its own.
     const two = sampleConfig() as Mutable<PlatformConfig>;
-    two.project.accounts = [{ accountId: "210987654321" }];
-    two.environments[1].accountId = "210987654321";
     const app = Testing.app();
     const project = new BootstrapStack(app, "bootstrap", { config: two as PlatformConfig });
     const prod = new BootstrapStack(app, "bootstrap-prod", { config: two as PlatformConfig, accountId: "210987654321" });
@@ -183,7 +189,8 @@ describe("GitHub stack: environments", () => {
   });
 
   it("names each environment exactly as the deploy role's OIDC subject does", () => {
-    const subjects = Object.values(resources(bootstrap, "aws_iam_role"))
+    const subjects = Object.values(platform.bootstraps)
+      .flatMap((b) => Object.values(resources(parse(Testing.synth(b)), "aws_iam_role")))
       .map((r) => JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] as string)
       .map((sub) => /:environment:(.+)$/.exec(sub)?.[1])
       .filter((e): e is string => e !== undefined);
@@ -287,9 +294,26 @@ describe("GitHub stack: Actions variables", () => {
     const vars = byName(tf, "github_actions_variable", "variable_name");
     const perStack = awsStacks.flatMap((stack) => Object.values(STACK_VARIABLES).map((name) => stackVariable(name, stack)));
     expect(Object.keys(vars).sort()).toEqual([...perStack, ...Object.values(REPOSITORY_VARIABLES)].sort());
-    expect(perStack).toEqual(expect.arrayContaining(["AWS_PLAN_ROLE_ARN_STAGE", "AWS_DRIFT_ROLE_ARN_BOOTSTRAP", "TF_LOCK_TABLE_PROD"]));
-    // One account: every stack's values are the one bootstrap's outputs.
-    for (const stack of awsStacks) {
+    expect(perStack).toEqual(
+      expect.arrayContaining([
+        "AWS_PLAN_ROLE_ARN_STAGE",
+        "AWS_DRIFT_ROLE_ARN_BOOTSTRAP",
+        "TF_LOCK_TABLE_PROD",
+        "TF_LOCK_TABLE_BOOTSTRAP_PROD",
+      ]),
+    );
+    expect(synthesized).toHaveResourceWithProperties(ActionsVariable, {
+      repository: "platform",
+      variable_name: "AWS_REGION",
+      value: config.project.region,
+    });
+  });
+
+  it("in the one-account layout, gives every stack the one bootstrap's outputs", () => {
+    const vars = byName(oneTf, "github_actions_variable", "variable_name");
+    const stacks = [...Object.keys(one.bootstraps), ...envNames];
+    expect(stacks).toEqual(["bootstrap", ...envNames]);
+    for (const stack of stacks) {
       expect(vars[stackVariable(STACK_VARIABLES.planRoleArn, stack)].value).toBe(
         "${data.terraform_remote_state.bootstrap.outputs.plan_role_arn}",
       );
@@ -303,11 +327,6 @@ describe("GitHub stack: Actions variables", () => {
         "${data.terraform_remote_state.bootstrap.outputs.lock_table}",
       );
     }
-    expect(synthesized).toHaveResourceWithProperties(ActionsVariable, {
-      repository: "platform",
-      variable_name: "AWS_REGION",
-      value: config.project.region,
-    });
   });
 
   it("names a stack's variables by the stack, upper-case, `-` as `_`", () => {
@@ -326,10 +345,10 @@ describe("GitHub stack: Actions variables", () => {
 });
 
 describe('GitHub stack: an environment in an account of its own (README "Two layouts")', () => {
-  const PROD_ACCOUNT = "210987654321";
+  // The shipped layout, with prod's bootstrap state moved into its own account's bucket.
   const two = sampleConfig() as Mutable<PlatformConfig>;
+  const PROD_ACCOUNT = two.environments.find((e) => e.name === "prod")!.accountId!;
   two.project.accounts = [{ accountId: PROD_ACCOUNT, bootstrap: { stateInBucket: true } }];
-  two.environments[1].accountId = PROD_ACCOUNT;
   const p = buildSample(two as PlatformConfig);
   const gh = parse(Testing.synth(p.github));
   const vars = byName(gh, "github_actions_variable", "variable_name");

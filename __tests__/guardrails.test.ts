@@ -1,6 +1,7 @@
 import { auditPlatform } from "../audit/audit-app";
 import { ALL_RULES } from "../audit/rules";
 import { guardrail, PRODUCTION_GUARDRAILS } from "../config/guardrails";
+import { environmentAccount } from "../config/naming";
 import type { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { ConfigError, validate } from "../config/validate";
 import { sampleConfig } from "./support/sample";
@@ -17,6 +18,11 @@ type Config = Mutable<PlatformConfig>;
 
 /** How to break each guardrail in the shipped prod. */
 const BREAK: Record<string, (c: Config, prod: Env) => void> = {
+  // Back to the one-account layout: prod in the project's account, with stage.
+  accountId: (c, p) => {
+    delete p.accountId;
+    delete c.project.accounts;
+  },
   "database.multiAz": (_c, p) => void (p.database.multiAz = false),
   "database.deletionProtection": (_c, p) => void (p.database.deletionProtection = false),
   "database.backupRetentionDays": (_c, p) => void (p.database.backupRetentionDays = 7),
@@ -39,13 +45,16 @@ const BREAK: Record<string, (c: Config, prod: Env) => void> = {
 function config(change: (c: Config, prod: Env) => void = () => {}): PlatformConfig {
   const c = sampleConfig() as Config;
   const prod = c.environments.find((e) => e.name === "prod") as Env;
-  prod.loadBalancer.https = {
-    domainName: "api.example.com",
-    certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f3c7e9a-1b2c-4d5e-8f90-123456789abc",
-  };
+  prod.loadBalancer.https = { domainName: "api.example.com", certificateArn: "" };
   delete prod.loadBalancer.httpOnlyReason;
   prod.acceptedRisks = [];
   change(c, prod);
+  // A certificate of the account prod ends up in (a change may move it).
+  if (prod.loadBalancer.https) {
+    const account = environmentAccount(c.project, prod);
+    const certificateArn = `arn:aws:acm:eu-west-1:${account}:certificate/0f3c7e9a-1b2c-4d5e-8f90-123456789abc`;
+    prod.loadBalancer.https = { ...prod.loadBalancer.https, certificateArn };
+  }
   return c as PlatformConfig;
 }
 

@@ -6,6 +6,7 @@
  * configuration's stacks had then (commit 227e1be), written out rather than computed.
  */
 import { TerraformResource, Testing } from "cdktf";
+import { environmentAccount } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
 import { buildSample, sampleConfig } from "./support/sample";
 import { parse, type SynthesizedTerraform } from "./support/synth";
@@ -82,8 +83,9 @@ function lost(tf: SynthesizedTerraform, old: readonly string[]): string[] {
 
 /** prod serving HTTPS on a domain, as a user's configuration would. */
 function withHttps(config: PlatformConfig): PlatformConfig {
-  const { region, accountId } = config.project;
-  const certificateArn = `arn:aws:acm:${region}:${accountId}:certificate/11111111-2222-3333-4444-555555555555`;
+  const prod = config.environments.find((e) => e.name === "prod")!;
+  const account = environmentAccount(config.project, prod);
+  const certificateArn = `arn:aws:acm:${config.project.region}:${account}:certificate/11111111-2222-3333-4444-555555555555`;
   return {
     ...config,
     environments: config.environments.map((e) =>

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { synthToDisk } from "./support/sample";
+import { oneAccountConfig, synthToDisk } from "./support/sample";
 import { describeIfAvailable, terraform, terraformEnv, terraformMissing } from "./support/terraform";
 
 const ROOT = resolve(__dirname, "..");
@@ -20,20 +20,26 @@ describeIfAvailable("terraform validate of every AWS stack", terraformMissing(),
     return Object.keys(tf.terraform.required_providers).every((p) => p === "aws");
   });
 
-  it("covers the bootstrap and both environment stacks (only the GitHub stack needs another provider)", () => {
-    expect([...stacks].sort()).toEqual(["bootstrap", "prod", "stage"]);
+  // The one-account layout's bootstrap holds both environments' roles in one account; its
+  // environment stacks differ from the shipped ones by account ids only.
+  const oneAccountBootstrap = join(synthToDisk(oneAccountConfig()), "stacks", "bootstrap");
+
+  it("covers each account's bootstrap and both environment stacks (only the GitHub stack needs another provider)", () => {
+    expect([...stacks].sort()).toEqual(["bootstrap", "bootstrap-prod", "prod", "stage"]);
   });
 
-  it.each(stacks)("%s initialises offline and validates", (stack) => {
-    const dir = join(stacksDir, stack);
-    const init = terraform(dir, ["init", "-backend=false", "-input=false"]);
-    expect(init.stderr).toBe("");
-    expect(init.status).toBe(0);
-    const validate = terraform(dir, ["validate", "-json"]);
-    const result = JSON.parse(validate.stdout);
-    expect(result.diagnostics).toEqual([]);
-    expect(result.valid).toBe(true);
-  });
+  it.each([...stacks.map((stack) => [stack, join(stacksDir, stack)]), ["bootstrap of the one-account layout", oneAccountBootstrap]])(
+    "%s initialises offline and validates",
+    (_stack, dir) => {
+      const init = terraform(dir, ["init", "-backend=false", "-input=false"]);
+      expect(init.stderr).toBe("");
+      expect(init.status).toBe(0);
+      const validate = terraform(dir, ["validate", "-json"]);
+      const result = JSON.parse(validate.stdout);
+      expect(result.diagnostics).toEqual([]);
+      expect(result.valid).toBe(true);
+    },
+  );
 });
 
 /**
@@ -48,7 +54,7 @@ describeIfAvailable("terraform validate of `cdktf synth --hcl`", terraformMissin
     encoding: "utf8",
     env: terraformEnv({ PLATFORM_LOCAL_ENDPOINT: "", IMAGE_TAG: "" }),
   });
-  const stacks = ["bootstrap", "stage", "prod"];
+  const stacks = ["bootstrap", "bootstrap-prod", "stage", "prod"];
 
   it("exits 0 and writes one format per stack: cdk.tf, no cdk.tf.json", () => {
     expect([synth.status, synth.status === 0 ? "" : `${synth.stdout}${synth.stderr}`]).toEqual([0, ""]);

@@ -6,10 +6,10 @@ import { Testing } from "cdktf";
 import { parseDocument, parse as parseYaml } from "yaml";
 import type { Platform } from "../app";
 import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES, STACK_VARIABLES, stackVariable } from "../config/github-variables";
-import { Naming } from "../config/naming";
+import { environmentAccount, Naming } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
 import { TERRAFORM_VERSION } from "../lib/terraform-version";
-import { buildSample, sampleConfig } from "./support/sample";
+import { buildSample, oneAccountConfig, sampleConfig } from "./support/sample";
 import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 /**
@@ -127,11 +127,12 @@ const REUSABLE_USES = "./.github/workflows/deploy.yml";
 // What the stacks create, from their synthesized Terraform.
 const config = sampleConfig();
 const platform = buildSample(config);
-const bootstrap = parse(Testing.synth(platform.bootstrap));
+/** Every account's bootstrap (the shipped config: stage's account's and prod's), synthesized. */
+const bootstraps = Object.values(platform.bootstraps).map((b) => parse(Testing.synth(b)));
 const github = parse(Testing.synth(platform.github));
-const subjects = Object.values(resources(bootstrap, "aws_iam_role")).map(
-  (r) => JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] as string,
-);
+const subjects = bootstraps
+  .flatMap((b) => Object.values(resources(b, "aws_iam_role")))
+  .map((r) => JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] as string);
 const trustedEnvironments = subjects.map((s) => /:environment:(.+)$/.exec(s)?.[1]).filter((e): e is string => e !== undefined);
 const environmentVariableNames = new Set(
   Object.values(resources(github, "github_actions_environment_variable")).map((v) => v.variable_name as string),
@@ -837,7 +838,7 @@ describe("drift: a daily read-only plan of every AWS stack, reported by scripts/
 
   it("plans every AWS stack the app synthesizes (the github stack needs a GitHub admin token)", () => {
     expect(job.strategy?.matrix?.stack).toEqual(awsStacks(platform));
-    expect(awsStacks(platform)).toEqual(["bootstrap", ...envNames]);
+    expect(awsStacks(platform)).toEqual(["bootstrap", "bootstrap-prod", ...envNames]);
   });
 
   it("plans with -detailed-exitcode and without the lock, fails on a failed plan, and hands the plan to the script", () => {
@@ -860,10 +861,8 @@ describe("drift: a daily read-only plan of every AWS stack, reported by scripts/
     const synth = job.steps!.find((s) => s.name === "Synthesize with the deployed image")!.run!;
     const guard = /if (jq -e '\.resource\.aws_ecs_service' "\$STACK_DIR\/cdk\.tf\.json") > \/dev\/null; then/.exec(synth);
     expect(guard).not.toBeNull();
-    const two = sampleConfig() as any;
-    two.project.accounts = [{ accountId: "210987654321" }];
-    two.environments[1].accountId = "210987654321";
-    const p = buildSample(two as PlatformConfig);
+    // The shipped config: prod in an account of its own.
+    const p = platform;
     // The guard itself, run on each stack's synthesized Terraform.
     const looksUp = (stack: string) => {
       const dir = join(mkdtempSync(join(tmpdir(), "drift-guard-")), "cdktf.out", "stacks", stack);
@@ -887,15 +886,15 @@ describe("drift: a daily read-only plan of every AWS stack, reported by scripts/
  * role the credentials step is given.
  */
 describe("plan and drift jobs use the account their stack lives in", () => {
-  const PROD_ACCOUNT = "210987654321";
+  const PROD_ACCOUNT = environmentAccount(config.project, config.environments.find((e) => e.name === "prod")!);
+  /** The shipped layout, with prod's bootstrap state moved into its own account's bucket. */
   const twoAccounts = (): PlatformConfig => {
     const c = sampleConfig() as any;
     c.project.accounts = [{ accountId: PROD_ACCOUNT, bootstrap: { stateInBucket: true } }];
-    c.environments.find((e: { name: string }) => e.name === "prod").accountId = PROD_ACCOUNT;
     return c as PlatformConfig;
   };
   const layouts: [string, Platform][] = [
-    ["one account", platform],
+    ["one account", buildSample(oneAccountConfig())],
     ["two accounts", buildSample(twoAccounts())],
   ];
   const synthOf = (p: Platform, stack: string) => parse(Testing.synth(p.bootstraps[stack] ?? p.environments[stack]));
@@ -1172,8 +1171,6 @@ describe("the deploy role allows every registry call the deploy makes", () => {
   };
   const deploy = workflows[DEPLOY].jobs.deploy;
   const calls = [...new Set(runLines(deploy).flatMap((l) => [...l.matchAll(/\b(aws ecr [a-z-]+|skopeo [a-z]+)/g)].map((m) => m[1])))];
-  const bootstrap = parse(Testing.synth(buildSample(config).bootstrap));
-  const roles = resources(bootstrap, "aws_iam_role");
 
   it("knows the IAM actions of every registry command in deploy.yml", () => {
     expect(calls.length).toBeGreaterThan(3);
@@ -1181,11 +1178,16 @@ describe("the deploy role allows every registry call the deploy makes", () => {
   });
 
   it.each(envNames)("the %s deploy role allows each of them on its own repository (or, for the login, on *)", (env) => {
-    const [id] = Object.entries(roles).find(([, r]) => r.name === `${config.project.name}-${env}-deploy`)!;
+    // The bootstrap of the environment's account holds its deploy role.
+    const bootstrap = bootstraps.find((b) =>
+      Object.values(resources(b, "aws_iam_role")).some((r) => r.name === `${config.project.name}-${env}-deploy`),
+    )!;
+    const [id] = Object.entries(resources(bootstrap, "aws_iam_role")).find(([, r]) => r.name === `${config.project.name}-${env}-deploy`)!;
     const inline = Object.values(resources(bootstrap, "aws_iam_role_policy")).find((p) => p.role === `\${aws_iam_role.${id}.id}`)!;
     const statements: { Effect: string; Action: string | string[]; Resource: string | string[] }[] = JSON.parse(inline.policy).Statement;
     const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
-    const repository = `arn:aws:ecr:${config.project.region}:${config.project.accountId}:repository/${config.project.name}-${env}-api`;
+    const account = environmentAccount(config.project, config.environments.find((e) => e.name === env)!);
+    const repository = `arn:aws:ecr:${config.project.region}:${account}:repository/${config.project.name}-${env}-api`;
     const matches = (pattern: string, value: string) =>
       new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`).test(value);
     for (const action of calls.flatMap((c) => ACTIONS[c])) {

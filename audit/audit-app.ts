@@ -1,5 +1,5 @@
 import { buildPlatform, type PlatformOptions } from "../app";
-import { Naming } from "../config/naming";
+import { environmentAccount, Naming } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
 import { AuditContext, type AuditContextOptions } from "./context";
 import { type AuditReport, auditStack, summarize } from "./engine";
@@ -10,7 +10,7 @@ import type { Rule } from "./types";
 /**
  * What the rules need to know about a stack from the configuration: its tier (an environment's
  * `tier`; `shared` for the bootstrap and other non-environment stacks), the state bucket's name
- * and the GitHub repository OIDC trust must name.
+ * the GitHub repository OIDC trust must name, and the accounts of the other environments.
  */
 export function contextOptions(config: PlatformConfig, stackName: string): AuditContextOptions {
   const { project } = config;
@@ -18,6 +18,9 @@ export function contextOptions(config: PlatformConfig, stackName: string): Audit
     tier: config.environments.find((e) => e.name === stackName)?.tier ?? "shared",
     stateBucketName: new Naming(project).stateBucket,
     githubRepository: `${project.github.owner}/${project.github.repo}`,
+    otherEnvironmentAccounts: Object.fromEntries(
+      config.environments.filter((e) => e.name !== stackName).map((e) => [e.name, environmentAccount(project, e)]),
+    ),
     ...(project.github.repositoryId !== undefined &&
       project.github.ownerId !== undefined && {
         githubRepositoryIds: { ownerId: project.github.ownerId, repositoryId: project.github.repositoryId },

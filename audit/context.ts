@@ -45,6 +45,12 @@ export interface AuditContextOptions {
    * @default - any single repository id is accepted
    */
   readonly githubRepositoryIds?: GithubRepositoryIds;
+  /**
+   * The account of every other environment of the platform, by environment name: a production stack
+   * pinned to one of them shares its account (PRODUCTION-OWN-ACCOUNT).
+   * @default - no other environment
+   */
+  readonly otherEnvironmentAccounts?: Readonly<Record<string, string>>;
 }
 
 /** A GitHub repository by its immutable ids, as `repository_owner_id:<ownerId>:repository_id:<repositoryId>` subjects name it. */
@@ -70,6 +76,7 @@ export class AuditContext {
   readonly stateBucketName?: string;
   readonly githubRepository?: string;
   readonly githubRepositoryIds?: GithubRepositoryIds;
+  readonly otherEnvironmentAccounts: Readonly<Record<string, string>>;
   private readonly all: AuditTarget[];
   private readonly byAddress: Map<string, AuditTarget>;
 
@@ -82,6 +89,7 @@ export class AuditContext {
     this.stateBucketName = options.stateBucketName;
     this.githubRepository = options.githubRepository;
     this.githubRepositoryIds = options.githubRepositoryIds;
+    this.otherEnvironmentAccounts = options.otherEnvironmentAccounts ?? {};
     this.all = collectTargets(stackName, tf);
     this.byAddress = new Map(this.all.map((t) => [t.address, t]));
   }

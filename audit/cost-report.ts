@@ -67,30 +67,46 @@ function category(priceKey: string): string {
     cloudfront: "CloudFront",
     ecr: "ECR images",
     kms: "KMS keys",
+    dynamodb: "DynamoDB",
   };
   return names[service] ?? service;
 }
 
-/** Markdown: the stacks side by side by category, the total, then every line with its price row. */
-export function formatCostMarkdown(estimates: readonly CostEstimate[], table: PriceTable, deltas: readonly CostDelta[] = []): string {
-  const shown = estimates.filter((e) => e.lines.length > 0 || e.notPriced.length > 0);
+/** The stacks that have anything to price (the github stack has not), in the given order. */
+const pricedStacks = (estimates: readonly CostEstimate[]): CostEstimate[] =>
+  estimates.filter((e) => e.lines.length > 0 || e.notPriced.length > 0);
+
+/** The side-by-side table alone: a row per category, the totals, the count of resources not priced (README.md shows it too). */
+export function formatCostTable(estimates: readonly CostEstimate[]): string {
+  const shown = pricedStacks(estimates);
   const categories = [...new Set(shown.flatMap((e) => e.lines.map((l) => category(l.priceKey))))].sort();
   const sum = (e: CostEstimate, c: string): number => e.lines.filter((l) => category(l.priceKey) === c).reduce((s, l) => s + l.monthly, 0);
-  const out = [
-    `Monthly on-demand estimate in ${table.currency}, ${table.hoursPerMonth} hours a month, ` +
-      `prices of ${table.date} from audit/prices/aws.json ` +
-      `(${table.source.split(" (")[0]}). Traffic-dependent lines rest on the assumptions listed per line.`,
-    "",
+  return [
     `| | ${shown.map((e) => `${e.stack} (${e.region})`).join(" | ")} |`,
     `|---|${shown.map(() => "---:").join("|")}|`,
     ...categories.map((c) => `| ${c} | ${shown.map((e) => usd(sum(e, c))).join(" | ")} |`),
     `| **Total a month** | ${shown.map((e) => `**${usd(e.total)}**`).join(" | ")} |`,
     `| Not priced (cost unknown) | ${shown.map((e) => String(e.notPriced.length)).join(" | ")} |`,
+  ].join("\n");
+}
+
+/** One stack's row of the change table: before, after, change. */
+export const formatDeltaRow = (d: CostDelta): string => `| ${d.stack} | ${usd(d.before)} | ${usd(d.after)} | **${signed(d.delta)}** |`;
+
+/** Markdown: the stacks side by side by category, the total, then every line with its price row. */
+export function formatCostMarkdown(estimates: readonly CostEstimate[], table: PriceTable, deltas: readonly CostDelta[] = []): string {
+  const shown = pricedStacks(estimates);
+  const out = [
+    `Monthly on-demand estimate in ${table.currency}, ${table.hoursPerMonth} hours a month, ` +
+      `prices of ${table.date} from audit/prices/aws.json ` +
+      `(${table.source.split(" (")[0]}). Traffic-dependent lines rest on the assumptions listed per line.`,
+    "",
+    formatCostTable(estimates),
   ];
   if (deltas.length > 0) {
     out.push("", "### Change against the base branch", "", "| Stack | Before | After | Change |", "|---|---:|---:|---:|");
     for (const d of deltas.filter((d) => d.before !== 0 || d.after !== 0 || d.newlyNotPriced.length > 0)) {
-      out.push(`| ${d.stack} | ${usd(d.before)} | ${usd(d.after)} | **${signed(d.delta)}** |`);
+      out.push(formatDeltaRow(d));
     }
     const moved = deltas.flatMap((d) => d.rows.map((r) => ({ stack: d.stack, ...r })));
     if (moved.length > 0) {

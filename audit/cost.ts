@@ -52,6 +52,10 @@ export interface Usage {
   readonly cdnGb: number;
   /** HTTPS requests a CloudFront distribution serves a month. */
   readonly cdnRequests: number;
+  /** Writes and reads (request units each) an on-demand DynamoDB table serves a month. */
+  readonly tableRequests: number;
+  /** GB an on-demand DynamoDB table holds. */
+  readonly tableGb: number;
 }
 
 export const DEFAULT_USAGE: Usage = {
@@ -64,6 +68,8 @@ export const DEFAULT_USAGE: Usage = {
   ecrGb: 2,
   cdnGb: 50,
   cdnRequests: 1_000_000,
+  tableRequests: 10_000,
+  tableGb: 0.01,
 };
 
 /** One priced quantity of one resource: `quantity` x the table's `priceKey` row = `monthly`. */
@@ -83,7 +89,15 @@ export interface NotPriced {
   readonly address: string;
   readonly type: string;
   readonly reason: string;
+  /** Why leaving it unpriced is accepted, from `UNPRICED_TYPES`; without it the audit fails (COVERAGE-COST-PRICED). */
+  readonly accepted?: string;
 }
+
+/**
+ * Types the estimate leaves unpriced on purpose, each with the reason. A resource of any other type
+ * that is not priced fails the audit's COVERAGE-COST-PRICED rule: its cost is unknown, not zero.
+ */
+export const UNPRICED_TYPES: Readonly<Record<string, string>> = {};
 
 export interface CostEstimate {
   readonly stack: string;
@@ -108,6 +122,8 @@ const FREE = new Set([
   "aws_vpc_security_group_ingress_rule",
   "aws_vpc_security_group_egress_rule",
   "aws_default_security_group",
+  "aws_default_network_acl",
+  "aws_default_route_table",
   "aws_iam_role",
   "aws_iam_role_policy",
   "aws_iam_policy",
@@ -159,6 +175,7 @@ export function estimateCost(
   tf: TerraformJson,
   table: PriceTable = loadPriceTable(),
   usage: Usage = DEFAULT_USAGE,
+  unpriced: Readonly<Record<string, string>> = UNPRICED_TYPES,
 ): CostEstimate {
   const resources = (tf.resource ?? {}) as Record<string, Record<string, Block>>;
   const hours = table.hoursPerMonth;
@@ -179,7 +196,8 @@ export function estimateCost(
       const address = `${type}.${name}`;
       const region = (typeof body.provider === "string" && byAlias.get(body.provider)) || defaultRegion;
       const prices = table.regions[region]?.prices;
-      const missing = (reason: string): void => void notPriced.push({ address, type, reason });
+      const accepted = unpriced[type];
+      const missing = (reason: string): void => void notPriced.push({ address, type, reason, ...(accepted && { accepted }) });
       if (FREE.has(type) || type.startsWith("github_")) {
         free++;
         continue;
@@ -297,13 +315,17 @@ export function estimateCost(
           }
           missing("interface endpoints are billed per AZ-hour and GB: no row yet");
           continue;
-        case "aws_dynamodb_table":
-          missing(
-            String(body.billing_mode ?? "PROVISIONED") === "PAY_PER_REQUEST"
-              ? "on-demand: billed per request, no usage assumption"
-              : "provisioned capacity: no row yet",
-          );
-          continue;
+        case "aws_dynamodb_table": {
+          if (String(body.billing_mode ?? "PROVISIONED") !== "PAY_PER_REQUEST") {
+            missing("provisioned capacity: no row yet");
+            continue;
+          }
+          const requests = `${usage.tableRequests.toLocaleString("en-US")} a month`;
+          line("million write request units", usage.tableRequests / 1e6, "dynamodb.writeMillion", requests);
+          line("million read request units", usage.tableRequests / 1e6, "dynamodb.readMillion", requests);
+          line("storage GB-months", usage.tableGb, "dynamodb.storageGbMonth", `${usage.tableGb} GB stored`);
+          break;
+        }
         default:
           missing("no pricing rule for this type");
           continue;

@@ -66,6 +66,28 @@ const DRAWN = new Set([
   "aws_kms_key",
 ]);
 
+/**
+ * Types the picture shows without a node of their own, and how: each is read by `architecture` to
+ * label a node or draw an edge. Every other type not in `DRAWN` is folded into the "more resources"
+ * node, and the audit's coverage report (audit/coverage.ts) says so by type.
+ */
+const SHOWN_THROUGH: Readonly<Record<string, string>> = {
+  aws_lb_listener: "its protocol and port in the load balancer's label, and the forwards edge",
+  aws_ecs_task_definition: "its size in the service's label, its roles as runs-as edges",
+  aws_db_subnet_group: "the database's subnet tier",
+  aws_route: "egress edges to the NAT gateways",
+  aws_route_table_association: "egress edges to the NAT gateways",
+  aws_security_group_rule: "edges between what two security groups guard",
+  aws_vpc_security_group_ingress_rule: "edges between what two security groups guard",
+};
+
+/** How the picture shows a resource type: as nodes, through other nodes and edges, or folded into the "more resources" node. */
+export function diagramCoverage(type: string): { readonly shown: "drawn" | "through" | "folded"; readonly how?: string } {
+  if (DRAWN.has(type)) return { shown: "drawn" };
+  const how = SHOWN_THROUGH[type];
+  return how ? { shown: "through", how } : { shown: "folded" };
+}
+
 type Resources = Record<string, Record<string, Block>>;
 
 function all(resources: Resources, type: string): [string, Block][] {
@@ -289,7 +311,11 @@ export function architecture(tf: TerraformJson): Architecture {
   for (const [type, byName] of Object.entries(resources)) if (!DRAWN.has(type)) other.set(type, Object.keys(byName ?? {}).length);
   if (other.size > 0) {
     const total = [...other.values()].reduce((a, b) => a + b, 0);
-    node("other", `${total} more resource(s) of ${other.size} type(s)<br/>(rules, policies, logs, ...: see audit.json)`, "services");
+    node(
+      "other",
+      `${total} more resource(s) of ${other.size} type(s)<br/>(by type, with what judges and prices each: the coverage table of audit.md)`,
+      "services",
+    );
   }
 
   return {

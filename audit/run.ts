@@ -6,7 +6,8 @@
  * cost.json, diagrams/<stack>.mmd and the HCL form of each stack (hcl/<stack>/cdk.tf). It exits 1 on
  * any failure. A configuration or input error prints its message alone and exits 1 too.
  * With --base, the base branch's `cdktf synth` output, audit.md also says what got less safe, marks
- * the diagrams and gives the cost delta against it.
+ * the diagrams and gives the cost delta against it. A production environment that shares its account
+ * by an accepted risk gets a notice listing what the IAM fence cannot hold there (one-account.ts).
  * Usage: tsx audit/run.ts [--out <dir>] [--base <base branch's cdktf.out>]
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
@@ -16,12 +17,22 @@ import type { PlatformConfig } from "../config/types";
 import { InputError, readInput, runCommand } from "../lib/cli";
 import { mixedSynthOutputs } from "../lib/synth-output";
 import { outDirArg } from "./args";
-import { auditPlatform } from "./audit-app";
+import { auditPlatform, contextOptions } from "./audit-app";
+import { AuditContext } from "./context";
 import { loadPriceTable } from "./cost";
+import { formatCoverageConsole, formatCoverageMarkdown, platformCoverage } from "./coverage";
 import { writeHcl } from "./hcl";
 import { formatIamReport, iamReport, readRecordedCalls } from "./iam/role-report";
+import {
+  type FenceGap,
+  formatSharedAccountConsole,
+  formatSharedAccountMarkdown,
+  ONE_ACCOUNT_FENCE_GAPS,
+  sharedAccountNotices,
+} from "./one-account";
 import { formatConsole, formatJson, formatMarkdown } from "./report";
 import { formatReviewMarkdown, readBase, review } from "./review";
+import { JUDGING_RULES } from "./rules";
 import { formatSarif } from "./sarif";
 import type { Rule } from "./types";
 
@@ -40,7 +51,8 @@ function baseDir(args: string[]): string | undefined {
 /**
  * Audits the platform built from `config`, prints and writes the report into `out`, and returns the
  * exit code: 0 when every rule passes (or is exempt), 1 on any failure. `cdktfOut` is only looked
- * at for a deploy-breaking leftover, never audited.
+ * at for a deploy-breaking leftover, never audited. `fenceGaps` is what the IAM fence cannot hold
+ * inside one account, listed for a production environment that shares one.
  */
 export function runAudit(
   config: PlatformConfig,
@@ -48,10 +60,18 @@ export function runAudit(
   rules?: readonly Rule[],
   cdktfOut = join(ROOT, "cdktf.out"),
   base?: string,
+  fenceGaps: readonly FenceGap[] = ONE_ACCOUNT_FENCE_GAPS,
 ): number {
   const { report, stacks } = auditPlatform(config, { hcl: true, rules });
-  console.log(formatConsole(report));
-  // The recording the end-to-end suite leaves (tests/e2e), if there is one.
+  const notices = sharedAccountNotices(report);
+  console.log(`${formatConsole(report)}${formatSharedAccountConsole(notices, fenceGaps)}`);
+  // What judges, prices and draws each resource type (COVERAGE-RESOURCE-TYPES fails the uncovered ones).
+  const coverage = platformCoverage(
+    stacks.map((s) => new AuditContext(s.name, s.tf, contextOptions(config, s.name))),
+    JUDGING_RULES,
+  );
+  console.log(formatCoverageConsole(coverage));
+  // Per role: granted, used by the recording the end-to-end suite leaves (if there is one), and the fence's list.
   const recordingFile = join(out, "recorded-calls.json");
   const recorded = readRecordedCalls(recordingFile);
   const iam = iamReport(config, stacks, recorded, recorded && relative(process.cwd(), recordingFile));
@@ -75,8 +95,17 @@ export function runAudit(
   writeFileSync(join(out, "audit.json"), formatJson(report));
   writeFileSync(join(out, "iam.json"), `${JSON.stringify(iam, null, 2)}\n`);
   const iamMarkdown = `## IAM\n\n\`\`\`\n${formatIamReport(iam)}\n\`\`\`\n`;
-  writeFileSync(join(out, "audit.md"), `${formatMarkdown(report)}\n${iamMarkdown}\n${formatReviewMarkdown(findings, table)}`);
+  const sharedAccount = formatSharedAccountMarkdown(notices, fenceGaps);
+  const sections = [
+    formatMarkdown(report),
+    sharedAccount,
+    iamMarkdown,
+    formatCoverageMarkdown(coverage),
+    formatReviewMarkdown(findings, table),
+  ];
+  writeFileSync(join(out, "audit.md"), sections.filter((section) => section).join("\n"));
   writeFileSync(join(out, "audit.sarif"), formatSarif(report, rules));
+  writeFileSync(join(out, "coverage.json"), `${JSON.stringify(coverage, null, 2)}\n`);
   writeFileSync(
     join(out, "cost.json"),
     `${JSON.stringify({ date: table.date, source: table.source, estimates: findings.estimates, deltas: findings.deltas }, null, 2)}\n`,
@@ -90,7 +119,8 @@ export function runAudit(
   const against = base ? ` against ${rel(base)}` : "";
   console.log(
     `\nWrote ${rel(join(out, "audit.json"))}, ${rel(join(out, "audit.md"))} (with cost and diagrams${against}), ` +
-      `${rel(join(out, "audit.sarif"))}, ${rel(join(out, "cost.json"))}, ${rel(join(out, "diagrams"))}/<stack>.mmd ` +
+      `${rel(join(out, "audit.sarif"))}, ${rel(join(out, "cost.json"))}, ${rel(join(out, "coverage.json"))}, ` +
+      `${rel(join(out, "diagrams"))}/<stack>.mmd ` +
       `and ${rel(hclDir)}/<stack>/cdk.tf`,
   );
 

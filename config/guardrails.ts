@@ -5,6 +5,7 @@
  * environment stack turns that waiver into the audit rule's exemption), and a test keeps this table
  * and the audit's production-only rules in step.
  */
+import { environmentAccount } from "./naming";
 import type { EnvironmentConfig, ProjectConfig } from "./types";
 
 export interface Guardrail {
@@ -15,8 +16,8 @@ export interface Guardrail {
   readonly setting: string;
   /** The setting's value in this environment, for the error message. */
   readonly value: (env: EnvironmentConfig, project: ProjectConfig) => unknown;
-  /** True when the environment meets the guardrail. */
-  readonly holds: (env: EnvironmentConfig, project: ProjectConfig) => boolean;
+  /** True when the environment meets the guardrail; `environments` are all of the platform's, for guardrails between them. */
+  readonly holds: (env: EnvironmentConfig, project: ProjectConfig, environments: readonly EnvironmentConfig[]) => boolean;
   /** What production needs and why, as the fix in an error. */
   readonly requirement: string;
   /** The audit rule that checks the same property of the synthesized Terraform; an accepted risk becomes its exemption. */
@@ -28,6 +29,16 @@ export interface Guardrail {
 const GITHUB_SETTINGS = "a GitHub setting the github stack applies; the audit reads the AWS stacks, and github-stack tests pin it";
 
 export const PRODUCTION_GUARDRAILS: readonly Guardrail[] = [
+  {
+    setting: "accountId",
+    value: (e, p) => environmentAccount(p, e),
+    holds: (e, p, envs) => !envs.some((other) => other.name !== e.name && environmentAccount(p, other) === environmentAccount(p, e)),
+    requirement:
+      "is another environment's account too: production needs an account of its own (inside one account IAM cannot keep " +
+      "another environment's deploys off the objects AWS creates untagged, nor out of ecs:CreateService's parameters); " +
+      'set it to an account of its own and add { accountId: "<that account>" } to project.accounts (README "Two layouts")',
+    auditRule: "PRODUCTION-OWN-ACCOUNT",
+  },
   {
     setting: "database.multiAz",
     value: (e) => e.database.multiAz,

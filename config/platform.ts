@@ -1,8 +1,9 @@
 import type { EnvironmentConfig, PlatformConfig } from "./types";
 
 /**
- * The platform's configuration: edit this file to make it yours (project, account, region, GitHub
+ * The platform's configuration: edit this file to make it yours (project, accounts, region, GitHub
  * repository), then read stage and prod side by side below: every difference between them is here.
+ * Stage lives in the project's account, prod in an account of its own.
  */
 
 const stage: EnvironmentConfig = {
@@ -49,6 +50,8 @@ const stage: EnvironmentConfig = {
 const prod: EnvironmentConfig = {
   name: "prod",
   tier: "production",
+  // An account of its own: the account boundary, not only IAM, keeps stage's roles off prod (README "Two layouts").
+  accountId: "210987654321",
   network: { vpcCidr: "10.20.0.0/16", azCount: 3, natGateways: "perAz", flowLogRetentionDays: 365 },
   service: {
     cpu: 512,
@@ -103,6 +106,8 @@ export const platform: PlatformConfig = {
     region: "eu-west-1",
     github: { owner: "acme", repo: "platform", defaultBranch: "main", platformOwners: ["@acme/platform-owners"] },
     bootstrap: { stateInBucket: false, noncurrentVersionExpirationDays: 90 },
+    // prod's account, bootstrapped by a stack of its own (bootstrap-prod): its state bucket, lock table and roles.
+    accounts: [{ accountId: "210987654321" }],
   },
   environments: [stage, prod],
 };

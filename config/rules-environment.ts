@@ -11,8 +11,16 @@ import type { EnvironmentConfig, ProjectConfig } from "./types";
 /** Names environments may not take: stack names and state keys in use, the bootstrap's Environment tag, the state bucket's infix. */
 export const RESERVED_ENVIRONMENT_NAMES = ["bootstrap", "github", "shared", "tfstate"] as const;
 
-/** The rules of one environment: its account, names and tier, certificates, guardrails and their waivers. */
-export function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: Collector): void {
+/**
+ * The rules of one environment: its account, names and tier, certificates, guardrails and their waivers.
+ * `environments` are all of the platform's (the account guardrail compares them).
+ */
+export function validateEnvironment(
+  p: ProjectConfig,
+  e: EnvironmentConfig,
+  environments: readonly EnvironmentConfig[],
+  c: Collector,
+): void {
   const at = (s: string) => `${e.name}.${s}`;
   const naming = Naming.forEnvironment(p, e);
   const accountId = environmentAccount(p, e);
@@ -123,7 +131,7 @@ export function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: C
     );
     if (e.tier === "production") {
       c.check(
-        !rule.holds(e, p),
+        !rule.holds(e, p, environments),
         where,
         risk.setting,
         "is met, so there is no risk to accept; remove the accepted risk " +
@@ -133,7 +141,7 @@ export function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: C
   }
   if (e.tier === "production") {
     for (const rule of PRODUCTION_GUARDRAILS) {
-      if (waived.has(rule.setting) || rule.holds(e, p)) continue;
+      if (waived.has(rule.setting) || rule.holds(e, p, environments)) continue;
       const setting = rule.setting.startsWith("project.") ? rule.setting : at(rule.setting);
       c.check(false, setting, rule.value(e, p), `${rule.requirement}; or list "${rule.setting}" in ${e.name}.acceptedRisks with a reason`);
     }

@@ -101,6 +101,8 @@ export const EnvironmentSchema = z
     /**
      * 12-digit id of the AWS account this environment deploys to and keeps its state in. An account
      * other than the project's must be listed in `project.accounts` (it gets a bootstrap of its own).
+     * A production environment needs an account no other environment uses (a guardrail: sharing one
+     * is refused unless `acceptedRisks` names `accountId`).
      * @default - the project's account
      */
     accountId: accountIdSchema.optional(),

@@ -28,7 +28,7 @@ export function validate(input: unknown): PlatformConfig {
   const config = input as PlatformConfig;
   const c = new Collector();
   validateProject(config.project, c);
-  for (const e of config.environments) validateEnvironment(config.project, e, c);
+  for (const e of config.environments) validateEnvironment(config.project, e, config.environments, c);
   validateAcrossEnvironments(config, c);
   if (c.problems.length > 0) throw new ConfigError(c.problems);
   return config;

@@ -3,8 +3,12 @@ import type { Construct } from "constructs";
 import type { ProjectConfig } from "../config/types";
 import { LOCAL_CREDENTIALS, type LocalTarget, localAccountRoleArn } from "./local-target";
 
-/** Services the stacks call; each is pointed at the emulator in local mode. */
-const LOCAL_SERVICES = [
+/**
+ * Services the stacks call; each is pointed at the emulator in local mode. A service missing here
+ * would be called on real AWS from a local run: __tests__/local-endpoints.test.ts maps every type
+ * the stacks synthesize to its service (`endpointServiceOf`) and fails on one that is not listed.
+ */
+export const LOCAL_SERVICES = [
   "acm",
   "appautoscaling",
   "cloudfront",
@@ -23,6 +27,58 @@ const LOCAL_SERVICES = [
   "sns",
   "sts",
 ] as const;
+
+/**
+ * The provider's endpoint key of each AWS resource and data source type, by type name or prefix
+ * (`aws_lb` covers `aws_lb_listener`; the longest match wins). `null`: the provider answers it
+ * without calling AWS. Types to come are listed too (queues, schedules), so their service must join
+ * `LOCAL_SERVICES` when they land.
+ */
+const ENDPOINT_OF_TYPE: Readonly<Record<string, string | null>> = {
+  aws_acm: "acm",
+  aws_appautoscaling: "appautoscaling",
+  aws_cloudfront: "cloudfront",
+  aws_cloudwatch: "cloudwatch",
+  aws_cloudwatch_event: "events",
+  aws_cloudwatch_log: "cloudwatchlogs",
+  aws_dynamodb: "dynamodb",
+  aws_availability_zones: "ec2",
+  aws_default: "ec2",
+  aws_eip: "ec2",
+  aws_flow_log: "ec2",
+  aws_internet_gateway: "ec2",
+  aws_nat_gateway: "ec2",
+  aws_network_acl: "ec2",
+  aws_route: "ec2",
+  aws_security_group: "ec2",
+  aws_subnet: "ec2",
+  aws_vpc: "ec2",
+  aws_ecr: "ecr",
+  aws_ecs: "ecs",
+  aws_lb: "elbv2",
+  aws_iam: "iam",
+  aws_kms: "kms",
+  aws_db: "rds",
+  aws_s3: "s3",
+  aws_scheduler: "scheduler",
+  aws_secretsmanager: "secretsmanager",
+  aws_sns: "sns",
+  aws_sqs: "sqs",
+  aws_caller_identity: "sts",
+  aws_elb_service_account: null,
+  aws_partition: null,
+  aws_region: null,
+};
+
+/**
+ * The endpoint key the provider calls for an AWS resource or data source type (`aws_sqs_queue` →
+ * `sqs`), `null` when it calls none, `undefined` when the type is not known here.
+ */
+export function endpointServiceOf(type: string): string | null | undefined {
+  const matches = Object.keys(ENDPOINT_OF_TYPE).filter((key) => type === key || type.startsWith(`${key}_`));
+  const longest = matches.sort((a, b) => b.length - a.length)[0];
+  return longest === undefined ? undefined : ENDPOINT_OF_TYPE[longest];
+}
 
 export interface PlatformAwsProviderProps {
   readonly project: ProjectConfig;

@@ -11,6 +11,27 @@ export function sampleConfig(): PlatformConfig {
   return structuredClone(platform) as PlatformConfig;
 }
 
+/** Why the one-account layout's prod shares its account, as its accepted risk says. */
+export const ONE_ACCOUNT_REASON = "a trial platform in one account: stage and prod are fenced by IAM only, which the audit lists";
+
+/**
+ * The shipped configuration in the one-account layout (README "Two layouts"): no accountId anywhere
+ * and no other account, every environment in the project's account, prod's sharing of it accepted
+ * as a production risk with its reason.
+ */
+export function oneAccountConfig(config: PlatformConfig = sampleConfig()): PlatformConfig {
+  const { accounts: _accounts, ...project } = config.project;
+  return {
+    ...config,
+    project,
+    environments: config.environments.map(({ accountId: _accountId, ...e }) =>
+      e.tier !== "production"
+        ? e
+        : { ...e, acceptedRisks: [...(e.acceptedRisks ?? []), { setting: "accountId", reason: ONE_ACCOUNT_REASON }] },
+    ),
+  };
+}
+
 /** Builds the whole platform in a fresh in-memory app. */
 export function buildSample(config: PlatformConfig = sampleConfig(), options: PlatformOptions = {}): Platform {
   return buildPlatform(Testing.app(), config, options);

@@ -1,3 +1,4 @@
+import { costPricedRule, resourceTypeCoverageRule } from "../coverage";
 import type { Rule } from "../types";
 import { ALB_RULES } from "./alb";
 import { CLOUDFRONT_RULES } from "./cloudfront";
@@ -11,8 +12,8 @@ import { S3_RULES } from "./s3";
 import { STACK_RULES } from "./stack";
 import { VPC_RULES } from "./vpc";
 
-/** Every rule the audit runs, in report order. */
-export const ALL_RULES: readonly Rule[] = [
+/** The rules that judge resources, in report order. */
+export const JUDGING_RULES: readonly Rule[] = [
   ...S3_RULES,
   ...DYNAMODB_RULES,
   ...IAM_RULES,
@@ -26,9 +27,16 @@ export const ALL_RULES: readonly Rule[] = [
   ...STACK_RULES,
 ];
 
+/** What nothing above judges, prices or draws fails here (audit/coverage.ts). */
+const COVERAGE_RULES: readonly Rule[] = [resourceTypeCoverageRule(JUDGING_RULES), costPricedRule];
+
+/** Every rule the audit runs, in report order. */
+export const ALL_RULES: readonly Rule[] = [...JUDGING_RULES, ...COVERAGE_RULES];
+
 export {
   ALB_RULES,
   CLOUDFRONT_RULES,
+  COVERAGE_RULES,
   DYNAMODB_RULES,
   ECS_RULES,
   IAM_RULES,

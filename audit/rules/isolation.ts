@@ -1,6 +1,7 @@
 /**
  * Environment isolation within one account: what keeps one environment's deploy role, plan role and
- * workloads from reaching another environment's resources or the account's shared settings.
+ * workloads from reaching another environment's resources or the account's shared settings; and
+ * the account boundary production needs because that fence cannot hold everything.
  */
 import { blocks, conditionValues, isObject, parsePolicy, referencedAddress, type Statement, statementName, strings } from "../terraform";
 import { type AuditTarget, type CheckResult, fail, notApplicable, pass, type Rule } from "../types";
@@ -209,10 +210,40 @@ export const iamDeployRoleNoRoleCreation: Rule = {
   },
 };
 
+export const productionOwnAccount: Rule = {
+  id: "PRODUCTION-OWN-ACCOUNT",
+  rationale:
+    "Production has an AWS account of its own: in a shared one, IAM cannot keep another environment off its untagged objects " +
+    "or out of ecs:CreateService's parameters.",
+  controls: [],
+  appliesTo: ["stack"],
+  productionOnly: true,
+  check(_stack, context) {
+    if (!context.isProduction) return notApplicable(`required in production only (stack tier ${context.tier})`);
+    const pinned = [
+      ...new Set(
+        context
+          .targets()
+          .filter((t) => t.type === "provider.aws")
+          .flatMap((p) => strings(p.body.allowed_account_ids)),
+      ),
+    ];
+    if (pinned.length === 0) return fail("no aws provider pins an account (allowed_account_ids); pin the stack to its own account");
+    const sharing = Object.entries(context.otherEnvironmentAccounts).filter(([, account]) => pinned.includes(account));
+    return sharing.length === 0
+      ? pass(`account ${pinned.join(", ")} hosts no other environment`)
+      : fail(
+          `account ${pinned.join(", ")} also hosts ${sharing.map(([name]) => name).join(", ")}; give production an account of its ` +
+            "own (accountId and project.accounts)",
+        );
+  },
+};
+
 export const ISOLATION_RULES: readonly Rule[] = [
   iamNoAccountLevelLogs,
   iamPlanRoleNoLockWrites,
   iamBoundaryOwnEnvironment,
   iamDeployRoleNoRoleCreation,
   vpcDefaultNetworkAclManaged,
+  productionOwnAccount,
 ];

@@ -1,18 +1,48 @@
 import type { AuditContext } from "../context";
-import { block, blocks, isTrue, strings } from "../terraform";
+import { block, blocks, isComputed, isTrue, refersTo, strings } from "../terraform";
 import { type AuditTarget, type Block, type CheckResult, fail, notApplicable, pass, type Rule } from "../types";
 
 const ALARM = "aws_cloudwatch_metric_alarm";
 
-/** The metric names an alarm judges: its own, or those of its metric queries. */
-function alarmMetrics(alarm: AuditTarget): { namespace: string; metricName: string }[] {
+/** One metric an alarm judges: its own, or one of its metric queries, with the dimensions that say whose it is. */
+interface WatchedMetric {
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Block;
+}
+
+/** The metrics an alarm judges: its own, or those of its metric queries. */
+function alarmMetrics(alarm: AuditTarget): WatchedMetric[] {
   const own =
-    typeof alarm.body.metric_name === "string" ? [{ namespace: String(alarm.body.namespace), metricName: alarm.body.metric_name }] : [];
+    typeof alarm.body.metric_name === "string"
+      ? [{ namespace: String(alarm.body.namespace), metricName: alarm.body.metric_name, dimensions: block(alarm.body.dimensions) ?? {} }]
+      : [];
   const queried = blocks(alarm.body.metric_query)
     .map((q) => block(q.metric))
     .filter((m): m is Block => m !== undefined && typeof m.metric_name === "string")
-    .map((m) => ({ namespace: String(m.namespace), metricName: String(m.metric_name) }));
+    .map((m) => ({ namespace: String(m.namespace), metricName: String(m.metric_name), dimensions: block(m.dimensions) ?? {} }));
   return [...own, ...queried];
+}
+
+/**
+ * The resource types that emit key metrics: the dimension that names one of them, and the attribute
+ * holding the literal name that dimension may carry (an ECS service's name, a database's identifier).
+ */
+const EMITTERS: Readonly<Record<string, { readonly dimension: string; readonly nameAttribute?: string }>> = {
+  aws_lb: { dimension: "LoadBalancer" },
+  aws_ecs_service: { dimension: "ServiceName", nameAttribute: "name" },
+  aws_db_instance: { dimension: "DBInstanceIdentifier", nameAttribute: "identifier" },
+  aws_cloudfront_distribution: { dimension: "DistributionId" },
+};
+
+/** True when the metric's dimension names this resource: by reference to it, or by its literal name. */
+function isMetricOf(metric: WatchedMetric, emitter: AuditTarget): boolean {
+  const { dimension, nameAttribute } = EMITTERS[emitter.type];
+  const value = metric.dimensions[dimension];
+  if (value === undefined) return false;
+  if (refersTo(value, emitter.address)) return true;
+  const name = nameAttribute ? emitter.body[nameAttribute] : undefined;
+  return typeof name === "string" && value === name;
 }
 
 /** The key metrics a production environment must page on, by the resource type that emits them. */
@@ -35,11 +65,24 @@ function productionOnly(context: AuditContext): CheckResult | undefined {
   return context.isProduction ? undefined : notApplicable(`required in production only (stack tier ${context.tier})`);
 }
 
+const notifies = (alarm: AuditTarget): boolean => strings(alarm.body.alarm_actions).length > 0;
+
+/** The deployment alarms of each ECS service exist and notify: what rolls a release back also pages. */
+function deploymentAlarmsNotify(service: AuditTarget, alarms: readonly AuditTarget[]): CheckResult[] {
+  const names = strings(block(service.body.alarms)?.alarm_names);
+  const subject = `${service.address} deployment alarms`;
+  const silent = names.filter((n) => alarms.some((a) => a.body.alarm_name === n && !notifies(a)));
+  if (names.length === 0) return [];
+  return silent.length > 0
+    ? [fail(`the deployment alarm(s) ${silent.join(", ")} roll the release back but notify nobody; set their alarm_actions`, subject)]
+    : [pass(`rolls back on ${names.join(", ")}, which notify`, subject)];
+}
+
 export const monitoringProductionAlarms: Rule = {
   id: "MONITORING-PRODUCTION-ALARMS",
   rationale:
-    "Production pages a person on its key metrics: API errors and latency, unhealthy and missing tasks, service and database " +
-    "saturation, site errors.",
+    "Production pages a person on each workload's key metrics: API errors and latency, missing tasks, saturation of each " +
+    "service and database, site errors.",
   controls: ["CloudWatch.15"],
   appliesTo: ["stack"],
   productionOnly: true,
@@ -47,17 +90,25 @@ export const monitoringProductionAlarms: Rule = {
     const skip = productionOnly(context);
     if (skip) return skip;
     const alarms = context.resources(ALARM);
-    const expected = KEY_METRICS.filter((k) => context.resources(k.emitter).length > 0);
-    if (expected.length === 0) return notApplicable("the stack runs nothing with key metrics");
-    return expected.map((k) => {
-      const subject = `${k.namespace}/${k.metricName}`;
-      const watching = alarms.filter((a) => alarmMetrics(a).some((m) => m.namespace === k.namespace && m.metricName === k.metricName));
-      if (watching.length === 0) return fail(`no alarm watches ${k.what} (${subject}); turn monitoring.alarms on`, subject);
-      const silent = watching.filter((a) => strings(a.body.alarm_actions).length === 0);
-      return silent.length === watching.length
-        ? fail(`the alarm on ${k.what} notifies nobody; set alarm_actions to the alarm topic`, subject)
-        : pass(`${k.what} is watched and notifies`, subject);
-    });
+    const results: CheckResult[] = [];
+    // Per emitting resource, not per metric name: a second service (or database) needs alarms of its own.
+    for (const k of KEY_METRICS) {
+      for (const emitter of context.resources(k.emitter)) {
+        const { nameAttribute } = EMITTERS[k.emitter];
+        const name = (nameAttribute && typeof emitter.body[nameAttribute] === "string" && emitter.body[nameAttribute]) || emitter.address;
+        const subject = `${emitter.address} ${k.namespace}/${k.metricName}`;
+        const watching = alarms.filter((a) =>
+          alarmMetrics(a).some((m) => m.namespace === k.namespace && m.metricName === k.metricName && isMetricOf(m, emitter)),
+        );
+        if (watching.length === 0)
+          results.push(fail(`no alarm watches ${k.what} (${k.namespace}/${k.metricName}) of ${name}; turn monitoring.alarms on`, subject));
+        else if (!watching.some(notifies))
+          results.push(fail(`the alarm on ${k.what} of ${name} notifies nobody; set alarm_actions to the alarm topic`, subject));
+        else results.push(pass(`${k.what} of ${name} is watched and notifies`, subject));
+      }
+    }
+    for (const service of context.resources("aws_ecs_service")) results.push(...deploymentAlarmsNotify(service, alarms));
+    return results.length > 0 ? results : notApplicable("the stack runs nothing with key metrics");
   },
 };
 
@@ -124,7 +175,7 @@ export const ecsDeploymentAlarmsRollback: Rule = {
     "A release that makes the API fail (5xx, unhealthy targets) is rolled back by ECS from its alarms, not only when tasks fail to start.",
   controls: [],
   appliesTo: ["aws_ecs_service"],
-  check(service) {
+  check(service, context) {
     const controller = block(service.body.deployment_controller)?.type;
     if (controller !== undefined && controller !== "ECS") return notApplicable(`deployments are run by ${String(controller)}`);
     const alarms = block(service.body.alarms);
@@ -132,6 +183,11 @@ export const ecsDeploymentAlarmsRollback: Rule = {
       return fail("watches no alarm during deployments; set alarms { alarm_names = [...], enable = true, rollback = true }");
     if (!isTrue(alarms.enable) || !isTrue(alarms.rollback))
       return fail("names deployment alarms but does not act on them; set alarms { enable = true, rollback = true }");
+    // A name no alarm carries never fires: the release would never be rolled back on it.
+    const names = new Set(context.resources(ALARM).map((a) => a.body.alarm_name));
+    const missing = strings(alarms.alarm_names).filter((n) => !isComputed(n) && !names.has(n));
+    if (missing.length > 0)
+      return fail(`rolls back on ${missing.join(", ")}, which no alarm of the stack is named; create it or fix the name`);
     return pass(`rolls back on ${strings(alarms.alarm_names).join(", ")}`);
   },
 };
