@@ -21,6 +21,7 @@ import {
 import { attackCalls, distinctWrites, type FenceResult, runFence } from "../audit/iam/fence";
 import { type InventoryItem, inventoryOf } from "../audit/iam/inventory";
 import { ONE_ACCOUNT_CROSS_ENVIRONMENT_WRITES } from "../audit/iam/one-account-writes";
+import { serviceResourceTypesFor } from "../audit/iam/reference";
 import { lockItemKeys } from "../bootstrap/permissions";
 import { Naming } from "../config/naming";
 import { oneAccountLayout, type SynthesizedLayout, synthesizeLayout, twoAccountLayout } from "./support/iam-layouts";
@@ -155,6 +156,9 @@ describe.each(LAYOUTS)("the %s layout", (layoutName, build) => {
       ]) {
         expect(target.inventory.map((i) => i.kind)).toContain(kind);
       }
+      // Every resource fits a resource type of the reference: none is left untried for a wrong placeholder ARN.
+      const untyped = target.inventory.filter((i) => serviceResourceTypesFor(i.arn.split(":")[2], i.arn).length !== 1);
+      expect(untyped.map((i) => `${i.kind} ${i.arn}`)).toEqual([]);
       // Compound access levels of the reference ("Tagging, Write") are writes too.
       const tried = attackCalls(target.inventory, ["write"]).map((c) => `${c.action.action} ${c.item.kind}`);
       expect(tried).toEqual(
