@@ -23,7 +23,7 @@ import { type InventoryItem, inventoryOf } from "../audit/iam/inventory";
 import { ONE_ACCOUNT_CROSS_ENVIRONMENT_WRITES } from "../audit/iam/one-account-writes";
 import { serviceResourceTypesFor } from "../audit/iam/reference";
 import { lockItemKeys } from "../bootstrap/permissions";
-import { Naming } from "../config/naming";
+import { Naming, WORKLOAD_ROLES } from "../config/naming";
 import { oneAccountLayout, type SynthesizedLayout, synthesizeLayout, twoAccountLayout } from "./support/iam-layouts";
 
 jest.setTimeout(120_000);
@@ -52,6 +52,16 @@ function environmentsOf(layout: SynthesizedLayout): Environment[] {
     const state: InventoryItem[] = [
       { kind: "state object", arn: `${naming.stateBucketArn}/${naming.stateKey(name)}`, tags: {}, ...place },
       { kind: "lock table", arn: naming.lockTableArn, tags: {}, ...place },
+      // Its roles and boundary live in the bootstrap (IAM requests are made in us-east-1).
+      ...WORKLOAD_ROLES.map((r) => ({
+        kind: `workload role ${r}`,
+        arn: naming.workloadRoleArn(name, r),
+        tags: {},
+        ...place,
+        region: "us-east-1",
+      })),
+      { kind: "deploy role", arn: naming.roleArn(naming.deployRoleName(name)), tags: {}, ...place, region: "us-east-1" },
+      { kind: "workload boundary", arn: naming.workloadBoundaryArn(name), tags: {}, ...place, region: "us-east-1" },
     ];
     return {
       name,
@@ -110,6 +120,11 @@ const NEEDED: { kind: string; action: string; request?: boolean; context?: (env:
   { kind: "state object", action: "s3:PutObject" },
   { kind: "lock table", action: "dynamodb:PutItem", context: (env) => ({ "dynamodb:LeadingKeys": lockItemKeys(env.naming, env.name) }) },
   { kind: "ECS task (AWS-created)", action: "ecs:StopTask" },
+  {
+    kind: "workload role api-task",
+    action: "iam:PutRolePolicy",
+    context: (env) => ({ "iam:PermissionsBoundary": env.naming.workloadBoundaryArn(env.name) }),
+  },
 ];
 
 const LAYOUTS: [string, () => SynthesizedLayout][] = [
