@@ -19,17 +19,11 @@ const REGIONAL_FENCE = "limited to the project region and fenced off other envir
 
 /**
  * The only services the deploy role may hold as `<service>:*` (audit rule IAM-NO-SERVICE-WILDCARD):
- * a wildcard for a service not listed here fails the audit. The regional services are granted action
- * by action (families.ts); ECR is deliberately absent: its wildcard included repository and registry
- * policies, which decide who else may push images.
+ * a wildcard for a service not listed here fails the audit. None is: the regional services and the
+ * buckets are granted action by action (families.ts). Add one here only with the reason the service
+ * cannot be listed action by action.
  */
-export const DEPLOY_ROLE_SERVICE_WILDCARDS: readonly ServiceWildcard[] = [
-  {
-    statement: "OwnBuckets",
-    service: "s3",
-    reason: "on the environment's own buckets only (<project>-<env>-*), which it creates, configures and uploads to",
-  },
-];
+export const DEPLOY_ROLE_SERVICE_WILDCARDS: readonly ServiceWildcard[] = [];
 
 /**
  * Statements of the deploy role that grant on "*" or a whole service, and why

@@ -6,7 +6,7 @@ import { type PolicyStatement, policyJson } from "../../lib/policy";
 import { ACCOUNT_LEVEL_LOGS_ACTIONS, ACCOUNT_LEVEL_SETTINGS_ACTIONS, ECR_DENIED_ACTIONS } from "./account-level-denies";
 import { cloudfrontStatements } from "./deploy-role-cloudfront";
 import { monitoringStatements } from "./deploy-role-monitoring";
-import { familyActions, familyServices, MONITORING_ACTIONS, NETWORK_TAGGING, REGIONAL_FAMILIES } from "./families";
+import { familyActions, familyServices, MONITORING_ACTIONS, NETWORK_TAGGING, REGIONAL_FAMILIES, STORAGE_FAMILY } from "./families";
 import {
   allow,
   allowInRegion,
@@ -150,7 +150,7 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string, o
     ...logStatements(ctx, environment),
     ...roleStatements(ctx, environment),
     // By exact name: `<prefix>-*` would also match another project's buckets (project acme-stage).
-    allow("OwnBuckets", "s3:*", bucketsAndObjects(environmentBuckets(ctx.naming, environment))),
+    allow("OwnBuckets", familyActions([STORAGE_FAMILY]), bucketsAndObjects(environmentBuckets(ctx.naming, environment))),
     ...cloudfrontStatements(ctx, environment, options.exclusiveAccount ?? false),
     ...supportStatements(ctx),
     ...monitoringStatements(ctx, environment),

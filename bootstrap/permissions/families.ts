@@ -227,6 +227,58 @@ export const AUTOSCALING_FAMILY: ResourceFamily = {
   },
 };
 
+/**
+ * The environment's buckets (the site and the load balancer's access logs), granted on their exact
+ * names (OwnBuckets), not as `s3:*`: no ACLs, no access points, no object lock, no replication.
+ */
+export const STORAGE_FAMILY: ResourceFamily = {
+  name: "buckets",
+  resources: [
+    "aws_s3_bucket",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_policy",
+  ],
+  changes: [
+    "s3:CreateBucket",
+    "s3:DeleteBucket",
+    "s3:PutBucketTagging",
+    "s3:PutBucketVersioning",
+    "s3:PutEncryptionConfiguration",
+    "s3:PutBucketPublicAccessBlock",
+    "s3:PutBucketOwnershipControls",
+    "s3:PutLifecycleConfiguration",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+    // The site's files (deploy.yml) and emptying a bucket before it is destroyed.
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+  ],
+  reads: [
+    "s3:ListBucket",
+    "s3:ListBucketVersions",
+    "s3:GetObject",
+    "s3:GetObjectVersion",
+    "s3:GetBucket*",
+    "s3:GetEncryptionConfiguration",
+    "s3:GetLifecycleConfiguration",
+    "s3:GetReplicationConfiguration",
+    "s3:GetAccelerateConfiguration",
+    "s3:GetAnalyticsConfiguration",
+    "s3:GetIntelligentTieringConfiguration",
+    "s3:GetInventoryConfiguration",
+    "s3:GetMetricsConfiguration",
+  ],
+  margin: {
+    actions: ["s3:PutBucketCORS", "s3:PutBucketLogging", "s3:PutBucketWebsite", "s3:DeleteBucketWebsite", "s3:PutBucketNotification"],
+    reason: "CORS for the site, access logging, a website configuration and event notifications",
+  },
+};
+
 /** The families granted on "*" in the project region (their resources' ARNs hold ids AWS assigns). */
 export const REGIONAL_FAMILIES: readonly ResourceFamily[] = [
   NETWORK_FAMILY,
