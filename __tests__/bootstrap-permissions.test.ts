@@ -27,7 +27,9 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
   const { policy } = roleNamed(tf, `acme-${env}-deploy`);
 
   it("reads and writes only its own state objects", () => {
-    const objectStatements = policy.Statement.filter((s) => asList(s.Action).some((a) => /^s3:(Get|Put|Delete)Object/.test(a)));
+    const objectStatements = policy.Statement.filter(
+      (s) => asList(s.Action).some((a) => /^s3:(Get|Put|Delete)Object/.test(a)) && JSON.stringify(s.Resource).includes(naming.stateBucket),
+    );
     expect(objectStatements).toEqual([
       expect.objectContaining({ Effect: "Allow", Resource: `arn:aws:s3:::${naming.stateBucket}/${env}/*` }),
     ]);
@@ -65,7 +67,12 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
       }),
     ]);
     const buckets = [`acme-${env}-site-${naming.accountId}`, `acme-${env}-alb-logs-${naming.accountId}`];
-    expect(allows(policy, "s3:*")[0].Resource).toEqual(buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]));
+    const own = policy.Statement.find((s) => s.Sid === "OwnBuckets")!;
+    expect(own.Resource).toEqual(buckets.flatMap((b) => [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`]));
+    // The buckets' actions one by one (STORAGE_FAMILY), not s3:*: no ACLs, access points, object lock or replication.
+    expect(asList(own.Action)).toEqual(expect.arrayContaining(["s3:CreateBucket", "s3:PutBucketPolicy", "s3:PutObject"]));
+    expect(asList(own.Action)).not.toEqual(expect.arrayContaining(["s3:*"]));
+    expect(asList(own.Action).filter((a) => /Acl|AccessPoint|ObjectLock|Replication$/.test(a) && !a.startsWith("s3:Get"))).toEqual([]);
   });
 
   it("writes its workload roles' inline policies only while they carry its environment's permissions boundary", () => {

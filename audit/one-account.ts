@@ -3,10 +3,11 @@
  * (the one-account layout, README "Two layouts"): validation refuses it unless `acceptedRisks`
  * names `accountId` with a reason, and that waiver becomes the exemption from PRODUCTION-OWN-ACCOUNT.
  * This module turns each such exemption into a notice that names the waiver and lists what the IAM
- * fence cannot hold inside one account. The list is an argument: the fence test measures it with an
- * IAM evaluator, and whoever runs the audit passes in what it measured.
+ * fence cannot hold inside one account: what the fence test measures with an IAM evaluator (an argument,
+ * so a test can pass another list).
  */
 import type { AuditReport } from "./engine";
+import { ONE_ACCOUNT_CROSS_ENVIRONMENT_WRITES, ONE_ACCOUNT_UNSEEN_BY_IAM } from "./iam/one-account-writes";
 import { productionOwnAccount } from "./rules/isolation";
 
 /** One thing another environment's deploy role can still do to production inside a shared account, and why no policy stops it. */
@@ -20,25 +21,18 @@ export interface FenceGap {
 }
 
 /**
- * The kinds of gap IAM cannot close inside one account (issue 19), until the fence test's measured
- * list (each action and resource its evaluator allowed) is passed in instead.
+ * What IAM cannot close inside one account, as the fence test (__tests__/iam-fence.test.ts) measures it
+ * with an IAM evaluator: the request parameters IAM never sees, then every write of another environment's
+ * deploy role that comes out allowed (audit/iam/one-account-writes.ts, which the test holds equal to
+ * what it measures), each with its reason.
  */
 export const ONE_ACCOUNT_FENCE_GAPS: readonly FenceGap[] = [
-  {
-    action: "ecs:CreateService, ecs:UpdateService",
-    resource: "production's target group and security groups, named as request parameters",
-    reason: "IAM never sees the parameters: a service of another environment may name them and take production's traffic",
-  },
-  {
-    action: "writes to objects AWS creates without the Environment tag",
-    resource: "production's network interfaces, RDS-managed secret, automated snapshots and similar",
-    reason: "the fence denies by the Environment tag, which these objects do not carry",
-  },
-  {
-    action: "account-wide settings",
-    resource: "switches of the whole account (e.g. VPC Block Public Access)",
-    reason: "one setting serves every environment of the account, so no environment can be denied it alone",
-  },
+  ...ONE_ACCOUNT_UNSEEN_BY_IAM.map((u) => ({
+    action: u.what,
+    resource: "production's resources, named as request parameters",
+    reason: u.reason,
+  })),
+  ...ONE_ACCOUNT_CROSS_ENVIRONMENT_WRITES.map((w) => ({ action: w.action, resource: w.kind, reason: w.reason })),
 ];
 
 /** A production environment whose shared account is an accepted risk: its stack and the waiver's reason. */

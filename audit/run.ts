@@ -22,6 +22,7 @@ import { AuditContext } from "./context";
 import { loadPriceTable } from "./cost";
 import { formatCoverageConsole, formatCoverageMarkdown, platformCoverage } from "./coverage";
 import { writeHcl } from "./hcl";
+import { formatIamReport, iamReport, readRecordedCalls } from "./iam/role-report";
 import {
   type FenceGap,
   formatSharedAccountConsole,
@@ -70,6 +71,11 @@ export function runAudit(
     JUDGING_RULES,
   );
   console.log(formatCoverageConsole(coverage));
+  // Per role: granted, used by the recording the end-to-end suite leaves (if there is one), and the fence's list.
+  const recordingFile = join(out, "recorded-calls.json");
+  const recorded = readRecordedCalls(recordingFile);
+  const iam = iamReport(config, stacks, recorded, recorded && relative(process.cwd(), recordingFile));
+  console.log(`\n${formatIamReport(iam)}`);
 
   const table = loadPriceTable();
   const findings = review(
@@ -87,8 +93,16 @@ export function runAudit(
   );
   mkdirSync(join(out, "diagrams"), { recursive: true });
   writeFileSync(join(out, "audit.json"), formatJson(report));
+  writeFileSync(join(out, "iam.json"), `${JSON.stringify(iam, null, 2)}\n`);
+  const iamMarkdown = `## IAM\n\n\`\`\`\n${formatIamReport(iam)}\n\`\`\`\n`;
   const sharedAccount = formatSharedAccountMarkdown(notices, fenceGaps);
-  const sections = [formatMarkdown(report), sharedAccount, formatCoverageMarkdown(coverage), formatReviewMarkdown(findings, table)];
+  const sections = [
+    formatMarkdown(report),
+    sharedAccount,
+    iamMarkdown,
+    formatCoverageMarkdown(coverage),
+    formatReviewMarkdown(findings, table),
+  ];
   writeFileSync(join(out, "audit.md"), sections.filter((section) => section).join("\n"));
   writeFileSync(join(out, "audit.sarif"), formatSarif(report, rules));
   writeFileSync(join(out, "coverage.json"), `${JSON.stringify(coverage, null, 2)}\n`);
