@@ -1,4 +1,5 @@
 import type { App } from "cdktf";
+import { literalConfig } from "./config/literal";
 import { GITHUB_STACK, platformAccounts } from "./config/naming";
 import type { PlatformConfig } from "./config/types";
 import { validate } from "./config/validate";
@@ -70,11 +71,13 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, options: Plat
 
 function addStacks(
   app: App,
-  config: PlatformConfig,
+  checked: PlatformConfig,
   options: PlatformOptions,
   withGithub: boolean,
 ): AwsPlatform & { github?: GithubStack } {
-  validate(config);
+  validate(checked);
+  // The one place configuration text enters the stacks: as Terraform literals, never templates.
+  const config = literalConfig(checked);
   // One bootstrap per account that hosts an environment, the project's first (its id stays `bootstrap`).
   const bootstraps: Record<string, BootstrapStack> = {};
   for (const { accountId, bootstrapStack } of platformAccounts(config)) {
