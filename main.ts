@@ -4,7 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { App } from "cdktf";
 import { buildAwsPlatform, buildPlatform } from "./app";
-import { platform } from "./config/platform";
+import { loadPlatform } from "./config/load";
 import { validate } from "./config/validate";
 import { readInput, runCommand } from "./lib/cli";
 import { localTargetFrom, SANDBOX_DIR } from "./lib/local-target";
@@ -24,7 +24,7 @@ runCommand(() => {
     ...releaseImageFrom(process.env),
   }));
   // Before anything touches the output directory: a refused configuration leaves it as it was.
-  validate(platform);
+  const platform = validate(loadPlatform());
   const outdir = process.env.CDKTF_OUTDIR || join(ROOT, "cdktf.out");
   // cdktf's App creates only the last level: `cdktf synth --output a/b/c` would fail without this.
   mkdirSync(outdir, { recursive: true });

@@ -440,6 +440,27 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
     "stage.migration.timeoutMinutes",
     /from 1 to 120/,
   ],
+  // the configuration file written as code rather than data (issue 21, class 5)
+  ["a value that is a function", (_c, s) => void ((s.service as Any).cpu = () => 256), "stage.service.cpu", /is a function/],
+  ["a BigInt", (_c, s) => void ((s.service as Any).cpu = BigInt(256)), "stage.service.cpu", /BigInt; write 256/],
+  ["NaN from a calculation", (_c, s) => void (s.service.minCount = Number.NaN), "stage.service.minCount", /is NaN/],
+  ["an infinite number", (_c, s) => void (s.service.maxCount = Number.POSITIVE_INFINITY), "stage.service.maxCount", /infinite/],
+  ["a symbol", (_c, s) => void ((s as Any).name = Symbol("stage")), "environments[0].name", /symbol/],
+  ["a Date", (_c, s) => void ((s.database as Any).engineVersion = new Date(0)), "stage.database.engineVersion", /is a Date/],
+  ["a BigInt in a misspelt setting", (_c, s) => void ((s.service as Any).cpus = BigInt(1)), "stage.service.cpus", /BigInt/],
+  [
+    "a getter that throws",
+    (_c, s) =>
+      void Object.defineProperty(s.network, "azCount", {
+        enumerable: true,
+        get() {
+          throw new Error("boom");
+        },
+      }),
+    "stage.network.azCount",
+    /could not be read \(boom\)/,
+  ],
+  ["a section that refers to itself", (_c, s) => void ((s.site as Any).self = s.site), "stage.site.self", /refers to itself/],
   // GitHub environments and waivers
   [
     "reviewer name with a space",

@@ -327,6 +327,40 @@ describe("main.ts run as a user runs it", () => {
   });
 });
 
+describe("main.ts with a broken configuration file (issue 21, class 5)", () => {
+  /** A checkout whose config/platform.ts is edited by `edit`, and main.ts's run in it. */
+  const broken = (edit: (text: string) => string) => {
+    const copy = checkoutCopy();
+    const file = join(copy, "config", "platform.ts");
+    writeFileSync(file, edit(readFileSync(file, "utf8")));
+    const outdir = join(mkdtempSync(join(tmpdir(), "main-broken-")), "cdktf.out");
+    return { outdir, result: started(() => runMain({ CDKTF_OUTDIR: outdir }, copy)) };
+  };
+  it.each([
+    [
+      "a syntax error",
+      broken((text) => text.replace('name: "stage",', 'name: "stage"')),
+      /^ {2}- config\/platform\.ts line \d+:\d+ does not parse: Expected "}" but found "tier"; fix the syntax/,
+    ],
+    [
+      "a renamed export",
+      broken((text) => text.replace("export const platform:", "export const platfrom:")),
+      /^ {2}- config\/platform\.ts \(exports platfrom\) does not export "platform"/,
+    ],
+    [
+      "a BigInt",
+      broken((text) => text.replace("cpu: 256,", "cpu: 256n,")),
+      /^ {2}- stage\.service\.cpu 256n is a BigInt; write 256 without the n/,
+    ],
+  ])("%s: the file or setting in one line, no stack trace, exit 1, no output", async (_what, { outdir, result: brokenRun }, line) => {
+    const result = await brokenRun();
+    expect(result.status).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual(["Invalid platform configuration (1 problem):", expect.stringMatching(line)]);
+    expect(result.stdout).toBe("");
+    expect(existsSync(outdir)).toBe(false);
+  });
+});
+
 describe("the npm scripts' input errors", () => {
   const script = (path: string, args: string[], env: Record<string, string> = {}) =>
     started(() => run(process.execPath, ["--import", "tsx", path, ...args], { cwd: ROOT, env: { ...process.env, ...ENV, ...env } }));

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Naming } from "../config/naming";
-import { platform } from "../config/platform";
+import { loadPlatform } from "../config/load";
 import { validate } from "../config/validate";
 import { type Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
 import { mirrorHoldsProvider, pluginMirror, writeTerraformCliConfig } from "../emulator/terraform-cli-config";
@@ -58,7 +58,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<n
 
 async function main(): Promise<void> {
   // The configuration first: its error is the same with or without the tools.
-  validate(platform);
+  const platform = validate(loadPlatform());
   const missing = terraformMissing() ?? emulatorMissing();
   if (missing) return fail(missing);
 
