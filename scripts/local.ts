@@ -9,8 +9,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Naming } from "../config/naming";
 import { loadPlatform } from "../config/load";
+import { Naming } from "../config/naming";
 import { validate } from "../config/validate";
 import { type Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
 import { mirrorHoldsProvider, pluginMirror, writeTerraformCliConfig } from "../emulator/terraform-cli-config";
