@@ -250,25 +250,37 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   ],
   [
     "API certificate of another account",
-    (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("eu-west-1", "999999999999") }),
+    (_c, s) => {
+      delete s.loadBalancer.httpOnlyReason;
+      s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("eu-west-1", "999999999999") };
+    },
     "stage.loadBalancer.https.certificateArn",
     /account 999999999999/,
   ],
   [
     "API certificate in another region",
-    (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("us-east-1") }),
+    (_c, s) => {
+      delete s.loadBalancer.httpOnlyReason;
+      s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("us-east-1") };
+    },
     "stage.loadBalancer.https.certificateArn",
     /in eu-west-1/,
   ],
   [
     "API domain given as a URL",
-    (_c, s) => void (s.loadBalancer.https = { domainName: "https://api.example.com", certificateArn: CERT("eu-west-1") }),
+    (_c, s) => {
+      delete s.loadBalancer.httpOnlyReason;
+      s.loadBalancer.https = { domainName: "https://api.example.com", certificateArn: CERT("eu-west-1") };
+    },
     "stage.loadBalancer.https.domainName",
     /not a domain name/,
   ],
   [
     "API certificate that is not an ARN",
-    (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: "my-cert" }),
+    (_c, s) => {
+      delete s.loadBalancer.httpOnlyReason;
+      s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: "my-cert" };
+    },
     "stage.loadBalancer.https.certificateArn",
     /ACM certificate ARN/,
   ],
@@ -439,6 +451,82 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
     (_c, s) => void (s.migration = { command: ["npm", "run", "migrate"], timeoutMinutes: 0 }),
     "stage.migration.timeoutMinutes",
     /from 1 to 120/,
+  ],
+  // values AWS rejects at apply (issue 21, class 3)
+  [
+    "a PostgreSQL minor RDS does not have",
+    (_c, s) => void (s.database.engineVersion = "16.99"),
+    "stage.database.engineVersion",
+    /minor version RDS offers/,
+  ],
+  [
+    "a PostgreSQL major RDS does not have",
+    (_c, s) => void (s.database.engineVersion = "25"),
+    "stage.database.engineVersion",
+    /major version RDS offers/,
+  ],
+  [
+    "PostgreSQL 13 after RDS standard support",
+    (_c, s) => void (s.database.engineVersion = "13"),
+    "stage.database.engineVersion",
+    /Extended Support/,
+  ],
+  ["a VPC in Docker's range", (_c, s) => void (s.network.vpcCidr = "172.17.0.0/16"), "stage.network.vpcCidr", /AWS says not to use/],
+  [
+    "a VPC in public address space",
+    (_c, s) => void (s.network.vpcCidr = "8.8.0.0/16"),
+    "stage.network.vpcCidr",
+    /not private address space/,
+  ],
+  [
+    "a VPC in the link-local range",
+    (_c, s) => void (s.network.vpcCidr = "169.254.0.0/16"),
+    "stage.network.vpcCidr",
+    /not private address space/,
+  ],
+  // valid alone, wrong together or for production (issue 21, class 6)
+  [
+    "a CPU alarm at the autoscaling target",
+    (_c, s) => void (s.monitoring.thresholds = { serviceCpuPercent: 60 }),
+    "stage.monitoring.thresholds.serviceCpuPercent",
+    /above service\.cpuTargetPercent \(60\)/,
+  ],
+  [
+    "a freeable-memory alarm above the instance's memory",
+    (_c, s) => void (s.monitoring.thresholds = { databaseFreeableMemoryMiB: 2048 }),
+    "stage.monitoring.thresholds.databaseFreeableMemoryMiB",
+    /db\.t4g\.micro \(1024 MiB.*always fires/,
+  ],
+  ["one image kept", (_c, s) => void (s.service.keepImages = 1), "stage.service.keepImages", /rollback needs the one before/],
+  ["production logs kept a day", (_c, _s, p) => void (p.service.logRetentionDays = 1), "prod.service.logRetentionDays", /at least 30 days/],
+  [
+    "production flow logs kept a week",
+    (_c, _s, p) => void (p.network.flowLogRetentionDays = 7),
+    "prod.network.flowLogRetentionDays",
+    /at least 30 days/,
+  ],
+  [
+    "a plain-HTTP reason beside https",
+    (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("eu-west-1") }),
+    "stage.loadBalancer.httpOnlyReason",
+    /is ignored: loadBalancer\.https is set/,
+  ],
+  [
+    "a migration timeout without a command",
+    (_c, s) => void (s.migration = { command: [], timeoutMinutes: 10 }),
+    "stage.migration.timeoutMinutes",
+    /is ignored: migration\.command is empty/,
+  ],
+  [
+    "the documentation's subscriber in production in a real account",
+    (c) => {
+      c.project.accountId = "111122223333";
+      delete c.project.accounts;
+      for (const e of c.environments) delete e.accountId;
+      for (const e of c.environments) if (e.tier === "production") e.monitoring.subscribers = ["oncall@example.com"];
+    },
+    "prod.monitoring.subscribers[0]",
+    /documentation's placeholder/,
   ],
   // the configuration file written as code rather than data (issue 21, class 5)
   ["a value that is a function", (_c, s) => void ((s.service as Any).cpu = () => 256), "stage.service.cpu", /is a function/],

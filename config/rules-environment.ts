@@ -7,6 +7,7 @@ import { nameProblem, nameRule } from "./aws-names";
 import { guardrail, nameSaysProduction, PRODUCTION_GUARDRAILS, PRODUCTION_NAME_WORDS } from "./guardrails";
 import { environmentAccount, Naming } from "./naming";
 import type { Collector } from "./problems";
+import { validateCombinations } from "./rules-combinations";
 import type { EnvironmentConfig, ProjectConfig } from "./types";
 
 /** Names environments may not take: stack names and state keys in use, the bootstrap's Environment tag, the state bucket's infix. */
@@ -54,6 +55,8 @@ export function validateEnvironment(p: ProjectConfig, e: EnvironmentConfig, c: C
       break;
     }
   }
+
+  validateCombinations(e, accountId, c, at);
 
   // Tier: a name that says production gets the production guardrails unless it says why not.
   if (nameSaysProduction(e.name) && e.tier !== "production") {
