@@ -44,6 +44,10 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   ["misspelt project setting", (c) => void ((c.project as Any).regoin = "eu-west-1"), "project.regoin", /did you mean "region"/],
   ["GitHub owner with a space", (c) => void (c.project.github.owner = "acme corp"), "project.github.owner", /GitHub user or organisation/],
   ["repository name with a slash", (c) => void (c.project.github.repo = "acme/platform"), "project.github.repo", /repository name/],
+  // names outside AWS with rules of their own (issue 21, class 7)
+  ["default branch HEAD", (c) => void (c.project.github.defaultBranch = "HEAD"), "project.github.defaultBranch", /git reserves/],
+  ["default branch with @{", (c) => void (c.project.github.defaultBranch = "main@{1}"), "project.github.defaultBranch", /"@\{"/],
+  ["repository name ending .git", (c) => void (c.project.github.repo = "platform.git"), "project.github.repo", /ends with "\.git"/],
   [
     "default branch given as a ref",
     (c) => void (c.project.github.defaultBranch = "refs/heads/main"),
