@@ -6,7 +6,7 @@ import { App } from "cdktf";
 import { buildAwsPlatform, buildPlatform } from "./app";
 import { loadPlatform } from "./config/load";
 import { validate } from "./config/validate";
-import { readInput, runCommand } from "./lib/cli";
+import { outputDirectory, readInput, runCommand } from "./lib/cli";
 import { localTargetFrom, SANDBOX_DIR } from "./lib/local-target";
 import { releaseImageFrom } from "./lib/release-image";
 import { removeStaleSynthOutput, rewriteHclOutput } from "./lib/synth-output";
@@ -23,9 +23,9 @@ runCommand(() => {
     local: localTargetFrom(process.env),
     ...releaseImageFrom(process.env),
   }));
+  const outdir = process.env.CDKTF_OUTDIR ? outputDirectory("CDKTF_OUTDIR", process.env.CDKTF_OUTDIR, ROOT) : join(ROOT, "cdktf.out");
   // Before anything touches the output directory: a refused configuration leaves it as it was.
   const platform = validate(loadPlatform());
-  const outdir = process.env.CDKTF_OUTDIR || join(ROOT, "cdktf.out");
   // cdktf's App creates only the last level: `cdktf synth --output a/b/c` would fail without this.
   mkdirSync(outdir, { recursive: true });
   const app = new App({ outdir });

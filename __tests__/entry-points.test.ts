@@ -194,6 +194,27 @@ describe("main.ts", () => {
     });
   });
 
+  describe("refuses an output directory it must not write to (issue 21, class 8)", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "main-outdir-")), "a-file");
+    writeFileSync(file, "keep me\n");
+    const sourceDir = join(ROOT, "config", "cdktf.out");
+    const fileRun = started(() => runMain({ CDKTF_OUTDIR: file }));
+    const sourceRun = started(() => runMain({ CDKTF_OUTDIR: sourceDir }));
+    const rootRun = started(() => runMain({ CDKTF_OUTDIR: ROOT }));
+    it.each([
+      ["a file", fileRun, /^CDKTF_OUTDIR ".*a-file" is a file, not a directory; name a directory/],
+      ["a folder of the sources", sourceRun, /^CDKTF_OUTDIR ".*config\/cdktf\.out" is inside the source tree; use "cdktf\.out"/],
+      ["the checkout itself", rootRun, /^CDKTF_OUTDIR ".*" is inside the source tree/],
+    ])("%s: one line, exit 1, nothing written", async (_what, refusedRun, message) => {
+      const result = await refusedRun();
+      expect(result.status).toBe(1);
+      expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(message)]);
+      expect(readFileSync(file, "utf8")).toBe("keep me\n");
+      expect(existsSync(sourceDir)).toBe(false);
+      expect(existsSync(join(ROOT, "stacks", "stage"))).toBe(false);
+    });
+  });
+
   describe("with PLATFORM_LOCAL_ENDPOINT (the local sandbox)", () => {
     const localRun = started(() => synthMain({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4566" }));
 
