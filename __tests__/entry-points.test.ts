@@ -8,7 +8,7 @@
  * longest file of the suite.
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -300,9 +300,10 @@ describe("main.ts run as a user runs it", () => {
 
     const brokenOutdir = join(mkdtempSync(join(tmpdir(), "main-synth-")), "cdktf.out");
     const brokenRun = started(() => runMain({ CDKTF_OUTDIR: brokenOutdir }, broken));
-    const script = (path: string) =>
+    // npm run local takes no --out (it refuses options it does not know).
+    const script = (path: string, args = ["--out", mkdtempSync(join(tmpdir(), "script-out-"))]) =>
       started(() =>
-        run(process.execPath, ["--import", "tsx", path, "--out", mkdtempSync(join(tmpdir(), "script-out-"))], {
+        run(process.execPath, ["--import", "tsx", path, ...args], {
           cwd: broken,
           env: { ...process.env, ...ENV, BENCH_RUNS: "1" },
         }),
@@ -329,7 +330,7 @@ describe("main.ts run as a user runs it", () => {
       ["npm run audit", script("audit/run.ts"), ""],
       ["npm run synth:hcl", script("audit/synth-hcl.ts"), ""],
       ["npm run bench", script("scripts/bench.ts"), ""],
-      ["npm run local", script("scripts/local.ts"), "npm run local: "],
+      ["npm run local", script("scripts/local.ts", []), "npm run local: "],
     ])("%s prints only the validator's message and exits 1", async (_, scriptRun, prefix) => {
       const result = await scriptRun();
       expect(result.status).toBe(1);
@@ -420,6 +421,33 @@ describe("npm run local", () => {
     writeFileSync(join(path, "terraform"), "#!/bin/sh\necho Terraform v1.11.4\n", { mode: 0o755 });
     return runLocal(path);
   })();
+
+  // --help must not reach the reset of .sandbox/ (it used to deploy): a file put there survives it.
+  const marker = join(ROOT, ".sandbox", `help-marker-${process.pid}`);
+  mkdirSync(join(ROOT, ".sandbox"), { recursive: true });
+  writeFileSync(marker, "");
+  const withArgs = (args: string[]) =>
+    started(() => run(process.execPath, ["--import", "tsx", "scripts/local.ts", ...args], { cwd: ROOT, env: { ...process.env, ...ENV } }));
+  const helpRun = withArgs(["--help"]);
+  const unknownRun = withArgs(["--force"]);
+  const unknownEnvRun = withArgs(["--env", "qa"]);
+
+  it("prints its help for --help and does nothing else (issue 21, class 8)", async () => {
+    const result = await helpRun();
+    expect([result.status, result.stderr]).toEqual([0, ""]);
+    expect(result.stdout).toMatch(/^Usage: npm run local \[-- --env <name>/);
+    expect(existsSync(marker)).toBe(true);
+    rmSync(marker);
+  });
+
+  it.each([
+    ["an unknown option", unknownRun, /^npm run local: unknown option "--force"; npm run local -- --help lists the options$/],
+    ["an unknown environment", unknownEnvRun, /^npm run local: --env "qa" is not an environment of config\/platform\.ts; use one of /],
+  ])("refuses %s in one line and exits 1", async (_what, refusedRun, message) => {
+    const result = await refusedRun();
+    expect(result.status).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(message)]);
+  });
 
   it("says in one line that terraform is missing, and exits 1", async () => {
     const result = await noTerraform();
