@@ -64,6 +64,14 @@ describe("what npm run local deploys", () => {
     expect(plan.stacks.map((s) => s.stack)).toEqual([...bootstraps, "stage", "prod"]);
   });
 
+  it("with prod in an account of its own, deploys that account's bootstrap for prod and the project's for stage", () => {
+    const twoAccounts = sampleConfig() as any;
+    twoAccounts.project.accounts = [{ accountId: "210987654321" }];
+    twoAccounts.environments.find((e: any) => e.name === "prod").accountId = "210987654321";
+    expect(localPlan(twoAccounts, ["prod"]).stacks.map((s) => s.stack)).toEqual(["bootstrap-prod", "prod"]);
+    expect(localPlan(twoAccounts, ["stage", "prod"]).stacks.map((s) => s.stack)).toEqual(["bootstrap", "bootstrap-prod", "stage", "prod"]);
+  });
+
   it("refuses an environment the configuration does not have, naming the ones it has", () => {
     expect(() => localPlan(config, ["qa"])).toThrow(/^--env "qa" is not an environment of config\/platform\.ts; use one of stage, prod$/);
   });
