@@ -501,6 +501,12 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
     "stage.monitoring.thresholds.databaseFreeableMemoryMiB",
     /db\.t4g\.micro \(1024 MiB.*always fires/,
   ],
+  [
+    "a connections alarm above what the instance allows",
+    (_c, s) => void (s.monitoring.thresholds = { databaseConnections: 150 }),
+    "stage.monitoring.thresholds.databaseConnections",
+    /below the 112 connections a db\.t4g\.micro allows at most.*never fires/,
+  ],
   ["one image kept", (_c, s) => void (s.service.keepImages = 1), "stage.service.keepImages", /rollback needs the one before/],
   ["production logs kept a day", (_c, _s, p) => void (p.service.logRetentionDays = 1), "prod.service.logRetentionDays", /at least 30 days/],
   [

@@ -46,6 +46,19 @@ export function validateCombinations(e: EnvironmentConfig, accountId: string, c:
         `or the alarm always fires; use e.g. ${Math.max(16, Math.floor(memory / 8))}`,
     );
   }
+  if (memory !== undefined) {
+    // RDS for PostgreSQL's default max_connections: LEAST(DBInstanceClassMemory / 9531392, 5000), and
+    // DBInstanceClassMemory is below the class's memory: at or above this bound, the alarm never fires.
+    const maxConnections = Math.min(Math.floor((memory * 1024 * 1024) / 9531392), 5000);
+    const connections = t.databaseConnections ?? 80;
+    c.check(
+      connections < maxConnections,
+      at("monitoring.thresholds.databaseConnections"),
+      connections,
+      `must be below the ${maxConnections} connections a ${e.database.instanceClass} allows at most (max_connections), ` +
+        `or the alarm never fires; use e.g. ${Math.floor(maxConnections * 0.7)}`,
+    );
+  }
   c.check(
     e.service.keepImages >= 2,
     at("service.keepImages"),
