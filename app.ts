@@ -1,8 +1,14 @@
-import type { App } from "cdktf";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { App } from "cdktf";
+import { literalConfig } from "./config/literal";
 import { GITHUB_STACK, platformAccounts } from "./config/naming";
 import type { PlatformConfig } from "./config/types";
 import { validate } from "./config/validate";
-import type { LocalTarget } from "./lib/local-target";
+import { outputDirectory, readInput } from "./lib/cli";
+import { type LocalTarget, localTargetFrom, SANDBOX_DIR } from "./lib/local-target";
+import { releaseImageFrom } from "./lib/release-image";
+import { removeStaleSynthOutput, rewriteHclOutput } from "./lib/synth-output";
 import { MIN_TERRAFORM_VERSION } from "./lib/terraform-version";
 import { BootstrapStack } from "./stacks/bootstrap-stack";
 import { EnvironmentStack } from "./stacks/environment-stack";
@@ -70,11 +76,13 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, options: Plat
 
 function addStacks(
   app: App,
-  config: PlatformConfig,
+  checked: PlatformConfig,
   options: PlatformOptions,
   withGithub: boolean,
 ): AwsPlatform & { github?: GithubStack } {
-  validate(config);
+  validate(checked);
+  // The one place configuration text enters the stacks: as Terraform literals, never templates.
+  const config = literalConfig(checked);
   // One bootstrap per account that hosts an environment, the project's first (its id stays `bootstrap`).
   const bootstraps: Record<string, BootstrapStack> = {};
   for (const { accountId, bootstrapStack } of platformAccounts(config)) {
@@ -104,4 +112,33 @@ function addStacks(
     stack.addOverride("terraform.required_version", `>= ${MIN_TERRAFORM_VERSION}`);
   }
   return { bootstrap, bootstraps, github, environments };
+}
+
+/**
+ * What main.ts runs (`cdktf synth` and `deploy` run main.ts): reads the variables it is given
+ * (main.ts passes process.env), loads the configuration, then synthesizes every stack into
+ * CDKTF_OUTDIR (default `<root>/cdktf.out`). Every input is checked before anything is written:
+ * a refused one throws a user error (lib/cli.ts) and leaves the output directory as it was.
+ * @param root the repository root: the default output and the bootstrap's state file are placed from it
+ * @returns the output directory written
+ */
+export function synthesizePlatform(env: Record<string, string | undefined>, loadConfig: () => unknown, root: string): string {
+  // Checked before the app exists, so a refused input leaves no synth output for a deploy to pick up.
+  const options = readInput(() => ({ local: localTargetFrom(env), ...releaseImageFrom(env) }));
+  const outdir = env.CDKTF_OUTDIR ? outputDirectory("CDKTF_OUTDIR", env.CDKTF_OUTDIR, root) : join(root, "cdktf.out");
+  // Before anything touches the output directory: a refused configuration leaves it as it was.
+  const platform = validate(loadConfig());
+  // cdktf's App creates only the last level: `cdktf synth --output a/b/c` would fail without this.
+  mkdirSync(outdir, { recursive: true });
+  const app = new App({ outdir });
+  if (options.local) {
+    console.error("PLATFORM_LOCAL_ENDPOINT is set: the github stack is left out (GitHub has no local emulator).");
+    buildAwsPlatform(app, platform, { ...options, bootstrapStateDir: join(root, SANDBOX_DIR) });
+  } else {
+    buildPlatform(app, platform, { ...options, bootstrapStateDir: root });
+  }
+  app.synth();
+  rewriteHclOutput(app);
+  removeStaleSynthOutput(app.outdir, app.hclOutput);
+  return outdir;
 }

@@ -158,6 +158,8 @@ describe("the audit of the real app", () => {
               ...e,
               loadBalancer: {
                 ...e.loadBalancer,
+                // Served over HTTPS now: a plain-HTTP reason beside it would be ignored, which validation refuses.
+                httpOnlyReason: undefined,
                 https: {
                   domainName: "api.stage.example.com",
                   certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",

@@ -44,6 +44,10 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   ["misspelt project setting", (c) => void ((c.project as Any).regoin = "eu-west-1"), "project.regoin", /did you mean "region"/],
   ["GitHub owner with a space", (c) => void (c.project.github.owner = "acme corp"), "project.github.owner", /GitHub user or organisation/],
   ["repository name with a slash", (c) => void (c.project.github.repo = "acme/platform"), "project.github.repo", /repository name/],
+  // names outside AWS with rules of their own (issue 21, class 7)
+  ["default branch HEAD", (c) => void (c.project.github.defaultBranch = "HEAD"), "project.github.defaultBranch", /git reserves/],
+  ["default branch with @{", (c) => void (c.project.github.defaultBranch = "main@{1}"), "project.github.defaultBranch", /"@\{"/],
+  ["repository name ending .git", (c) => void (c.project.github.repo = "platform.git"), "project.github.repo", /ends with "\.git"/],
   [
     "default branch given as a ref",
     (c) => void (c.project.github.defaultBranch = "refs/heads/main"),
@@ -265,25 +269,37 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   ],
   [
     "API certificate of another account",
-    (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("eu-west-1", "999999999999") }),
+    (_c, s) => {
+      delete s.loadBalancer.httpOnlyReason;
+      s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("eu-west-1", "999999999999") };
+    },
     "stage.loadBalancer.https.certificateArn",
     /account 999999999999/,
   ],
   [
     "API certificate in another region",
-    (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("us-east-1") }),
+    (_c, s) => {
+      delete s.loadBalancer.httpOnlyReason;
+      s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("us-east-1") };
+    },
     "stage.loadBalancer.https.certificateArn",
     /in eu-west-1/,
   ],
   [
     "API domain given as a URL",
-    (_c, s) => void (s.loadBalancer.https = { domainName: "https://api.example.com", certificateArn: CERT("eu-west-1") }),
+    (_c, s) => {
+      delete s.loadBalancer.httpOnlyReason;
+      s.loadBalancer.https = { domainName: "https://api.example.com", certificateArn: CERT("eu-west-1") };
+    },
     "stage.loadBalancer.https.domainName",
     /not a domain name/,
   ],
   [
     "API certificate that is not an ARN",
-    (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: "my-cert" }),
+    (_c, s) => {
+      delete s.loadBalancer.httpOnlyReason;
+      s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: "my-cert" };
+    },
     "stage.loadBalancer.https.certificateArn",
     /ACM certificate ARN/,
   ],
@@ -388,6 +404,24 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
     /plain http would send alarms in clear/,
   ],
   [
+    "subscriber written as a mailto: link",
+    (_c, s) => void (s.monitoring.subscribers = ["mailto:ops@example.com"]),
+    "stage.monitoring.subscribers[0]",
+    /mailto: link; write the address alone, e.g. "ops@example.com"/,
+  ],
+  [
+    "subscriber URL with credentials in it",
+    (_c, s) => void (s.monitoring.subscribers = ["https://user:secret@hooks.example.com/alarms"]),
+    "stage.monitoring.subscribers[0]",
+    /credentials/,
+  ],
+  [
+    "subscriber URL holding a Terraform template",
+    (_c, s) => void (s.monitoring.subscribers = ['https://hooks.example.com/${file("/etc/passwd")}']),
+    "stage.monitoring.subscribers[0]",
+    /percent-encode/,
+  ],
+  [
     "the same subscriber twice",
     (_c, s) => void (s.monitoring.subscribers = ["ops@example.com", "OPS@example.com"]),
     "stage.monitoring.subscribers[1]",
@@ -437,6 +471,109 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
     "stage.migration.timeoutMinutes",
     /from 1 to 120/,
   ],
+  // values AWS rejects at apply (issue 21, class 3)
+  [
+    "a PostgreSQL minor RDS does not have",
+    (_c, s) => void (s.database.engineVersion = "16.99"),
+    "stage.database.engineVersion",
+    /minor version RDS offers/,
+  ],
+  [
+    "a PostgreSQL major RDS does not have",
+    (_c, s) => void (s.database.engineVersion = "25"),
+    "stage.database.engineVersion",
+    /major version RDS offers/,
+  ],
+  [
+    "PostgreSQL 13 after RDS standard support",
+    (_c, s) => void (s.database.engineVersion = "13"),
+    "stage.database.engineVersion",
+    /Extended Support/,
+  ],
+  ["a VPC in Docker's range", (_c, s) => void (s.network.vpcCidr = "172.17.0.0/16"), "stage.network.vpcCidr", /AWS says not to use/],
+  [
+    "a VPC in public address space",
+    (_c, s) => void (s.network.vpcCidr = "8.8.0.0/16"),
+    "stage.network.vpcCidr",
+    /not private address space/,
+  ],
+  [
+    "a VPC in the link-local range",
+    (_c, s) => void (s.network.vpcCidr = "169.254.0.0/16"),
+    "stage.network.vpcCidr",
+    /not private address space/,
+  ],
+  // valid alone, wrong together or for production (issue 21, class 6)
+  [
+    "a CPU alarm at the autoscaling target",
+    (_c, s) => void (s.monitoring.thresholds = { serviceCpuPercent: 60 }),
+    "stage.monitoring.thresholds.serviceCpuPercent",
+    /above service\.cpuTargetPercent \(60\)/,
+  ],
+  [
+    "a freeable-memory alarm above the instance's memory",
+    (_c, s) => void (s.monitoring.thresholds = { databaseFreeableMemoryMiB: 2048 }),
+    "stage.monitoring.thresholds.databaseFreeableMemoryMiB",
+    /db\.t4g\.micro \(1024 MiB.*always fires/,
+  ],
+  [
+    "a connections alarm above what the instance allows",
+    (_c, s) => void (s.monitoring.thresholds = { databaseConnections: 150 }),
+    "stage.monitoring.thresholds.databaseConnections",
+    /below the 112 connections a db\.t4g\.micro allows at most.*never fires/,
+  ],
+  ["one image kept", (_c, s) => void (s.service.keepImages = 1), "stage.service.keepImages", /rollback needs the one before/],
+  ["production logs kept a day", (_c, _s, p) => void (p.service.logRetentionDays = 1), "prod.service.logRetentionDays", /at least 30 days/],
+  [
+    "production flow logs kept a week",
+    (_c, _s, p) => void (p.network.flowLogRetentionDays = 7),
+    "prod.network.flowLogRetentionDays",
+    /at least 30 days/,
+  ],
+  [
+    "a plain-HTTP reason beside https",
+    (_c, s) => void (s.loadBalancer.https = { domainName: "api.stage.example.com", certificateArn: CERT("eu-west-1") }),
+    "stage.loadBalancer.httpOnlyReason",
+    /is ignored: loadBalancer\.https is set/,
+  ],
+  [
+    "a migration timeout without a command",
+    (_c, s) => void (s.migration = { command: [], timeoutMinutes: 10 }),
+    "stage.migration.timeoutMinutes",
+    /is ignored: migration\.command is empty/,
+  ],
+  [
+    "the documentation's subscriber in production in a real account",
+    (c) => {
+      c.project.accountId = "111122223333";
+      delete c.project.accounts;
+      for (const e of c.environments) delete e.accountId;
+      for (const e of c.environments) if (e.tier === "production") e.monitoring.subscribers = ["oncall@example.com"];
+    },
+    "prod.monitoring.subscribers[0]",
+    /documentation's placeholder/,
+  ],
+  // the configuration file written as code rather than data (issue 21, class 5)
+  ["a value that is a function", (_c, s) => void ((s.service as Any).cpu = () => 256), "stage.service.cpu", /is a function/],
+  ["a BigInt", (_c, s) => void ((s.service as Any).cpu = BigInt(256)), "stage.service.cpu", /BigInt; write 256/],
+  ["NaN from a calculation", (_c, s) => void (s.service.minCount = Number.NaN), "stage.service.minCount", /is NaN/],
+  ["an infinite number", (_c, s) => void (s.service.maxCount = Number.POSITIVE_INFINITY), "stage.service.maxCount", /infinite/],
+  ["a symbol", (_c, s) => void ((s as Any).name = Symbol("stage")), "environments[0].name", /symbol/],
+  ["a Date", (_c, s) => void ((s.database as Any).engineVersion = new Date(0)), "stage.database.engineVersion", /is a Date/],
+  ["a BigInt in a misspelt setting", (_c, s) => void ((s.service as Any).cpus = BigInt(1)), "stage.service.cpus", /BigInt/],
+  [
+    "a getter that throws",
+    (_c, s) =>
+      void Object.defineProperty(s.network, "azCount", {
+        enumerable: true,
+        get() {
+          throw new Error("boom");
+        },
+      }),
+    "stage.network.azCount",
+    /could not be read \(boom\)/,
+  ],
+  ["a section that refers to itself", (_c, s) => void ((s.site as Any).self = s.site), "stage.site.self", /refers to itself/],
   // GitHub environments and waivers
   [
     "reviewer name with a space",

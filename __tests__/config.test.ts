@@ -199,11 +199,11 @@ describe("environment rules", () => {
     expect(
       problems(
         withChange((c) => {
-          c.project.name = "acme-platform-team";
-          stage(c).name = "staging";
+          c.project.name = "acme-platform-team-x";
+          stage(c).name = "stagingabc";
         }),
       ),
-    ).toMatch(/makes the resource prefix "acme-platform-team-staging" 26 characters long/);
+    ).toMatch(/makes the load balancer name "acme-platform-team-x-stagingabc-api", which is 35 characters long/);
   });
 
   it("rejects an unknown tier", () => {

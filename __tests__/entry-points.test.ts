@@ -8,7 +8,7 @@
  * longest file of the suite.
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -201,6 +201,27 @@ describe("main.ts", () => {
     });
   });
 
+  describe("refuses an output directory it must not write to (issue 21, class 8)", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "main-outdir-")), "a-file");
+    writeFileSync(file, "keep me\n");
+    const sourceDir = join(ROOT, "config", "cdktf.out");
+    const fileRun = started(() => runMain({ CDKTF_OUTDIR: file }));
+    const sourceRun = started(() => runMain({ CDKTF_OUTDIR: sourceDir }));
+    const rootRun = started(() => runMain({ CDKTF_OUTDIR: ROOT }));
+    it.each([
+      ["a file", fileRun, /^CDKTF_OUTDIR ".*a-file" is a file, not a directory; name a directory/],
+      ["a folder of the sources", sourceRun, /^CDKTF_OUTDIR ".*config\/cdktf\.out" is inside the source tree; use "cdktf\.out"/],
+      ["the checkout itself", rootRun, /^CDKTF_OUTDIR ".*" is inside the source tree/],
+    ])("%s: one line, exit 1, nothing written", async (_what, refusedRun, message) => {
+      const result = await refusedRun();
+      expect(result.status).toBe(1);
+      expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(message)]);
+      expect(readFileSync(file, "utf8")).toBe("keep me\n");
+      expect(existsSync(sourceDir)).toBe(false);
+      expect(existsSync(join(ROOT, "stacks", "stage"))).toBe(false);
+    });
+  });
+
   describe("with PLATFORM_LOCAL_ENDPOINT (the local sandbox)", () => {
     const localRun = started(() => synthMain({ PLATFORM_LOCAL_ENDPOINT: "http://127.0.0.1:4566" }));
 
@@ -286,9 +307,10 @@ describe("main.ts run as a user runs it", () => {
 
     const brokenOutdir = join(mkdtempSync(join(tmpdir(), "main-synth-")), "cdktf.out");
     const brokenRun = started(() => runMain({ CDKTF_OUTDIR: brokenOutdir }, broken));
-    const script = (path: string) =>
+    // npm run local takes no --out (it refuses options it does not know).
+    const script = (path: string, args = ["--out", mkdtempSync(join(tmpdir(), "script-out-"))]) =>
       started(() =>
-        run(process.execPath, ["--import", "tsx", path, "--out", mkdtempSync(join(tmpdir(), "script-out-"))], {
+        run(process.execPath, ["--import", "tsx", path, ...args], {
           cwd: broken,
           env: { ...process.env, ...ENV, BENCH_RUNS: "1" },
         }),
@@ -315,7 +337,7 @@ describe("main.ts run as a user runs it", () => {
       ["npm run audit", script("audit/run.ts"), ""],
       ["npm run synth:hcl", script("audit/synth-hcl.ts"), ""],
       ["npm run bench", script("scripts/bench.ts"), ""],
-      ["npm run local", script("scripts/local.ts"), "npm run local: "],
+      ["npm run local", script("scripts/local.ts", []), "npm run local: "],
     ])("%s prints only the validator's message and exits 1", async (_, scriptRun, prefix) => {
       const result = await scriptRun();
       expect(result.status).toBe(1);
@@ -331,6 +353,40 @@ describe("main.ts run as a user runs it", () => {
       expect(summary).not.toMatch(/Command output on stdout/);
       expect(output).not.toMatch(/\n\s+at .*\.ts:\d+/);
     });
+  });
+});
+
+describe("main.ts with a broken configuration file (issue 21, class 5)", () => {
+  /** A checkout whose config/platform.ts is edited by `edit`, and main.ts's run in it. */
+  const broken = (edit: (text: string) => string) => {
+    const copy = checkoutCopy();
+    const file = join(copy, "config", "platform.ts");
+    writeFileSync(file, edit(readFileSync(file, "utf8")));
+    const outdir = join(mkdtempSync(join(tmpdir(), "main-broken-")), "cdktf.out");
+    return { outdir, result: started(() => runMain({ CDKTF_OUTDIR: outdir }, copy)) };
+  };
+  it.each([
+    [
+      "a syntax error",
+      broken((text) => text.replace('name: "stage",', 'name: "stage"')),
+      /^ {2}- config\/platform\.ts line \d+:\d+ does not parse: Expected "}" but found "tier"; fix the syntax/,
+    ],
+    [
+      "a renamed export",
+      broken((text) => text.replace("export const platform:", "export const platfrom:")),
+      /^ {2}- config\/platform\.ts \(exports platfrom\) does not export "platform"/,
+    ],
+    [
+      "a BigInt",
+      broken((text) => text.replace("cpu: 256,", "cpu: 256n,")),
+      /^ {2}- stage\.service\.cpu 256n is a BigInt; write 256 without the n/,
+    ],
+  ])("%s: the file or setting in one line, no stack trace, exit 1, no output", async (_what, { outdir, result: brokenRun }, line) => {
+    const result = await brokenRun();
+    expect(result.status).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual(["Invalid platform configuration (1 problem):", expect.stringMatching(line)]);
+    expect(result.stdout).toBe("");
+    expect(existsSync(outdir)).toBe(false);
   });
 });
 
@@ -372,6 +428,33 @@ describe("npm run local", () => {
     writeFileSync(join(path, "terraform"), "#!/bin/sh\necho Terraform v1.11.4\n", { mode: 0o755 });
     return runLocal(path);
   })();
+
+  // --help must not reach the reset of .sandbox/ (it used to deploy): a file put there survives it.
+  const marker = join(ROOT, ".sandbox", `help-marker-${process.pid}`);
+  mkdirSync(join(ROOT, ".sandbox"), { recursive: true });
+  writeFileSync(marker, "");
+  const withArgs = (args: string[]) =>
+    started(() => run(process.execPath, ["--import", "tsx", "scripts/local.ts", ...args], { cwd: ROOT, env: { ...process.env, ...ENV } }));
+  const helpRun = withArgs(["--help"]);
+  const unknownRun = withArgs(["--force"]);
+  const unknownEnvRun = withArgs(["--env", "qa"]);
+
+  it("prints its help for --help and does nothing else (issue 21, class 8)", async () => {
+    const result = await helpRun();
+    expect([result.status, result.stderr]).toEqual([0, ""]);
+    expect(result.stdout).toMatch(/^Usage: npm run local \[-- --env <name>/);
+    expect(existsSync(marker)).toBe(true);
+    rmSync(marker);
+  });
+
+  it.each([
+    ["an unknown option", unknownRun, /^npm run local: unknown option "--force"; npm run local -- --help lists the options$/],
+    ["an unknown environment", unknownEnvRun, /^npm run local: --env "qa" is not an environment of config\/platform\.ts; use one of /],
+  ])("refuses %s in one line and exits 1", async (_what, refusedRun, message) => {
+    const result = await refusedRun();
+    expect(result.status).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringMatching(message)]);
+  });
 
   it("says in one line that terraform is missing, and exits 1", async () => {
     const result = await noTerraform();

@@ -22,6 +22,12 @@ describe("releaseImageFrom", () => {
     expect(releaseImageFrom({ IMAGE_TAG: "3f2c1ab" })).toEqual({ imageTag: "3f2c1ab" });
   });
 
+  it.each(["latest", "LATEST"])("rejects IMAGE_TAG=%s, which names no release to repeat or roll back to", (tag) => {
+    const error = refusal({ IMAGE_TAG: tag });
+    expect(error).toBeInstanceOf(ReleaseImageError);
+    expect((error as Error).message).toMatch(new RegExp(`^IMAGE_TAG "${tag}" names no release: .*; use the commit SHA`));
+  });
+
   it("leaves both unset when neither is set, or set to empty", () => {
     expect(releaseImageFrom({})).toEqual({});
     expect(releaseImageFrom({ IMAGE_DIGEST: "", IMAGE_TAG: "" })).toEqual({});

@@ -219,6 +219,8 @@ export const LOG_RETENTION_DAYS = [
 
 /** Why `branch` is not a plain git branch name (git check-ref-format's rules), or undefined. */
 export function branchNameProblem(branch: string): string | undefined {
+  if (branch === "HEAD" || branch === "@") return `is a name git reserves ("${branch}" means the current commit); use e.g. "main"`;
+  if (branch.includes("@{")) return 'may not hold "@{" (git reads it as a reflog); use e.g. "main"';
   if (branch.startsWith("refs/")) return `is a ref, not a branch name; use the name alone, e.g. "${branch.replace(/^refs\/heads\//, "")}"`;
   if (!/^[A-Za-z0-9._/-]{1,200}$/.test(branch) || /[*?[\\]/.test(branch)) {
     return 'must be a plain branch name: letters, digits, ".", "_", "-" and "/", no spaces or wildcards; use e.g. "main"';

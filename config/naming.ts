@@ -61,6 +61,31 @@ export function githubSubject(github: Pick<GithubConfig, "owner" | "repo" | "rep
 export const WORKLOAD_ROLES = ["api-execution", "api-task", "flow-logs"] as const;
 export type WorkloadRole = (typeof WORKLOAD_ROLES)[number];
 
+/** A name a stack gives a resource: checked against AWS's rules (config/aws-names.ts) before synth. */
+export interface ResourceName {
+  /** Terraform resource type, e.g. `aws_lb`. */
+  readonly resource: string;
+  /** The attribute that holds the name. */
+  readonly attribute: string;
+  readonly name: string;
+}
+
+/** What the alarms of an environment are called after its prefix (constructs/monitoring*.ts). */
+const ALARM_SUFFIXES = [
+  "alb-5xx",
+  "api-5xx-rate",
+  "api-p99-latency",
+  "db-connections",
+  "db-cpu",
+  "db-free-storage",
+  "db-freeable-memory",
+  "running-tasks",
+  "service-cpu",
+  "service-memory",
+  "site-5xx-rate",
+  "unhealthy-hosts",
+] as const;
+
 /**
  * Every name that more than one stack, CI or a test needs, derived in one place from the project
  * settings. The bootstrap stack creates these resources; the environment stacks, the GitHub stack
@@ -207,6 +232,58 @@ export class Naming {
 
   get lockTableArn(): string {
     return `arn:aws:dynamodb:${this.project.region}:${this.accountId}:table/${this.lockTable}`;
+  }
+
+  /** The names the project's name makes in this account's bootstrap (a test holds the stacks to this list). */
+  get projectResourceNames(): ResourceName[] {
+    return [
+      { resource: "aws_s3_bucket", attribute: "bucket", name: this.stateBucket },
+      { resource: "aws_dynamodb_table", attribute: "name", name: this.lockTable },
+      { resource: "aws_kms_alias", attribute: "name", name: this.stateKeyAlias },
+      { resource: "aws_iam_role", attribute: "name", name: this.planRoleName },
+      { resource: "aws_iam_role", attribute: "name", name: this.driftRoleName },
+    ];
+  }
+
+  /**
+   * Every name an environment's name makes, in its bootstrap and its own stack (a test holds the
+   * stacks to this list), so the configuration check can hold each to AWS's rules.
+   */
+  environmentResourceNames(environment: Pick<EnvironmentConfig, "name" | "database">): ResourceName[] {
+    const env = environment.name;
+    const p = this.prefix(env);
+    const major = environment.database.engineVersion.split(".")[0];
+    const named = (resource: string, attribute: string, ...names: string[]) => names.map((name) => ({ resource, attribute, name }));
+    return [
+      ...named("aws_s3_bucket", "bucket", this.siteBucket(env), this.albLogBucket(env)),
+      ...named("aws_iam_role", "name", this.deployRoleName(env), ...WORKLOAD_ROLES.map((r) => this.workloadRoleName(env, r))),
+      ...named("aws_iam_policy", "name", this.workloadBoundaryName(env)),
+      ...named("aws_lb", "name", `${p}-api`),
+      ...named("aws_lb_target_group", "name", `${p}-api`),
+      ...named("aws_security_group", "name", `${p}-db`, `${p}-api-alb`, `${p}-api-service`),
+      ...named("aws_db_instance", "identifier", `${p}-db`),
+      ...named("aws_db_subnet_group", "name", `${p}-db`),
+      ...named("aws_db_parameter_group", "name_prefix", `${p}-db-postgres${major}-`),
+      ...named("aws_ecr_repository", "name", this.repositoryName(env)),
+      ...named("aws_ecs_cluster", "name", p),
+      ...named("aws_ecs_service", "name", `${p}-api`),
+      ...named("aws_ecs_task_definition", "family", `${p}-api`, `${p}-api-migrate`),
+      ...named("aws_kms_alias", "name", `alias/${p}-alarms`),
+      ...named("aws_sns_topic", "name", `${p}-alarms`),
+      ...named(
+        "aws_cloudwatch_log_group",
+        "name",
+        `/aws/rds/instance/${p}-db/postgresql`,
+        `/aws/rds/instance/${p}-db/upgrade`,
+        `/vpc/${p}/flow-logs`,
+        `/aws/ecs/containerinsights/${p}/performance`,
+        `/ecs/${p}/api`,
+      ),
+      ...named("aws_cloudwatch_metric_alarm", "alarm_name", ...ALARM_SUFFIXES.map((s) => `${p}-${s}`)),
+      ...named("aws_appautoscaling_policy", "name", `${p}-api-cpu`),
+      ...named("aws_cloudfront_origin_access_control", "name", `${p}-site`),
+      ...named("aws_cloudfront_response_headers_policy", "name", `${p}-security-headers`),
+    ];
   }
 
   get oidcProviderArn(): string {

@@ -2,10 +2,12 @@
  * The rules of one environment that its sections' schemas cannot state: those that need the
  * project (account, region, names) or relate two sections, and the production guardrails.
  */
-import { certificateProblem, s3BucketNameProblem } from "./aws";
+import { certificateProblem } from "./aws";
+import { nameProblem, nameRule } from "./aws-names";
 import { guardrail, nameSaysProduction, PRODUCTION_GUARDRAILS, PRODUCTION_NAME_WORDS } from "./guardrails";
 import { environmentAccount, Naming } from "./naming";
 import type { Collector } from "./problems";
+import { validateCombinations } from "./rules-combinations";
 import type { EnvironmentConfig, ProjectConfig } from "./types";
 
 /** Names environments may not take: stack names and state keys in use, the bootstrap's Environment tag, the state bucket's infix. */
@@ -42,23 +44,27 @@ export function validateEnvironment(
     e.name,
     `is reserved for a stack of its own (${RESERVED_ENVIRONMENT_NAMES.join(", ")}); pick another name`,
   );
-  const prefix = naming.prefix(e.name);
-  c.check(
-    prefix.length <= 24,
-    at("name"),
-    e.name,
-    `makes the resource prefix "${prefix}" ${prefix.length} characters long; load balancer names allow 32, ` +
-      "so keep project and environment names within 24 together",
-  );
-  for (const bucket of [naming.siteBucket(e.name), naming.albLogBucket(e.name)]) {
-    const problem = s3BucketNameProblem(bucket);
-    c.check(
-      problem === undefined,
-      at("name"),
-      e.name,
-      `makes the bucket name "${bucket}", which ${problem}; shorten the project or environment name`,
-    );
+  // Every name the project and environment names make, held to AWS's rules for its resource type:
+  // one problem per environment (a long prefix breaks many names), naming the first it breaks.
+  for (const { resource, attribute, name } of naming.environmentResourceNames(e)) {
+    const rule = nameRule(resource, attribute);
+    const problem = rule && nameProblem(rule, name);
+    if (rule && problem) {
+      const reserved = /reserves/.test(problem) && name.startsWith(p.name);
+      // A reserved start is the project name's: said once, by the first environment.
+      if (reserved && c.problems.some((x) => x.setting === "project.name")) break;
+      c.check(
+        false,
+        reserved ? "project.name" : at("name"),
+        reserved ? p.name : e.name,
+        `makes the ${rule.what} "${name}", which ${problem}; ` +
+          (reserved ? "pick another project name" : `shorten the project name or ${e.name}'s name`),
+      );
+      break;
+    }
   }
+
+  validateCombinations(e, accountId, c, at);
 
   // Tier: a name that says production gets the production guardrails unless it says why not.
   if (nameSaysProduction(e.name) && e.tier !== "production") {

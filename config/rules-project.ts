@@ -2,7 +2,8 @@
  * The rules of the project as a whole, which the schema cannot state: the ones that relate the
  * project's settings to each other and to the environments, and the environments to each other.
  */
-import { branchNameProblem, s3BucketNameProblem } from "./aws";
+import { branchNameProblem } from "./aws";
+import { nameProblem, nameRule } from "./aws-names";
 import { parseIpv4Cidr, rangesOverlap } from "./cidr";
 import { environmentAccount, Naming } from "./naming";
 import type { Collector } from "./problems";
@@ -64,13 +65,14 @@ export function validateProject(p: ProjectConfig, c: Collector): void {
     p.name,
     "starts with a prefix S3 reserves (xn-, sthree-, amzn-s3-demo-); pick another name",
   );
-  const stateBucketProblem = s3BucketNameProblem(new Naming(p).stateBucket);
-  c.check(
-    stateBucketProblem === undefined,
-    "project.name",
-    p.name,
-    `makes the state bucket name "${new Naming(p).stateBucket}", which ${stateBucketProblem}`,
-  );
+  for (const { resource, attribute, name } of new Naming(p).projectResourceNames) {
+    const rule = nameRule(resource, attribute);
+    const problem = rule && nameProblem(rule, name);
+    if (rule && problem) {
+      c.check(false, "project.name", p.name, `makes the ${rule.what} "${name}", which ${problem}; pick another project name`);
+      break;
+    }
+  }
 }
 
 /** Rules between environments: their accounts, names, CIDRs and domains. */

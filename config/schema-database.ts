@@ -1,7 +1,10 @@
 /** The `database` section of an environment (config/schema.ts): PostgreSQL on RDS. */
 import { z } from "zod";
 import { POSTGRES_RESERVED_NAMES, rdsInstanceClassProblem } from "./aws";
+import { rdsPostgresVersionProblem } from "./rds-postgres";
 import { flag, sectionRule, whole } from "./schema-common";
+
+const POSTGRES_VERSION = /^(1[3-9]|[2-9]\d)(\.\d+)?$/;
 
 export const DatabaseSchema = z
   .strictObject({
@@ -9,9 +12,17 @@ export const DatabaseSchema = z
      * PostgreSQL engine version, 13 or newer: a major (`16`), which lets RDS apply minor upgrades in the
      * maintenance window, or a major.minor (`16.4`), which pins the minor version Terraform expects.
      */
-    engineVersion: z.string({ error: 'must be a PostgreSQL version as a string; use e.g. "16.4"' }).regex(/^(1[3-9]|[2-9]\d)(\.\d+)?$/, {
-      error: 'must be a supported PostgreSQL version (13 or newer, "major" or "major.minor"); use e.g. "16.4"',
-    }),
+    engineVersion: z
+      .string({ error: 'must be a PostgreSQL version as a string; use e.g. "16.4"' })
+      .regex(POSTGRES_VERSION, {
+        error: 'must be a supported PostgreSQL version (13 or newer, "major" or "major.minor"); use e.g. "16.4"',
+      })
+      .superRefine((version, ctx) => {
+        // The format's own message stands alone (zod runs every check).
+        if (!POSTGRES_VERSION.test(version)) return;
+        const problem = rdsPostgresVersionProblem(version, new Date().toISOString().slice(0, 10));
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
     /** RDS instance class, e.g. `db.t4g.micro` (config/aws.ts lists the families). */
     instanceClass: z.string({ error: 'must be an RDS instance class; use e.g. "db.t4g.micro"' }).superRefine((name, ctx) => {
       const problem = rdsInstanceClassProblem(name);

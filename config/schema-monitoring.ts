@@ -2,13 +2,32 @@
 import { z } from "zod";
 import { flag, whole } from "./schema-common";
 
+const SUBSCRIBER_EXAMPLE = 'use e.g. "oncall@example.com" or "https://events.pagerduty.com/integration/<key>/enqueue"';
+/** An address SNS delivers to and a person reads: plain characters only, so no template or quote can hide in it. */
+const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+/** An https URL of RFC 3986 characters (`{`, `}`, `"`, spaces and the like percent-encoded), without user:password@. */
+const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*)?$/;
+
+/** Why `s` is not an email address or https URL the alarms can notify, or undefined. */
+export function subscriberProblem(s: string): string | undefined {
+  if (/^mailto:/i.test(s)) return `is a mailto: link; write the address alone, e.g. "${s.replace(/^mailto:/i, "").split("?")[0]}"`;
+  if (/^https?:\/\/[^/]*@/i.test(s)) {
+    return (
+      "holds credentials (user:password@) in the URL, which SNS shows to anyone who can read the subscription; " +
+      "use a URL that carries its token in the path"
+    );
+  }
+  if (EMAIL.test(s) || HTTPS_URL.test(s)) return undefined;
+  if (s.startsWith("http://")) return `must be https: plain http would send alarms in clear; ${SUBSCRIBER_EXAMPLE}`;
+  return `must be an email address or an https:// URL of plain characters (percent-encode spaces, quotes, braces); ${SUBSCRIBER_EXAMPLE}`;
+}
+
 /** An email address or an HTTPS endpoint that the environment's alarms notify. */
 const subscriber = z
   .string({ error: 'must be an email address or an https:// URL; use e.g. "oncall@example.com"' })
-  .refine((s) => /^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$/.test(s) || /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/\S*)?$/.test(s), {
-    error:
-      "must be an email address or an https:// URL (plain http would send alarms in clear); " +
-      'use e.g. "oncall@example.com" or "https://events.pagerduty.com/integration/<key>/enqueue"',
+  .superRefine((s, ctx) => {
+    const problem = subscriberProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
 /**

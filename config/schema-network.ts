@@ -1,6 +1,6 @@
 /** The `network` section of an environment (config/schema.ts): the VPC. */
 import { z } from "zod";
-import { parseIpv4Cidr } from "./cidr";
+import { parseIpv4Cidr, rangesOverlap } from "./cidr";
 import { retentionDays } from "./schema-common";
 
 /**
@@ -20,8 +20,29 @@ function vpcCidrProblem(cidr: string): string | undefined {
   if (range.prefixLength < 16 || range.prefixLength > 22) {
     return 'must be a /16 to /22 (AWS allows /16 at most; subnets are carved 16 to a VPC); use e.g. "10.10.0.0/16"';
   }
+  const within = (block: string) => {
+    const outer = parseIpv4Cidr(block)!;
+    return outer.first <= range.first && range.last <= outer.last;
+  };
+  if (!PRIVATE_RANGES.some(within)) {
+    return (
+      `is not private address space (${PRIVATE_RANGES.join(", ")}): AWS refuses reserved ranges, and a public one ` +
+      'hides the real owners of those addresses from the VPC; use e.g. "10.10.0.0/16"'
+    );
+  }
+  if (rangesOverlap(range, parseIpv4Cidr(DOCKER_BRIDGE)!)) {
+    return (
+      `overlaps ${DOCKER_BRIDGE}, which AWS says not to use (Docker's default bridge, used by services such as ` +
+      'Cloud9 and SageMaker); use e.g. "10.10.0.0/16"'
+    );
+  }
   return undefined;
 }
+
+/** RFC 1918 and the shared range RFC 6598 (AWS allows it for VPCs): the ranges a VPC should use. */
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"];
+/** AWS's VPC guide: "we recommend that you don't use 172.17.0.0/16". */
+const DOCKER_BRIDGE = "172.17.0.0/16";
 
 export const NetworkSchema = z
   .strictObject({

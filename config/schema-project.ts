@@ -19,7 +19,10 @@ export const GithubSchema = z
       .regex(/^[A-Za-z0-9._-]{1,100}$/, {
         error: 'must be a GitHub repository name (letters, digits, ".", "-", "_"); use e.g. "platform"',
       })
-      .refine((r) => r !== "." && r !== "..", { error: 'must be a GitHub repository name; use e.g. "platform"' }),
+      .refine((r) => r !== "." && r !== "..", { error: 'must be a GitHub repository name; use e.g. "platform"' })
+      .refine((r) => !r.toLowerCase().endsWith(".git"), {
+        error: 'ends with ".git", which GitHub refuses in a repository name (it is the clone URL\'s suffix); drop it, e.g. "platform"',
+      }),
     /**
      * Branch that deploys stage and is protected; the workflows' push trigger names the same branch
      * (a test keeps them equal).

@@ -9,10 +9,15 @@ const ENVIRONMENT_NAME = /^[a-z][a-z0-9]{1,9}$/;
 
 /** The value at a path of the raw input (undefined where the path leaves it). */
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>(
-    (node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined),
-    input,
-  );
+  try {
+    return path.reduce<unknown>(
+      (node, key) => (node !== null && typeof node === "object" ? (node as Record<PropertyKey, unknown>)[key] : undefined),
+      input,
+    );
+  } catch {
+    // A getter that throws: config/plain-data.ts reports it; here it is a value that cannot be shown.
+    return undefined;
+  }
 }
 
 /** `database.multiAz`, `subscribers[1]`: a path as a setting's name, after `head` when given. */

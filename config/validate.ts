@@ -3,6 +3,7 @@
  * unknown keys, the rules within a section), then the rules that relate sections, environments and
  * the project (config/rules-environment.ts, config/rules-project.ts).
  */
+import { plainDataProblems } from "./plain-data";
 import { Collector, ConfigError } from "./problems";
 import { validateEnvironment } from "./rules-environment";
 import { validateAcrossEnvironments, validateProject } from "./rules-project";
@@ -21,9 +22,13 @@ export { RESERVED_ENVIRONMENT_NAMES } from "./rules-environment";
  * lists every bad setting with its value and the fix; returns the config when it is valid.
  */
 export function validate(input: unknown): PlatformConfig {
+  const name = (path: readonly PropertyKey[]) => settingName(path, input);
+  // Code where data belongs (a function, a BigInt, NaN, a getter that throws) first: the schema would misreport it.
+  const notData = plainDataProblems(input, name);
+  if (notData.length > 0) throw new ConfigError(notData);
   const parsed = PlatformSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(problemsOfShape(parsed.error.issues, input, PlatformSchema, (path) => settingName(path, input)));
+    throw new ConfigError(problemsOfShape(parsed.error.issues, input, PlatformSchema, name));
   }
   const config = input as PlatformConfig;
   const c = new Collector();

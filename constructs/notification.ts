@@ -6,6 +6,7 @@ import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import type { TerraformProvider } from "cdktf";
 import { Construct } from "constructs";
+import { subscriberConstructIds } from "../config/construct-ids";
 import { policyJson } from "../lib/policy";
 
 export interface NotificationProps {
@@ -62,9 +63,11 @@ export class Notification extends Construct {
       policy: topicPolicy(root, topic.arn, account.accountId),
     });
 
-    for (const endpoint of props.subscribers ?? []) {
+    const subscribers = props.subscribers ?? [];
+    const ids = subscriberConstructIds(subscribers);
+    for (const [i, endpoint] of subscribers.entries()) {
       // Keyed by the address, not its position: removing one subscriber leaves the others alone.
-      new SnsTopicSubscription(this, `subscriber-${endpoint.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`, {
+      new SnsTopicSubscription(this, ids[i], {
         provider,
         topicArn: topic.arn,
         protocol: endpoint.startsWith("https://") ? "https" : "email",

@@ -1,3 +1,5 @@
+import { existsSync, statSync } from "node:fs";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { ConfigError } from "../config/validate";
 
 /**
@@ -69,4 +71,28 @@ export function runCommand(body: () => unknown, options: RunCommandOptions = {})
     write(`${options.prefix ?? ""}${errorText(error)}\n`);
     process.exitCode = 1;
   }
+}
+
+/** Top-level entries of a checkout that hold no source: where synth output may go. */
+const OUTPUT_PLACES = new Set(["cdktf.out", "audit.out", ".sandbox"]);
+
+/**
+ * The output directory a command was given (`setting` names where it came from, e.g.
+ * `CDKTF_OUTDIR`), resolved; refused in one line when it is a file, or the checkout itself or a
+ * folder of its sources (`root`), which a synth would litter and a later `git add` pick up.
+ * @throws InputError naming the setting, the value and the fix
+ */
+export function outputDirectory(setting: string, dir: string, root: string): string {
+  const resolved = resolve(dir);
+  if (existsSync(resolved) && !statSync(resolved).isDirectory()) {
+    throw new InputError(`${setting} ${JSON.stringify(dir)} is a file, not a directory; name a directory, e.g. "cdktf.out"`);
+  }
+  const inside = relative(root, resolved);
+  const first = inside.split(sep)[0];
+  if (inside === "" || (!inside.startsWith("..") && !isAbsolute(inside) && !OUTPUT_PLACES.has(first))) {
+    throw new InputError(
+      `${setting} ${JSON.stringify(dir)} is inside the source tree; use "cdktf.out" (the default) or a directory outside the checkout`,
+    );
+  }
+  return resolved;
 }

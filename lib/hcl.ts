@@ -93,11 +93,18 @@ function interpolationEnd(text: string, start: number): number {
   return text.length - 1;
 }
 
-/** Escapes a raw template for an HCL quoted string, leaving `${...}` interpolations as they are. */
+/**
+ * Escapes a raw template for an HCL quoted string, leaving `${...}` interpolations and the literal
+ * escapes `$${` and `%%{` as they are (they mean the same in HCL as in Terraform's JSON).
+ */
 export function escapeHclTemplate(raw: string): string {
   let out = "";
   for (let i = 0; i < raw.length; i++) {
-    if (raw.startsWith("${", i)) {
+    if (raw.startsWith("$${", i) || raw.startsWith("%%{", i)) {
+      // Already a literal (config/literal.ts escapes configuration text): the same escape in HCL.
+      out += raw.slice(i, i + 3);
+      i += 2;
+    } else if (raw.startsWith("${", i)) {
       const end = interpolationEnd(raw, i + 2);
       out += raw.slice(i, end + 1);
       i = end;

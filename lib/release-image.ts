@@ -56,5 +56,11 @@ export function releaseImageFrom(env: Record<string, string | undefined>): Relea
         "use e.g. the commit SHA",
     );
   }
+  if (imageTag !== undefined && imageTag.toLowerCase() === "latest") {
+    throw new ReleaseImageError(
+      `IMAGE_TAG ${quote(imageTag)} names no release: it moves with every push, so the deploy cannot be repeated or ` +
+        "rolled back to; use the commit SHA the image was built from (unset IMAGE_TAG for the stacks' default)",
+    );
+  }
   return { imageTag, imageDigest };
 }
