@@ -545,9 +545,10 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   [
     "the documentation's subscriber in production in a real account",
     (c) => {
+      // Real-looking accounts (not the documentation's), prod in its own as the shipped layout has it.
       c.project.accountId = "111122223333";
-      delete c.project.accounts;
-      for (const e of c.environments) delete e.accountId;
+      c.project.accounts = [{ accountId: "444455556666" }];
+      for (const e of c.environments) if (e.accountId) e.accountId = "444455556666";
       for (const e of c.environments) if (e.tier === "production") e.monitoring.subscribers = ["oncall@example.com"];
     },
     "prod.monitoring.subscribers[0]",
