@@ -56,10 +56,10 @@ describe("architecture of the shipped stacks", () => {
     expect(edgesBetween(bootstrap, "principal.Service.ecs-tasks.amazonaws.com", execution.id)).toEqual(["assumes"]);
     const oidc = one(bootstrap, "aws_iam_openid_connect_provider");
     expect(bootstrap.edges.filter((e) => e.from === oidc.id).map((e) => e.label)).toEqual([
-      "assumes as repo:acme/platform:environment:prod",
-      "assumes as repo:acme/platform:environment:stage",
-      "assumes as repo:acme/platform:ref:refs/heads/main",
-      "assumes as repo:acme/platform:pull_request",
+      "assumes as repo:acme/platform:environment:prod:job_workflow_ref:acme/platform/.github/workflows/deploy.yml@refs/heads/main",
+      "assumes as repo:acme/platform:environment:stage:job_workflow_ref:acme/platform/.github/workflows/deploy.yml@refs/heads/main",
+      "assumes as repo:acme/platform:ref:refs/heads/main:job_workflow_ref:acme/platform/.github/workflows/drift.yml@refs/heads/main",
+      "assumes as repo:acme/platform:pull_request:job_workflow_ref:acme/platform/.github/workflows/pull-request.yml@refs/pull/*/merge",
     ]);
   });
 

@@ -7,7 +7,7 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import { GithubOidc } from "../bootstrap/github-oidc";
-import { Naming } from "../config/naming";
+import { GITHUB_WORKFLOWS, Naming, PULL_REQUEST_REF } from "../config/naming";
 import { roleNamed } from "./support/iam";
 import { buildSample, sampleConfig } from "./support/sample";
 import { parse, resources } from "./support/synth";
@@ -15,6 +15,14 @@ import { parse, resources } from "./support/synth";
 const config = sampleConfig();
 const naming = new Naming(config.project);
 const tf = parse(Testing.synth(buildSample(config).bootstrap));
+/** The `job_workflow_ref` part of a subject: the workflow file of this repository, at a ref. */
+const workflowRef = (file: string, ref = "refs/heads/main") => `job_workflow_ref:acme/platform/${file}@${ref}`;
+const SUB = "token.actions.githubusercontent.com:sub";
+/** A GitHub role's one subject, whichever operator holds it. */
+const subjectOf = (role: Record<string, any>): string => {
+  const condition = JSON.parse(role.assume_role_policy).Statement[0].Condition;
+  return condition.StringEquals[SUB] ?? condition.StringLike?.[SUB];
+};
 
 describe("GitHub OIDC provider", () => {
   it("trusts token.actions.githubusercontent.com for the sts.amazonaws.com audience", () => {
@@ -43,7 +51,7 @@ describe("GitHub OIDC provider", () => {
 describe.each(["stage", "prod"])("deploy role of %s", (env) => {
   const { role, trust } = roleNamed(tf, `acme-${env}-deploy`);
 
-  it("is assumable only by jobs of this repository in the GitHub environment, with exact conditions", () => {
+  it("is assumable only by the reusable deploy's job of this repository in the GitHub environment, on the default branch", () => {
     expect(trust.Statement).toEqual([
       {
         Sid: "GithubActionsOidc",
@@ -53,7 +61,7 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
         Condition: {
           StringEquals: {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": `repo:acme/platform:environment:${env}`,
+            "token.actions.githubusercontent.com:sub": `repo:acme/platform:environment:${env}:${workflowRef(GITHUB_WORKFLOWS.deploy)}`,
           },
         },
       },
@@ -69,14 +77,45 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
 describe("plan role", () => {
   const { role, trust } = roleNamed(tf, "acme-plan");
 
-  it("is assumable only from pull requests of this repository", () => {
+  it("is assumable only from pull-request.yml's runs of a pull request of this repository, the ref's number the only wildcard", () => {
     expect(trust.Statement[0].Condition).toEqual({
-      StringEquals: {
-        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": "repo:acme/platform:pull_request",
+      StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+      StringLike: {
+        [SUB]: `repo:acme/platform:pull_request:${workflowRef(GITHUB_WORKFLOWS.plan, PULL_REQUEST_REF)}`,
       },
     });
     expect(role.max_session_duration).toBe(3600);
+  });
+});
+
+describe("drift role", () => {
+  const { trust } = roleNamed(tf, "acme-drift");
+
+  it("is assumable only by drift.yml's jobs on the default branch, not by any other workflow of that branch", () => {
+    expect(trust.Statement[0].Condition).toEqual({
+      StringEquals: {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": `repo:acme/platform:ref:refs/heads/main:${workflowRef(GITHUB_WORKFLOWS.drift)}`,
+      },
+    });
+  });
+});
+
+describe("every role GitHub's tokens assume", () => {
+  const githubRoles = Object.values(resources(tf, "aws_iam_role")).filter(
+    (r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Federated,
+  );
+
+  it("names one workflow file of this repository and its ref in the subject (job_workflow_ref), only a PR's ref wildcarded", () => {
+    expect(githubRoles).toHaveLength(4);
+    for (const role of githubRoles) {
+      const sub = subjectOf(role);
+      const m = /:job_workflow_ref:acme\/platform\/(\.github\/workflows\/[\w.-]+\.yml)@(refs\/heads\/main|refs\/pull\/\*\/merge)$/.exec(
+        sub,
+      );
+      expect({ role: role.name, sub, namesWorkflow: m !== null }).toEqual({ role: role.name, sub, namesWorkflow: true });
+      expect(sub.replace(PULL_REQUEST_REF, "")).not.toMatch(/[*?]/);
+    }
   });
 });
 
@@ -85,20 +124,16 @@ describe("trust by immutable ids (opt-in)", () => {
   const githubRoles = (out: ReturnType<typeof parse>) =>
     Object.values(resources(out, "aws_iam_role")).filter((r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Federated);
   const subjects = (out: ReturnType<typeof parse>): Record<string, string> =>
-    Object.fromEntries(
-      githubRoles(out).map((r) => [
-        r.name,
-        JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"],
-      ]),
-    );
+    Object.fromEntries(githubRoles(out).map((r) => [r.name, subjectOf(r)]));
+  const deploy = workflowRef(GITHUB_WORKFLOWS.deploy);
 
   it("trusts owner/name in every role when the config gives no ids", () => {
     expect(config.project.github.repositoryId).toBeUndefined();
     expect(subjects(tf)).toEqual({
-      "acme-stage-deploy": "repo:acme/platform:environment:stage",
-      "acme-prod-deploy": "repo:acme/platform:environment:prod",
-      "acme-plan": "repo:acme/platform:pull_request",
-      "acme-drift": "repo:acme/platform:ref:refs/heads/main",
+      "acme-stage-deploy": `repo:acme/platform:environment:stage:${deploy}`,
+      "acme-prod-deploy": `repo:acme/platform:environment:prod:${deploy}`,
+      "acme-plan": `repo:acme/platform:pull_request:${workflowRef(GITHUB_WORKFLOWS.plan, PULL_REQUEST_REF)}`,
+      "acme-drift": `repo:acme/platform:ref:refs/heads/main:${workflowRef(GITHUB_WORKFLOWS.drift)}`,
     });
   });
 
@@ -108,17 +143,19 @@ describe("trust by immutable ids (opt-in)", () => {
     const out = parse(Testing.synth(buildSample({ ...byIds, project: { ...byIds.project, github } }).bootstrap));
     const prefix = "repository_owner_id:90000002:repository_id:700000001";
     expect(subjects(out)).toEqual({
-      "acme-stage-deploy": `${prefix}:environment:stage`,
-      "acme-prod-deploy": `${prefix}:environment:prod`,
-      "acme-plan": `${prefix}:pull_request`,
-      "acme-drift": `${prefix}:ref:refs/heads/main`,
+      "acme-stage-deploy": `${prefix}:environment:stage:${deploy}`,
+      "acme-prod-deploy": `${prefix}:environment:prod:${deploy}`,
+      "acme-plan": `${prefix}:pull_request:${workflowRef(GITHUB_WORKFLOWS.plan, PULL_REQUEST_REF)}`,
+      "acme-drift": `${prefix}:ref:refs/heads/main:${workflowRef(GITHUB_WORKFLOWS.drift)}`,
     });
     expect(githubRoles(out)).toHaveLength(4);
     for (const role of githubRoles(out)) {
       const condition = JSON.parse(role.assume_role_policy).Statement[0].Condition;
-      expect(Object.keys(condition)).toEqual(["StringEquals"]);
+      const like = role.name === "acme-plan";
+      expect(Object.keys(condition)).toEqual(like ? ["StringEquals", "StringLike"] : ["StringEquals"]);
       expect(condition.StringEquals["token.actions.githubusercontent.com:aud"]).toBe("sts.amazonaws.com");
-      expect(role.assume_role_policy).not.toMatch(/repo:|\*/);
+      expect(subjectOf(role)).not.toMatch(/repo:/);
+      if (!like) expect(role.assume_role_policy).not.toMatch(/\*/);
     }
   });
 });
@@ -129,7 +166,8 @@ describe("GithubOidc construct", () => {
     new AwsProvider(stack, "aws", { region: "eu-west-1" });
     return stack;
   };
-  const role = { id: "r", roleName: "r", description: "d", subject: "environment:stage", policy: "{}" };
+  const workflow = { file: ".github/workflows/deploy.yml", ref: "refs/heads/main" };
+  const role = { id: "r", roleName: "r", description: "d", subject: "environment:stage", workflow, policy: "{}" };
 
   it("rejects only one of repositoryId and ownerId", () => {
     expect(
@@ -147,7 +185,7 @@ describe("GithubOidc construct", () => {
           ...ids,
           roles: [{ ...role, subject: "environment:*" }],
         }),
-    ).toThrow(/subject "repository_owner_id:90000002:repository_id:700000001:environment:\*" contains a wildcard/);
+    ).toThrow(/subject "repository_owner_id:90000002:repository_id:700000001:environment:\*:job_workflow_ref:[^"]+" contains a wildcard/);
   });
 
   it("rejects a wildcard subject", () => {
@@ -158,9 +196,21 @@ describe("GithubOidc construct", () => {
         new GithubOidc(stack, "oidc", {
           owner: "acme",
           repo: "platform",
-          roles: [{ id: "r", roleName: "r", description: "d", subject: "environment:*", policy: "{}" }],
+          roles: [{ ...role, subject: "environment:*" }],
         }),
     ).toThrow(/contains a wildcard; name one repository and one environment/);
+  });
+
+  it.each([
+    [{ file: ".github/workflows/*.yml", ref: "refs/heads/main" }, /workflow file "\.github\/workflows\/\*\.yml" is not a workflow file/],
+    [{ file: "deploy.yml", ref: "refs/heads/main" }, /workflow file "deploy\.yml" is not a workflow file; name one, e\.g\./],
+    [{ file: ".github/workflows/deploy.yml", ref: "refs/heads/*" }, /workflow ref "refs\/heads\/\*" is neither one branch/],
+    [{ file: ".github/workflows/deploy.yml", ref: "refs/tags/v1" }, /workflow ref "refs\/tags\/v1" is neither one branch/],
+    [{ file: ".github/workflows/deploy.yml", ref: "" }, /workflow ref "" is neither one branch .* use e\.g\. "refs\/heads\/main"/],
+  ])("rejects the workflow %j: a role trusts one workflow file at one branch (or any pull request)", (bad, message) => {
+    expect(
+      () => new GithubOidc(stackWithProvider(), "oidc", { owner: "acme", repo: "platform", roles: [{ ...role, workflow: bad }] }),
+    ).toThrow(message);
   });
 
   it("creates the provider when no existing one is given", () => {

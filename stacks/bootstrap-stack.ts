@@ -14,7 +14,7 @@ import {
 } from "../bootstrap/permissions";
 import { StateBackend } from "../bootstrap/state-storage";
 import { WorkloadRoles } from "../bootstrap/workload-roles";
-import { BOOTSTRAP_STACK, environmentAccount, Naming, WORKLOAD_ROLES, type WorkloadRole } from "../config/naming";
+import { BOOTSTRAP_STACK, environmentAccount, githubRoleWorkflows, Naming, WORKLOAD_ROLES, type WorkloadRole } from "../config/naming";
 import type { AccountConfig, PlatformConfig, ProjectConfig } from "../config/types";
 import { exemptAll } from "../lib/audit-exemptions";
 import { platformAwsProvider } from "../lib/aws-provider";
@@ -203,11 +203,13 @@ export class BootstrapStack extends TerraformStack {
   /** The GitHub Actions OIDC trust: a deploy role per hosted environment, the plan role and the drift role. */
   private addGithubOidc(ctx: PermissionsContext, project: ProjectConfig, account: AccountSettings): GithubOidc {
     const { naming } = ctx;
+    const workflows = githubRoleWorkflows(project.github);
     const deployRoles: GithubRoleSpec[] = this.environmentNames.map((environment) => ({
       id: deployRoleId(environment),
       roleName: naming.deployRoleName(environment),
       description: `Deploys ${environment} from GitHub Actions jobs in the ${environment} environment`,
       subject: `environment:${environment}`,
+      workflow: workflows.deploy,
       policy: deployRolePolicy(ctx, environment, { exclusiveAccount: this.environmentNames.length === 1 }),
       policyExemptions: DEPLOY_ROLE_POLICY_EXEMPTIONS,
     }));
@@ -225,25 +227,24 @@ export class BootstrapStack extends TerraformStack {
           roleName: naming.planRoleName,
           description: "Plans every stack (read-only) from pull-request workflows",
           subject: "pull_request",
+          workflow: workflows.plan,
           policy: planRolePolicy(ctx),
           policyExemptions: PLAN_ROLE_POLICY_EXEMPTIONS,
           trustExemptions: [
             {
               rule: "IAM-GITHUB-OIDC-TRUST",
-              reason:
-                "read-only plan role: the pull_request subject names no branch, GitHub gives pull requests from forks no id-token, " +
-                "and the role can change nothing",
+              reason: "read-only plan role for pull_request runs (refs/pull/*/merge) of pull-request.yml; forks get no id-token",
             },
           ],
         },
         {
-          // The scheduled drift check (.github/workflows/drift.yml) runs on the default branch, whose
-          // tokens the plan role (pull_request only) does not accept. A role of its own with the plan
-          // role's read-only policy, rather than widening the plan role's trust to every workflow.
+          // The drift check (drift.yml, default branch only) with the plan role's read-only policy:
+          // a role of its own rather than the plan role's trust widened to another workflow.
           id: DRIFT_ROLE_ID,
           roleName: naming.driftRoleName,
           description: "Plans every stack (read-only) from the scheduled drift check on the default branch",
-          subject: `ref:refs/heads/${project.github.defaultBranch ?? "main"}`,
+          subject: `ref:${workflows.drift.ref}`,
+          workflow: workflows.drift,
           policy: planRolePolicy(ctx),
           policyExemptions: PLAN_ROLE_POLICY_EXEMPTIONS,
         },

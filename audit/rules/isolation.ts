@@ -102,7 +102,9 @@ function isPullRequestRole(role: AuditTarget | undefined): boolean {
   if (!role) return false;
   const trust = parsePolicy(role.body.assume_role_policy);
   if ("error" in trust) return false;
-  return trust.statements.some((s) => conditionValues(s, GITHUB_SUB).some((c) => c.values.some((v) => v.endsWith(":pull_request"))));
+  return trust.statements.some((s) =>
+    conditionValues(s, GITHUB_SUB).some((c) => c.values.some((v) => /:pull_request(:job_workflow_ref:.+)?$/.test(v))),
+  );
 }
 
 export const iamPlanRoleNoLockWrites: Rule = {
