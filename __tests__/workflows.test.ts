@@ -1502,6 +1502,37 @@ describe("release path: the deploy applies the synth job's tarball, checked by i
     );
   });
 
+  it("names artifacts a later job reads without the attempt, overwritten on a re-run, so re-running that job alone works", () => {
+    for (const file of [DEPLOY, DRIFT]) {
+      for (const [id, job] of Object.entries(workflows[file].jobs)) {
+        for (const upload of stepsUsing(job, "actions/upload-artifact")) {
+          expect({ file, id, name: String(upload.with?.name).includes("run_attempt"), overwrite: upload.with?.overwrite }).toEqual({
+            file,
+            id,
+            name: false,
+            overwrite: true,
+          });
+        }
+      }
+    }
+  });
+
+  it("the deploy job refuses Terraform whose task definitions do not all run the verified digest", () => {
+    const step = deploy?.steps?.find((s) => s.name === "Check the Terraform deploys the verified image")?.run ?? "exit 2";
+    const digest = `sha256:${"c".repeat(64)}`;
+    const run = (tf: string) => {
+      const cwd = mkdtempSync(join(tmpdir(), "pinned-"));
+      mkdirSync(join(cwd, "cdktf.out", "stacks", "prod"), { recursive: true });
+      writeFileSync(join(cwd, "cdktf.out", "stacks", "prod", "cdk.tf.json"), tf);
+      return bash(step, { ...env, ENVIRONMENT: "prod", IMAGE_DIGEST: digest }, cwd);
+    };
+    expect(run(Testing.synth(buildSample(config, { imageDigest: digest }).environments.prod))).toEqual({ status: 0, log: "" });
+    const other = run(Testing.synth(buildSample(config, { imageDigest: `sha256:${"d".repeat(64)}` }).environments.prod));
+    expect(other.status).toBe(1);
+    expect(other.log).toContain(`::error::the synthesized task definitions of prod do not all run ${digest}`);
+    expect(run(Testing.synth(platform.environments.prod)).status).toBe(1);
+  });
+
   it("refuses a tarball whose digest is not the synth job's output, before unpacking anything", () => {
     const { cwd } = packed();
     const out = unpacked(cwd, `sha256:${"0".repeat(64)}`);
