@@ -59,7 +59,12 @@ describe("architecture of the shipped stacks", () => {
       "assumes as repo:acme/platform:environment:prod:job_workflow_ref:acme/platform/.github/workflows/deploy.yml@refs/heads/main",
       "assumes as repo:acme/platform:environment:stage:job_workflow_ref:acme/platform/.github/workflows/deploy.yml@refs/heads/main",
       "assumes as repo:acme/platform:ref:refs/heads/main:job_workflow_ref:acme/platform/.github/workflows/drift.yml@refs/heads/main",
-      "assumes as repo:acme/platform:pull_request:job_workflow_ref:acme/platform/.github/workflows/pull-request.yml@refs/pull/*/merge",
+      `assumes as ${["stage", "prod"]
+        .map(
+          (e) =>
+            `repo:acme/platform:environment:plan-${e}:job_workflow_ref:acme/platform/.github/workflows/pull-request.yml@refs/pull/*/merge`,
+        )
+        .join(", ")}`,
     ]);
   });
 

@@ -18,11 +18,14 @@ const tf = parse(Testing.synth(buildSample(config).bootstrap));
 /** The `job_workflow_ref` part of a subject: the workflow file of this repository, at a ref. */
 const workflowRef = (file: string, ref = "refs/heads/main") => `job_workflow_ref:acme/platform/${file}@${ref}`;
 const SUB = "token.actions.githubusercontent.com:sub";
-/** A GitHub role's one subject, whichever operator holds it. */
-const subjectOf = (role: Record<string, any>): string => {
+/** A GitHub role's subject (or list of subjects), whichever operator holds it. */
+const subjectOf = (role: Record<string, any>): string | string[] => {
   const condition = JSON.parse(role.assume_role_policy).Statement[0].Condition;
   return condition.StringEquals[SUB] ?? condition.StringLike?.[SUB];
 };
+/** A pull request's plan subject for the plan environment of `env`. */
+const planSubject = (env: string, repository = "repo:acme/platform") =>
+  `${repository}:environment:plan-${env}:${workflowRef(GITHUB_WORKFLOWS.plan, PULL_REQUEST_REF)}`;
 
 describe("GitHub OIDC provider", () => {
   it("trusts token.actions.githubusercontent.com for the sts.amazonaws.com audience", () => {
@@ -77,14 +80,30 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
 describe("plan role", () => {
   const { role, trust } = roleNamed(tf, "acme-plan");
 
-  it("is assumable only from pull-request.yml's runs of a pull request of this repository, the ref's number the only wildcard", () => {
+  it("is assumable only by pull-request.yml's runs of a pull request in the plan environment of an environment the account hosts", () => {
     expect(trust.Statement[0].Condition).toEqual({
       StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
-      StringLike: {
-        [SUB]: `repo:acme/platform:pull_request:${workflowRef(GITHUB_WORKFLOWS.plan, PULL_REQUEST_REF)}`,
-      },
+      StringLike: { [SUB]: [planSubject("stage"), planSubject("prod")] },
     });
     expect(role.max_session_duration).toBe(3600);
+  });
+
+  it("in two accounts, trusts in each account only the plan environments of what that account hosts", () => {
+    const two = sampleConfig() as any;
+    two.project.accounts = [{ accountId: "210987654321" }];
+    two.environments.find((e: { name: string }) => e.name === "prod").accountId = "210987654321";
+    const p = buildSample(two);
+    const planOf = (stack: string) => subjectOf(roleNamed(parse(Testing.synth(p.bootstraps[stack])), "acme-plan").role);
+    expect(planOf("bootstrap")).toBe(planSubject("stage"));
+    expect(planOf("bootstrap-prod")).toBe(planSubject("prod"));
+  });
+
+  it("in a project account that hosts no environment, trusts every plan environment (each gated by its reviewers)", () => {
+    const apart = sampleConfig() as any;
+    apart.project.accounts = [{ accountId: "210987654321" }];
+    for (const e of apart.environments) e.accountId = "210987654321";
+    const bootstrap = parse(Testing.synth(buildSample(apart).bootstraps.bootstrap));
+    expect(subjectOf(roleNamed(bootstrap, "acme-plan").role)).toEqual([planSubject("stage"), planSubject("prod")]);
   });
 });
 
@@ -109,12 +128,13 @@ describe("every role GitHub's tokens assume", () => {
   it("names one workflow file of this repository and its ref in the subject (job_workflow_ref), only a PR's ref wildcarded", () => {
     expect(githubRoles).toHaveLength(4);
     for (const role of githubRoles) {
-      const sub = subjectOf(role);
-      const m = /:job_workflow_ref:acme\/platform\/(\.github\/workflows\/[\w.-]+\.yml)@(refs\/heads\/main|refs\/pull\/\*\/merge)$/.exec(
-        sub,
-      );
-      expect({ role: role.name, sub, namesWorkflow: m !== null }).toEqual({ role: role.name, sub, namesWorkflow: true });
-      expect(sub.replace(PULL_REQUEST_REF, "")).not.toMatch(/[*?]/);
+      for (const sub of [subjectOf(role)].flat()) {
+        const m = /:job_workflow_ref:acme\/platform\/(\.github\/workflows\/[\w.-]+\.yml)@(refs\/heads\/main|refs\/pull\/\*\/merge)$/.exec(
+          sub,
+        );
+        expect({ role: role.name, sub, namesWorkflow: m !== null }).toEqual({ role: role.name, sub, namesWorkflow: true });
+        expect(sub.replace(PULL_REQUEST_REF, "")).not.toMatch(/[*?]/);
+      }
     }
   });
 });
@@ -123,7 +143,7 @@ describe("trust by immutable ids (opt-in)", () => {
   // The roles GitHub's tokens assume (the bootstrap's workload roles trust AWS services instead).
   const githubRoles = (out: ReturnType<typeof parse>) =>
     Object.values(resources(out, "aws_iam_role")).filter((r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Federated);
-  const subjects = (out: ReturnType<typeof parse>): Record<string, string> =>
+  const subjects = (out: ReturnType<typeof parse>): Record<string, string | string[]> =>
     Object.fromEntries(githubRoles(out).map((r) => [r.name, subjectOf(r)]));
   const deploy = workflowRef(GITHUB_WORKFLOWS.deploy);
 
@@ -132,7 +152,7 @@ describe("trust by immutable ids (opt-in)", () => {
     expect(subjects(tf)).toEqual({
       "acme-stage-deploy": `repo:acme/platform:environment:stage:${deploy}`,
       "acme-prod-deploy": `repo:acme/platform:environment:prod:${deploy}`,
-      "acme-plan": `repo:acme/platform:pull_request:${workflowRef(GITHUB_WORKFLOWS.plan, PULL_REQUEST_REF)}`,
+      "acme-plan": [planSubject("stage"), planSubject("prod")],
       "acme-drift": `repo:acme/platform:ref:refs/heads/main:${workflowRef(GITHUB_WORKFLOWS.drift)}`,
     });
   });
@@ -145,7 +165,7 @@ describe("trust by immutable ids (opt-in)", () => {
     expect(subjects(out)).toEqual({
       "acme-stage-deploy": `${prefix}:environment:stage:${deploy}`,
       "acme-prod-deploy": `${prefix}:environment:prod:${deploy}`,
-      "acme-plan": `${prefix}:pull_request:${workflowRef(GITHUB_WORKFLOWS.plan, PULL_REQUEST_REF)}`,
+      "acme-plan": [planSubject("stage", prefix), planSubject("prod", prefix)],
       "acme-drift": `${prefix}:ref:refs/heads/main:${workflowRef(GITHUB_WORKFLOWS.drift)}`,
     });
     expect(githubRoles(out)).toHaveLength(4);
@@ -154,7 +174,7 @@ describe("trust by immutable ids (opt-in)", () => {
       const like = role.name === "acme-plan";
       expect(Object.keys(condition)).toEqual(like ? ["StringEquals", "StringLike"] : ["StringEquals"]);
       expect(condition.StringEquals["token.actions.githubusercontent.com:aud"]).toBe("sts.amazonaws.com");
-      expect(subjectOf(role)).not.toMatch(/repo:/);
+      expect(JSON.stringify(subjectOf(role))).not.toMatch(/repo:/);
       if (!like) expect(role.assume_role_policy).not.toMatch(/\*/);
     }
   });
@@ -186,6 +206,12 @@ describe("GithubOidc construct", () => {
           roles: [{ ...role, subject: "environment:*" }],
         }),
     ).toThrow(/subject "repository_owner_id:90000002:repository_id:700000001:environment:\*:job_workflow_ref:[^"]+" contains a wildcard/);
+  });
+
+  it("rejects a role that trusts no subject", () => {
+    expect(
+      () => new GithubOidc(stackWithProvider(), "oidc", { owner: "acme", repo: "platform", roles: [{ ...role, subject: [] }] }),
+    ).toThrow('GithubOidc role r trusts no subject; name one context, e.g. "environment:stage"');
   });
 
   it("rejects a wildcard subject", () => {

@@ -169,10 +169,11 @@ describe("GitHub stack: values come from the bootstrap stack", () => {
 });
 
 describe("GitHub stack: environments", () => {
-  const environments = byName(tf, "github_repository_environment", "environment");
+  const all = byName(tf, "github_repository_environment", "environment");
+  const environments: Record<string, any> = Object.fromEntries(Object.entries(all).filter(([name]) => !name.startsWith("plan-")));
 
-  it("creates one GitHub environment per platform environment, in the configured repository", () => {
-    expect(Object.keys(environments).sort()).toEqual([...envNames].sort());
+  it("creates one GitHub environment per platform environment, and its plan-<env> environment, in the configured repository", () => {
+    expect(Object.keys(all).sort()).toEqual([...envNames, ...envNames.map((e) => `plan-${e}`)].sort());
     for (const env of envNames) {
       expect(synthesized).toHaveResourceWithProperties(RepositoryEnvironment, {
         repository: config.project.github.repo,
@@ -267,8 +268,43 @@ describe("GitHub stack: environments", () => {
       qa.network.vpcCidr = "10.30.0.0/16";
       c.environments.push(qa);
     });
-    expect(Object.keys(byName(withQa, "github_repository_environment", "environment")).sort()).toEqual(["prod", "qa", "stage"]);
+    expect(Object.keys(byName(withQa, "github_repository_environment", "environment")).sort()).toEqual(
+      ["prod", "qa", "stage", "plan-prod", "plan-qa", "plan-stage"].sort(),
+    );
     expect(JSON.stringify(withQa)).toContain("${data.terraform_remote_state.bootstrap.outputs.deploy_role_arn_qa}");
+  });
+});
+
+describe("GitHub stack: plan environments for pull-request plans", () => {
+  const planEnvs = (out: SynthesizedTerraform): Record<string, any> =>
+    Object.fromEntries(
+      Object.entries(byName(out, "github_repository_environment", "environment")).filter(([name]) => name.startsWith("plan-")),
+    );
+  const reviewerIds = (env: Record<string, any>): string[] => env.reviewers?.[0]?.users ?? [];
+
+  it("in one account, gates every plan with the reviewers of every environment there (the plan role reads all their state)", () => {
+    const plans = planEnvs(tf);
+    expect(Object.keys(plans).sort()).toEqual(["plan-prod", "plan-stage"]);
+    for (const env of Object.values(plans)) {
+      expect(reviewerIds(env)).toEqual(["${data.github_user.reviewer-acme-release-manager.id}"]);
+      expect(env).toMatchObject({ can_admins_bypass: false, prevent_self_review: true, repository: "platform" });
+      // Any branch may ask: pull requests come from branches.
+      expect(env).not.toHaveProperty("deployment_branch_policy");
+    }
+    expect(Object.values(resources(tf, "github_repository_environment_deployment_policy")).map((p) => p.environment)).not.toContainEqual(
+      expect.stringContaining("plan-"),
+    );
+  });
+
+  it("in two accounts, gates prod's plan with prod's reviewers and leaves stage's to run at once", () => {
+    const two = githubWith((c: any) => {
+      c.project.accounts = [{ accountId: "210987654321" }];
+      c.environments.find((e: { name: string }) => e.name === "prod").accountId = "210987654321";
+    });
+    const plans = planEnvs(two);
+    expect(reviewerIds(plans["plan-prod"])).toEqual(["${data.github_user.reviewer-acme-release-manager.id}"]);
+    expect(plans["plan-stage"]).not.toHaveProperty("reviewers");
+    expect(platform.github.planEnvironments.prod).toBeDefined();
   });
 });
 
@@ -459,7 +495,7 @@ describe("GitHub stack: default branch protection", () => {
       );
     });
     expect(resources(open, "github_repository_ruleset")).toEqual({});
-    expect(Object.keys(resources(open, "github_repository_environment"))).toHaveLength(envNames.length);
+    expect(Object.keys(resources(open, "github_repository_environment"))).toHaveLength(2 * envNames.length);
   });
 });
 

@@ -145,18 +145,15 @@ const config = sampleConfig();
 const platform = buildSample(config);
 const bootstrap = parse(Testing.synth(platform.bootstrap));
 const github = parse(Testing.synth(platform.github));
-/** The `sub` a role's trust accepts (StringEquals, or StringLike for a pull request's ref); undefined for a role GitHub cannot assume. */
-function subjectOf(role: Record<string, any>): string | undefined {
+/** The subjects a role's trust accepts (StringEquals, or StringLike for a pull request's ref); none for a role GitHub cannot assume. */
+function subjectsOf(role: Record<string, any>): string[] {
   const condition = JSON.parse(role.assume_role_policy).Statement[0].Condition ?? {};
   const key = "token.actions.githubusercontent.com:sub";
-  return condition.StringEquals?.[key] ?? condition.StringLike?.[key];
+  return [condition.StringEquals?.[key] ?? condition.StringLike?.[key] ?? []].flat();
 }
-const subjects = Object.values(resources(bootstrap, "aws_iam_role"))
-  .map(subjectOf)
-  .filter((s): s is string => s !== undefined);
+const subjects = Object.values(resources(bootstrap, "aws_iam_role")).flatMap(subjectsOf);
 const REPO = `${config.project.github.owner}/${config.project.github.repo}`;
 const PR_REF = "refs/pull/*/merge";
-const trustedEnvironments = subjects.map((s) => /:environment:([^:]+)/.exec(s)?.[1]).filter((e): e is string => e !== undefined);
 /** The `job_workflow_ref` part of a subject for a workflow file of the config's repository. */
 const workflowRef = (file: string, ref = `refs/heads/${defaultBranch}`) => `job_workflow_ref:${REPO}/${file}@${ref}`;
 const environmentVariableNames = new Set(
@@ -172,6 +169,12 @@ const STAGE = "deploy-stage.yml";
 const PROD = "deploy-prod.yml";
 const DEPLOY = "deploy.yml";
 const DRIFT = "drift.yml";
+const DEPLOY_FILE = `.github/workflows/${DEPLOY}`;
+/** The environments the deploy roles trust (the plan role trusts the plan-<env> environments). */
+const trustedEnvironments = subjects
+  .filter((s) => s.endsWith(`/${DEPLOY_FILE}@refs/heads/${config.project.github.defaultBranch ?? "main"}`))
+  .map((s) => /:environment:([^:]+)/.exec(s)?.[1])
+  .filter((e): e is string => e !== undefined);
 
 /** Every AWS stack of a platform, in drift.yml's order: each account's bootstrap, then each environment. */
 function awsStacks(p: Platform): string[] {
@@ -240,13 +243,14 @@ describe("environments and roles", () => {
     expect(workflows[PROD].jobs.deploy.with?.environment).toBe("prod");
   });
 
-  it("only the reusable workflow's job enters an environment, the one its caller names", () => {
-    expect(jobs.filter((j) => envName(j.job)).map(at)).toEqual([`${DEPLOY} job deploy`]);
+  it("only the reusable workflow's job enters a deploy environment, the one its caller names; the plan job its plan-<env>", () => {
+    expect(jobs.filter((j) => envName(j.job)).map(at)).toEqual([`${DEPLOY} job deploy`, `${PR} job plan`]);
     expect(envName(workflows[DEPLOY].jobs.deploy)).toBe("${{ inputs.environment }}");
+    expect(envName(workflows[PR].jobs.plan)).toBe("plan-${{ matrix.environment }}");
   });
 
-  it("a job in an environment assumes that environment's deploy role from its environment variable", () => {
-    const inEnvironment = jobs.filter((j) => envName(j.job));
+  it("a job in a deploy environment assumes that environment's deploy role from its environment variable", () => {
+    const inEnvironment = jobs.filter((j) => envName(j.job) && !envName(j.job)!.startsWith("plan-"));
     expect(inEnvironment.length).toBeGreaterThan(0);
     for (const j of inEnvironment) {
       const [assume] = stepsUsing(j.job, "aws-actions/configure-aws-credentials");
@@ -254,9 +258,12 @@ describe("environments and roles", () => {
     }
   });
 
-  it("a job without an environment assumes only the plan role, and only on pull_request (the plan role's subject)", () => {
-    expect(subjects).toContain(`repo:${REPO}:pull_request:${workflowRef(`.github/workflows/${PR}`, PR_REF)}`);
-    const planners = jobs.filter((j) => !envName(j.job) && assumesRole(j.job) && j.file !== DRIFT);
+  it("only the plan job, on pull_request in a plan-<env> environment, assumes the plan role (its subjects)", () => {
+    for (const env of envNames)
+      expect(subjects).toContain(`repo:${REPO}:environment:plan-${env}:${workflowRef(`.github/workflows/${PR}`, PR_REF)}`);
+    const githubEnvironments = Object.values(resources(github, "github_repository_environment")).map((e) => e.environment);
+    expect(githubEnvironments).toEqual(expect.arrayContaining(envNames.map((e) => `plan-${e}`)));
+    const planners = jobs.filter((j) => !envName(j.job)?.match(/^\$\{\{ inputs\./) && assumesRole(j.job) && j.file !== DRIFT);
     expect(planners.map(at)).toEqual([`${PR} job plan`]);
     for (const j of planners) {
       expect(Object.keys(j.wf.on)).toEqual(["pull_request"]);
@@ -1066,7 +1073,7 @@ describe("plan and drift jobs use the account their stack lives in", () => {
     const bootstrap = Object.values(p.bootstraps).find((b) => b.accountId === account);
     if (!bootstrap) return undefined;
     const role = Object.values(resources(parse(Testing.synth(bootstrap)), "aws_iam_role")).find((r) => r.name === name);
-    return role && subjectOf(role);
+    return role && subjectsOf(role).join(", ");
   }
 
   describe.each(layouts)("%s", (_layout, p) => {
@@ -1079,7 +1086,7 @@ describe("plan and drift jobs use the account their stack lives in", () => {
         expect(succeeded(picked)).toEqual({ status: 0, log: "" });
         const naming = new Naming(config.project, account);
         expect(role).toBe(naming.roleArn(naming.planRoleName));
-        expect(trustedSubject(p, role)).toBe(`repo:${REPO}:pull_request:${workflowRef(`.github/workflows/${PR}`, PR_REF)}`);
+        expect(trustedSubject(p, role)).toContain(`repo:${REPO}:environment:plan-${env}:${workflowRef(`.github/workflows/${PR}`, PR_REF)}`);
         const backend = (tf.terraform!.backend as { s3: { bucket: string; dynamodb_table: string } }).s3;
         expect(picked.outputs).toMatchObject({ TF_STATE_BUCKET: backend.bucket, TF_LOCK_TABLE: backend.dynamodb_table });
         expect(backend.bucket).toBe(naming.stateBucket);
@@ -1311,12 +1318,13 @@ describe("release path: each role trusts exactly the workflow file and ref that 
   });
 
   it("every role GitHub's tokens assume names its workflow's job_workflow_ref in the subject it trusts", () => {
-    const githubRoles = Object.values(resources(bootstrap, "aws_iam_role")).filter((r) => subjectOf(r) !== undefined);
+    const githubRoles = Object.values(resources(bootstrap, "aws_iam_role")).filter((r) => subjectsOf(r).length > 0);
     expect(githubRoles.length).toBe(envNames.length + 2);
     for (const role of githubRoles) {
-      const sub = subjectOf(role)!;
-      const endings = expected.map(([, e]) => e).filter((e) => sub.endsWith(e));
-      expect({ role: role.name, sub, endings: endings.length }).toEqual({ role: role.name, sub, endings: 1 });
+      for (const sub of subjectsOf(role)) {
+        const endings = expected.map(([, e]) => e).filter((e) => sub.endsWith(e));
+        expect({ role: role.name, sub, endings: endings.length }).toEqual({ role: role.name, sub, endings: 1 });
+      }
     }
   });
 

@@ -2,7 +2,14 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
-import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, type GithubWorkflowRef, githubSubject, PULL_REQUEST_REF } from "../config/naming";
+import {
+  GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_HOST,
+  type GithubWorkflowRef,
+  githubSubject,
+  PULL_REQUEST_REF,
+  planEnvironmentName,
+} from "../config/naming";
 import { type AuditExemption, exemptAll } from "../lib/audit-exemptions";
 import { policyJson } from "../lib/policy";
 
@@ -13,11 +20,12 @@ export interface GithubRoleSpec {
   readonly roleName: string;
   readonly description: string;
   /**
-   * The context the token's `sub` claim must end with, exactly, e.g. `environment:stage` or
-   * `pull_request` (after `repo:OWNER/REPO:`, or after the ids when `repositoryId` and `ownerId`
-   * are given). Wildcards are refused.
+   * The context of the token's `sub` claim, exactly, e.g. `environment:stage` or `pull_request`
+   * (after `repo:OWNER/REPO:`, or after the ids when `repositoryId` and `ownerId` are given, and
+   * before the workflow): one, or a list of which the token must match one (the plan role of an
+   * account trusts the plan environment of each environment it hosts). Wildcards are refused.
    */
-  readonly subject: string;
+  readonly subject: string | readonly string[];
   /**
    * The one workflow file, and the ref it runs from, whose jobs may assume the role (the token's
    * `job_workflow_ref`, in its `sub` through the repository's subject template): a job of any other
@@ -104,16 +112,22 @@ export class GithubOidc extends Construct {
       }).arn;
 
     for (const spec of props.roles) {
-      const sub = githubSubject(props, spec.subject, spec.workflow);
+      const contexts: readonly string[] = typeof spec.subject === "string" ? [spec.subject] : spec.subject;
+      if (contexts.length === 0)
+        throw new Error(`GithubOidc role ${spec.id} trusts no subject; name one context, e.g. "environment:stage"`);
+      const subs = contexts.map((context) => githubSubject(props, context, spec.workflow));
       checkWorkflow(spec);
-      // The names as well: with ids they leave the repository part, but a wildcard there is still a mistake.
-      const fixed = githubSubject(props, spec.subject, { ...spec.workflow, ref: "" });
-      if ([fixed, props.owner, props.repo].some((part) => /[*?]/.test(part))) {
-        throw new Error(
-          `GithubOidc role ${spec.id} subject "${sub}" contains a wildcard; ` +
-            `name one repository and one environment, e.g. "environment:stage"`,
-        );
+      for (const [i, sub] of subs.entries()) {
+        // The names as well: with ids they leave the repository part, but a wildcard there is still a mistake.
+        const fixed = githubSubject(props, contexts[i], { ...spec.workflow, ref: "" });
+        if ([fixed, props.owner, props.repo].some((part) => /[*?]/.test(part))) {
+          throw new Error(
+            `GithubOidc role ${spec.id} subject "${sub}" contains a wildcard; ` +
+              `name one repository and one environment, e.g. "environment:stage"`,
+          );
+        }
       }
+      const sub = subs.length === 1 ? subs[0] : subs;
       // StringLike only for the pull-request ref's number; everything else is matched exactly.
       const subOperator = spec.workflow.ref === PULL_REQUEST_REF ? "StringLike" : "StringEquals";
       const role = new IamRole(this, spec.id, {
@@ -138,6 +152,14 @@ export class GithubOidc extends Construct {
       this.roleArns[spec.id] = role.arn;
     }
   }
+}
+
+/**
+ * The contexts an account's plan role trusts: the plan environment of each environment it hosts,
+ * or, for the project's account when it hosts none, of every environment (each gated by its reviewers).
+ */
+export function planRoleContexts(hosted: readonly string[], all: readonly { readonly name: string }[]): string[] {
+  return (hosted.length > 0 ? hosted : all.map((e) => e.name)).map((e) => `environment:${planEnvironmentName(e)}`);
 }
 
 /** A role's workflow: a file under .github/workflows/, run from one branch, or from any pull request's merge ref. */

@@ -87,6 +87,15 @@ export function githubRoleWorkflows(github: Pick<GithubConfig, "defaultBranch">)
 }
 
 /**
+ * The GitHub environment a pull request's plan of `environment` runs in: its reviewers (those of
+ * every environment in the same AWS account) approve before the job gets a token the account's plan
+ * role accepts.
+ */
+export function planEnvironmentName(environment: string): string {
+  return `plan-${environment}`;
+}
+
+/**
  * The `sub` claim GitHub puts in a job's OIDC token for `context` (e.g. `environment:stage`,
  * `pull_request`) in `workflow`, under the repository's subject template (githubSubjectClaimKeys):
  * `repo:<owner>/<repo>:<context>:job_workflow_ref:<owner>/<repo>/<file>@<ref>`, or with

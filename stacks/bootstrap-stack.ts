@@ -2,7 +2,7 @@ import { isAbsolute, join } from "node:path";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { GithubOidc, type GithubRoleSpec } from "../bootstrap/github-oidc";
+import { GithubOidc, type GithubRoleSpec, planRoleContexts } from "../bootstrap/github-oidc";
 import {
   DEPLOY_ROLE_POLICY_EXEMPTIONS,
   deployRolePolicy,
@@ -158,7 +158,7 @@ export class BootstrapStack extends TerraformStack {
     const ctx: PermissionsContext = { naming, accountId, region: project.region, stateKeyArn: this.stateBackend.kmsKeyArn };
     const workload = this.addWorkloadRoles(ctx);
     this.workloadRoles = workload.roles;
-    this.github = this.addGithubOidc(ctx, project, account);
+    this.github = this.addGithubOidc(ctx, props.config, account);
     this.fenceDeployRoles(naming);
     this.outputs = this.declareOutputs(workload.boundaries);
   }
@@ -201,7 +201,7 @@ export class BootstrapStack extends TerraformStack {
   }
 
   /** The GitHub Actions OIDC trust: a deploy role per hosted environment, the plan role and the drift role. */
-  private addGithubOidc(ctx: PermissionsContext, project: ProjectConfig, account: AccountSettings): GithubOidc {
+  private addGithubOidc(ctx: PermissionsContext, { project, environments }: PlatformConfig, account: AccountSettings): GithubOidc {
     const { naming } = ctx;
     const workflows = githubRoleWorkflows(project.github);
     const deployRoles: GithubRoleSpec[] = this.environmentNames.map((environment) => ({
@@ -226,20 +226,19 @@ export class BootstrapStack extends TerraformStack {
           id: PLAN_ROLE_ID,
           roleName: naming.planRoleName,
           description: "Plans every stack (read-only) from pull-request workflows",
-          subject: "pull_request",
+          subject: planRoleContexts(this.environmentNames, environments),
           workflow: workflows.plan,
           policy: planRolePolicy(ctx),
           policyExemptions: PLAN_ROLE_POLICY_EXEMPTIONS,
           trustExemptions: [
             {
               rule: "IAM-GITHUB-OIDC-TRUST",
-              reason: "read-only plan role for pull_request runs (refs/pull/*/merge) of pull-request.yml; forks get no id-token",
+              reason: "read-only plan role: pull_request runs (refs/pull/*/merge) of pull-request.yml in plan-<env> environments",
             },
           ],
         },
         {
-          // The drift check (drift.yml, default branch only) with the plan role's read-only policy:
-          // a role of its own rather than the plan role's trust widened to another workflow.
+          // drift.yml on the default branch, with the plan role's read-only policy (a role of its own).
           id: DRIFT_ROLE_ID,
           roleName: naming.driftRoleName,
           description: "Plans every stack (read-only) from the scheduled drift check on the default branch",

@@ -22,6 +22,7 @@ import type { EnvironmentConfig, GithubConfig, PlatformConfig } from "../config/
 import type { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/s3-backend";
 import type { BootstrapStack } from "./bootstrap-stack";
+import { addPlanEnvironments } from "./github-plan-environments";
 
 /**
  * The GitHub Actions app's integration id: a required check bound to it is satisfied only by a check
@@ -58,19 +59,21 @@ export interface GithubStackProps {
  * The GitHub side of the delivery, deployed with `cdktf deploy github` after every bootstrap by
  * someone whose GITHUB_TOKEN may administer the repository: one GitHub environment per platform
  * environment (its reviewers, deployable from the default branch only, its deploy role ARN and
- * region as environment variables), the repository variables pull-request plans and the drift
- * check read (per AWS stack, the plan and drift roles, state bucket and lock table of its account),
- * the default branch's ruleset, a read-only default workflow token that cannot approve pull
- * requests, and the OIDC subject template the bootstrap roles trust (the repository by name or by
- * its numeric ids, the job's context and its workflow file and ref). Every AWS value comes from a
- * bootstrap stack, never typed here. The token is read by the provider from the environment, never
- * from code or config.
+ * region as environment variables) and its `plan-<env>` environment for pull-request plans, the
+ * repository variables pull-request plans and the drift check read (per AWS stack, the plan and
+ * drift roles, state bucket and lock table of its account), the default branch's ruleset, a
+ * read-only default workflow token that cannot approve pull requests, and the OIDC subject template
+ * the bootstrap roles trust (the repository by name or by its numeric ids, the job's context and its
+ * workflow file and ref). Every AWS value comes from a bootstrap stack, never typed here. The token
+ * is read by the provider from the environment, never from code or config.
  */
 export class GithubStack extends TerraformStack {
   /** The project account's bootstrap state, read through its own backend. */
   readonly bootstrapState: TerraformRemoteState;
   /** GitHub environments by platform environment name. */
   readonly environments: Record<string, RepositoryEnvironment> = {};
+  /** The `plan-<env>` environments pull-request plans run in, by platform environment name (addPlanEnvironments). */
+  readonly planEnvironments: Record<string, RepositoryEnvironment>;
   /** Values of each environment's variables, by environment name then variable name. */
   readonly environmentVariables: Record<string, Record<EnvironmentVariableName, string>> = {};
   /** Values of every repository variable by name: the region, and each stack's (stackVariables). */
@@ -108,6 +111,7 @@ export class GithubStack extends TerraformStack {
     for (const env of environments) {
       this.addEnvironment(env, github, project.region, bootstrapOf(env.name), userId);
     }
+    this.planEnvironments = addPlanEnvironments(this, { config: props.config, preventSelfReview: github.preventSelfReview, userId });
 
     // Per AWS stack, its account's read-only roles, bucket and table: prod's plan and drift jobs must
     // assume prod's account's roles and read its bucket when prod lives in an account of its own.
