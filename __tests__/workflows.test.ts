@@ -1285,6 +1285,13 @@ describe("release path: no package code where a token can be minted", () => {
     for (const id of ["test", "synth"]) expect(workflows[PR].jobs[id].permissions).toEqual({ contents: "read" });
   });
 
+  it("no run: step interpolates an expression (script injection): values reach scripts through env", () => {
+    const interpolating = jobs.flatMap((j) =>
+      (j.job.steps ?? []).filter((s) => /\$\{\{/.test(s.run ?? "")).map((s) => `${at(j)}: ${s.name}`),
+    );
+    expect(interpolating).toEqual([]);
+  });
+
   it("a job that assumes a role holds the id-token; one that runs npm never does", () => {
     for (const j of jobs.filter((j) => j.job.steps)) {
       const npm = runLines(j.job).some((l) => /^(npm|npx) /.test(l));
