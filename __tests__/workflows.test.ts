@@ -137,6 +137,59 @@ function bash(script: string, env: Record<string, string>, cwd: string) {
   });
   return { status: result.status, log: `${result.stdout}${result.stderr}` };
 }
+/**
+ * A stand-in `aws` on PATH for a step run under test: it records each call's arguments (`calls()`),
+ * answers `ecs describe-services` (task definition `<service>:7` per service asked for, no failure) and
+ * `ecs describe-task-definition` (the image `FAKE_AWS_IMAGES` maps the service to, else its `"*"`), and
+ * fails `ecs wait` when the services asked for include `FAKE_AWS_UNSTABLE`.
+ */
+function fakeAws(cwd: string): { path: string; calls: () => string[] } {
+  const bin = join(cwd, "fake-bin");
+  mkdirSync(bin, { recursive: true });
+  const log = join(cwd, "aws-calls.txt");
+  writeFileSync(log, "");
+  const script = `#!/bin/bash
+printf '%s\\n' "$*" >> ${JSON.stringify(log)}
+case "$1 $2" in
+  "ecs wait") [[ -n "$FAKE_AWS_UNSTABLE" && " $* " == *" $FAKE_AWS_UNSTABLE "* ]] && exit 255; exit 0 ;;
+  "ecs describe-services")
+    services=(); while [ $# -gt 0 ]; do
+      if [ "$1" = --services ]; then shift; while [ $# -gt 0 ] && [[ "$1" != --* ]]; do services+=("$1"); shift; done; else shift; fi
+    done
+    printf '%s\\n' "\${services[@]}" | jq -R . |
+      jq -sc '{services: map({serviceName: ., taskDefinition: "arn:aws:ecs:eu-west-1:1:task-definition/\\(.):7"}), failures: []}' ;;
+  "ecs describe-task-definition")
+    while [ "$1" != --task-definition ]; do shift; done
+    service=\${2##*/}; service=\${service%:*}
+    jq -r --arg s "$service" '.[$s] // .["*"]' <<< "$FAKE_AWS_IMAGES" ;;
+  *) echo "fake aws: unexpected call: $*" >&2; exit 2 ;;
+esac
+`;
+  writeFileSync(join(bin, "aws"), script, { mode: 0o755 });
+  return {
+    path: `${bin}:${process.env.PATH}`,
+    calls: () =>
+      readFileSync(log, "utf8")
+        .split("\n")
+        .filter((l) => l !== ""),
+  };
+}
+/** The synthesized stack with `count` more ECS services, copies of its first named `<name>-worker-<i>`; and every service's name. */
+function withMoreServices(tf: SynthesizedTerraform, count: number): { tf: SynthesizedTerraform; names: string[] } {
+  const more = structuredClone(tf) as any;
+  const services: Record<string, { name: string }> = more.resource.aws_ecs_service;
+  const [first] = Object.values(services);
+  for (let i = 1; i <= count; i++) services[`worker_${i}`] = { ...first, name: `${first.name}-worker-${i}` };
+  return { tf: more, names: Object.values(services).map((s) => s.name) };
+}
+/** A checkout-like directory holding `tf` as cdktf.out/stacks/<stack>/cdk.tf.json. */
+function stackCheckout(stack: string, tf: unknown): string {
+  const cwd = mkdtempSync(join(tmpdir(), "step-"));
+  const dir = join(cwd, "cdktf.out", "stacks", stack);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(tf));
+  return cwd;
+}
 /** The reusable workflow, the only local `uses:`. */
 const REUSABLE_USES = "./.github/workflows/deploy.yml";
 
@@ -837,6 +890,27 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
     expect(smoke.run).toContain('"${SITE_URL%/}/"');
     expect(smoke.run).toContain("$IMAGE_DIGEST");
     expect(smoke.run).toContain('>> "$GITHUB_STEP_SUMMARY"');
+  });
+
+  it("waits for every ECS service of the stack to be stable, ten a call (the waiter's limit), not only the API", () => {
+    const wait = steps.find((s) => s.name === "Wait for the new tasks to serve")!;
+    expect(envOf(wf, job, wait).CLUSTER).toBe("${{ steps.outputs.outputs.ecs_cluster_name }}");
+    const waitFor = (tf: SynthesizedTerraform, unstable = "") => {
+      const cwd = stackCheckout("stage", tf);
+      const aws = fakeAws(cwd);
+      const env = { PATH: aws.path, CLUSTER: "acme-stage", STACK_DIR: "cdktf.out/stacks/stage", FAKE_AWS_UNSTABLE: unstable };
+      return { ...bash(wait.run!, env, cwd), calls: aws.calls() };
+    };
+    const call = (names: string[]) => `ecs wait services-stable --cluster acme-stage --services ${names.join(" ")}`;
+    const shipped = parse(Testing.synth(platform.environments.stage));
+    const api = Object.values(resources(shipped, "aws_ecs_service")).map((s) => s.name as string);
+    expect(api).toHaveLength(1);
+    expect(waitFor(shipped)).toMatchObject({ status: 0, calls: [call(api)] });
+    // Thirteen services: two calls, of ten and of three, and a service that never settles fails the step.
+    const { tf, names } = withMoreServices(shipped, 12);
+    expect(names).toHaveLength(13);
+    expect(waitFor(tf)).toMatchObject({ status: 0, calls: [call(names.slice(0, 10)), call(names.slice(10))] });
+    expect(waitFor(tf, names[12]).status).not.toBe(0);
   });
 
   it("reads only outputs the environment stacks declare, and the one image repository each has", () => {
@@ -1608,6 +1682,37 @@ describe("release path: the drift check plans the deployed image and hands on no
         resource: { ...placeholder.resource, aws_ecs_task_definition: {} },
       });
     }
+  });
+
+  it("asks ECS for every service of the stack, ten a call, and pins the one image they all run", () => {
+    const digest = `sha256:${"c".repeat(64)}`;
+    const shipped = parse(Testing.synth(platform.environments.stage));
+    const { tf, names } = withMoreServices(shipped, 10);
+    const cluster = Object.values(resources(shipped, "aws_ecs_cluster"))[0].name as string;
+    const pinWith = (images: Record<string, string>) => {
+      const cwd = stackCheckout("stage", tf);
+      const aws = fakeAws(cwd);
+      const env = { PATH: aws.path, STACK: "stage", STACK_DIR: "cdktf.out/stacks/stage", FAKE_AWS_IMAGES: JSON.stringify(images) };
+      const result = bash(pin, env, cwd);
+      const pinned = JSON.parse(readFileSync(join(cwd, "cdktf.out", "stacks", "stage", "cdk.tf.json"), "utf8"));
+      return { ...result, calls: aws.calls(), pinned };
+    };
+    const same = pinWith({ "*": `123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme-stage-api@${digest}` });
+    expect({ status: same.status, log: same.status === 0 ? "" : same.log }).toEqual({ status: 0, log: "" });
+    const described = same.calls.filter((c) => c.startsWith("ecs describe-services"));
+    expect(described).toEqual(
+      [names.slice(0, 10), names.slice(10)].map(
+        (chunk) => `ecs describe-services --cluster ${cluster} --services ${chunk.join(" ")} --output json`,
+      ),
+    );
+    expect(same.calls.filter((c) => c.startsWith("ecs describe-task-definition"))).toHaveLength(names.length);
+    const deployed = parse(Testing.synth(buildSample(config, { imageDigest: digest }).environments.stage));
+    expect(definitions(same.pinned)).toEqual(definitions(deployed));
+    // A service the last deploy left on another image: no one image to plan with, said so, nothing pinned.
+    const split = pinWith({ "*": `repo@${digest}`, [names[10]]: "repo:latest" });
+    expect(split.status).toBe(1);
+    expect(split.log).toContain(`::error::the 11 services of stage (${names.join(" ")}) run 2 images`);
+    expect(split.pinned).toEqual(tf);
   });
 
   it("keeps what drift.ts reports from a plan, and none of the plan's values", () => {
