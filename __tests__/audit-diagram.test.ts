@@ -1,5 +1,8 @@
+import { Testing } from "cdktf";
 import { type Architecture, architecture, diffArchitecture, hasChanges } from "../audit/diagram";
 import { toMermaid } from "../audit/diagram-mermaid";
+import type { TerraformJson } from "../audit/types";
+import { buildSample, oneAccountConfig } from "./support/sample";
 import { STAGE_KNOBS, synthWithStageKnobs } from "./support/stage-knobs";
 
 /** The architecture diagrams, drawn from the synthesized JSON of the shipped config, and of stage with two knobs turned. */
@@ -54,20 +57,29 @@ describe("architecture of the shipped stacks", () => {
     const bootstrap = architecture(shipped.bootstrap);
     const execution = bootstrap.nodes.find((n) => n.label === "IAM role acme-stage-api-execution-role")!;
     expect(edgesBetween(bootstrap, "principal.Service.ecs-tasks.amazonaws.com", execution.id)).toEqual(["assumes"]);
-    // Each account's bootstrap: its environments' deploy roles, and its own drift and plan roles.
+    // Each account's bootstrap: its environments' deploy roles, and its own drift and plan roles, each
+    // trusting one workflow file on its ref; the plan role only the plan environments of the environments it hosts.
     const assumed = (arch: ReturnType<typeof architecture>) => {
       const oidc = one(arch, "aws_iam_openid_connect_provider");
       return arch.edges.filter((e) => e.from === oidc.id).map((e) => e.label);
     };
-    expect(assumed(bootstrap)).toEqual([
-      "assumes as repo:acme/platform:environment:stage",
-      "assumes as repo:acme/platform:ref:refs/heads/main",
-      "assumes as repo:acme/platform:pull_request",
-    ]);
-    expect(assumed(architecture(shipped["bootstrap-prod"]))).toEqual([
-      "assumes as repo:acme/platform:environment:prod",
-      "assumes as repo:acme/platform:ref:refs/heads/main",
-      "assumes as repo:acme/platform:pull_request",
+    const workflow = (file: string, ref = "refs/heads/main") => `job_workflow_ref:acme/platform/.github/workflows/${file}@${ref}`;
+    const expected = (env: string) => [
+      `assumes as repo:acme/platform:environment:${env}:${workflow("deploy.yml")}`,
+      `assumes as repo:acme/platform:ref:refs/heads/main:${workflow("drift.yml")}`,
+      `assumes as repo:acme/platform:environment:plan-${env}:${workflow("pull-request.yml", "refs/pull/*/merge")}`,
+    ];
+    expect(assumed(bootstrap)).toEqual(expected("stage"));
+    expect(assumed(architecture(shipped["bootstrap-prod"]))).toEqual(expected("prod"));
+    // One account (README "Two layouts"): one bootstrap, both deploy roles, a plan role trusting either plan environment.
+    const oneAccount = architecture(JSON.parse(Testing.synth(buildSample(oneAccountConfig()).bootstrap)) as TerraformJson);
+    expect(assumed(oneAccount)).toEqual([
+      `assumes as repo:acme/platform:environment:prod:${workflow("deploy.yml")}`,
+      `assumes as repo:acme/platform:environment:stage:${workflow("deploy.yml")}`,
+      `assumes as repo:acme/platform:ref:refs/heads/main:${workflow("drift.yml")}`,
+      `assumes as ${["stage", "prod"]
+        .map((e) => `repo:acme/platform:environment:plan-${e}:${workflow("pull-request.yml", "refs/pull/*/merge")}`)
+        .join(", ")}`,
     ]);
   });
 

@@ -8,9 +8,9 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
 import type { Platform } from "../app";
 import { GithubOidc } from "../bootstrap/github-oidc";
-import { Naming } from "../config/naming";
+import { GITHUB_WORKFLOWS, Naming, PULL_REQUEST_REF } from "../config/naming";
 import { roleNamed } from "./support/iam";
-import { buildSample, sampleConfig } from "./support/sample";
+import { buildSample, oneAccountConfig, sampleConfig } from "./support/sample";
 import { parse, resources } from "./support/synth";
 
 const config = sampleConfig();
@@ -25,6 +25,20 @@ const bootstraps = bootstrapsOf(platform);
 /** The bootstrap of the account an environment deploys to. */
 const bootstrapOf = (env: string) =>
   bootstraps[Object.keys(platform.bootstraps).find((id) => platform.bootstraps[id].environmentNames.includes(env))!];
+/** The `job_workflow_ref` part of a subject: the workflow file of this repository, at a ref. */
+const workflowRef = (file: string, ref = "refs/heads/main") => `job_workflow_ref:acme/platform/${file}@${ref}`;
+const SUB = "token.actions.githubusercontent.com:sub";
+/** A GitHub role's subject (or list of subjects), whichever operator holds it. */
+const subjectOf = (role: Record<string, any>): string | string[] => {
+  const condition = JSON.parse(role.assume_role_policy).Statement[0].Condition;
+  return condition.StringEquals[SUB] ?? condition.StringLike?.[SUB];
+};
+/** A pull request's plan subject for the plan environment of `env`. */
+const planSubject = (env: string, repository = "repo:acme/platform") =>
+  `${repository}:environment:plan-${env}:${workflowRef(GITHUB_WORKFLOWS.plan, PULL_REQUEST_REF)}`;
+/** The roles GitHub's tokens assume in one bootstrap (its workload roles trust AWS services instead). */
+const githubRolesOf = (out: ReturnType<typeof parse>) =>
+  Object.values(resources(out, "aws_iam_role")).filter((r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Federated);
 
 describe("GitHub OIDC provider", () => {
   it("trusts token.actions.githubusercontent.com for the sts.amazonaws.com audience", () => {
@@ -53,7 +67,7 @@ describe("GitHub OIDC provider", () => {
 describe.each(["stage", "prod"])("deploy role of %s", (env) => {
   const { role, trust } = roleNamed(bootstrapOf(env), `acme-${env}-deploy`);
 
-  it("is assumable only by jobs of this repository in the GitHub environment, with exact conditions", () => {
+  it("is assumable only by the reusable deploy's job of this repository in the GitHub environment, on the default branch", () => {
     expect(trust.Statement).toEqual([
       {
         Sid: "GithubActionsOidc",
@@ -63,7 +77,7 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
         Condition: {
           StringEquals: {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": `repo:acme/platform:environment:${env}`,
+            "token.actions.githubusercontent.com:sub": `repo:acme/platform:environment:${env}:${workflowRef(GITHUB_WORKFLOWS.deploy)}`,
           },
         },
       },
@@ -79,39 +93,88 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
 describe.each(Object.keys(bootstraps))("plan role of %s", (id) => {
   const { role, trust } = roleNamed(bootstraps[id], "acme-plan");
 
-  it("is assumable only from pull requests of this repository", () => {
+  it("is assumable only by pull-request.yml's runs of a pull request in the plan environment of an environment the account hosts", () => {
+    // The shipped config: one environment per account, so one subject (stage's plan runs without prod's reviewers).
+    const hosted = platform.bootstraps[id].environmentNames;
+    expect(hosted).toHaveLength(1);
     expect(trust.Statement[0].Condition).toEqual({
-      StringEquals: {
-        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-        "token.actions.githubusercontent.com:sub": "repo:acme/platform:pull_request",
-      },
+      StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+      StringLike: { [SUB]: planSubject(hosted[0]) },
     });
     expect(role.max_session_duration).toBe(3600);
   });
 });
 
+describe("plan role in the other layouts", () => {
+  it('in one account (README "Two layouts"), trusts the plan environment of every environment it hosts', () => {
+    const one = buildSample(oneAccountConfig());
+    expect(Object.keys(one.bootstraps)).toEqual(["bootstrap"]);
+    const { trust } = roleNamed(parse(Testing.synth(one.bootstrap)), "acme-plan");
+    expect(trust.Statement[0].Condition).toEqual({
+      StringEquals: { "token.actions.githubusercontent.com:aud": "sts.amazonaws.com" },
+      StringLike: { [SUB]: [planSubject("stage"), planSubject("prod")] },
+    });
+  });
+
+  it("in a project account that hosts no environment, trusts every plan environment (each gated by its reviewers)", () => {
+    const apart = oneAccountConfig() as any;
+    apart.project.accounts = [{ accountId: "210987654321" }];
+    for (const e of apart.environments) e.accountId = "210987654321";
+    const p = buildSample(apart);
+    expect(p.bootstraps.bootstrap.environmentNames).toEqual([]);
+    const bootstrap = parse(Testing.synth(p.bootstraps.bootstrap));
+    expect(subjectOf(roleNamed(bootstrap, "acme-plan").role)).toEqual([planSubject("stage"), planSubject("prod")]);
+  });
+});
+
+describe.each(Object.keys(bootstraps))("drift role of %s", (id) => {
+  const { trust } = roleNamed(bootstraps[id], "acme-drift");
+
+  it("is assumable only by drift.yml's jobs on the default branch, not by any other workflow of that branch", () => {
+    expect(trust.Statement[0].Condition).toEqual({
+      StringEquals: {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": `repo:acme/platform:ref:refs/heads/main:${workflowRef(GITHUB_WORKFLOWS.drift)}`,
+      },
+    });
+  });
+});
+
+describe("every role GitHub's tokens assume, in every account", () => {
+  const githubRoles = Object.values(bootstraps).flatMap(githubRolesOf);
+
+  it("names one workflow file of this repository and its ref in the subject (job_workflow_ref), only a PR's ref wildcarded", () => {
+    // Per account: its environment's deploy role, the plan role and the drift role.
+    expect(githubRoles).toHaveLength(3 * Object.keys(bootstraps).length);
+    for (const role of githubRoles) {
+      for (const sub of [subjectOf(role)].flat()) {
+        const m = /:job_workflow_ref:acme\/platform\/(\.github\/workflows\/[\w.-]+\.yml)@(refs\/heads\/main|refs\/pull\/\*\/merge)$/.exec(
+          sub,
+        );
+        expect({ role: role.name, sub, namesWorkflow: m !== null }).toEqual({ role: role.name, sub, namesWorkflow: true });
+        expect(sub.replace(PULL_REQUEST_REF, "")).not.toMatch(/[*?]/);
+      }
+    }
+  });
+});
+
 describe("trust by immutable ids (opt-in)", () => {
   // The roles GitHub's tokens assume (the bootstrap's workload roles trust AWS services instead).
-  // Across every account's bootstrap: each has its own plan and drift role.
-  const githubRoles = (all: Record<string, ReturnType<typeof parse>>) =>
-    Object.values(all)
-      .flatMap((out) => Object.values(resources(out, "aws_iam_role")))
-      .filter((r) => JSON.parse(r.assume_role_policy).Statement[0].Principal.Federated);
-  const subjects = (all: Record<string, ReturnType<typeof parse>>): Record<string, string> =>
-    Object.fromEntries(
-      githubRoles(all).map((r) => [
-        r.name,
-        JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"],
-      ]),
-    );
+  // Across every account's bootstrap, by "<stack>/<role>": each account has its own plan and drift role.
+  const subjects = (all: Record<string, ReturnType<typeof parse>>): Record<string, string | string[]> =>
+    Object.fromEntries(Object.entries(all).flatMap(([id, out]) => githubRolesOf(out).map((r) => [`${id}/${r.name}`, subjectOf(r)])));
+  const deploy = workflowRef(GITHUB_WORKFLOWS.deploy);
+  const drift = workflowRef(GITHUB_WORKFLOWS.drift);
 
   it("trusts owner/name in every role when the config gives no ids", () => {
     expect(config.project.github.repositoryId).toBeUndefined();
     expect(subjects(bootstraps)).toEqual({
-      "acme-stage-deploy": "repo:acme/platform:environment:stage",
-      "acme-prod-deploy": "repo:acme/platform:environment:prod",
-      "acme-plan": "repo:acme/platform:pull_request",
-      "acme-drift": "repo:acme/platform:ref:refs/heads/main",
+      "bootstrap/acme-stage-deploy": `repo:acme/platform:environment:stage:${deploy}`,
+      "bootstrap/acme-plan": planSubject("stage"),
+      "bootstrap/acme-drift": `repo:acme/platform:ref:refs/heads/main:${drift}`,
+      "bootstrap-prod/acme-prod-deploy": `repo:acme/platform:environment:prod:${deploy}`,
+      "bootstrap-prod/acme-plan": planSubject("prod"),
+      "bootstrap-prod/acme-drift": `repo:acme/platform:ref:refs/heads/main:${drift}`,
     });
   });
 
@@ -121,17 +184,21 @@ describe("trust by immutable ids (opt-in)", () => {
     const out = bootstrapsOf(buildSample({ ...byIds, project: { ...byIds.project, github } }));
     const prefix = "repository_owner_id:90000002:repository_id:700000001";
     expect(subjects(out)).toEqual({
-      "acme-stage-deploy": `${prefix}:environment:stage`,
-      "acme-prod-deploy": `${prefix}:environment:prod`,
-      "acme-plan": `${prefix}:pull_request`,
-      "acme-drift": `${prefix}:ref:refs/heads/main`,
+      "bootstrap/acme-stage-deploy": `${prefix}:environment:stage:${deploy}`,
+      "bootstrap/acme-plan": planSubject("stage", prefix),
+      "bootstrap/acme-drift": `${prefix}:ref:refs/heads/main:${drift}`,
+      "bootstrap-prod/acme-prod-deploy": `${prefix}:environment:prod:${deploy}`,
+      "bootstrap-prod/acme-plan": planSubject("prod", prefix),
+      "bootstrap-prod/acme-drift": `${prefix}:ref:refs/heads/main:${drift}`,
     });
-    // Every one of them: a role of a second account trusting owner/name would hide behind its twin's name above.
-    for (const role of githubRoles(out)) {
+    // Every one of them, in every account, by its condition's operators too.
+    for (const role of Object.values(out).flatMap(githubRolesOf)) {
       const condition = JSON.parse(role.assume_role_policy).Statement[0].Condition;
-      expect(Object.keys(condition)).toEqual(["StringEquals"]);
+      const like = role.name === "acme-plan";
+      expect(Object.keys(condition)).toEqual(like ? ["StringEquals", "StringLike"] : ["StringEquals"]);
       expect(condition.StringEquals["token.actions.githubusercontent.com:aud"]).toBe("sts.amazonaws.com");
-      expect(role.assume_role_policy).not.toMatch(/repo:|\*/);
+      expect(JSON.stringify(subjectOf(role))).not.toMatch(/repo:/);
+      if (!like) expect(role.assume_role_policy).not.toMatch(/\*/);
     }
   });
 });
@@ -142,7 +209,8 @@ describe("GithubOidc construct", () => {
     new AwsProvider(stack, "aws", { region: "eu-west-1" });
     return stack;
   };
-  const role = { id: "r", roleName: "r", description: "d", subject: "environment:stage", policy: "{}" };
+  const workflow = { file: ".github/workflows/deploy.yml", ref: "refs/heads/main" };
+  const role = { id: "r", roleName: "r", description: "d", subject: "environment:stage", workflow, policy: "{}" };
 
   it("rejects only one of repositoryId and ownerId", () => {
     expect(
@@ -160,7 +228,13 @@ describe("GithubOidc construct", () => {
           ...ids,
           roles: [{ ...role, subject: "environment:*" }],
         }),
-    ).toThrow(/subject "repository_owner_id:90000002:repository_id:700000001:environment:\*" contains a wildcard/);
+    ).toThrow(/subject "repository_owner_id:90000002:repository_id:700000001:environment:\*:job_workflow_ref:[^"]+" contains a wildcard/);
+  });
+
+  it("rejects a role that trusts no subject", () => {
+    expect(
+      () => new GithubOidc(stackWithProvider(), "oidc", { owner: "acme", repo: "platform", roles: [{ ...role, subject: [] }] }),
+    ).toThrow('GithubOidc role r trusts no subject; name one context, e.g. "environment:stage"');
   });
 
   it("rejects a wildcard subject", () => {
@@ -171,9 +245,21 @@ describe("GithubOidc construct", () => {
         new GithubOidc(stack, "oidc", {
           owner: "acme",
           repo: "platform",
-          roles: [{ id: "r", roleName: "r", description: "d", subject: "environment:*", policy: "{}" }],
+          roles: [{ ...role, subject: "environment:*" }],
         }),
     ).toThrow(/contains a wildcard; name one repository and one environment/);
+  });
+
+  it.each([
+    [{ file: ".github/workflows/*.yml", ref: "refs/heads/main" }, /workflow file "\.github\/workflows\/\*\.yml" is not a workflow file/],
+    [{ file: "deploy.yml", ref: "refs/heads/main" }, /workflow file "deploy\.yml" is not a workflow file; name one, e\.g\./],
+    [{ file: ".github/workflows/deploy.yml", ref: "refs/heads/*" }, /workflow ref "refs\/heads\/\*" is neither one branch/],
+    [{ file: ".github/workflows/deploy.yml", ref: "refs/tags/v1" }, /workflow ref "refs\/tags\/v1" is neither one branch/],
+    [{ file: ".github/workflows/deploy.yml", ref: "" }, /workflow ref "" is neither one branch .* use e\.g\. "refs\/heads\/main"/],
+  ])("rejects the workflow %j: a role trusts one workflow file at one branch (or any pull request)", (bad, message) => {
+    expect(
+      () => new GithubOidc(stackWithProvider(), "oidc", { owner: "acme", repo: "platform", roles: [{ ...role, workflow: bad }] }),
+    ).toThrow(message);
   });
 
   it("creates the provider when no existing one is given", () => {

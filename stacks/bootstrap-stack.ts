@@ -2,7 +2,7 @@ import { isAbsolute, join } from "node:path";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { GithubOidc, type GithubRoleSpec } from "../bootstrap/github-oidc";
+import { GithubOidc, type GithubRoleSpec, planRoleContexts } from "../bootstrap/github-oidc";
 import {
   DEPLOY_ROLE_POLICY_EXEMPTIONS,
   deployRolePolicy,
@@ -14,7 +14,7 @@ import {
 } from "../bootstrap/permissions";
 import { StateBackend } from "../bootstrap/state-storage";
 import { WorkloadRoles } from "../bootstrap/workload-roles";
-import { BOOTSTRAP_STACK, environmentAccount, Naming, WORKLOAD_ROLES, type WorkloadRole } from "../config/naming";
+import { BOOTSTRAP_STACK, environmentAccount, githubRoleWorkflows, Naming, WORKLOAD_ROLES, type WorkloadRole } from "../config/naming";
 import type { AccountConfig, PlatformConfig, ProjectConfig } from "../config/types";
 import { exemptAll } from "../lib/audit-exemptions";
 import { platformAwsProvider } from "../lib/aws-provider";
@@ -158,7 +158,7 @@ export class BootstrapStack extends TerraformStack {
     const ctx: PermissionsContext = { naming, accountId, region: project.region, stateKeyArn: this.stateBackend.kmsKeyArn };
     const workload = this.addWorkloadRoles(ctx);
     this.workloadRoles = workload.roles;
-    this.github = this.addGithubOidc(ctx, project, account);
+    this.github = this.addGithubOidc(ctx, props.config, account);
     this.fenceDeployRoles(naming);
     this.outputs = this.declareOutputs(workload.boundaries);
   }
@@ -201,13 +201,15 @@ export class BootstrapStack extends TerraformStack {
   }
 
   /** The GitHub Actions OIDC trust: a deploy role per hosted environment, the plan role and the drift role. */
-  private addGithubOidc(ctx: PermissionsContext, project: ProjectConfig, account: AccountSettings): GithubOidc {
+  private addGithubOidc(ctx: PermissionsContext, { project, environments }: PlatformConfig, account: AccountSettings): GithubOidc {
     const { naming } = ctx;
+    const workflows = githubRoleWorkflows(project.github);
     const deployRoles: GithubRoleSpec[] = this.environmentNames.map((environment) => ({
       id: deployRoleId(environment),
       roleName: naming.deployRoleName(environment),
       description: `Deploys ${environment} from GitHub Actions jobs in the ${environment} environment`,
       subject: `environment:${environment}`,
+      workflow: workflows.deploy,
       policy: deployRolePolicy(ctx, environment, { exclusiveAccount: this.environmentNames.length === 1 }),
       policyExemptions: DEPLOY_ROLE_POLICY_EXEMPTIONS,
     }));
@@ -224,26 +226,24 @@ export class BootstrapStack extends TerraformStack {
           id: PLAN_ROLE_ID,
           roleName: naming.planRoleName,
           description: "Plans every stack (read-only) from pull-request workflows",
-          subject: "pull_request",
+          subject: planRoleContexts(this.environmentNames, environments),
+          workflow: workflows.plan,
           policy: planRolePolicy(ctx),
           policyExemptions: PLAN_ROLE_POLICY_EXEMPTIONS,
           trustExemptions: [
             {
               rule: "IAM-GITHUB-OIDC-TRUST",
-              reason:
-                "read-only plan role: the pull_request subject names no branch, GitHub gives pull requests from forks no id-token, " +
-                "and the role can change nothing",
+              reason: "read-only plan role: pull_request runs (refs/pull/*/merge) of pull-request.yml in plan-<env> environments",
             },
           ],
         },
         {
-          // The scheduled drift check (.github/workflows/drift.yml) runs on the default branch, whose
-          // tokens the plan role (pull_request only) does not accept. A role of its own with the plan
-          // role's read-only policy, rather than widening the plan role's trust to every workflow.
+          // drift.yml on the default branch, with the plan role's read-only policy (a role of its own).
           id: DRIFT_ROLE_ID,
           roleName: naming.driftRoleName,
           description: "Plans every stack (read-only) from the scheduled drift check on the default branch",
-          subject: `ref:refs/heads/${project.github.defaultBranch ?? "main"}`,
+          subject: `ref:${workflows.drift.ref}`,
+          workflow: workflows.drift,
           policy: planRolePolicy(ctx),
           policyExemptions: PLAN_ROLE_POLICY_EXEMPTIONS,
         },

@@ -1,11 +1,11 @@
 import { ActionsEnvironmentVariable } from "@cdktf/provider-github/lib/actions-environment-variable";
 import { ActionsRepositoryOidcSubjectClaimCustomizationTemplate } from "@cdktf/provider-github/lib/actions-repository-oidc-subject-claim-customization-template";
 import { ActionsVariable } from "@cdktf/provider-github/lib/actions-variable";
-import { BranchProtection } from "@cdktf/provider-github/lib/branch-protection";
 import { DataGithubUser } from "@cdktf/provider-github/lib/data-github-user";
 import { GithubProvider } from "@cdktf/provider-github/lib/provider";
 import { RepositoryEnvironment } from "@cdktf/provider-github/lib/repository-environment";
 import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/lib/repository-environment-deployment-policy";
+import { RepositoryRuleset } from "@cdktf/provider-github/lib/repository-ruleset";
 import { WorkflowRepositoryPermissions } from "@cdktf/provider-github/lib/workflow-repository-permissions";
 import { type TerraformOutput, type TerraformRemoteState, TerraformStack, Token } from "cdktf";
 import type { Construct } from "constructs";
@@ -17,11 +17,18 @@ import {
   type StackVariableName,
   stackVariable,
 } from "../config/github-variables";
-import { GITHUB_ID_SUBJECT_CLAIM_KEYS, GITHUB_STACK, Naming } from "../config/naming";
+import { GITHUB_STACK, githubSubjectClaimKeys, Naming } from "../config/naming";
 import type { EnvironmentConfig, GithubConfig, PlatformConfig } from "../config/types";
 import type { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/s3-backend";
 import type { BootstrapStack } from "./bootstrap-stack";
+import { addPlanEnvironments } from "./github-plan-environments";
+
+/**
+ * The GitHub Actions app's integration id: a required check bound to it is satisfied only by a check
+ * run a workflow job reports, never by a commit status anyone with write access can post.
+ */
+export const GITHUB_ACTIONS_APP_ID = 15368;
 
 export interface GithubStackProps {
   /** The platform's configuration: the repository, its default branch and protection, each environment's reviewers. */
@@ -52,11 +59,12 @@ export interface GithubStackProps {
  * The GitHub side of the delivery, deployed with `cdktf deploy github` after every bootstrap by
  * someone whose GITHUB_TOKEN may administer the repository: one GitHub environment per platform
  * environment (its reviewers, deployable from the default branch only, its deploy role ARN and
- * region as environment variables), the repository variables pull-request plans and the drift
- * check read (per AWS stack, the plan and drift roles, state bucket and lock table of its account),
- * the default branch's protection, a read-only default workflow token that cannot approve pull
- * requests, and, when the config gives the repository's numeric ids, the OIDC subject template the
- * bootstrap roles trust. Every AWS value comes from a bootstrap stack, never typed here. The token
+ * region as environment variables) and its `plan-<env>` environment for pull-request plans, the
+ * repository variables pull-request plans and the drift check read (per AWS stack, the plan and
+ * drift roles, state bucket and lock table of its account), the default branch's ruleset, a
+ * read-only default workflow token that cannot approve pull requests, and the OIDC subject template
+ * the bootstrap roles trust (the repository by name or by its numeric ids, the job's context and its
+ * workflow file and ref). Every AWS value comes from a bootstrap stack, never typed here. The token
  * is read by the provider from the environment, never from code or config.
  */
 export class GithubStack extends TerraformStack {
@@ -64,21 +72,23 @@ export class GithubStack extends TerraformStack {
   readonly bootstrapState: TerraformRemoteState;
   /** GitHub environments by platform environment name. */
   readonly environments: Record<string, RepositoryEnvironment> = {};
+  /** The `plan-<env>` environments pull-request plans run in, by platform environment name (addPlanEnvironments). */
+  readonly planEnvironments: Record<string, RepositoryEnvironment>;
   /** Values of each environment's variables, by environment name then variable name. */
   readonly environmentVariables: Record<string, Record<EnvironmentVariableName, string>> = {};
   /** Values of every repository variable by name: the region, and each stack's (stackVariables). */
   readonly repositoryVariables: Record<string, string> = {};
   /** Values of each AWS stack's variables, by stack name (bootstraps, then environments) then variable. */
   readonly stackVariables: Record<string, Record<StackVariableName, string>> = {};
-  /** Protection of the default branch; undefined when `project.github.protectDefaultBranch` is false. */
-  readonly branchProtection?: BranchProtection;
+  /** The default branch's ruleset (its protection); undefined when `project.github.protectDefaultBranch` is false. */
+  readonly defaultBranchRuleset?: RepositoryRuleset;
   /** The repository's default GITHUB_TOKEN permissions: read-only, and no pull-request approvals. */
   readonly workflowPermissions: WorkflowRepositoryPermissions;
   /**
-   * The repository's OIDC subject template (owner id, repository id, context); undefined unless
-   * `project.github.repositoryId` and `ownerId` are set, in which case the bootstrap roles trust it.
+   * The repository's OIDC subject template: repository (by name, or by ids when `project.github.repositoryId`
+   * and `ownerId` are set), context and job_workflow_ref, the subject every bootstrap role trusts.
    */
-  readonly oidcSubjectTemplate?: ActionsRepositoryOidcSubjectClaimCustomizationTemplate;
+  readonly oidcSubjectTemplate: ActionsRepositoryOidcSubjectClaimCustomizationTemplate;
 
   private readonly projectBootstrap: BootstrapStack;
 
@@ -101,6 +111,7 @@ export class GithubStack extends TerraformStack {
     for (const env of environments) {
       this.addEnvironment(env, github, project.region, bootstrapOf(env.name), userId);
     }
+    this.planEnvironments = addPlanEnvironments(this, { config: props.config, preventSelfReview: github.preventSelfReview, userId });
 
     // Per AWS stack, its account's read-only roles, bucket and table: prod's plan and drift jobs must
     // assume prod's account's roles and read its bucket when prod lives in an account of its own.
@@ -109,12 +120,9 @@ export class GithubStack extends TerraformStack {
       ...environments.map((e): [string, BootstrapStack] => [e.name, bootstrapOf(e.name)]),
     ]);
 
-    if (github.protectDefaultBranch) this.branchProtection = this.protectDefaultBranch(github);
+    if (github.protectDefaultBranch) this.defaultBranchRuleset = this.protectDefaultBranch(github);
     this.workflowPermissions = this.restrictWorkflowToken(github.repo);
-    // Opt-in trust by immutable ids (see addOidcSubjectTemplate).
-    if (github.repositoryId !== undefined && github.ownerId !== undefined) {
-      this.oidcSubjectTemplate = this.addOidcSubjectTemplate(github.repo);
-    }
+    this.oidcSubjectTemplate = this.addOidcSubjectTemplate(github);
   }
 
   /**
@@ -176,21 +184,39 @@ export class GithubStack extends TerraformStack {
     this.environmentVariables[env.name] = values;
   }
 
-  private protectDefaultBranch(github: GithubSettings): BranchProtection {
-    return new BranchProtection(this, "default-branch-protection", {
-      repositoryId: github.repo,
-      pattern: github.defaultBranch,
-      // What merges deploys stage at once, and the bootstrap roles and workflows live on this
-      // branch: an administrator's merge without review or CI would be an unreviewed release.
-      // Break glass is a reviewed change to this stack (or the protection lifted in the open).
-      enforceAdmins: true,
-      allowsDeletions: false,
-      allowsForcePushes: false,
-      // strict: a branch must be up to date with the default branch, so the check ran on what merges.
-      requiredStatusChecks: [{ strict: true, contexts: [github.requiredCheck] }],
-      // CODEOWNERS names project.github.platformOwners for the delivery code (workflows, bootstrap,
-      // config, lib): a change to who may deploy what needs one of them.
-      requiredPullRequestReviews: [{ requiredApprovingReviewCount: 1, dismissStaleReviews: true, requireCodeOwnerReviews: true }],
+  /**
+   * The default branch's ruleset. No bypass actor: it holds for administrators too (what merges
+   * deploys stage at once, and the bootstrap roles and workflows live on this branch); break glass
+   * is a reviewed change to this stack, or the ruleset disabled in the open (the audit log shows it).
+   */
+  private protectDefaultBranch(github: GithubSettings): RepositoryRuleset {
+    return new RepositoryRuleset(this, "default-branch-ruleset", {
+      repository: github.repo,
+      name: `protect ${github.defaultBranch}`,
+      target: "branch",
+      enforcement: "active",
+      conditions: { refName: { include: [`refs/heads/${github.defaultBranch}`], exclude: [] } },
+      rules: {
+        deletion: true,
+        nonFastForward: true,
+        pullRequest: {
+          requiredApprovingReviewCount: 1,
+          dismissStaleReviewsOnPush: true,
+          // CODEOWNERS gives every path an owner (`*`, project.github.platformOwners).
+          requireCodeOwnerReview: true,
+          // Someone other than the last pusher approves what merges: a writer who pushes to an
+          // approved pull request (a Dependabot one, say) needs a new approval from someone else.
+          requireLastPushApproval: true,
+          requiredReviewThreadResolution: false,
+        },
+        requiredStatusChecks: {
+          // A branch must be up to date with the default branch, so the check ran on what merges.
+          strictRequiredStatusChecksPolicy: true,
+          // Bound to the GitHub Actions app: a commit status named `test` posted through the API
+          // by anyone with write access does not satisfy it.
+          requiredCheck: [{ context: github.requiredCheck, integrationId: GITHUB_ACTIONS_APP_ID }],
+        },
+      },
     });
   }
 
@@ -207,15 +233,16 @@ export class GithubStack extends TerraformStack {
   }
 
   /**
-   * Trust by immutable ids: tokens of this repository then carry
-   * repository_owner_id:<id>:repository_id:<id>:<context> as sub, which is what the bootstrap roles
-   * trust once deployed with the same ids (deploy this stack first; see README).
+   * The subject every bootstrap role trusts: tokens of this repository carry
+   * `<repository>:<context>:job_workflow_ref:<owner>/<repo>/<workflow file>@<ref>` as sub, the
+   * repository by name or, when the config gives them, by its immutable ids (githubSubject). Until
+   * this is applied, GitHub's default sub matches no role (deploy this stack after the bootstraps; README).
    */
-  private addOidcSubjectTemplate(repo: string): ActionsRepositoryOidcSubjectClaimCustomizationTemplate {
+  private addOidcSubjectTemplate(github: GithubSettings): ActionsRepositoryOidcSubjectClaimCustomizationTemplate {
     return new ActionsRepositoryOidcSubjectClaimCustomizationTemplate(this, "oidc-subject-template", {
-      repository: repo,
+      repository: github.repo,
       useDefault: false,
-      includeClaimKeys: [...GITHUB_ID_SUBJECT_CLAIM_KEYS],
+      includeClaimKeys: [...githubSubjectClaimKeys(github)],
     });
   }
 

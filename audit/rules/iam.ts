@@ -175,7 +175,9 @@ export function trustsGithub(statement: Statement, context: AuditContext): boole
 const SUBJECT = /^repo:([^/:]+\/[^/:]+):(.+)$/;
 /** The subject once the repository's template is set to owner id, repository id, context: as specific, and immune to renames. */
 const ID_SUBJECT = /^repository_owner_id:(\d+):repository_id:(\d+):(.+)$/;
-const SUBJECT_CONTEXT = /^(environment:[^:]+|ref:refs\/heads\/.+)$/;
+/** One environment or branch, then (under the repository's subject template) the one workflow file and branch ref of the job. */
+const SUBJECT_CONTEXT =
+  /^(environment:[^:]+|ref:refs\/heads\/[^:]+)(:job_workflow_ref:[^:@]+\/\.github\/workflows\/[^:@/]+@refs\/heads\/[^:]+)?$/;
 
 /** Problems with one GitHub trust statement's aud and sub conditions, or none. */
 function githubTrustProblems(statement: Statement, context: AuditContext): string[] {

@@ -98,12 +98,14 @@ const LOCK_AND_STATE_WRITES = [
   "dynamodb:BatchWriteItem",
 ];
 
-/** True when the role trusts GitHub tokens of pull requests (the plan role). */
+/** True when the role trusts GitHub tokens of pull requests (the plan role): the pull_request context, or a pull request's workflow ref. */
 function isPullRequestRole(role: AuditTarget | undefined): boolean {
   if (!role) return false;
   const trust = parsePolicy(role.body.assume_role_policy);
   if ("error" in trust) return false;
-  return trust.statements.some((s) => conditionValues(s, GITHUB_SUB).some((c) => c.values.some((v) => v.endsWith(":pull_request"))));
+  return trust.statements.some((s) =>
+    conditionValues(s, GITHUB_SUB).some((c) => c.values.some((v) => /:pull_request(:job_workflow_ref:.+)?$|@refs\/pull\//.test(v))),
+  );
 }
 
 export const iamPlanRoleNoLockWrites: Rule = {
