@@ -71,6 +71,11 @@ export interface FargateTasksProps {
   readonly logGroup: CloudwatchLogGroup;
   /** The database: its location as environment variables, its credentials as secrets. */
   readonly database: ServiceDatabaseProps;
+  /**
+   * Environment variables beside the database's (e.g. a queue's URL), in every container of the family.
+   * @default - the database's only
+   */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /** How one task definition of the family differs: its container's ports or command. */
@@ -198,6 +203,7 @@ export class FargateTasks {
         { name: "DB_HOST", value: database.host },
         { name: "DB_PORT", value: dbPort },
         { name: "DB_NAME", value: database.name },
+        ...Object.entries(this.props.environment ?? {}).map(([name, value]) => ({ name, value })),
       ],
       // ECS resolves the JSON keys of the RDS-managed secret at task start; the values never reach Terraform.
       secrets: [
