@@ -80,6 +80,11 @@ export interface FargateServiceProps extends Omit<ServiceConfig, "keepImages"> {
    * @default - no migration task definition
    */
   readonly migrationCommand?: readonly string[];
+  /**
+   * Environment variables beside the database's, e.g. the worker queue's URL (QUEUE_URL).
+   * @default - the database's only
+   */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 const CONTAINER_NAME = "api";

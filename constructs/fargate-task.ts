@@ -90,6 +90,16 @@ export interface FargateContainerProps {
    * @default - the image's command
    */
   readonly command?: readonly string[];
+  /**
+   * Task CPU units of this task definition (a scheduled job's own size); with `memoryMiB`.
+   * @default - the family's `cpu`
+   */
+  readonly cpu?: number;
+  /**
+   * Task memory in MiB of this task definition, paired with `cpu`.
+   * @default - the family's `memoryMiB`
+   */
+  readonly memoryMiB?: number;
 }
 
 /** The image and size checks; the messages name the service's props. */
@@ -131,7 +141,8 @@ export class FargateTasks {
   readonly taskRoleArn: string;
   /** The execution role's permissions: a task cannot start before they are in place. */
   readonly executionPolicy: IamRolePolicy;
-  private readonly region: DataAwsRegion;
+  /** The region the tasks run in (a data source: its `name`). */
+  readonly region: DataAwsRegion;
   /** What follows the repository URL in the image name: `:<tag>` or `@<digest>`. */
   private readonly imageReference: string;
 
@@ -173,8 +184,8 @@ export class FargateTasks {
       family,
       requiresCompatibilities: ["FARGATE"],
       networkMode: "awsvpc",
-      cpu: String(props.cpu),
-      memory: String(props.memoryMiB),
+      cpu: String(container.cpu ?? props.cpu),
+      memory: String(container.memoryMiB ?? props.memoryMiB),
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
       executionRoleArn: this.executionRoleArn,
       taskRoleArn: this.taskRoleArn,
