@@ -1,6 +1,7 @@
 import { AppautoscalingPolicy, type AppautoscalingPolicyConfig } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -174,6 +175,40 @@ export class FargateWorkload extends Construct {
       scalableDimension: "ecs:service:DesiredCount",
       minCapacity: min,
       maxCapacity: max,
+    });
+  }
+
+  /**
+   * The alarms every production service pages on (audit rule MONITORING-PRODUCTION-ALARMS): CPU and memory
+   * above 85 % for 15 minutes, fewer running tasks than `minCount` for 5. The API's are Monitoring's.
+   */
+  protected addServiceAlarms(clusterName: string, service: EcsService, minCount: number, topicArn: string): void {
+    const dimensions = { ClusterName: clusterName, ServiceName: service.name };
+    const common = { dimensions, alarmActions: [topicArn], okActions: [topicArn], period: 60, treatMissingData: "breaching" };
+    for (const metric of ["CPUUtilization", "MemoryUtilization"]) {
+      new CloudwatchMetricAlarm(this, `${metric.toLowerCase()}-alarm`, {
+        alarmName: `${this.name}-${metric === "CPUUtilization" ? "cpu" : "memory"}`,
+        alarmDescription: `${this.name} has used over 85 % of its ${metric.replace("Utilization", "").toLowerCase()} for 15 minutes`,
+        namespace: "AWS/ECS",
+        metricName: metric,
+        statistic: "Average",
+        comparisonOperator: "GreaterThanThreshold",
+        threshold: 85,
+        evaluationPeriods: 15,
+        ...common,
+        treatMissingData: "notBreaching",
+      });
+    }
+    new CloudwatchMetricAlarm(this, "running-tasks-alarm", {
+      alarmName: `${this.name}-running-tasks`,
+      alarmDescription: `${this.name} has run fewer than ${minCount} task(s) for 5 minutes: tasks fail to start or keep stopping`,
+      namespace: "ECS/ContainerInsights",
+      metricName: "RunningTaskCount",
+      statistic: "Minimum",
+      comparisonOperator: "LessThanThreshold",
+      threshold: minCount,
+      evaluationPeriods: 5,
+      ...common,
     });
   }
 

@@ -18,6 +18,11 @@ export interface QueueWorkerProps
   readonly queue: WorkQueue;
   /** Name of the worker's task role: its inline policy lets it consume the queue. */
   readonly taskRoleName: string;
+  /**
+   * SNS topic the worker's CPU, memory and running-task alarms notify.
+   * @default - no alarms (an environment with monitoring.alarms off)
+   */
+  readonly alarmTopicArn?: string;
 }
 
 /** The worker's container (and its log stream prefix). */
@@ -77,6 +82,7 @@ export class QueueWorker extends FargateWorkload {
         ],
       },
     });
+    if (props.alarmTopicArn) this.addServiceAlarms(props.cluster.name, service, props.minCount, props.alarmTopicArn);
     this.serviceName = service.name;
     this.ecsService = service;
   }

@@ -80,6 +80,7 @@ export function addWorkloads(c: WorkloadContext, queue: WorkQueue | undefined): 
       queue,
       roles: roles("worker"),
       taskRoleName: c.role("worker-task").name,
+      alarmTopicArn,
     });
     db.allowConnectionsFrom("worker", worker.securityGroup.id);
   }
