@@ -128,6 +128,15 @@ describe("queue worker", () => {
     expect(policyOf(send).Statement[0].Action).toEqual(["sqs:SendMessage", "sqs:GetQueueAttributes"]);
   });
 
+  it("outputs the worker's service and queue for deploy.yml and people, with descriptions", () => {
+    expect(stage.output?.ecs_worker_service_name).toEqual({
+      value: "${aws_ecs_service.worker_service_E1A32E33.name}",
+      description: "ECS service running the queue worker",
+    });
+    expect(stage.output?.worker_queue_url?.value).toMatch(/^\$\{aws_sqs_queue\.worker-queue_\w+\.url\}$/);
+    expect(prod.output?.ecs_worker_service_name).toBeUndefined();
+  });
+
   it("runs as the bootstrap's worker roles, which the bootstrap creates for this environment only", () => {
     expect(stage.data?.aws_iam_role?.["workload-role-worker-execution"]).toEqual({ name: "acme-stage-worker-execution-role" });
     const roles = names(bootstrap, "aws_iam_role");

@@ -4,6 +4,7 @@
  * network and database, with roles of its own from the bootstrap (config/workloads.ts says which).
  */
 import type { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
+import { TerraformOutput } from "cdktf";
 import type { Construct } from "constructs";
 import type { WorkloadRole } from "../config/naming";
 import type { EnvironmentConfig } from "../config/types";
@@ -98,6 +99,14 @@ export function addWorkloads(c: WorkloadContext, queue: WorkQueue | undefined): 
     db.allowConnectionsFrom("jobs", jobs.securityGroup.id);
   }
   if (worker && !alarmTopicArn) exemptNoAlarms(worker.ecsService, env.name);
+  if (worker && queue) {
+    // deploy.yml waits for every service it lists to become stable, the worker's as the API's.
+    new TerraformOutput(stack, "ecs_worker_service_name", {
+      value: worker.serviceName,
+      description: "ECS service running the queue worker",
+    });
+    new TerraformOutput(stack, "worker_queue_url", { value: queue.queueUrl, description: "URL of the queue the worker drains" });
+  }
   return { queue, worker, jobs };
 }
 
