@@ -52,6 +52,9 @@ export function workloadDeployStatements(ctx: PermissionsContext, environment: s
   return [
     allow("OwnQueues", QUEUE_ACTIONS, queues),
     allow("OwnSchedules", SCHEDULE_ACTIONS, schedules),
+    // The jobs' failed-runs metric filter lives on their log group (aws_cloudwatch_log_metric_filter).
+    allow("OwnMetricFilters", ["logs:PutMetricFilter", "logs:DeleteMetricFilter"], ctx.naming.logGroupArns(environment, ctx.region)),
+    allow("ListMetricFilters", "logs:DescribeMetricFilters", `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:*`),
     // A schedule names the role it runs as: only the environment's scheduler role, only to the scheduler.
     allow("PassSchedulerRole", "iam:PassRole", scheduler, { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } }),
     notOtherEnvironments(environment, ["sqs:*"], "QueuesNotOtherEnvironments"),
