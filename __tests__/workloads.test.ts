@@ -192,6 +192,19 @@ describe("scheduled jobs", () => {
   });
 });
 
+describe("alarms of the worker and the jobs", () => {
+  const { stage } = synthAll(withWorkloads());
+  const ours = Object.values(resources(stage, "aws_cloudwatch_metric_alarm")).filter((a) => /-(worker|jobs?)-/.test(a.alarm_name));
+  it("say what broke, in which environment, and where to look first, as the API's do", () => {
+    expect(ours.length).toBeGreaterThanOrEqual(8);
+    for (const alarm of ours) expect(alarm.alarm_description).toMatch(/ in stage[ .,:;].*First look: /);
+  });
+  it("notify the environment's alarm topic", () => {
+    for (const alarm of ours)
+      expect(alarm.alarm_actions).toEqual([expect.stringMatching(/^\$\{aws_sns_topic\.notification_topic_\w+\.arn\}$/)]);
+  });
+});
+
 describe("workload settings", () => {
   const problems = (change: Partial<EnvironmentConfig>) => {
     try {

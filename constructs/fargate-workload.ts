@@ -61,6 +61,14 @@ export interface FargateWorkloadProps {
   readonly environment?: Readonly<Record<string, string>>;
 }
 
+/** Where a service's alarms go and whose they are. */
+export interface ServiceAlarms {
+  /** SNS topic the alarms notify. */
+  readonly topicArn: string;
+  /** The environment's name, e.g. `stage`: named in every alarm's runbook line. */
+  readonly environment: string;
+}
+
 /** How a workload's long-running service is run: its task definition, counts and deployment safety. */
 export interface WorkloadServiceOptions {
   /** Cluster (its id or ARN) the service runs in. */
@@ -182,13 +190,16 @@ export class FargateWorkload extends Construct {
    * The alarms every production service pages on (audit rule MONITORING-PRODUCTION-ALARMS): CPU and memory
    * above 85 % for 15 minutes, fewer running tasks than `minCount` for 5. The API's are Monitoring's.
    */
-  protected addServiceAlarms(clusterName: string, service: EcsService, minCount: number, topicArn: string): void {
+  protected addServiceAlarms(clusterName: string, service: EcsService, minCount: number, alarms: ServiceAlarms): void {
+    const { topicArn, environment } = alarms;
     const dimensions = { ClusterName: clusterName, ServiceName: service.name };
     const common = { dimensions, alarmActions: [topicArn], okActions: [topicArn], period: 60, treatMissingData: "breaching" };
     for (const metric of ["CPUUtilization", "MemoryUtilization"]) {
       new CloudwatchMetricAlarm(this, `${metric.toLowerCase()}-alarm`, {
         alarmName: `${this.name}-${metric === "CPUUtilization" ? "cpu" : "memory"}`,
-        alarmDescription: `${this.name} has used over 85 % of its ${metric.replace("Utilization", "").toLowerCase()} for 15 minutes`,
+        alarmDescription:
+          `${this.name} has used over 85 % of its ${metric.replace("Utilization", "").toLowerCase()} for 15 minutes in ${environment}. ` +
+          `First look: its logs (${this.logGroup.name}) and its scaling (maxCount).`,
         namespace: "AWS/ECS",
         metricName: metric,
         statistic: "Average",
@@ -201,7 +212,9 @@ export class FargateWorkload extends Construct {
     }
     new CloudwatchMetricAlarm(this, "running-tasks-alarm", {
       alarmName: `${this.name}-running-tasks`,
-      alarmDescription: `${this.name} has run fewer than ${minCount} task(s) for 5 minutes: tasks fail to start or keep stopping`,
+      alarmDescription:
+        `${this.name} has run fewer than ${minCount} task(s) for 5 minutes in ${environment}. First look: the stopped ` +
+        `tasks' reason in the ECS console (service ${this.name}) and its logs (${this.logGroup.name}).`,
       namespace: "ECS/ContainerInsights",
       metricName: "RunningTaskCount",
       statistic: "Minimum",

@@ -3,7 +3,7 @@ import type { Construct } from "constructs";
 import { checkFields } from "../config/check-props";
 import { WorkerSchema } from "../config/schema";
 import type { WorkerConfig } from "../config/types";
-import { checkCounts, FargateWorkload, type FargateWorkloadProps } from "./fargate-workload";
+import { checkCounts, FargateWorkload, type FargateWorkloadProps, type ServiceAlarms } from "./fargate-workload";
 import type { WorkQueue } from "./work-queue";
 
 /** The worker's settings are the configuration's `worker` section (config/schema-workloads.ts). */
@@ -19,10 +19,10 @@ export interface QueueWorkerProps
   /** Name of the worker's task role: its inline policy lets it consume the queue. */
   readonly taskRoleName: string;
   /**
-   * SNS topic the worker's CPU, memory and running-task alarms notify.
+   * Where the worker's CPU, memory and running-task alarms go.
    * @default - no alarms (an environment with monitoring.alarms off)
    */
-  readonly alarmTopicArn?: string;
+  readonly alarms?: ServiceAlarms;
 }
 
 /** The worker's container (and its log stream prefix). */
@@ -82,7 +82,7 @@ export class QueueWorker extends FargateWorkload {
         ],
       },
     });
-    if (props.alarmTopicArn) this.addServiceAlarms(props.cluster.name, service, props.minCount, props.alarmTopicArn);
+    if (props.alarms) this.addServiceAlarms(props.cluster.name, service, props.minCount, props.alarms);
     this.serviceName = service.name;
     this.ecsService = service;
   }

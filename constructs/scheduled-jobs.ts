@@ -13,6 +13,8 @@ import { FargateWorkload, type FargateWorkloadProps } from "./fargate-workload";
 
 /** The jobs are the configuration's `jobs` list (config/schema-workloads.ts). */
 export interface ScheduledJobsProps extends Omit<FargateWorkloadProps, "name" | "logGroupName" | "inbound" | "cpu" | "memoryMiB"> {
+  /** The environment's name, e.g. `stage`: named in every alarm's runbook line. */
+  readonly environmentName: string;
   /** Prefix of the names: schedules `<namePrefix>-<job>`, task families `<namePrefix>-job-<job>`, log group `/ecs/<namePrefix>/jobs`. */
   readonly namePrefix: string;
   /** The jobs, each run as a one-off task of its own task definition. */
@@ -141,7 +143,9 @@ export class ScheduledJobs extends FargateWorkload {
     for (const job of props.jobs) {
       new CloudwatchMetricAlarm(this, `failed-alarm-${job.name}`, {
         alarmName: `${props.namePrefix}-job-${job.name}-failed`,
-        alarmDescription: `The scheduled job ${job.name} exited non-zero: its log stream ${job.name}/... says why`,
+        alarmDescription:
+          `The scheduled job ${job.name} exited non-zero in ${props.environmentName}. First look: its log streams ` +
+          `${job.name}/... in ${this.logGroup.name} (the last line holds the exit code).`,
         namespace: JOBS_METRIC_NAMESPACE,
         metricName: "FailedRuns",
         dimensions: { Environment: props.namePrefix, Job: job.name },
@@ -154,7 +158,9 @@ export class ScheduledJobs extends FargateWorkload {
     }
     new CloudwatchMetricAlarm(this, "dead-letters-alarm", {
       alarmName: `${props.namePrefix}-jobs-dead-letters`,
-      alarmDescription: `A scheduled job could not be started after its retries: ${deadLetterQueueName} holds the scheduler's event`,
+      alarmDescription:
+        `A scheduled job could not be started after its retries in ${props.environmentName}. First look: the event in ` +
+        `${deadLetterQueueName} (it says which schedule and why), then the cluster's capacity and the scheduler role.`,
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
       dimensions: { QueueName: deadLetterQueueName },

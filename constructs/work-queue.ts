@@ -10,6 +10,8 @@ import { WorkerSchema } from "../config/schema";
 import { policyJson } from "../lib/policy";
 
 export interface WorkQueueProps {
+  /** The environment's name, e.g. `stage`: named in every alarm's runbook line. */
+  readonly environmentName: string;
   /** Names: the queue `<namePrefix>-worker`, its dead-letter queue `<namePrefix>-worker-dlq`, alarms `<namePrefix>-worker-...`. */
   readonly namePrefix: string;
   /** Receives of one message before it moves to the dead-letter queue (the worker section's maxReceiveCount). */
@@ -112,7 +114,9 @@ export class WorkQueue extends Construct {
     const common = { alarmActions: [topic], okActions: [topic], evaluationPeriods: 1, period: 60 };
     new CloudwatchMetricAlarm(this, "oldest-message-alarm", {
       alarmName: `${name}-oldest-message`,
-      alarmDescription: `A message has waited over ${props.oldestMessageAlarmSeconds} s in ${name}: the worker is down, stuck or too small`,
+      alarmDescription:
+        `A message has waited over ${props.oldestMessageAlarmSeconds} s in ${name} in ${props.environmentName}. First look: the ` +
+        `worker's running tasks and logs (/ecs/${props.namePrefix}/worker): it is down, stuck or too small (worker.maxCount).`,
       ...sqs(this.queueName, "ApproximateAgeOfOldestMessage"),
       statistic: "Maximum",
       comparisonOperator: "GreaterThanThreshold",
@@ -123,7 +127,9 @@ export class WorkQueue extends Construct {
     });
     new CloudwatchMetricAlarm(this, "dead-letters-alarm", {
       alarmName: `${name}-dead-letters`,
-      alarmDescription: `${name}-dlq holds messages that failed ${props.maxReceiveCount} times: look at them, fix, then redrive`,
+      alarmDescription:
+        `${name}-dlq holds messages that failed ${props.maxReceiveCount} times in ${props.environmentName}. First look: the ` +
+        `worker's logs (/ecs/${props.namePrefix}/worker) for the error; fix it, then redrive the messages (SQS console).`,
       ...sqs(this.deadLetterQueueName, "ApproximateNumberOfMessagesVisible"),
       statistic: "Maximum",
       comparisonOperator: "GreaterThanThreshold",
@@ -134,7 +140,9 @@ export class WorkQueue extends Construct {
     // Growth, not content: messages left from before a release must not block every release after it.
     const growing = new CloudwatchMetricAlarm(this, "dead-letters-growing-alarm", {
       alarmName: `${name}-dead-letters-growing`,
-      alarmDescription: `Messages newly failed into ${name}-dlq: a worker deployment rolls back on this`,
+      alarmDescription:
+        `Messages newly failed into ${name}-dlq in ${props.environmentName}. First look: the worker's logs ` +
+        `(/ecs/${props.namePrefix}/worker); during a worker release ECS rolls it back on this alarm by itself.`,
       comparisonOperator: "GreaterThanThreshold",
       threshold: 0,
       treatMissingData: "notBreaching",

@@ -47,7 +47,7 @@ export interface Workloads {
 /** The worker's queue, made before the API so that the API's tasks get its URL (QUEUE_URL); none without a `worker`. */
 export function addWorkQueue(stack: Construct, env: EnvironmentConfig, prefix: string, alarmTopicArn?: string) {
   if (!env.worker) return undefined;
-  return new WorkQueue(stack, "worker-queue", { namePrefix: prefix, ...env.worker, alarmTopicArn });
+  return new WorkQueue(stack, "worker-queue", { namePrefix: prefix, environmentName: env.name, ...env.worker, alarmTopicArn });
 }
 
 /** The worker and the jobs, and the API's grant to send to the worker's queue. */
@@ -81,7 +81,7 @@ export function addWorkloads(c: WorkloadContext, queue: WorkQueue | undefined): 
       queue,
       roles: roles("worker"),
       taskRoleName: c.role("worker-task").name,
-      alarmTopicArn,
+      alarms: alarmTopicArn ? { topicArn: alarmTopicArn, environment: env.name } : undefined,
     });
     db.allowConnectionsFrom("worker", worker.securityGroup.id);
   }
@@ -90,6 +90,7 @@ export function addWorkloads(c: WorkloadContext, queue: WorkQueue | undefined): 
     jobs = new ScheduledJobs(stack, "jobs", {
       ...shared,
       jobs: env.jobs,
+      environmentName: env.name,
       clusterArn: cluster.arn,
       clusterName: cluster.name,
       roles: roles("jobs"),
