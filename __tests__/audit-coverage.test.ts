@@ -27,11 +27,11 @@ import { sampleConfig } from "./support/sample";
 const region = "eu-west-1";
 const coverageRule = resourceTypeCoverageRule(JUDGING_RULES);
 
-/** A stack with a queue (a type nothing in the audit knows) beside a bucket (one it knows well). */
-const withQueue: TerraformJson = {
+/** A stack with a state machine (a type nothing in the audit knows) beside a bucket (one it knows well). */
+const withStateMachine: TerraformJson = {
   provider: { aws: [{ region }] },
   resource: {
-    aws_sqs_queue: { jobs: { name: "acme-stage-jobs" } },
+    aws_sfn_state_machine: { jobs: { name: "acme-stage-jobs" } },
     aws_s3_bucket: { site: { bucket: "acme-stage-site" } },
     aws_s3_bucket_public_access_block: { site: { bucket: "${aws_s3_bucket.site.id}", block_public_acls: true } },
   },
@@ -40,32 +40,32 @@ const bySubject = (results: CheckResult[]): Record<string, CheckResult["status"]
   Object.fromEntries(results.map((r) => [r.subject ?? "", r.status]));
 
 describe("COVERAGE-RESOURCE-TYPES", () => {
-  it("fails a resource type that no rule judges, the estimate does not price and the diagram folds (an SQS queue)", () => {
-    const results = checkRule(coverageRule, withQueue);
-    expect(bySubject(results)).toEqual({ aws_sqs_queue: "fail", aws_s3_bucket: "pass", aws_s3_bucket_public_access_block: "pass" });
-    expect(results.find((r) => r.subject === "aws_sqs_queue")?.message).toMatch(
+  it("fails a resource type that no rule judges, the estimate does not price and the diagram folds (a state machine)", () => {
+    const results = checkRule(coverageRule, withStateMachine);
+    expect(bySubject(results)).toEqual({ aws_sfn_state_machine: "fail", aws_s3_bucket: "pass", aws_s3_bucket_public_access_block: "pass" });
+    expect(results.find((r) => r.subject === "aws_sfn_state_machine")?.message).toMatch(
       /no rule judges, the cost estimate does not price and the diagram folds .* UNCOVERED_TYPES \(audit\/coverage\.ts\)/,
     );
   });
 
   it("fails the stack's audit on it: a failure in the report, so npm run audit exits 1", () => {
-    const report = summarize([auditStack(new AuditContext("stage", withQueue))]);
+    const report = summarize([auditStack(new AuditContext("stage", withStateMachine))]);
     expect(report.passed).toBe(false);
     const failed = report.stacks[0].rules.flatMap((r) => r.findings.filter((f) => f.status === "fail").map((f) => [r.id, f.subject]));
     expect(failed).toEqual(
       expect.arrayContaining([
-        ["COVERAGE-RESOURCE-TYPES", "aws_sqs_queue"],
-        ["COVERAGE-COST-PRICED", "aws_sqs_queue.jobs"],
+        ["COVERAGE-RESOURCE-TYPES", "aws_sfn_state_machine"],
+        ["COVERAGE-COST-PRICED", "aws_sfn_state_machine.jobs"],
       ]),
     );
   });
 
   it("passes a type listed as deliberately uncovered, with its reason, and fails the listing once something covers it", () => {
-    const listed = resourceTypeCoverageRule(JUDGING_RULES, { aws_sqs_queue: "a test queue", aws_s3_bucket: "stale entry" });
-    const results = checkRule(listed, withQueue);
-    expect(results.find((r) => r.subject === "aws_sqs_queue")).toMatchObject({
+    const listed = resourceTypeCoverageRule(JUDGING_RULES, { aws_sfn_state_machine: "a test state machine", aws_s3_bucket: "stale entry" });
+    const results = checkRule(listed, withStateMachine);
+    expect(results.find((r) => r.subject === "aws_sfn_state_machine")).toMatchObject({
       status: "pass",
-      message: "deliberately uncovered: a test queue",
+      message: "deliberately uncovered: a test state machine",
     });
     expect(results.find((r) => r.subject === "aws_s3_bucket")).toMatchObject({
       status: "fail",
@@ -74,7 +74,7 @@ describe("COVERAGE-RESOURCE-TYPES", () => {
   });
 
   it("counts a rule as judging a type it reads through the context, not only the types it targets", () => {
-    const [pab] = typeCoverage(new AuditContext("x", withQueue), JUDGING_RULES).filter(
+    const [pab] = typeCoverage(new AuditContext("x", withStateMachine), JUDGING_RULES).filter(
       (c) => c.type === "aws_s3_bucket_public_access_block",
     );
     // S3-PUBLIC-ACCESS-BLOCK targets aws_s3_bucket and reads the bucket's public access block.
@@ -83,13 +83,13 @@ describe("COVERAGE-RESOURCE-TYPES", () => {
   });
 
   it('says by type what the diagram folds into "more resources", and the diagram points there', () => {
-    const coverage = typeCoverage(new AuditContext("x", withQueue), JUDGING_RULES);
+    const coverage = typeCoverage(new AuditContext("x", withStateMachine), JUDGING_RULES);
     expect(Object.fromEntries(coverage.map((c) => [c.type, c.diagram.shown]))).toEqual({
       aws_s3_bucket: "drawn",
       aws_s3_bucket_public_access_block: "folded",
-      aws_sqs_queue: "folded",
+      aws_sfn_state_machine: "folded",
     });
-    const other = architecture(withQueue).nodes.find((n) => n.id === "other");
+    const other = architecture(withStateMachine).nodes.find((n) => n.id === "other");
     expect(other?.label).toMatch(/^2 more resource\(s\) of 2 type\(s\).*the coverage table of audit\.md/);
   });
 
@@ -101,10 +101,10 @@ describe("COVERAGE-RESOURCE-TYPES", () => {
 describe("COVERAGE-COST-PRICED", () => {
   it("fails each resource that costs money and is not priced, and passes a fully priced or free stack", () => {
     expect(
-      checkRule(costPricedRule, withQueue)
+      checkRule(costPricedRule, withStateMachine)
         .filter((r) => r.status === "fail")
         .map((r) => r.subject),
-    ).toEqual(["aws_sqs_queue.jobs"]);
+    ).toEqual(["aws_sfn_state_machine.jobs"]);
     const free: TerraformJson = { provider: { aws: [{ region }] }, resource: { aws_default_route_table: { t: {} } } };
     expect(checkRule(costPricedRule, free).map((r) => r.status)).toEqual(["pass"]);
   });

@@ -4,6 +4,7 @@
  * assume the roles is in github-oidc.test.ts.
  */
 import { Testing } from "cdktf";
+import { BOUNDARY_IAM_EXCEPTION } from "../bootstrap/permissions/deploy-role-workloads";
 import { Naming } from "../config/naming";
 import { allows, asList, managedPolicyNamed, ROLE_AND_TRUST_CHANGES, roleNamed, type Statement } from "./support/iam";
 import { buildSample, oneAccountConfig, sampleConfig } from "./support/sample";
@@ -64,6 +65,11 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
       expect.objectContaining({
         Resource: `arn:aws:iam::${naming.accountId}:role/acme/${env}/*`,
         Condition: { StringEquals: { "iam:PassedToService": ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } },
+      }),
+      // Issue 22: the scheduled jobs' schedules name the environment's scheduler role, handed to the scheduler only.
+      expect.objectContaining({
+        Resource: `arn:aws:iam::${naming.accountId}:role/acme/${env}/acme-${env}-scheduler-role`,
+        Condition: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
       }),
     ]);
     const buckets = [`acme-${env}-site-${naming.accountId}`, `acme-${env}-alb-logs-${naming.accountId}`];
@@ -207,7 +213,19 @@ describe.each(["stage", "prod"])("workload boundary of %s", (env) => {
 
   it("allows no IAM, STS or wildcard action, and only in the project's region", () => {
     const allowed = document.Statement.filter((s) => s.Effect === "Allow");
-    const actions = allowed.flatMap((s) => asList(s.Action));
+    // The one exception (issue 22): EventBridge Scheduler hands the scheduled jobs' two roles to ECS, and nothing else.
+    const passJobRoles = allowed.filter((s) => s.Sid === BOUNDARY_IAM_EXCEPTION);
+    expect(passJobRoles).toEqual([
+      expect.objectContaining({
+        Action: "iam:PassRole",
+        Resource: [
+          `arn:aws:iam::${naming.accountId}:role/acme/${env}/acme-${env}-jobs-execution-role`,
+          `arn:aws:iam::${naming.accountId}:role/acme/${env}/acme-${env}-jobs-task-role`,
+        ],
+        Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+      }),
+    ]);
+    const actions = allowed.filter((s) => s.Sid !== BOUNDARY_IAM_EXCEPTION).flatMap((s) => asList(s.Action));
     expect(actions.length).toBeGreaterThan(5);
     for (const action of actions) expect(action).not.toMatch(/^(iam|sts|organizations):|\*/);
     const anywhere = allowed.filter((s) => asList(s.Resource).includes("*"));

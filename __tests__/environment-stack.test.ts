@@ -10,11 +10,17 @@ const platform = buildSample(config);
 const stage = parse(Testing.synth(platform.environments.stage));
 const prod = parse(Testing.synth(platform.environments.prod));
 
-/** The service's task definition (the migration has a task definition of its own, family `<name>-migrate`). */
+/** The API's task definition, by its family `<prefix>-api` (the migration, a worker and jobs have families of their own). */
 const apiTask = (tf: SynthesizedTerraform) => {
-  const tasks = Object.values(resources(tf, "aws_ecs_task_definition")).filter((t) => !String(t.family).endsWith("-migrate"));
+  const tasks = Object.values(resources(tf, "aws_ecs_task_definition")).filter((t) => /^acme-[a-z0-9]+-api$/.test(String(t.family)));
   if (tasks.length !== 1) throw new Error(`expected one API task definition, found ${tasks.length}`);
   return tasks[0];
+};
+/** The API's service, by its name `<prefix>-api`. */
+const apiService = (tf: SynthesizedTerraform) => {
+  const services = Object.values(resources(tf, "aws_ecs_service")).filter((s) => /^acme-[a-z0-9]+-api$/.test(String(s.name)));
+  if (services.length !== 1) throw new Error(`expected one API service, found ${services.length}`);
+  return services[0];
 };
 const count = (tf: SynthesizedTerraform, type: string) => Object.keys(resources(tf, type)).length;
 
@@ -50,7 +56,13 @@ describe.each([
   });
 
   it("outputs what people and CI read, each with a description", () => {
-    expect(Object.keys(tf.output!).sort()).toEqual(
+    // A worker adds its own (workloads.test.ts); these are every environment's.
+    const workerOutputs = ["ecs_worker_service_name", "worker_queue_url"];
+    expect(
+      Object.keys(tf.output!)
+        .filter((o) => !workerOutputs.includes(o))
+        .sort(),
+    ).toEqual(
       [
         "alarm_topic_arn",
         "api_url",
@@ -78,11 +90,12 @@ describe.each([
     expect(buckets).toContain(naming.siteBucket(env));
   });
 
-  it("admits the database only from the service's security group", () => {
+  it("admits the database only from the workloads' own security groups, the API's among them", () => {
     const rules = Object.values(resources(tf, "aws_vpc_security_group_ingress_rule")).filter((r) => r.from_port === 5432);
-    expect(rules).toHaveLength(1);
-    expect(rules[0].referenced_security_group_id).toMatch(/^\$\{aws_security_group\.service_/);
-    expect(rules[0].security_group_id).toMatch(/^\$\{aws_security_group\.database_/);
+    const from = rules.map((r) => r.referenced_security_group_id);
+    expect(from).toContain(apiService(tf).network_configuration.security_groups[0]);
+    for (const group of from) expect(group).toMatch(/^\$\{aws_security_group\.(service|worker|jobs)_service-security-group_\w+\.id\}$/);
+    for (const rule of rules) expect(rule.security_group_id).toMatch(/^\$\{aws_security_group\.database_/);
   });
 
   it("injects the database credentials from the RDS-managed secret, never as plain environment", () => {
@@ -119,11 +132,18 @@ describe("stage and prod side by side", () => {
   });
 
   it("differ in autoscaling bounds: stage 1-2, prod 2-6", () => {
-    const s = only(stage, "aws_appautoscaling_target");
-    const p = only(prod, "aws_appautoscaling_target");
+    // The API's scaling target: the one whose resource id names the API's service (`service` construct).
+    const target = (tf: SynthesizedTerraform) => {
+      const found = Object.values(resources(tf, "aws_appautoscaling_target")).find((t) =>
+        t.resource_id.includes("${aws_ecs_service.service_"),
+      );
+      if (!found) throw new Error("no scaling target of the API's service");
+      return found;
+    };
+    const [s, p] = [target(stage), target(prod)];
     expect([s.min_capacity, s.max_capacity]).toEqual([1, 2]);
     expect([p.min_capacity, p.max_capacity]).toEqual([2, 6]);
-    expect([only(stage, "aws_ecs_service").desired_count, only(prod, "aws_ecs_service").desired_count]).toEqual([1, 2]);
+    expect([apiService(stage).desired_count, apiService(prod).desired_count]).toEqual([1, 2]);
   });
 
   it("differ in load balancer protection and access logs", () => {
@@ -150,7 +170,7 @@ describe("stage and prod side by side", () => {
         ),
       ].sort();
     const db = only(tf, "aws_db_instance");
-    const service = only(tf, "aws_ecs_service");
+    const service = apiService(tf);
     const lb = only(tf, "aws_lb");
     const container = JSON.parse(apiTask(tf).container_definitions)[0];
     return {

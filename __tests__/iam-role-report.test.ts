@@ -34,13 +34,13 @@ describe("the audit's IAM section", () => {
     const report = iamReport(
       config,
       stacks,
-      [call("ec2:CreateVpc"), call("ec2:CreateVpc"), call("sqs:CreateQueue")],
+      [call("ec2:CreateVpc"), call("ec2:CreateVpc"), call("kinesis:CreateStream")],
       "recorded-calls.json",
     );
     const stage = report.roles.find((r) => r.role === "acme-stage-deploy");
-    expect(stage?.used).toEqual(["ec2:CreateVpc", "sqs:CreateQueue"]);
+    expect(stage?.used).toEqual(["ec2:CreateVpc", "kinesis:CreateStream"]);
     expect(formatIamReport(report)).toMatch(
-      /acme-stage-deploy \(123456789012\): \d+ granted, 2 used, \d+ granted but unused; used, not granted: sqs:CreateQueue/,
+      /acme-stage-deploy \(123456789012\): \d+ granted, 2 used, \d+ granted but unused; used, not granted: kinesis:CreateStream/,
     );
   });
 

@@ -41,12 +41,13 @@ describe("local endpoints", () => {
     expect(endpointProblems(tf)).toEqual([]);
   });
 
-  it("fails a stack with a type whose service is not in LOCAL_SERVICES (an SQS queue), naming the fix", () => {
+  it("fails a stack with a type whose service is not in LOCAL_SERVICES (an EventBridge rule), naming the fix", () => {
     const [stage] = stacks.filter((s) => s.name === "stage");
-    const withQueue = { ...stage.tf, resource: { ...stage.tf.resource, aws_sqs_queue: { jobs: { name: "acme-stage-jobs" } } } };
-    expect(endpointProblems(withQueue)).toEqual([
-      'provider.aws[0] does not send sqs to the emulator; add "sqs" to LOCAL_SERVICES in lib/aws-provider.ts',
-      'provider.aws[1] does not send sqs to the emulator; add "sqs" to LOCAL_SERVICES in lib/aws-provider.ts',
+    const rule = { aws_cloudwatch_event_rule: { nightly: { name: "acme-stage-nightly" } } };
+    const withRule = { ...stage.tf, resource: { ...stage.tf.resource, ...rule } };
+    expect(endpointProblems(withRule)).toEqual([
+      'provider.aws[0] does not send events to the emulator; add "events" to LOCAL_SERVICES in lib/aws-provider.ts',
+      'provider.aws[1] does not send events to the emulator; add "events" to LOCAL_SERVICES in lib/aws-provider.ts',
     ]);
   });
 

@@ -56,6 +56,10 @@ export interface Usage {
   readonly tableRequests: number;
   /** GB an on-demand DynamoDB table holds. */
   readonly tableGb: number;
+  /** Requests (sends, receives, deletes) a work queue serves a month; a dead-letter queue's are counted as none. */
+  readonly queueRequests: number;
+  /** Minutes one run of a scheduled job's task lasts. */
+  readonly jobMinutes: number;
 }
 
 export const DEFAULT_USAGE: Usage = {
@@ -70,6 +74,8 @@ export const DEFAULT_USAGE: Usage = {
   cdnRequests: 1_000_000,
   tableRequests: 10_000,
   tableGb: 0.01,
+  queueRequests: 1_000_000,
+  jobMinutes: 10,
 };
 
 /** One priced quantity of one resource: `quantity` x the table's `priceKey` row = `monthly`. */
@@ -151,6 +157,7 @@ const FREE = new Set([
   "aws_kms_alias",
   "aws_sns_topic_policy",
   "aws_sns_topic_subscription",
+  "aws_cloudwatch_log_metric_filter",
 ]);
 
 export const money = (n: number): number => Math.round(n * 1e6) / 1e6;
@@ -326,6 +333,31 @@ export function estimateCost(
           line("storage GB-months", usage.tableGb, "dynamodb.storageGbMonth", `${usage.tableGb} GB stored`);
           break;
         }
+        case "aws_sqs_queue": {
+          // A dead-letter queue (another queue's redrive target, or a schedule's) sees requests only when work fails.
+          const arn = `\${${address}.arn}`;
+          const sources = [...Object.values(resources.aws_sqs_queue ?? {}), ...Object.values(resources.aws_scheduler_schedule ?? {})];
+          if (sources.some((r) => r !== body && JSON.stringify(r).includes(arn))) {
+            free++;
+            continue;
+          }
+          const requests = `${usage.queueRequests.toLocaleString("en-US")} requests a month`;
+          line("million requests", usage.queueRequests / 1e6, "sqs.requestMillion", requests);
+          break;
+        }
+        case "aws_scheduler_schedule": {
+          const runs = runsPerMonth(String(body.schedule_expression ?? ""), hours);
+          const target = block(body.target);
+          line("million invocations", runs / 1e6, "scheduler.invocationMillion", `${runs} runs a month`);
+          const task = get(referencedAddress(block(target?.ecs_parameters)?.task_definition_arn));
+          if (!task) break;
+          const taskHours = (runs * usage.jobMinutes) / 60;
+          const [vcpu, gb] = [(asNumber(task.cpu) ?? 0) / 1024, (asNumber(task.memory) ?? 0) / 1024];
+          const assumption = `${runs} runs of ${usage.jobMinutes} minutes`;
+          line(`Fargate vCPU hours (${vcpu} vCPU, one task a run)`, vcpu * taskHours, "fargate.x86.vcpuHour", assumption);
+          line(`Fargate GB hours (${gb} GB, one task a run)`, gb * taskHours, "fargate.x86.gbHour", assumption);
+          break;
+        }
         default:
           missing("no pricing rule for this type");
           continue;
@@ -335,4 +367,30 @@ export function estimateCost(
     }
   }
   return { stack, region: defaultRegion, lines, notPriced, free, total: money(lines.reduce((s, l) => s + l.monthly, 0)) };
+}
+
+/**
+ * Runs a month of an EventBridge Scheduler expression: `rate(n unit)` exactly; `cron(min hour dom month dow year)`
+ * by counting the minute and hour fields' values (`*` every, `*\/k` every k-th, lists) and the days (every day,
+ * listed days of the month, or weekdays x 4.35); `at(...)` once.
+ */
+export function runsPerMonth(expression: string, hoursPerMonth: number): number {
+  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+  if (rate) return Math.round((hoursPerMonth * 60) / (Number(rate[1]) * { minute: 1, hour: 60, day: 1440 }[rate[2] as "minute"]));
+  const cron = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/.exec(expression);
+  if (!cron) return 1;
+  const count = (field: string, all: number): number => {
+    if (field === "*" || field === "?") return all;
+    const step = /^(?:\*|\d+)\/(\d+)$/.exec(field);
+    if (step) return Math.ceil(all / Number(step[1]));
+    return field.split(",").reduce((n, part) => {
+      const range = /^(\w+)-(\w+)$/.exec(part);
+      const days = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+      const at = (v: string) => (days.includes(v) ? days.indexOf(v) : Number(v));
+      return n + (range ? at(range[2]) - at(range[1]) + 1 : 1);
+    }, 0);
+  };
+  const [, minute, hour, dom, , dow] = cron;
+  const days = dom !== "*" && dom !== "?" ? count(dom, 30.4) : dow !== "*" && dow !== "?" ? count(dow, 7) * 4.35 : 30.4;
+  return Math.round(count(minute, 60) * count(hour, 24) * days);
 }

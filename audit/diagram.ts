@@ -64,6 +64,8 @@ const DRAWN = new Set([
   "aws_ecr_repository",
   "aws_dynamodb_table",
   "aws_kms_key",
+  "aws_sqs_queue",
+  "aws_scheduler_schedule",
 ]);
 
 /**
@@ -254,6 +256,20 @@ export function architecture(tf: TerraformJson): Architecture {
   for (const [id, body] of all(resources, "aws_dynamodb_table")) node(id, `DynamoDB table ${str(body.name)}`, "services");
   for (const [id, body] of all(resources, "aws_kms_key")) node(id, `KMS key ${str(body.description, "")}`.trim(), "services");
   for (const [id, body] of all(resources, "aws_ecr_repository")) node(id, `ECR repository ${str(body.name)}`, "services");
+  for (const [id, body] of all(resources, "aws_sqs_queue")) {
+    node(id, `SQS queue ${str(body.name)}`, "services");
+    for (const key of refs(body.kms_master_key_id)) edge(id, key, "encrypted by");
+    // The redrive policy is JSON text with the dead-letter queue's ARN in it, not one reference.
+    for (const [, dlq] of str(body.redrive_policy, "").matchAll(/\$\{(aws_sqs_queue\.[A-Za-z0-9_-]+)\.arn\}/g))
+      edge(id, dlq, "dead letters");
+  }
+  for (const [id, body] of all(resources, "aws_scheduler_schedule")) {
+    const target = isObject(body.target) ? body.target : Array.isArray(body.target) && isObject(body.target[0]) ? body.target[0] : {};
+    node(id, `Schedule ${str(body.name)}<br/>${str(body.schedule_expression)}`, "services");
+    for (const role of refs(target.role_arn)) edge(id, role, "runs as");
+    const deadLetters = isObject(target.dead_letter_config) ? target.dead_letter_config : {};
+    for (const dlq of refs(deadLetters.arn)) edge(id, dlq, "dead letters");
+  }
   for (const [id, body] of all(resources, "aws_cloudfront_distribution")) {
     node(id, `CloudFront ${str(body.price_class, "")}`.trim(), "services");
     node(INTERNET, "Internet", "outside");

@@ -12,6 +12,11 @@ export interface WorkloadRolesProps {
   readonly region: string;
   /** ARN of the environment's workload permissions boundary, set on every role. */
   readonly permissionsBoundaryArn: string;
+  /**
+   * The roles to create (config/workloads.ts: workloadRolesOf the environment's config).
+   * @default - the API's and the flow logs' (WORKLOAD_ROLES)
+   */
+  readonly kinds?: readonly WorkloadRole[];
 }
 
 /** The one AWS service that may assume each role, and what it is for. */
@@ -28,6 +33,26 @@ const ROLE_SPECS: Readonly<Record<WorkloadRole, { readonly service: string; read
     service: "vpc-flow-logs.amazonaws.com",
     description: (env) => `VPC flow logs of ${env} deliver to its log group`,
   },
+  "worker-execution": {
+    service: "ecs-tasks.amazonaws.com",
+    description: (env) => `ECS pulls the image, writes logs and reads the database secret for the ${env} queue worker`,
+  },
+  "worker-task": {
+    service: "ecs-tasks.amazonaws.com",
+    description: (env) => `The ${env} queue worker; the ${env} stack writes its permissions`,
+  },
+  "jobs-execution": {
+    service: "ecs-tasks.amazonaws.com",
+    description: (env) => `ECS pulls the image, writes logs and reads the database secret for the ${env} scheduled jobs`,
+  },
+  "jobs-task": {
+    service: "ecs-tasks.amazonaws.com",
+    description: (env) => `The ${env} scheduled jobs; the ${env} stack writes their permissions`,
+  },
+  scheduler: {
+    service: "scheduler.amazonaws.com",
+    description: (env) => `EventBridge Scheduler starts the ${env} scheduled jobs' tasks`,
+  },
 };
 
 /**
@@ -41,7 +66,7 @@ const ROLE_SPECS: Readonly<Record<WorkloadRole, { readonly service: string; read
  */
 export class WorkloadRoles extends Construct {
   /** The roles by kind. */
-  readonly roles: Readonly<Record<WorkloadRole, IamRole>>;
+  readonly roles: Readonly<Partial<Record<WorkloadRole, IamRole>>>;
 
   constructor(scope: Construct, id: string, props: WorkloadRolesProps) {
     super(scope, id);
@@ -49,6 +74,8 @@ export class WorkloadRoles extends Construct {
     const accountId = naming.accountId;
     const sourceArns: Partial<Record<WorkloadRole, string>> = {
       "flow-logs": `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*`,
+      // The environment's schedules only (ScheduledJobs names them `<prefix>-<job>` in the default group).
+      scheduler: `arn:aws:scheduler:${region}:${accountId}:schedule/default/${naming.prefix(environment)}-*`,
     };
     const role = (kind: WorkloadRole): IamRole => {
       const { service, description } = ROLE_SPECS[kind];
@@ -71,6 +98,6 @@ export class WorkloadRoles extends Construct {
         }),
       });
     };
-    this.roles = Object.fromEntries(WORKLOAD_ROLES.map((kind) => [kind, role(kind)])) as Record<WorkloadRole, IamRole>;
+    this.roles = Object.fromEntries((props.kinds ?? WORKLOAD_ROLES).map((kind) => [kind, role(kind)]));
   }
 }

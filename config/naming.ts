@@ -40,7 +40,19 @@ export * from "./github-naming";
  * flow logs deliver with.
  */
 export const WORKLOAD_ROLES = ["api-execution", "api-task", "flow-logs"] as const;
-export type WorkloadRole = (typeof WORKLOAD_ROLES)[number];
+/** Roles of the workloads an environment may add (workloadRolesOf says which it needs). */
+export const OPTIONAL_WORKLOAD_ROLES = ["worker-execution", "worker-task", "jobs-execution", "jobs-task", "scheduler"] as const;
+export type WorkloadRole = (typeof WORKLOAD_ROLES)[number] | (typeof OPTIONAL_WORKLOAD_ROLES)[number];
+
+/**
+ * The workload roles of an environment: the API's and the flow logs' always, the worker's with a
+ * `worker`, the jobs' and the scheduler's with `jobs`. A role added here exists only after a
+ * bootstrap apply: the environment stack reads it, so its plan fails until then (README: "Adding a workload").
+ */
+export function workloadRolesOf(env: { readonly worker?: object; readonly jobs?: readonly object[] }): WorkloadRole[] {
+  const worker = env.worker ? (["worker-execution", "worker-task"] as const) : [];
+  return [...WORKLOAD_ROLES, ...worker, ...(env.jobs?.length ? (["jobs-execution", "jobs-task", "scheduler"] as const) : [])];
+}
 
 /** A name a stack gives a resource: checked against AWS's rules (config/aws-names.ts) before synth. */
 export interface ResourceName {

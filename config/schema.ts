@@ -22,6 +22,7 @@ import { NetworkSchema } from "./schema-network";
 import { ProjectSchema } from "./schema-project";
 import { LoadBalancerSchema, ServiceSchema } from "./schema-service";
 import { SiteSchema } from "./schema-site";
+import { JobsSchema, WorkerSchema } from "./schema-workloads";
 
 export { DomainSchema } from "./schema-common";
 export { DatabaseSchema } from "./schema-database";
@@ -30,6 +31,7 @@ export { NetworkSchema } from "./schema-network";
 export { AccountSchema, BootstrapSchema, GithubSchema, ProjectSchema } from "./schema-project";
 export { LoadBalancerSchema, ServiceSchema } from "./schema-service";
 export { SiteSchema } from "./schema-site";
+export { JobSchema, JobsSchema, WorkerSchema } from "./schema-workloads";
 
 /** A deliberate deviation from a production guardrail, with the reason written down. */
 export const AcceptedRiskSchema = z
@@ -119,6 +121,10 @@ export const EnvironmentSchema = z
      * @default - no migration
      */
     migration: MigrationSchema.optional(),
+    /** A queue and the service draining it (config/schema-workloads.ts). @default - no worker */
+    worker: WorkerSchema.optional(),
+    /** Tasks run on a schedule (config/schema-workloads.ts). @default - none */
+    jobs: JobsSchema.optional(),
     /**
      * Production guardrails this environment deliberately does without, each with the reason.
      * @default - none: every guardrail of the tier holds

@@ -13,6 +13,7 @@ import type {
   EnvironmentSchema,
   GithubEnvironmentSchema,
   GithubSchema,
+  JobSchema,
   LoadBalancerSchema,
   MigrationSchema,
   MonitoringSchema,
@@ -22,6 +23,7 @@ import type {
   ProjectSchema,
   ServiceSchema,
   SiteSchema,
+  WorkerSchema,
 } from "./schema";
 
 export type DomainConfig = z.infer<typeof DomainSchema>;
@@ -41,3 +43,5 @@ export type PlatformConfig = z.infer<typeof PlatformSchema>;
 export type MonitoringThresholds = z.infer<typeof MonitoringThresholdsSchema>;
 export type MonitoringConfig = z.infer<typeof MonitoringSchema>;
 export type MigrationConfig = z.infer<typeof MigrationSchema>;
+export type WorkerConfig = z.infer<typeof WorkerSchema>;
+export type JobConfig = z.infer<typeof JobSchema>;

@@ -1,18 +1,15 @@
-import { AppautoscalingPolicy } from "@cdktf/provider-aws/lib/appautoscaling-policy";
-import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { EcsCluster } from "@cdktf/provider-aws/lib/ecs-cluster";
-import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
-import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
-import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import type { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { TerraformResource } from "cdktf";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { checkFields } from "../config/check-props";
 import { ServiceSchema } from "../config/schema";
 import type { ServiceConfig } from "../config/types";
-import { type FargateTaskRoles, FargateTasks, type ServiceDatabaseProps, type ServiceImageSource } from "./fargate-task";
+import type { FargateTaskRoles, ServiceDatabaseProps, ServiceImageSource } from "./fargate-task";
+import { checkCounts, FargateWorkload } from "./fargate-workload";
 
 export type { FargateTaskRoles, ServiceDatabaseProps, ServiceImageSource } from "./fargate-task";
 
@@ -83,6 +80,11 @@ export interface FargateServiceProps extends Omit<ServiceConfig, "keepImages"> {
    * @default - no migration task definition
    */
   readonly migrationCommand?: readonly string[];
+  /**
+   * Environment variables beside the database's, e.g. the worker queue's URL (QUEUE_URL).
+   * @default - the database's only
+   */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 const CONTAINER_NAME = "api";
@@ -91,23 +93,24 @@ const NAME_PREFIX = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 const MIGRATION_CONTAINER_NAME = "migrate";
 
 /**
- * The API on ECS Fargate: a cluster with Container Insights, the tasks' log group, the execution
- * role's policy and task definition (and the migration's), a service in private subnets behind the
- * load balancer's target group, and CPU target-tracking autoscaling. The tasks get the database credentials from the
- * RDS-managed secret at start; nothing secret is in the task definition. The service opens both
- * sides of its connection to the load balancer (its own ingress, the load balancer's egress).
+ * The API on ECS Fargate, a FargateWorkload that takes traffic: the cluster (with Container Insights)
+ * the environment's workloads share, a service in private subnets behind the load balancer's target
+ * group, CPU target-tracking autoscaling, and the migration's task definition. The tasks get the
+ * database credentials from the RDS-managed secret at start; nothing secret is in the task definition.
+ * The service opens both sides of its connection to the load balancer (its own ingress, the load
+ * balancer's egress).
  */
-export class FargateService extends Construct {
+export class FargateService extends FargateWorkload {
   readonly clusterName: string;
+  /** ARN of the cluster, which the environment's other workloads run in too. */
+  readonly clusterArn: string;
   readonly serviceName: string;
   readonly logGroupName: string;
   /** Security group of the tasks; allow it on whatever the API must reach (e.g. the database). */
   readonly securityGroupId: string;
   readonly executionRoleArn: string;
-  /** Role the application runs as; it has no permissions yet. */
+  /** Role the application runs as; the environment stack grants it what it uses (e.g. sending to a queue). */
   readonly taskRoleArn: string;
-  /** Subnets the tasks (and the migration task) run in. */
-  readonly subnetIds: string[];
   /** ARN of the migration task definition's latest revision, when a migration command is set. */
   readonly migrationTaskDefinitionArn?: string;
   /** Family of the migration task definition, when a migration command is set. */
@@ -121,26 +124,15 @@ export class FargateService extends Construct {
   readonly ecsService: EcsService;
 
   constructor(scope: Construct, id: string, props: FargateServiceProps) {
-    super(scope, id);
-    validate(props);
-    const name = `${props.namePrefix}-api`;
-
+    super(scope, id, {
+      ...validate(props),
+      name: `${props.namePrefix}-api`,
+      logGroupName: `/ecs/${props.namePrefix}/api`,
+      inbound: "from the load balancer only",
+    });
+    const { name } = this;
     const cluster = this.cluster(props);
-    const logGroup = new CloudwatchLogGroup(this, "log-group", {
-      name: `/ecs/${props.namePrefix}/api`,
-      retentionInDays: props.logRetentionDays,
-    });
-    const tasks = new FargateTasks(this, {
-      cpu: props.cpu,
-      memoryMiB: props.memoryMiB,
-      roles: props.roles,
-      repository: props.repository,
-      imageTag: props.imageTag,
-      imageDigest: props.imageDigest,
-      logGroup,
-      database: props.database,
-    });
-    const taskDefinition = tasks.add("task-definition", name, CONTAINER_NAME, {
+    const taskDefinition = this.addTaskDefinition("task-definition", name, CONTAINER_NAME, {
       portMappings: [{ containerPort: props.loadBalancer.targetPort, protocol: "tcp" }],
     });
     // The migration: the same image, roles, secrets and logs as the API, run once per release before
@@ -148,60 +140,38 @@ export class FargateService extends Construct {
     const migrationCommand = props.migrationCommand ?? [];
     const migrationTask =
       migrationCommand.length > 0
-        ? tasks.add("migration-task-definition", `${name}-migrate`, MIGRATION_CONTAINER_NAME, { command: migrationCommand })
+        ? this.addTaskDefinition("migration-task-definition", `${name}-migrate`, MIGRATION_CONTAINER_NAME, { command: migrationCommand })
         : undefined;
 
-    const network = this.securityGroup(props, name);
-    const service = this.createService(props, name, cluster, taskDefinition, network.group, tasks.executionPolicy);
-    this.autoscaling(props, name, cluster, service);
+    this.allowLoadBalancer(props);
+    const { loadBalancer: lb } = props;
+    const service = this.addService({
+      cluster: cluster.id,
+      taskDefinition,
+      desiredCount: props.desiredCount,
+      loadBalancer: [{ targetGroupArn: lb.targetGroupArn, containerName: CONTAINER_NAME, containerPort: lb.targetPort }],
+      healthCheckGracePeriodSeconds: props.healthCheckGracePeriodSeconds ?? 60,
+      deploymentAlarmNames: props.deploymentAlarmNames,
+      // ECS rejects a target group not yet attached to a listener.
+      dependsOn: lb.listeners,
+    });
+    const target = this.addScalingTarget(cluster.name, service, props.minCount, props.maxCount);
+    this.addTargetTracking("scaling-policy", `${name}-cpu`, target, {
+      predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+      targetValue: props.cpuTargetPercent,
+    });
 
     this.clusterName = cluster.name;
+    this.clusterArn = cluster.arn;
     this.serviceName = service.name;
-    this.logGroupName = logGroup.name;
-    this.securityGroupId = network.group.id;
-    this.executionRoleArn = tasks.executionRoleArn;
-    this.taskRoleArn = tasks.taskRoleArn;
-    this.subnetIds = props.privateSubnetIds;
+    this.logGroupName = this.logGroup.name;
+    this.securityGroupId = this.securityGroup.id;
+    this.executionRoleArn = this.tasks.executionRoleArn;
+    this.taskRoleArn = this.tasks.taskRoleArn;
     this.migrationTaskDefinitionArn = migrationTask?.arn;
     this.migrationTaskFamily = migrationTask?.family;
-    this.migrationPrerequisites = [...network.egress, tasks.executionPolicy];
+    this.migrationPrerequisites = [...this.egress, this.tasks.executionPolicy];
     this.ecsService = service;
-  }
-
-  /** The service: rolls back failed deployments, replaces tasks without losing capacity, leaves the count to autoscaling. */
-  private createService(
-    props: FargateServiceProps,
-    name: string,
-    cluster: EcsCluster,
-    taskDefinition: EcsTaskDefinition,
-    securityGroup: SecurityGroup,
-    executionPolicy: TerraformResource,
-  ): EcsService {
-    return new EcsService(this, "service", {
-      name,
-      cluster: cluster.id,
-      taskDefinition: taskDefinition.arn,
-      launchType: "FARGATE",
-      desiredCount: props.desiredCount,
-      networkConfiguration: { subnets: props.privateSubnetIds, securityGroups: [securityGroup.id], assignPublicIp: false },
-      loadBalancer: [
-        { targetGroupArn: props.loadBalancer.targetGroupArn, containerName: CONTAINER_NAME, containerPort: props.loadBalancer.targetPort },
-      ],
-      healthCheckGracePeriodSeconds: props.healthCheckGracePeriodSeconds ?? 60,
-      deploymentCircuitBreaker: { enable: true, rollback: true },
-      alarms: props.deploymentAlarmNames?.length
-        ? { alarmNames: [...props.deploymentAlarmNames], enable: true, rollback: true }
-        : undefined,
-      deploymentMinimumHealthyPercent: 100,
-      deploymentMaximumPercent: 200,
-      propagateTags: "SERVICE",
-      enableEcsManagedTags: true,
-      // Autoscaling changes the count after creation; applying the configured value again would undo it.
-      lifecycle: { ignoreChanges: ["desired_count"] },
-      // ECS rejects a target group not yet attached to a listener, and the first tasks need the
-      // execution role's permissions in place to pull the image and read the secret.
-      dependsOn: [...props.loadBalancer.listeners, executionPolicy],
-    });
   }
 
   /**
@@ -221,88 +191,35 @@ export class FargateService extends Construct {
     });
   }
 
-  /**
-   * The tasks' security group: from the load balancer on the container port (and the load balancer's
-   * egress to it), out to HTTPS (ECR, Secrets Manager and CloudWatch Logs, through NAT or VPC
-   * endpoints) and to the database port inside the VPC. Rules as separate resources.
-   */
-  private securityGroup(props: FargateServiceProps, name: string): { group: SecurityGroup; egress: TerraformResource[] } {
-    const group = new SecurityGroup(this, "service-security-group", {
-      name: `${name}-service`,
-      description: `Tasks of ${name}: from the load balancer only`,
-      vpcId: props.vpcId,
-    });
+  /** From the load balancer on the container port, and the load balancer's egress to the tasks. Rules as separate resources. */
+  private allowLoadBalancer(props: FargateServiceProps): void {
     const { targetPort: port, securityGroupId: albGroupId } = props.loadBalancer;
     const tcp = (p: number) => ({ ipProtocol: "tcp", fromPort: p, toPort: p });
     new VpcSecurityGroupEgressRule(this, "alb-egress-service", {
       securityGroupId: albGroupId,
       description: "To the tasks on the container port",
       ...tcp(port),
-      referencedSecurityGroupId: group.id,
+      referencedSecurityGroupId: this.securityGroup.id,
     });
     new VpcSecurityGroupIngressRule(this, "service-ingress-alb", {
-      securityGroupId: group.id,
+      securityGroupId: this.securityGroup.id,
       description: "From the load balancer on the container port",
       ...tcp(port),
       referencedSecurityGroupId: albGroupId,
     });
-    const https = new VpcSecurityGroupEgressRule(this, "service-egress-https", {
-      securityGroupId: group.id,
-      description: "HTTPS to AWS APIs",
-      ...tcp(443),
-      cidrIpv4: "0.0.0.0/0",
-    });
-    const database = new VpcSecurityGroupEgressRule(this, "service-egress-database", {
-      securityGroupId: group.id,
-      description: "To the database inside the VPC",
-      ...tcp(props.database.port),
-      cidrIpv4: props.vpcCidr,
-    });
-    return { group, egress: [https, database] };
-  }
-
-  /** Target tracking on average CPU between minCount and maxCount: out quickly, in slowly. */
-  private autoscaling(props: FargateServiceProps, name: string, cluster: EcsCluster, service: EcsService): void {
-    const target = new AppautoscalingTarget(this, "scaling-target", {
-      serviceNamespace: "ecs",
-      resourceId: `service/${cluster.name}/${service.name}`,
-      scalableDimension: "ecs:service:DesiredCount",
-      minCapacity: props.minCount,
-      maxCapacity: props.maxCount,
-    });
-    new AppautoscalingPolicy(this, "scaling-policy", {
-      name: `${name}-cpu`,
-      policyType: "TargetTrackingScaling",
-      serviceNamespace: target.serviceNamespace,
-      resourceId: target.resourceId,
-      scalableDimension: target.scalableDimension,
-      targetTrackingScalingPolicyConfiguration: {
-        predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
-        targetValue: props.cpuTargetPercent,
-        // Add capacity quickly, remove it slowly: a brief lull should not drop tasks that are needed again.
-        scaleInCooldown: 300,
-        scaleOutCooldown: 60,
-      },
-    });
   }
 }
 
-/** The name and count checks (the image and size checks are FargateTasks'). */
-function validate(props: FargateServiceProps): void {
-  const fail = (message: string): never => {
-    throw new Error(`FargateService: ${message}`);
-  };
+/** The name and count checks (the image and size checks are FargateTasks'); returns the props checked. */
+function validate(props: FargateServiceProps): FargateServiceProps {
   if (!NAME_PREFIX.test(props.namePrefix)) {
-    fail(
-      `namePrefix "${props.namePrefix}" must be lowercase letters, digits and hyphens, not starting or ending with a ` +
-        'hyphen (cluster and service names); use e.g. "acme-stage"',
+    throw new Error(
+      `FargateService: namePrefix "${props.namePrefix}" must be lowercase letters, digits and hyphens, not starting or ending ` +
+        'with a hyphen (cluster and service names); use e.g. "acme-stage"',
     );
   }
-  const { desiredCount, minCount, maxCount, cpuTargetPercent, logRetentionDays } = ServiceSchema.unwrap().shape;
-  checkFields("FargateService", { minCount, maxCount, desiredCount, cpuTargetPercent, logRetentionDays }, props);
-  // The bounds' order, which the schema cannot express (config/validate.ts checks the configuration the same way).
-  if (props.maxCount < props.minCount) fail(`maxCount ${props.maxCount} must be at least minCount (${props.minCount})`);
-  if (props.desiredCount < props.minCount || props.desiredCount > props.maxCount) {
-    fail(`desiredCount ${props.desiredCount} must lie within minCount..maxCount (${props.minCount}..${props.maxCount})`);
-  }
+  const { cpuTargetPercent, logRetentionDays } = ServiceSchema.unwrap().shape;
+  checkCounts("FargateService", props);
+  checkFields("FargateService", { cpuTargetPercent, logRetentionDays }, props);
+  return props;
 }

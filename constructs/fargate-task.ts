@@ -71,6 +71,11 @@ export interface FargateTasksProps {
   readonly logGroup: CloudwatchLogGroup;
   /** The database: its location as environment variables, its credentials as secrets. */
   readonly database: ServiceDatabaseProps;
+  /**
+   * Environment variables beside the database's (e.g. a queue's URL), in every container of the family.
+   * @default - the database's only
+   */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /** How one task definition of the family differs: its container's ports or command. */
@@ -85,6 +90,16 @@ export interface FargateContainerProps {
    * @default - the image's command
    */
   readonly command?: readonly string[];
+  /**
+   * Task CPU units of this task definition (a scheduled job's own size); with `memoryMiB`.
+   * @default - the family's `cpu`
+   */
+  readonly cpu?: number;
+  /**
+   * Task memory in MiB of this task definition, paired with `cpu`.
+   * @default - the family's `memoryMiB`
+   */
+  readonly memoryMiB?: number;
 }
 
 /** The image and size checks; the messages name the service's props. */
@@ -126,7 +141,8 @@ export class FargateTasks {
   readonly taskRoleArn: string;
   /** The execution role's permissions: a task cannot start before they are in place. */
   readonly executionPolicy: IamRolePolicy;
-  private readonly region: DataAwsRegion;
+  /** The region the tasks run in (a data source: its `name`). */
+  readonly region: DataAwsRegion;
   /** What follows the repository URL in the image name: `:<tag>` or `@<digest>`. */
   private readonly imageReference: string;
 
@@ -168,8 +184,8 @@ export class FargateTasks {
       family,
       requiresCompatibilities: ["FARGATE"],
       networkMode: "awsvpc",
-      cpu: String(props.cpu),
-      memory: String(props.memoryMiB),
+      cpu: String(container.cpu ?? props.cpu),
+      memory: String(container.memoryMiB ?? props.memoryMiB),
       runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
       executionRoleArn: this.executionRoleArn,
       taskRoleArn: this.taskRoleArn,
@@ -198,6 +214,7 @@ export class FargateTasks {
         { name: "DB_HOST", value: database.host },
         { name: "DB_PORT", value: dbPort },
         { name: "DB_NAME", value: database.name },
+        ...Object.entries(this.props.environment ?? {}).map(([name, value]) => ({ name, value })),
       ],
       // ECS resolves the JSON keys of the RDS-managed secret at task start; the values never reach Terraform.
       secrets: [

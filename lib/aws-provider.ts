@@ -23,15 +23,17 @@ export const LOCAL_SERVICES = [
   "kms",
   "rds",
   "s3",
+  "scheduler",
   "secretsmanager",
   "sns",
+  "sqs",
   "sts",
 ] as const;
 
 /**
  * The provider's endpoint key of each AWS resource and data source type, by type name or prefix
  * (`aws_lb` covers `aws_lb_listener`; the longest match wins). `null`: the provider answers it
- * without calling AWS. Types to come are listed too (queues, schedules), so their service must join
+ * without calling AWS. Types not yet synthesized are listed too (EventBridge rules), so their service must join
  * `LOCAL_SERVICES` when they land.
  */
 const ENDPOINT_OF_TYPE: Readonly<Record<string, string | null>> = {

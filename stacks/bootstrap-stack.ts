@@ -14,8 +14,8 @@ import {
 } from "../bootstrap/permissions";
 import { StateBackend } from "../bootstrap/state-storage";
 import { WorkloadRoles } from "../bootstrap/workload-roles";
-import { BOOTSTRAP_STACK, environmentAccount, githubRoleWorkflows, Naming, WORKLOAD_ROLES, type WorkloadRole } from "../config/naming";
-import type { AccountConfig, PlatformConfig, ProjectConfig } from "../config/types";
+import { BOOTSTRAP_STACK, environmentAccount, githubRoleWorkflows, Naming, type WorkloadRole, workloadRolesOf } from "../config/naming";
+import type { AccountConfig, EnvironmentConfig, PlatformConfig, ProjectConfig } from "../config/types";
 import { exemptAll } from "../lib/audit-exemptions";
 import { platformAwsProvider } from "../lib/aws-provider";
 import type { LocalTarget } from "../lib/local-target";
@@ -117,7 +117,7 @@ export class BootstrapStack extends TerraformStack {
   /** ARN of each hosted environment's deploy role (trusted for that GitHub environment), by environment name. */
   readonly deployRoleArns: Readonly<Record<string, string>>;
   /** ARN of each hosted environment's workload roles (Naming.workloadRoleArn), by environment name and role. */
-  readonly workloadRoleArns: Readonly<Record<string, Readonly<Record<WorkloadRole, string>>>>;
+  readonly workloadRoleArns: Readonly<Record<string, Readonly<Partial<Record<WorkloadRole, string>>>>>;
   /** Its outputs, for a stack that reads them from its state (see BootstrapOutputs). */
   readonly outputs: BootstrapOutputs;
   /** Each hosted environment's workload roles, by environment name. */
@@ -145,8 +145,8 @@ export class BootstrapStack extends TerraformStack {
     this.driftRoleArn = naming.roleArn(naming.driftRoleName);
     this.deployRoleArns = Object.fromEntries(environments.map((e) => [e.name, naming.roleArn(naming.deployRoleName(e.name))]));
     this.workloadRoleArns = Object.fromEntries(
-      environments.map((e) => [e.name, Object.fromEntries(WORKLOAD_ROLES.map((r) => [r, naming.workloadRoleArn(e.name, r)]))]),
-    ) as Record<string, Record<WorkloadRole, string>>;
+      environments.map((e) => [e.name, Object.fromEntries(workloadRolesOf(e).map((r) => [r, naming.workloadRoleArn(e.name, r)]))]),
+    );
 
     this.useProviderAndBackend(id, props, naming, account);
     this.stateBackend = new StateBackend(this, "state", {
@@ -156,7 +156,7 @@ export class BootstrapStack extends TerraformStack {
       noncurrentVersionExpirationDays: account.bootstrap?.noncurrentVersionExpirationDays,
     });
     const ctx: PermissionsContext = { naming, accountId, region: project.region, stateKeyArn: this.stateBackend.kmsKeyArn };
-    const workload = this.addWorkloadRoles(ctx);
+    const workload = this.addWorkloadRoles(ctx, environments);
     this.workloadRoles = workload.roles;
     this.github = this.addGithubOidc(ctx, props.config, account);
     this.fenceDeployRoles(naming);
@@ -181,7 +181,7 @@ export class BootstrapStack extends TerraformStack {
    * Each hosted environment's workload roles, created here so that no deploy role creates a role or writes a trust, and
    * their permissions boundary: the ceiling of every workload role, with which only its deploy role writes their policies.
    */
-  private addWorkloadRoles(ctx: PermissionsContext) {
+  private addWorkloadRoles(ctx: PermissionsContext, environments: readonly EnvironmentConfig[]) {
     const { naming, region } = ctx;
     const boundaries = this.environmentNames.map((environment) => {
       const boundary = new IamPolicy(this, `workload-boundary-${environment}`, {
@@ -194,7 +194,8 @@ export class BootstrapStack extends TerraformStack {
       return { environment, boundary };
     });
     const roles = boundaries.map(({ environment, boundary }) => {
-      const roleProps = { environment, naming, region, permissionsBoundaryArn: boundary.arn };
+      const kinds = workloadRolesOf(environments.find((e) => e.name === environment) ?? {});
+      const roleProps = { environment, naming, region, permissionsBoundaryArn: boundary.arn, kinds };
       return [environment, new WorkloadRoles(this, `workload-roles-${environment}`, roleProps)] as const;
     });
     return { boundaries, roles: Object.fromEntries(roles) };

@@ -15,10 +15,12 @@ import { deploymentAlarmNames } from "../constructs/monitoring-metrics";
 import { Network } from "../constructs/network";
 import { Notification } from "../constructs/notification";
 import { StaticSite } from "../constructs/static-site";
-import { type AuditExemption, exempt } from "../lib/audit-exemptions";
+import { exempt } from "../lib/audit-exemptions";
 import { platformAwsProvider } from "../lib/aws-provider";
 import type { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/s3-backend";
+import { acceptedRisks, httpOnlyReason } from "./accepted-risks";
+import { addWorkloads, addWorkQueue, type Workloads } from "./environment-workloads";
 
 export interface EnvironmentStackProps {
   readonly project: ProjectConfig;
@@ -58,6 +60,8 @@ export class EnvironmentStack extends TerraformStack {
   /** The us-east-1 topic of the CloudFront alarm (the same construct as `notification` when the project region is us-east-1). */
   readonly usEast1Notification: Notification;
   readonly monitoring: Monitoring;
+  /** The worker's queue, its worker and the scheduled jobs, where the environment configures them (stacks/environment-workloads.ts). */
+  readonly workloads: Workloads;
   private readonly databaseIngress: TerraformResource;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -69,17 +73,18 @@ export class EnvironmentStack extends TerraformStack {
     const usEast1 = this.useProvidersAndBackend(w, props.local);
     this.network = this.addNetwork(w);
     this.database = this.addDatabase(w);
-    const repository = { repositoryName: naming.repositoryName(env.name), keepImages: env.service.keepImages };
-    this.repository = new ImageRepository(this, REPOSITORY_ID, repository);
+    this.repository = new ImageRepository(this, REPOSITORY_ID, { repositoryName: naming.repositoryName(env.name), ...env.service });
     this.loadBalancer = this.addLoadBalancer(w);
-    this.service = this.addService(w, props);
-    this.databaseIngress = this.database.allowConnectionsFrom("service", this.service.securityGroupId);
-    this.site = this.addSite(w);
     const topic = { namePrefix: w.prefix, subscribers: env.monitoring.subscribers };
     this.notification = new Notification(this, "notification", topic);
     this.usEast1Notification = usEast1
       ? new Notification(this, "notification-us-east-1", { ...topic, provider: usEast1 })
       : this.notification;
+    const queue = addWorkQueue(this, env, w.prefix, env.monitoring.alarms ? this.notification.topicArn : undefined);
+    this.service = this.addService(w, props, queue?.queueUrl);
+    this.databaseIngress = this.database.allowConnectionsFrom("service", this.service.securityGroupId);
+    this.workloads = addWorkloads({ ...props, ...w, stack: this, role: (kind) => this.workloadRole(w, kind) }, queue);
+    this.site = this.addSite(w);
     this.monitoring = this.addMonitoring(w, usEast1);
     this.declareExemptions(env);
     const removed = FORMER_WORKLOAD_ROLES.map((from) => ({ from, lifecycle: { destroy: false } }));
@@ -104,7 +109,9 @@ export class EnvironmentStack extends TerraformStack {
    * (the targeted migration apply included: the execution policy and task definitions depend on them).
    */
   private workloadRole({ env, naming }: Wiring, kind: WorkloadRole) {
-    const found = new DataAwsIamRole(this, `workload-role-${kind}`, { name: naming.workloadRoleName(env.name, kind) });
+    const id = `workload-role-${kind}`;
+    const found =
+      (this.node.tryFindChild(id) as DataAwsIamRole) ?? new DataAwsIamRole(this, id, { name: naming.workloadRoleName(env.name, kind) });
     return { name: found.name, arn: found.arn };
   }
 
@@ -143,7 +150,7 @@ export class EnvironmentStack extends TerraformStack {
     });
   }
 
-  private addService(w: Wiring, props: EnvironmentStackProps): FargateService {
+  private addService(w: Wiring, props: EnvironmentStackProps, queueUrl: string | undefined): FargateService {
     const { env, prefix } = w;
     const { database: db } = this;
     const executionRole = this.workloadRole(w, "api-execution");
@@ -164,6 +171,7 @@ export class EnvironmentStack extends TerraformStack {
       },
       deploymentAlarmNames: env.monitoring.alarms ? deploymentAlarmNames(prefix) : undefined,
       migrationCommand: env.migration?.command,
+      environment: queueUrl === undefined ? undefined : { QUEUE_URL: queueUrl },
       database: { host: db.address, port: db.port, name: db.databaseName, secretArn: db.masterUserSecretArn },
     });
   }
@@ -299,21 +307,3 @@ export const FORMER_WORKLOAD_ROLES = [
 ];
 /** Name of the output deploy.yml reads to run the database migration. */
 export const MIGRATION_OUTPUT = "database_migration";
-
-/** Why the environment serves plain HTTP, with the accepted production risk when it lists one (the audit exemption's reason). */
-function httpOnlyReason(env: EnvironmentConfig): string | undefined {
-  if (env.loadBalancer.https) return undefined;
-  const accepted = acceptedRisks(env, "loadBalancer.https").map((e) => e.reason);
-  return [env.loadBalancer.httpOnlyReason ?? [], ...accepted].flat().join("; ") || undefined;
-}
-
-/**
- * The production guardrails the environment waives in acceptedRisks whose setting starts with
- * `prefix`, each as the exemption from the audit rule that checks it (config/guardrails.ts).
- */
-function acceptedRisks(env: EnvironmentConfig, prefix: string): AuditExemption[] {
-  return (env.acceptedRisks ?? []).flatMap((risk) => {
-    const rule = guardrail(risk.setting)?.auditRule;
-    return risk.setting.startsWith(prefix) && rule ? [{ rule, reason: `accepted risk ${risk.setting}: ${risk.reason}` }] : [];
-  });
-}

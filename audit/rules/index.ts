@@ -7,6 +7,7 @@ import { ECS_RULES } from "./ecs";
 import { IAM_RULES } from "./iam";
 import { ISOLATION_RULES } from "./isolation";
 import { MONITORING_RULES } from "./monitoring";
+import { QUEUE_RULES } from "./queues";
 import { RDS_RULES } from "./rds";
 import { S3_RULES } from "./s3";
 import { STACK_RULES } from "./stack";
@@ -20,6 +21,7 @@ export const JUDGING_RULES: readonly Rule[] = [
   ...ISOLATION_RULES,
   ...VPC_RULES,
   ...ECS_RULES,
+  ...QUEUE_RULES,
   ...ALB_RULES,
   ...RDS_RULES,
   ...CLOUDFRONT_RULES,
@@ -42,6 +44,7 @@ export {
   IAM_RULES,
   ISOLATION_RULES,
   MONITORING_RULES,
+  QUEUE_RULES,
   RDS_RULES,
   S3_RULES,
   STACK_RULES,

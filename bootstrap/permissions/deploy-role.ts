@@ -6,6 +6,7 @@ import { type PolicyStatement, policyJson } from "../../lib/policy";
 import { ACCOUNT_LEVEL_LOGS_ACTIONS, ACCOUNT_LEVEL_SETTINGS_ACTIONS, ECR_DENIED_ACTIONS } from "./account-level-denies";
 import { cloudfrontStatements } from "./deploy-role-cloudfront";
 import { monitoringStatements } from "./deploy-role-monitoring";
+import { workloadDeployStatements } from "./deploy-role-workloads";
 import { familyActions, familyServices, MONITORING_ACTIONS, NETWORK_TAGGING, REGIONAL_FAMILIES, STORAGE_FAMILY } from "./families";
 import {
   allow,
@@ -154,6 +155,7 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string, o
     ...cloudfrontStatements(ctx, environment, options.exclusiveAccount ?? false),
     ...supportStatements(ctx),
     ...monitoringStatements(ctx, environment),
+    ...workloadDeployStatements(ctx, environment),
   );
 }
 

@@ -4,6 +4,7 @@
  */
 import type { AuditExemption } from "../../lib/audit-exemptions";
 import { policyJson } from "../../lib/policy";
+import { WORKLOAD_PLAN_READS } from "./deploy-role-workloads";
 import { REGIONAL_FAMILIES } from "./families";
 import { allow, bucketsAndObjects, deny, type PermissionsContext, stateKeyUse, wildcardResourceExemption } from "./statements";
 
@@ -58,6 +59,7 @@ const PLAN_READ_ACTIONS = [
   "dynamodb:DescribeTimeToLive",
   "dynamodb:ListTagsOfResource",
   "sts:GetCallerIdentity",
+  ...WORKLOAD_PLAN_READS,
 ];
 
 /** Writes to the state bucket and lock table the plan role is denied: state, lockfiles, lock and digest items. */

@@ -1,6 +1,7 @@
 /** The permissions boundary every workload role of an environment carries, its exceptions and exemptions. */
 import type { AuditExemption } from "../../lib/audit-exemptions";
 import { policyJson } from "../../lib/policy";
+import { workloadBoundaryStatements } from "./deploy-role-workloads";
 import {
   allow,
   allowInRegion,
@@ -93,6 +94,7 @@ export function workloadBoundaryPolicy(ctx: PermissionsContext, environment: str
     // The AWS-managed keys of Secrets Manager and SSM, used on the role's behalf by those services only.
     allow("DecryptThroughServices", "kms:Decrypt", keysArn(accountId, region), { StringEquals: { "kms:ViaService": services } }),
     allowInRegion("UntaggableExceptions", untaggable, region),
+    ...workloadBoundaryStatements(ctx, environment),
     notOtherEnvironments(environment, [...WORKLOAD_TAGGED_ACTIONS, ...untaggable, "s3:*", "logs:*", "ecr:*", "kms:*"]),
   );
 }
