@@ -109,6 +109,12 @@ const fixtures: Record<string, Fixture> = {
     nonCompliant: rolePolicy(readObjects, { Sid: "AnyBucket", Effect: "Allow", Action: "s3:GetObject", Resource: "*" }),
     failure: /allows s3:GetObject on Resource "\*"/,
   },
+  // More cases in audit-rules-iam-reference.test.ts.
+  "IAM-REFERENCE": {
+    compliant: rolePolicy(readObjects),
+    nonCompliant: rolePolicy({ ...readObjects, Action: ["s3:GetObject", "s3:GetObjects"] }),
+    failure: /action s3:GetObjects does not exist/,
+  },
 };
 
 describe("IAM rules", () => {

@@ -3,6 +3,9 @@
  * must be allowed and one it must be refused, and the parts of AWS's request context the evaluator
  * supplies (tags only where AWS sends them, the requested region, wildcard-only actions, corrections).
  */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   type EvaluatedCall,
   type EvaluatedRole,
@@ -150,5 +153,15 @@ describe("the request context AWS would send", () => {
     expect([d.decision, d.correction, d.allowedBy]).toEqual(["Allowed", "logs:DescribeLogGroups", ["permissions/ListLogGroups"]]);
     const plan = await decide(roleNamed(roles, "acme-plan"), { action: "sts:GetCallerIdentity", resource: "*" });
     expect(plan.decision).toBe("Allowed");
+  });
+});
+
+describe("the AGPL evaluator stays in tooling and tests", () => {
+  it("is imported by no file of the product (only audit/ and __tests__/)", () => {
+    const root = join(__dirname, "..");
+    const files = execFileSync("git", ["ls-files", "*.ts"], { cwd: root, encoding: "utf8" }).split("\n").filter(Boolean);
+    const importers = files.filter((f) => /from "@cloud-copilot\/iam-(simulate|policy|utils)"/.test(readFileSync(join(root, f), "utf8")));
+    expect(importers.length).toBeGreaterThan(0);
+    expect(importers.filter((f) => !/^(audit|__tests__)\//.test(f))).toEqual([]);
   });
 });

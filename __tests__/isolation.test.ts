@@ -111,7 +111,7 @@ describe.each(["stage", "prod"])("deploy role of %s", (env) => {
           }),
         ]);
       }
-      expect(allowsAction(policy, "cloudfront:CreateDistributionWithTags")[0].Condition).toEqual({
+      expect(allowsAction(policy, "cloudfront:CreateDistribution")[0].Condition).toEqual({
         StringEquals: { "aws:RequestTag/Environment": env },
       });
     });

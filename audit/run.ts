@@ -19,6 +19,7 @@ import { outDirArg } from "./args";
 import { auditPlatform } from "./audit-app";
 import { loadPriceTable } from "./cost";
 import { writeHcl } from "./hcl";
+import { formatIamReport, iamReport, readRecordedCalls } from "./iam/role-report";
 import { formatConsole, formatJson, formatMarkdown } from "./report";
 import { formatReviewMarkdown, readBase, review } from "./review";
 import { formatSarif } from "./sarif";
@@ -50,6 +51,11 @@ export function runAudit(
 ): number {
   const { report, stacks } = auditPlatform(config, { hcl: true, rules });
   console.log(formatConsole(report));
+  // The recording the end-to-end suite leaves (tests/e2e), if there is one.
+  const recordingFile = join(out, "recorded-calls.json");
+  const recorded = readRecordedCalls(recordingFile);
+  const iam = iamReport(config, stacks, recorded, recorded && relative(process.cwd(), recordingFile));
+  console.log(`\n${formatIamReport(iam)}`);
 
   const table = loadPriceTable();
   const findings = review(
@@ -67,7 +73,9 @@ export function runAudit(
   );
   mkdirSync(join(out, "diagrams"), { recursive: true });
   writeFileSync(join(out, "audit.json"), formatJson(report));
-  writeFileSync(join(out, "audit.md"), `${formatMarkdown(report)}\n${formatReviewMarkdown(findings, table)}`);
+  writeFileSync(join(out, "iam.json"), `${JSON.stringify(iam, null, 2)}\n`);
+  const iamMarkdown = `## IAM\n\n\`\`\`\n${formatIamReport(iam)}\n\`\`\`\n`;
+  writeFileSync(join(out, "audit.md"), `${formatMarkdown(report)}\n${iamMarkdown}\n${formatReviewMarkdown(findings, table)}`);
   writeFileSync(join(out, "audit.sarif"), formatSarif(report, rules));
   writeFileSync(
     join(out, "cost.json"),

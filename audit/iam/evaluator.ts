@@ -21,7 +21,18 @@
  */
 import { createValidatedPolicy, validateIdentityPolicy, validateResourcePolicy } from "@cloud-copilot/iam-policy";
 import { runSimulation, runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import { globRegex, loadServices, type ReferenceAction, referenceAction, resourceTypesFor } from "./reference";
+import {
+  globRegex,
+  loadServices,
+  REFERENCE_CORRECTIONS,
+  type ReferenceAction,
+  type ReferenceCorrection,
+  referenceAction,
+  resourceTypesFor,
+} from "./reference";
+
+export { REFERENCE_CORRECTIONS, type ReferenceCorrection } from "./reference";
+
 import { resolveString, type StackPlace, type SynthesizedStack } from "./resolve";
 
 // biome-ignore lint/suspicious/noExplicitAny: IAM policy documents are free-form JSON
@@ -92,38 +103,6 @@ export interface Decision {
   /** The correction of REFERENCE_CORRECTIONS applied, if one was. */
   readonly correction?: string;
 }
-
-/** A place where the service authorization reference and AWS disagree, and what AWS does. */
-export interface ReferenceCorrection {
-  readonly action: string;
-  /** What the reference says. */
-  readonly reference: string;
-  /** What AWS does, which the evaluator follows. */
-  readonly aws: string;
-  /** Where AWS documents it. */
-  readonly source: string;
-  /** No permission is checked: the call is always allowed. */
-  readonly noPermission?: boolean;
-  /** The resource AWS authorises the call on (the reference says `"*"`). */
-  readonly resource?: (region: string, account: string) => string;
-}
-
-export const REFERENCE_CORRECTIONS: readonly ReferenceCorrection[] = [
-  {
-    action: "logs:DescribeLogGroups",
-    reference: 'wildcard-only (resource "*")',
-    aws: "authorised on arn:aws:logs:<region>:<account>:log-group:* (a grant on that ARN works, one on a single group does not)",
-    source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html (resource ARNs for log groups)",
-    resource: (region, account) => `arn:aws:logs:${region}:${account}:log-group:*`,
-  },
-  {
-    action: "sts:GetCallerIdentity",
-    reference: "an ordinary Read action",
-    aws: "no permission is required; an explicit deny does not stop it",
-    source: "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
-    noPermission: true,
-  },
-];
 
 /** Services whose requests AWS evaluates in us-east-1 (aws:RequestedRegion). */
 const GLOBAL_SERVICES = new Set(["iam", "cloudfront", "route53", "organizations", "sts", "waf", "globalaccelerator"]);
@@ -338,7 +317,7 @@ function sids(statements: any[] | undefined): string[] {
  */
 export async function evaluate(role: EvaluatedRole, call: EvaluatedCall): Promise<Decision> {
   const [service] = call.action.split(":");
-  await loadServices([service]);
+  loadServices([service]);
   const ref = referenceAction(call.action);
   if (!ref) return invalid(`${call.action} is not an action of the IAM authorization reference`);
   const correction = REFERENCE_CORRECTIONS.find((c) => c.action.toLowerCase() === ref.action.toLowerCase());
@@ -389,15 +368,72 @@ export async function evaluate(role: EvaluatedRole, call: EvaluatedCall): Promis
       : undefined,
   };
   if (correction) return corrected(simulation, role, correction);
-  if (!mayAllow(ref.action, role.identityPolicies, resourcePolicy)) {
+  if (!mayAllow(ref.action, resource, role.identityPolicies, resourcePolicy)) {
     return {
       allowed: false,
       decision: "ImplicitlyDenied",
-      explanation: `Implicitly denied ${ref.action}: no statement allows the action`,
+      explanation: `Implicitly denied ${ref.action} on ${resource}: no statement allows the action on it`,
       allowedBy: [],
       deniedBy: [],
     };
   }
+  // A decision no statement's resource pattern can tell apart holds for every resource of the same types and context.
+  const policies = [
+    ...role.identityPolicies.map((p) => p.document),
+    ...(role.permissionsBoundary ? [role.permissionsBoundary.document] : []),
+  ];
+  const cacheKey = resourceBlind(ref.action, [...policies, ...(resourcePolicy ? [resourcePolicy] : [])])
+    ? JSON.stringify([
+        ref.action,
+        resourceTypesFor(ref, resource).map((t) => t.name),
+        resourceAccount,
+        region,
+        resourcePolicyName,
+        resourcePolicy,
+        relevant(contextVariables, policies),
+      ])
+    : undefined;
+  const cache = decisions.get(role) ?? new Map<string, { resource: string; decision: Decision }>();
+  decisions.set(role, cache);
+  const hit = cacheKey === undefined ? undefined : cache.get(cacheKey);
+  if (hit) return { ...hit.decision, explanation: hit.decision.explanation.split(hit.resource).join(resource) };
+  const decided = await simulate(simulation, ref.action, resource);
+  if (cacheKey !== undefined) cache.set(cacheKey, { resource, decision: decided });
+  return decided;
+}
+
+const decisions = new WeakMap<EvaluatedRole, Map<string, { resource: string; decision: Decision }>>();
+
+const conditionKeys = new WeakMap<object, Set<string>>();
+
+/** The context entries a condition of the policies reads (only they can change a decision), sorted. */
+function relevant(context: Record<string, unknown>, documents: readonly PolicyDocument[]) {
+  const keys = new Set<string>();
+  for (const d of documents) {
+    let own = conditionKeys.get(d);
+    if (!own) {
+      own = new Set(
+        d.Statement.flatMap((s) => Object.values(s.Condition ?? {}).flatMap((c) => Object.keys(c as object).map((k) => k.toLowerCase()))),
+      );
+      conditionKeys.set(d, own);
+    }
+    for (const k of own) keys.add(k);
+  }
+  return Object.entries(context)
+    .filter(([k]) => keys.has(k.toLowerCase()))
+    .sort(([a], [b]) => a.localeCompare(b));
+}
+
+/** Every statement naming the action names no resource but "*": the resource's ARN cannot change the decision. */
+function resourceBlind(action: string, documents: readonly PolicyDocument[]): boolean {
+  return documents
+    .flatMap((d) => d.Statement)
+    .filter((s) => s.NotAction !== undefined || [s.Action ?? []].flat().some((a: string) => actionGlob(a).test(action)))
+    .every((s) => s.NotResource === undefined && [s.Resource ?? "*"].flat().every((r: string) => r === "*"));
+}
+
+/** Runs iam-simulate on the call and names the decisive statements. */
+async function simulate(simulation: Simulation, action: string, resource: string): Promise<Decision> {
   const result = await runSimulation(simulation, {});
   if (result.resultType === "error") return invalid(`iam-simulate refused the request: ${JSON.stringify(result.errors)}`);
   const analysis = result.resultType === "single" ? result.result.analysis : result.results[0]?.analysis;
@@ -415,21 +451,39 @@ export async function evaluate(role: EvaluatedRole, call: EvaluatedCall): Promis
   return {
     allowed: decision === "Allowed",
     decision,
-    explanation: explain(decision, ref.action, resource, allowedBy, deniedBy, analysis),
+    explanation: explain(decision, action, resource, allowedBy, deniedBy, analysis),
     allowedBy,
     deniedBy,
   };
 }
 
 /**
- * Whether any Allow statement (identity or resource policy) names the action (NotAction counts): when
- * none does the answer is an implicit deny, without the simulation (the fence asks thousands of these).
+ * Whether any Allow statement could allow the call: an identity statement naming the action and a
+ * resource pattern that matches (or NotAction / NotResource / a policy variable), or a resource-policy
+ * statement naming the action. When none can, the answer is an implicit deny without the simulation
+ * (the fence asks thousands of these).
  */
-function mayAllow(action: string, identity: readonly NamedPolicy[], resourcePolicy: PolicyDocument | undefined): boolean {
-  const statements = [...identity.flatMap((p) => p.document.Statement), ...(resourcePolicy?.Statement ?? [])];
-  return statements.some(
-    (s) => s.Effect === "Allow" && (s.NotAction !== undefined || [s.Action ?? []].flat().some((a: string) => actionGlob(a).test(action))),
+function mayAllow(action: string, resource: string, identity: readonly NamedPolicy[], resourcePolicy: PolicyDocument | undefined): boolean {
+  const names = (s: { Action?: unknown; NotAction?: unknown }) =>
+    s.NotAction !== undefined || [s.Action ?? []].flat().some((a) => actionGlob(String(a)).test(action));
+  const reaches = (s: { Resource?: unknown; NotResource?: unknown }) =>
+    s.NotResource !== undefined ||
+    [s.Resource ?? []].flat().some((r) => String(r).includes("${") || resourceGlob(String(r)).test(resource));
+  const statements = identity.flatMap((p) => p.document.Statement);
+  return (
+    statements.some((s) => s.Effect === "Allow" && names(s) && reaches(s)) ||
+    (resourcePolicy?.Statement ?? []).some((s) => s.Effect === "Allow" && names(s))
   );
+}
+
+const resourceGlobs = new Map<string, RegExp>();
+function resourceGlob(pattern: string): RegExp {
+  let re = resourceGlobs.get(pattern);
+  if (!re) {
+    re = globRegex(pattern);
+    resourceGlobs.set(pattern, re);
+  }
+  return re;
 }
 
 const actionGlobs = new Map<string, RegExp>();

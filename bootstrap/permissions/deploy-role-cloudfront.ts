@@ -16,8 +16,6 @@ import type { PolicyStatement } from "../../lib/policy";
 import { allow, deny, type PermissionsContext, requestTagged, resourceTagged } from "./statements";
 
 const CLOUDFRONT_DISTRIBUTION_ACTIONS = [
-  "cloudfront:CreateDistribution",
-  "cloudfront:CreateDistributionWithTags",
   "cloudfront:UpdateDistribution",
   "cloudfront:DeleteDistribution",
   "cloudfront:GetDistribution",
@@ -29,12 +27,12 @@ const CLOUDFRONT_DISTRIBUTION_ACTIONS = [
   "cloudfront:GetInvalidation",
   "cloudfront:ListInvalidations",
 ];
-const CLOUDFRONT_UNTAGGABLE_CREATE_READ_DELETE = [
-  "cloudfront:CreateOriginAccessControl",
+/** Creates of the untaggable objects: IAM authorises them on "*" only (AWS assigns the id). */
+const CLOUDFRONT_UNTAGGABLE_CREATES = ["cloudfront:CreateOriginAccessControl", "cloudfront:CreateResponseHeadersPolicy"];
+const CLOUDFRONT_UNTAGGABLE_READ_DELETE = [
   "cloudfront:GetOriginAccessControl",
   "cloudfront:GetOriginAccessControlConfig",
   "cloudfront:DeleteOriginAccessControl",
-  "cloudfront:CreateResponseHeadersPolicy",
   "cloudfront:GetResponseHeadersPolicy",
   "cloudfront:GetResponseHeadersPolicyConfig",
   "cloudfront:DeleteResponseHeadersPolicy",
@@ -62,11 +60,13 @@ const CLOUDFRONT_LIST_ACTIONS = [
 export function cloudfrontStatements(ctx: PermissionsContext, environment: string, exclusiveAccount: boolean): PolicyStatement[] {
   const cloudfront = (type: string) => `arn:aws:cloudfront::${ctx.accountId}:${type}/*`;
   const untaggable = [cloudfront("origin-access-control"), cloudfront("response-headers-policy"), cloudfront("cache-policy")];
-  const create = ["cloudfront:CreateDistribution", "cloudfront:CreateDistributionWithTags", "cloudfront:TagResource"];
   return [
-    allow("CreateOwnDistributions", create, cloudfront("distribution"), requestTagged(environment)),
+    // CreateDistribution names no distribution (IAM authorises it on "*"): only with the environment's tag on the request.
+    allow("CreateOwnDistributions", "cloudfront:CreateDistribution", "*", requestTagged(environment)),
+    allow("TagNewDistributions", "cloudfront:TagResource", cloudfront("distribution"), requestTagged(environment)),
     allow("OwnDistributions", CLOUDFRONT_DISTRIBUTION_ACTIONS, cloudfront("distribution"), resourceTagged(environment)),
-    allow("UntaggableSiteObjects", CLOUDFRONT_UNTAGGABLE_CREATE_READ_DELETE, untaggable),
+    allow("CreateUntaggableSiteObjects", CLOUDFRONT_UNTAGGABLE_CREATES, "*"),
+    allow("UntaggableSiteObjects", CLOUDFRONT_UNTAGGABLE_READ_DELETE, untaggable),
     exclusiveAccount
       ? allow("ExclusiveAccountUntaggableUpdates", CLOUDFRONT_UNTAGGABLE_UPDATES, untaggable)
       : deny("SharedAccountNoUntaggableUpdates", CLOUDFRONT_UNTAGGABLE_UPDATES),

@@ -17,23 +17,13 @@ export interface ServiceWildcard {
 
 const REGIONAL_FENCE = "limited to the project region and fenced off other environments' tagged resources by NotOtherEnvironments";
 
-/** A service of the RegionalInfrastructure statement, fenced to the region and off other environments. */
-function regional(service: string, what: string): ServiceWildcard {
-  return { statement: "RegionalInfrastructure", service, reason: `${what}; ${REGIONAL_FENCE}` };
-}
-
 /**
  * The only services the deploy role may hold as `<service>:*` (audit rule IAM-NO-SERVICE-WILDCARD):
- * a wildcard for a service not listed here fails the audit. ECR is deliberately absent: its
- * wildcard included repository and registry policies, which decide who else may push images.
+ * a wildcard for a service not listed here fails the audit. The regional services are granted action
+ * by action (families.ts); ECR is deliberately absent: its wildcard included repository and registry
+ * policies, which decide who else may push images.
  */
 export const DEPLOY_ROLE_SERVICE_WILDCARDS: readonly ServiceWildcard[] = [
-  regional("ec2", "VPC, subnets, routes, NAT gateways, security groups and endpoints, hundreds of actions"),
-  regional("elasticloadbalancing", "the load balancer, its listeners, target groups and attributes"),
-  regional("ecs", "cluster, task definitions and service, which the deploy updates on every release"),
-  regional("rds", "the database instance, its subnet and parameter groups"),
-  regional("application-autoscaling", "the service's scalable target and target-tracking policy"),
-  regional("cloudwatch", "alarms the target-tracking policy creates and their tags"),
   {
     statement: "OwnBuckets",
     service: "s3",
@@ -53,13 +43,21 @@ export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
   })),
   wildcardResourceExemption(
     ["RegionalInfrastructure"],
-    `creates VPC, ECS, load balancer and RDS resources whose ARNs AWS assigns at creation; ${REGIONAL_FENCE}`,
+    `the regional families' actions (families.ts) on VPC, ECS, load balancer and RDS resources AWS names; ${REGIONAL_FENCE}`,
   ),
   wildcardResourceExemption(
     ["RegistryLogin"],
     'ecr:GetAuthorizationToken names no repository: IAM accepts only "*" for it; in the project region',
   ),
   wildcardResourceExemption(["ReadCertificates"], 'read-only certificate metadata; acm:ListCertificates accepts only "*"'),
+  wildcardResourceExemption(
+    ["CreateOwnDistributions"],
+    'cloudfront:CreateDistribution names no distribution (IAM accepts only "*"); only with the environment\'s tag on the request',
+  ),
+  wildcardResourceExemption(
+    ["CreateUntaggableSiteObjects"],
+    'creating an origin access control or a response headers policy names none (IAM accepts only "*"); changes to one are fenced by type',
+  ),
   wildcardResourceExemption(
     ["ListSiteObjects"],
     'CloudFront\'s List actions accept only "*"; they return names and ids, and every change is fenced by tag or type',
@@ -73,6 +71,10 @@ export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
     ["CreateAlarmKeys"],
     "kms:CreateKey names no key (AWS assigns its id): " +
       "only with the environment's Environment tag on the request, in the project region and us-east-1",
+  ),
+  wildcardResourceExemption(
+    ["ListAlarmsAndDashboards"],
+    'listing alarms and dashboards names none (IAM accepts only "*"); read-only, in the project region',
   ),
   wildcardResourceExemption(
     ["DescribeUsEast1Alarms"],

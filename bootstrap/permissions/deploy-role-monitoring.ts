@@ -2,7 +2,7 @@
  * Issue 14: the deploy role's statements for the alarm topics, their KMS keys and aliases, and the
  * us-east-1 alarm of CloudFront. Own names (`<project>-<env>-*`) in the two alarm regions; a key is
  * created only tagged with the environment and then managed only while it carries that tag. Alarms
- * and dashboards in the project region are already covered by `cloudwatch:*` (RegionalInfrastructure).
+ * and the dashboard in the project region are granted by name in deploy-role.ts (OwnAlarms, OwnDashboards).
  */
 import type { PolicyStatement } from "../../lib/policy";
 import { allow, allowInRegion, keysArn, notOtherEnvironments, type PermissionsContext, requestTagged, resourceTagged } from "./statements";

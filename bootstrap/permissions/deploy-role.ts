@@ -6,6 +6,7 @@ import { type PolicyStatement, policyJson } from "../../lib/policy";
 import { ACCOUNT_LEVEL_LOGS_ACTIONS, ACCOUNT_LEVEL_SETTINGS_ACTIONS, ECR_DENIED_ACTIONS } from "./account-level-denies";
 import { cloudfrontStatements } from "./deploy-role-cloudfront";
 import { monitoringStatements } from "./deploy-role-monitoring";
+import { familyActions, familyServices, MONITORING_ACTIONS, REGIONAL_FAMILIES } from "./families";
 import {
   allow,
   allowInRegion,
@@ -30,11 +31,8 @@ export interface DeployRoleOptions {
   readonly exclusiveAccount?: boolean;
 }
 
-/**
- * Regional services an environment stack manages (network, containers, load balancer, database,
- * logs, autoscaling). Granted service by service, never `*`, and only in the project's region.
- */
-const REGIONAL_SERVICES = ["ec2:*", "elasticloadbalancing:*", "ecs:*", "rds:*", "application-autoscaling:*", "cloudwatch:*"];
+/** The services of the regional families, for the deny on other environments' tagged resources. */
+const REGIONAL_SERVICES = familyServices(REGIONAL_FAMILIES);
 
 /**
  * What Terraform needs on an environment's own log groups (aws_cloudwatch_log_group: create, tag,
@@ -175,11 +173,35 @@ function stateStatements(ctx: PermissionsContext, environment: string): PolicySt
 /** The regional services and its ECR repository, fenced off other environments' tagged resources. */
 function regionalStatements(ctx: PermissionsContext, environment: string): PolicyStatement[] {
   return [
-    allowInRegion("RegionalInfrastructure", REGIONAL_SERVICES, ctx.region),
+    // The actions each family declares (families.ts), not whole services: no account-wide switch, no sharing.
+    allowInRegion("RegionalInfrastructure", familyActions(REGIONAL_FAMILIES), ctx.region),
+    ...REGIONAL_FAMILIES.flatMap(({ byResourceType: typed }) =>
+      typed
+        ? [
+            allow(
+              "NetworkChangesOffInterfaces",
+              [...typed.actions],
+              typed.resourceTypes.map((t) => `arn:aws:ec2:${ctx.region}:${ctx.accountId}:${t}/*`),
+            ),
+          ]
+        : [],
+    ),
+    ...dashboardAndAlarmStatements(ctx, environment),
     allow("OwnRepositories", ECR_REPOSITORY_ACTIONS, repositoryArn(ctx, environment)),
     allowInRegion("RegistryLogin", "ecr:GetAuthorizationToken", ctx.region),
     deny("NoRepositoryOrRegistryPolicies", ECR_DENIED_ACTIONS),
-    notOtherEnvironments(environment, [...REGIONAL_SERVICES, "logs:*", "ecr:*", "cloudfront:*", "secretsmanager:*"]),
+    notOtherEnvironments(environment, [...REGIONAL_SERVICES, "cloudwatch:*", "logs:*", "ecr:*", "cloudfront:*", "secretsmanager:*"]),
+  ];
+}
+
+/** Its alarms and dashboard in the project region, by name: a dashboard takes no tag, so its name is its fence. */
+function dashboardAndAlarmStatements(ctx: PermissionsContext, environment: string): PolicyStatement[] {
+  const { naming, accountId, region } = ctx;
+  const prefix = naming.prefix(environment);
+  return [
+    allow("OwnAlarms", [...MONITORING_ACTIONS.alarms], `arn:aws:cloudwatch:${region}:${accountId}:alarm:${prefix}-*`),
+    allow("OwnDashboards", [...MONITORING_ACTIONS.dashboards], `arn:aws:cloudwatch::${accountId}:dashboard/${prefix}-*`),
+    allowInRegion("ListAlarmsAndDashboards", [...MONITORING_ACTIONS.lists], region),
   ];
 }
 
@@ -231,6 +253,15 @@ function supportStatements(ctx: PermissionsContext): PolicyStatement[] {
       ["secretsmanager:CreateSecret", "secretsmanager:TagResource", "secretsmanager:DescribeSecret"],
       databaseSecretsArn(ctx),
     ),
+    // RDS tags its secret with its own keys: an Environment tag would let an environment's workload
+    // boundary (OwnTaggedResources) read another environment's database secret.
+    {
+      Sid: "NoEnvironmentTagOnDatabaseSecrets",
+      Effect: "Deny",
+      Action: ["secretsmanager:CreateSecret", "secretsmanager:TagResource"],
+      Resource: databaseSecretsArn(ctx),
+      Condition: { "ForAnyValue:StringEquals": { "aws:TagKeys": ["Environment"] } },
+    },
     // RDS and Secrets Manager use AWS-managed keys whose ids are not known ahead; grants may only
     // be made for AWS services acting on the caller's behalf, never to a principal of its choosing.
     allow("AwsManagedKeys", "kms:CreateGrant", "*", {

@@ -4,25 +4,20 @@
  */
 import type { AuditExemption } from "../../lib/audit-exemptions";
 import { policyJson } from "../../lib/policy";
+import { REGIONAL_FAMILIES } from "./families";
 import { allow, bucketsAndObjects, deny, type PermissionsContext, stateKeyUse, wildcardResourceExemption } from "./statements";
 
 /** Read-only actions `terraform plan` needs to refresh every resource the stacks manage. */
 const PLAN_READ_ACTIONS = [
-  "ec2:Describe*",
-  "elasticloadbalancing:Describe*",
-  "ecs:Describe*",
-  "ecs:List*",
+  // What a refresh of each regional family reads, as the family declares it (families.ts).
+  ...REGIONAL_FAMILIES.flatMap((f) => f.reads),
   "ecr:Describe*",
   "ecr:List*",
   "ecr:GetLifecyclePolicy",
   "ecr:GetRepositoryPolicy",
-  "rds:Describe*",
-  "rds:ListTagsForResource",
   "logs:Describe*",
   "logs:ListTagsForResource",
   "logs:ListTagsLogGroup",
-  "application-autoscaling:Describe*",
-  "application-autoscaling:ListTagsForResource",
   "cloudwatch:Describe*",
   "cloudwatch:ListTagsForResource",
   "iam:GetRole",
