@@ -69,6 +69,8 @@ export const NETWORK_FAMILY: ResourceFamily = {
     "ec2:AssociateRouteTable",
     "ec2:DisassociateRouteTable",
     "ec2:ReplaceRouteTableAssociation",
+    // aws_default_network_acl moves the subnets it lists onto the default network ACL.
+    "ec2:ReplaceNetworkAclAssociation",
     "ec2:CreateNetworkAclEntry",
     "ec2:ReplaceNetworkAclEntry",
     "ec2:DeleteNetworkAclEntry",
