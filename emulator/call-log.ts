@@ -276,7 +276,10 @@ async function formatsOf(action: string): Promise<{ format: string; required: bo
 /**
  * The resources a request acts on, per resource type of its action: the ARNs of the first source that
  * has any (moto's own resource for S3, then the objects the request names or creates, then ARNs in its
- * parameters); a required type none fits is filled in from the parameters (`*` where none names it).
+ * parameters, then those ARNs' parents: a subscription's topic); a required type none fits is filled in
+ * from the parameters where they name it. The reference marks some alternatives all "required"
+ * (dynamodb:ListTagsOfResource: a table or a stream): a type no parameter names is left out when
+ * another type fits; when none fits, the first is filled in with `*` where no parameter names a part.
  */
 function resourcesOf(
   formats: readonly { format: string; required: boolean }[],
@@ -291,12 +294,12 @@ function resourcesOf(
     for (const arn of matched) if (!out.some((r) => r.arn === arn)) out.push({ arn });
     if (matched.length === 0 && required) {
       const filled = fillFormat(format, raw);
-      // A read that names nothing (a list) is authorized on every resource of the type: not unresolved.
-      out.push({ arn: filled.arn, ...(filled.unresolved && !READ.test(raw.operation) && { unresolved: true as const }) });
+      if (!filled.unresolved) out.push({ arn: filled.arn });
     }
   }
   if (out.length === 0) {
     const filled = fillFormat(formats[0].format, raw);
+    // A read that names nothing (a list) is authorized on every resource of the type: not unresolved.
     out.push({ arn: filled.arn, ...(filled.unresolved && !READ.test(raw.operation) && { unresolved: true as const }) });
   }
   return out;
@@ -345,7 +348,8 @@ export async function authorizationsOf(raw: RawCall, seenServiceLinked = new Set
   const requestTags = requestTagsOf(raw.params);
   const objects = [...raw.targets, ...raw.created];
   const literalArns = Object.values(raw.params).filter((v) => v.startsWith("arn:"));
-  const tiers = [raw.motoResource ? [raw.motoResource] : [], objects.map((o) => o.arn), literalArns];
+  const parents = literalArns.map((arn) => arn.replace(/:[^:/]+$/, ""));
+  const tiers = [raw.motoResource ? [raw.motoResource] : [], objects.map((o) => o.arn), literalArns, parents];
   const resources = resourcesOf(await formatsOf(action), raw, tiers);
 
   const out: AuthorizedCall[] = [];
