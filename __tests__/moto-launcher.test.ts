@@ -170,12 +170,14 @@ describeIfAvailable("moto launcher", emulatorMissing(), () => {
     });
 
     it("adds the checks no single request shows: PassRole of a named role, the service-linked role on first use", () => {
-      expect(find("iam:PassRole", true)).toEqual([
+      // Registering the task definition names the role; running a task passes its definition's roles.
+      const passed = (request: string) =>
         expect.objectContaining({
+          request,
           resource: "arn:aws:iam::123456789012:role/acme/stage/acme-stage-execution",
           context: expect.objectContaining({ "iam:PassedToService": "ecs-tasks.amazonaws.com" }),
-        }),
-      ]);
+        });
+      expect(find("iam:PassRole", true)).toEqual([passed("ecs:RegisterTaskDefinition"), passed("ecs:RunTask")]);
       expect(find("iam:CreateServiceLinkedRole", true)).toEqual([
         expect.objectContaining({
           resource: "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",

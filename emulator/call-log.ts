@@ -36,6 +36,8 @@ export interface LoggedObject {
   readonly permissionsBoundary?: string;
   readonly kmsKey?: string;
   readonly hashKey?: string;
+  /** A task definition's task and execution roles. */
+  readonly roles?: readonly string[];
 }
 
 /** One authorization AWS makes, as the proof evaluates it. */
@@ -175,6 +177,9 @@ const PASSED_TO: Record<string, string> = {
   events: "events.amazonaws.com",
   "application-autoscaling": "application-autoscaling.amazonaws.com",
 };
+
+/** ECS actions that pass the task definition's roles (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html). */
+const RUNS_TASKS = new Set(["ecs:RunTask", "ecs:StartTask"]);
 
 /**
  * The service-linked role AWS creates in the caller's name on a service's first use in an account
@@ -398,9 +403,10 @@ export async function authorizationsOf(raw: RawCall, seenServiceLinked = new Set
       break;
     }
   }
-  // A role named in the request is passed to the service.
+  // A role named in the request is passed to the service; running a task passes its definition's roles.
   const passedTo = PASSED_TO[service];
-  for (const role of literalArns.filter((a) => /^arn:aws:iam::\d{12}:role\/(?!aws-service-role\/)/.test(a))) {
+  const taskRoles = RUNS_TASKS.has(action) ? raw.targets.flatMap((t) => t.roles ?? []) : [];
+  for (const role of [...literalArns, ...taskRoles].filter((a) => /^arn:aws:iam::\d{12}:role\/(?!aws-service-role\/)/.test(a))) {
     if (!passedTo) continue;
     out.push({
       ...base,

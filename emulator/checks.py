@@ -224,6 +224,9 @@ def call_log_requests():
         GroupName="api", Description="api", VpcId=vpc,
         TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": "Environment", "Value": "stage"}]}])["GroupId"]
     ec2.delete_security_group(GroupId=group)
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    ecs.run_task(cluster="acme-stage", taskDefinition="acme-stage-api", launchType="FARGATE",
+                 networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})
     kms = boto3.client("kms", endpoint_url=ENDPOINT, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
     kms.list_aliases()
     return {"group": group}

@@ -196,7 +196,7 @@ def _identifiers(arn: str, obj: Any) -> set[str]:
             if "/" in rest:
                 ids.add(rest.rsplit("/", 1)[1])
             break
-    for name in ("id", "name", "alias_name"):
+    for name in ("id", "name", "alias_name", "family"):
         value = getattr(obj, name, None)
         if isinstance(value, str):
             ids.add(value)
@@ -232,12 +232,15 @@ def _objects(container: Any, depth: int = 0):
             yield value
 
 
-def _extras(obj: Any) -> dict[str, str]:
-    """What the IAM context needs beyond tags: a role's boundary, a table's partition key, a bucket's key."""
-    extras = {}
+def _extras(obj: Any) -> dict[str, Any]:
+    """Context beyond tags: a role's boundary, a task definition's roles, a table's key, a bucket's key."""
+    extras: dict[str, Any] = {}
     boundary = getattr(obj, "permissions_boundary_arn", None)
     if isinstance(boundary, str):
         extras["permissionsBoundary"] = boundary
+    roles = [getattr(obj, name, None) for name in ("task_role_arn", "execution_role_arn")]
+    if any(isinstance(role, str) and role for role in roles):
+        extras["roles"] = [role for role in roles if isinstance(role, str) and role]
     hash_key = getattr(obj, "hash_key_attr", None)
     if isinstance(hash_key, str):
         extras["hashKey"] = hash_key
