@@ -314,7 +314,13 @@ function resourcesOf(
 function fillFormat(format: string, raw: RawCall): { arn: string; unresolved: boolean } {
   let unresolved = false;
   const byName = new Map<string, string>();
-  const keys = Object.entries(raw.params).map(([key, value]) => [key.split(".").pop()!.toLowerCase(), value] as const);
+  // A parameter by its last name: `repositoryNames.1` is a repositoryName (a list's first item).
+  const nameOf = (key: string) => {
+    const segments = key.split(".");
+    const last = segments.pop()!;
+    return /^\d+$/.test(last) && segments.length > 0 ? segments.pop()!.replace(/s$/, "") : last;
+  };
+  const keys = Object.entries(raw.params).map(([key, value]) => [nameOf(key).toLowerCase(), value] as const);
   for (const [key, value] of keys) byName.set(key, value);
   const arn = format.replace(/\$\{([^}]+)\}/g, (_, variable: string, at: number) => {
     if (variable === "Partition") return "aws";
@@ -326,7 +332,9 @@ function fillFormat(format: string, raw: RawCall): { arn: string; unresolved: bo
       byName.get(v) ??
       byName.get(stem) ??
       byName.get(`${stem}name`) ??
-      keys.find(([key]) => stem.length > 3 && key.includes(stem) && /(name|id|identifier)$/.test(key))?.[1];
+      keys.find(([key]) => stem.length > 3 && key.includes(stem) && /(name|id|identifier)$/.test(key))?.[1] ??
+      // CloudFront's `Id` is the distribution's (or the policy's) id.
+      (v.endsWith("id") ? byName.get("id") : undefined);
     // A value that repeats the format's own type prefix (KMS's AliasName is `alias/<name>`) is not doubled.
     const type = /[^:/]+\/$/.exec(format.slice(0, at))?.[0];
     if (value !== undefined && !value.startsWith("arn:")) return type && value.startsWith(type) ? value.slice(type.length) : value;
