@@ -314,7 +314,7 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     // deploy.yml's migration step: the migration task, run with the service's network, until it stops.
     const migration = outputs.database_migration.value;
     const ran = await during("stage", "migration", async () => aws("run_migration", migration));
-    expect(ran.started).toMatch(/^arn:aws:ecs:/);
+    expect(ran.taskDefinition).toBe(migration.taskDefinition);
   }, 900_000);
 
   it("runs exactly the pushed image in stage and prod: each task definition names <repository url>@<digest>", async () => {
@@ -519,6 +519,9 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     for (const seen of ["ecs:UpdateService", "rds:ModifyDBInstance", "logs:PutRetentionPolicy", "elasticloadbalancing:CreateListener"]) {
       expect(actions).toContain(seen);
     }
+    // The migration's task runs with its definition's roles: AWS checks iam:PassRole for them.
+    const migration = calls.filter((c) => c.stack === "stage" && c.phase === "migration").map((c) => c.action);
+    expect(migration).toEqual(expect.arrayContaining(["ecs:RunTask", "iam:PassRole"]));
   });
 
   it("allows every call stage and prod made to the role CI makes it with (a plan's also to the plan role)", async () => {

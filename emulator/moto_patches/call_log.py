@@ -347,10 +347,18 @@ def patch_call_log() -> None:
                 status.append(code)
                 return start_response(code, headers, *rest)
 
+            failed = True
             try:
                 result = original(self, environ, capture)
+                failed = False
             finally:
                 record, _current.record = _current.record, None
+                if record is not None and failed:  # the request raised: logged with status 500, then re-raised
+                    record.pop("_after", None)
+                    record.update(status=500, created=[])
+                    with _write_lock, open(path, "a", encoding="utf-8") as log:
+                        log.write(json.dumps(record, default=str) + "\n")
+                    record = None
             if record is not None:
                 after = record.pop("_after", None)
                 record["status"] = int(status[0].split()[0]) if status else None
