@@ -141,3 +141,49 @@ export const DISTRIBUTION_FAMILY: ResourceFamily = {
   ],
   planReads: ["cloudfront:Get*", "cloudfront:List*"],
 };
+
+/** The alarm topics, their policy and subscriptions (aws_sns_topic*), by name (`<prefix>-*`) in the alarm regions. */
+export const ALARM_TOPIC_FAMILY: ResourceFamily = {
+  name: "alarm topics",
+  resources: ["aws_sns_topic", "aws_sns_topic_policy", "aws_sns_topic_subscription"],
+  // With the reads of its own topics among them, in the order of the deploy role's ManageAlarmTopics statement.
+  changes: [
+    "sns:GetTopicAttributes",
+    "sns:SetTopicAttributes",
+    "sns:DeleteTopic",
+    "sns:Subscribe",
+    "sns:Unsubscribe",
+    "sns:GetSubscriptionAttributes",
+    "sns:SetSubscriptionAttributes",
+    "sns:ListSubscriptionsByTopic",
+    "sns:ListTagsForResource",
+    "sns:TagResource",
+    "sns:UntagResource",
+  ],
+  reads: [],
+  planReads: ["sns:GetTopicAttributes", "sns:GetSubscriptionAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"],
+};
+
+/** An alarm topic's key once it exists (aws_kms_key, rotation, policy, tags, alias), by the Environment tag. */
+export const ALARM_KEY_FAMILY: ResourceFamily = {
+  name: "alarm keys",
+  resources: ["aws_kms_key", "aws_kms_alias"],
+  // With the reads of its own keys among them, in the order of the deploy role's ManageAlarmKeys statement.
+  changes: [
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:EnableKeyRotation",
+    "kms:ListResourceTags",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateKeyDescription",
+    "kms:ScheduleKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:UpdateAlias",
+  ],
+  reads: [],
+  planReads: ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags"],
+};

@@ -6,7 +6,15 @@ import type { AuditExemption } from "../../lib/audit-exemptions";
 import { policyJson } from "../../lib/policy";
 import { WORKLOAD_PLAN_READS } from "./deploy-role-workloads";
 import { familyPlanReads, REGIONAL_FAMILIES } from "./families";
-import { ALARM_FAMILY, DASHBOARD_FAMILY, DISTRIBUTION_FAMILY, LOG_GROUP_FAMILY, REPOSITORY_FAMILY } from "./families-named";
+import {
+  ALARM_FAMILY,
+  ALARM_KEY_FAMILY,
+  ALARM_TOPIC_FAMILY,
+  DASHBOARD_FAMILY,
+  DISTRIBUTION_FAMILY,
+  LOG_GROUP_FAMILY,
+  REPOSITORY_FAMILY,
+} from "./families-named";
 import { allow, bucketsAndObjects, deny, type PermissionsContext, stateKeyUse, wildcardResourceExemption } from "./statements";
 
 /** Read-only actions `terraform plan` needs to refresh every resource the stacks manage. */
@@ -34,16 +42,7 @@ const PLAN_READ_ACTIONS = [
   "acm:DescribeCertificate",
   "acm:ListTagsForCertificate",
   "secretsmanager:DescribeSecret",
-  "kms:DescribeKey",
-  "kms:GetKeyPolicy",
-  "kms:GetKeyRotationStatus",
-  "kms:ListAliases",
-  "kms:ListResourceTags",
-  "sns:GetTopicAttributes",
-  "sns:GetSubscriptionAttributes",
-  "sns:ListSubscriptionsByTopic",
-  "sns:ListTagsForResource",
-  ...familyPlanReads([DASHBOARD_FAMILY]),
+  ...familyPlanReads([ALARM_KEY_FAMILY, ALARM_TOPIC_FAMILY, DASHBOARD_FAMILY]),
   "dynamodb:DescribeTable",
   "dynamodb:DescribeContinuousBackups",
   "dynamodb:DescribeTimeToLive",
