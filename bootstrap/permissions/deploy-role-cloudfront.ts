@@ -10,23 +10,14 @@
  * create them (named `<project>-<env>-...` by the constructs), read and list them, and delete them
  * (CloudFront refuses to delete one a distribution still uses); changing one in place is granted only
  * where the account hosts this environment alone (ExclusiveAccount) and is denied otherwise, so in
- * a shared account stage can never rewrite prod's origin signing or security headers.
+ * a shared account stage can never rewrite prod's origin signing or security headers. The distributions'
+ * actions and CloudFront's lists are declared as a family (DISTRIBUTION_FAMILY, families-named.ts).
  */
 import type { PolicyStatement } from "../../lib/policy";
+import { familyActions } from "./families";
+import { DISTRIBUTION_FAMILY } from "./families-named";
 import { allow, deny, type PermissionsContext, requestTagged, resourceTagged } from "./statements";
 
-const CLOUDFRONT_DISTRIBUTION_ACTIONS = [
-  "cloudfront:UpdateDistribution",
-  "cloudfront:DeleteDistribution",
-  "cloudfront:GetDistribution",
-  "cloudfront:GetDistributionConfig",
-  "cloudfront:TagResource",
-  "cloudfront:UntagResource",
-  "cloudfront:ListTagsForResource",
-  "cloudfront:CreateInvalidation",
-  "cloudfront:GetInvalidation",
-  "cloudfront:ListInvalidations",
-];
 /** Creates of the untaggable objects: IAM authorises them on "*" only (AWS assigns the id). */
 const CLOUDFRONT_UNTAGGABLE_CREATES = ["cloudfront:CreateOriginAccessControl", "cloudfront:CreateResponseHeadersPolicy"];
 const CLOUDFRONT_UNTAGGABLE_READ_DELETE = [
@@ -45,14 +36,6 @@ export const CLOUDFRONT_UNTAGGABLE_UPDATES = [
   "cloudfront:UpdateCachePolicy",
   "cloudfront:DeleteCachePolicy",
 ];
-/** CloudFront's list actions accept only "*" and reveal names and ids, not contents. */
-const CLOUDFRONT_LIST_ACTIONS = [
-  "cloudfront:ListDistributions",
-  "cloudfront:ListOriginAccessControls",
-  "cloudfront:ListResponseHeadersPolicies",
-  "cloudfront:ListCachePolicies",
-];
-
 /**
  * Create and manage the environment's distributions (by tag), create, read and delete the
  * untaggable objects, update those only in an exclusive account, and list everything.
@@ -64,7 +47,7 @@ export function cloudfrontStatements(ctx: PermissionsContext, environment: strin
     // CreateDistribution names no distribution (IAM authorises it on "*"): only with the environment's tag on the request.
     allow("CreateOwnDistributions", "cloudfront:CreateDistribution", "*", requestTagged(environment)),
     allow("TagNewDistributions", "cloudfront:TagResource", cloudfront("distribution"), requestTagged(environment)),
-    allow("OwnDistributions", CLOUDFRONT_DISTRIBUTION_ACTIONS, cloudfront("distribution"), resourceTagged(environment)),
+    allow("OwnDistributions", familyActions([DISTRIBUTION_FAMILY]), cloudfront("distribution"), resourceTagged(environment)),
     // After DeleteDistribution Terraform polls GetDistribution until NoSuchDistribution; a deleted
     // distribution has no tags, so under OwnDistributions' tag condition AWS would answer AccessDenied
     // and the destroy would fail. Reading a distribution's settings discloses no data.
@@ -74,6 +57,6 @@ export function cloudfrontStatements(ctx: PermissionsContext, environment: strin
     exclusiveAccount
       ? allow("ExclusiveAccountUntaggableUpdates", CLOUDFRONT_UNTAGGABLE_UPDATES, untaggable)
       : deny("SharedAccountNoUntaggableUpdates", CLOUDFRONT_UNTAGGABLE_UPDATES),
-    allow("ListSiteObjects", CLOUDFRONT_LIST_ACTIONS, "*"),
+    allow("ListSiteObjects", [...(DISTRIBUTION_FAMILY.lists ?? [])], "*"),
   ];
 }

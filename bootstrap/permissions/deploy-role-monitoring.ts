@@ -3,46 +3,17 @@
  * us-east-1 alarm of CloudFront. Own names (`<project>-<env>-*`) in the two alarm regions; a key is
  * created only tagged with the environment and then managed only while it carries that tag. Alarms
  * and the dashboard in the project region are granted by name in deploy-role.ts (OwnAlarms, OwnDashboards).
+ * The topics' and keys' actions are declared as families (ALARM_TOPIC_FAMILY, ALARM_KEY_FAMILY in families-named.ts).
  */
 import type { PolicyStatement } from "../../lib/policy";
+import { familyActions } from "./families";
+import { ALARM_KEY_FAMILY, ALARM_TOPIC_FAMILY } from "./families-named";
 import { allow, allowInRegion, keysArn, notOtherEnvironments, type PermissionsContext, requestTagged, resourceTagged } from "./statements";
 
 /** Regions an environment's alarm topics and keys live in: the project's, and us-east-1 for CloudFront's alarm. */
 export function alarmRegions(region: string): string[] {
   return [...new Set([region, "us-east-1"])];
 }
-
-/** SNS actions Terraform takes on an alarm topic, its policy and its subscriptions (aws_sns_topic*). */
-const ALARM_TOPIC_ACTIONS = [
-  "sns:GetTopicAttributes",
-  "sns:SetTopicAttributes",
-  "sns:DeleteTopic",
-  "sns:Subscribe",
-  "sns:Unsubscribe",
-  "sns:GetSubscriptionAttributes",
-  "sns:SetSubscriptionAttributes",
-  "sns:ListSubscriptionsByTopic",
-  "sns:ListTagsForResource",
-  "sns:TagResource",
-  "sns:UntagResource",
-];
-
-/** KMS actions Terraform takes on an alarm topic's key once it exists (aws_kms_key, rotation, policy, tags). */
-const ALARM_KEY_ACTIONS = [
-  "kms:DescribeKey",
-  "kms:GetKeyPolicy",
-  "kms:PutKeyPolicy",
-  "kms:GetKeyRotationStatus",
-  "kms:EnableKeyRotation",
-  "kms:ListResourceTags",
-  "kms:TagResource",
-  "kms:UntagResource",
-  "kms:UpdateKeyDescription",
-  "kms:ScheduleKeyDeletion",
-  "kms:CreateAlias",
-  "kms:DeleteAlias",
-  "kms:UpdateAlias",
-];
 
 /** What Terraform does to the CloudFront alarm in us-east-1. */
 const US_EAST_1_ALARM_ACTIONS = [
@@ -60,17 +31,17 @@ export function monitoringStatements(ctx: PermissionsContext, environment: strin
   const prefix = naming.prefix(environment);
   const regions = alarmRegions(region);
   const ownTopics = regions.map((r) => `arn:aws:sns:${r}:${accountId}:${prefix}-*`);
-  const keyChanges = ALARM_KEY_ACTIONS.filter((a) => !/:(Describe|Get|List)/.test(a));
+  const keyChanges = familyActions([ALARM_KEY_FAMILY]).filter((a) => !/:(Describe|Get|List)/.test(a));
   return [
     allow("CreateAlarmTopics", ["sns:CreateTopic", "sns:TagResource"], ownTopics, requestTagged(environment)),
-    allow("ManageAlarmTopics", ALARM_TOPIC_ACTIONS, ownTopics),
+    allow("ManageAlarmTopics", familyActions([ALARM_TOPIC_FAMILY]), ownTopics),
     // CreateKey names no key (AWS assigns the id), so "*": only with the environment's tag, in the alarm regions.
     allow("CreateAlarmKeys", ["kms:CreateKey", "kms:TagResource"], "*", {
       StringEquals: { "aws:RequestTag/Environment": environment, "aws:RequestedRegion": regions },
     }),
     allow(
       "ManageAlarmKeys",
-      ALARM_KEY_ACTIONS,
+      familyActions([ALARM_KEY_FAMILY]),
       regions.map((r) => keysArn(accountId, r)),
       resourceTagged(environment),
     ),

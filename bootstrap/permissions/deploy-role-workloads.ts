@@ -8,25 +8,44 @@
  * AlarmKeyAliases on `alias/<prefix>-*`), which hold for any key of the environment.
  */
 import type { PolicyStatement } from "../../lib/policy";
+import { familyActions, familyPlanReads, type ResourceFamily, runtimeActions } from "./families";
 import { allow, keysArn, notOtherEnvironments, type PermissionsContext } from "./statements";
 
-/** What Terraform does to a queue and its redrive settings (aws_sqs_queue, aws_sqs_queue_redrive*_policy). */
-const QUEUE_ACTIONS = [
-  "sqs:CreateQueue",
-  "sqs:DeleteQueue",
-  "sqs:GetQueueAttributes",
-  "sqs:SetQueueAttributes",
-  "sqs:GetQueueUrl",
-  "sqs:ListQueueTags",
-  "sqs:TagQueue",
-  "sqs:UntagQueue",
-];
+/** The environment's queues and their redrive settings (aws_sqs_queue, aws_sqs_queue_redrive*_policy), by name. */
+export const QUEUE_FAMILY: ResourceFamily = {
+  name: "queues",
+  resources: ["aws_sqs_queue", "aws_sqs_queue_redrive_policy", "aws_sqs_queue_redrive_allow_policy"],
+  // With the reads of its own queues among them, in the order of the deploy role's OwnQueues statement.
+  changes: [
+    "sqs:CreateQueue",
+    "sqs:DeleteQueue",
+    "sqs:GetQueueAttributes",
+    "sqs:SetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ListQueueTags",
+    "sqs:TagQueue",
+    "sqs:UntagQueue",
+  ],
+  reads: [],
+  planReads: ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags"],
+  runtime: {
+    actions: ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+    reason: "the API sends and the worker receives (each role's own policy says which)",
+  },
+};
 
-/** What Terraform does to a schedule (aws_scheduler_schedule; schedules carry no tags). */
-const SCHEDULE_ACTIONS = ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"];
+/** The scheduled jobs' schedules (aws_scheduler_schedule; schedules carry no tags), by name. */
+export const SCHEDULE_FAMILY: ResourceFamily = {
+  name: "schedules",
+  resources: ["aws_scheduler_schedule"],
+  // With the read of its own schedules among them, in the order of the deploy role's OwnSchedules statement.
+  changes: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule"],
+  reads: [],
+  planReads: ["scheduler:GetSchedule"],
+};
 
 /** What `terraform plan` reads of queues and schedules (added to the plan role's read list). */
-export const WORKLOAD_PLAN_READS = ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:ListQueueTags", "scheduler:GetSchedule"];
+export const WORKLOAD_PLAN_READS = familyPlanReads([QUEUE_FAMILY, SCHEDULE_FAMILY]);
 
 /** Sid of the workload boundary's one IAM statement: the scheduler passes the jobs' roles to the tasks it starts. */
 export const BOUNDARY_IAM_EXCEPTION = "PassJobRolesToEcs";
@@ -50,8 +69,8 @@ export function workloadDeployStatements(ctx: PermissionsContext, environment: s
   const { queues, schedules } = ownQueuesAndSchedules(ctx, environment);
   const scheduler = ctx.naming.workloadRoleArn(environment, "scheduler");
   return [
-    allow("OwnQueues", QUEUE_ACTIONS, queues),
-    allow("OwnSchedules", SCHEDULE_ACTIONS, schedules),
+    allow("OwnQueues", familyActions([QUEUE_FAMILY]), queues),
+    allow("OwnSchedules", familyActions([SCHEDULE_FAMILY]), schedules),
     // The jobs' failed-runs metric filter lives on their log group (aws_cloudwatch_log_metric_filter).
     allow("OwnMetricFilters", ["logs:PutMetricFilter", "logs:DeleteMetricFilter"], ctx.naming.logGroupArns(environment, ctx.region)),
     allow("ListMetricFilters", "logs:DescribeMetricFilters", `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:*`),
@@ -71,9 +90,8 @@ export function workloadBoundaryStatements(ctx: PermissionsContext, environment:
   const { naming, accountId, region } = ctx;
   const prefix = naming.prefix(environment);
   const { queues } = ownQueuesAndSchedules(ctx, environment);
-  const queueUse = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"];
   return [
-    allow("OwnQueues", queueUse, queues),
+    allow("OwnQueues", runtimeActions(QUEUE_FAMILY), queues),
     allow("QueueKeysThroughSqs", ["kms:Decrypt", "kms:GenerateDataKey"], keysArn(accountId, region), {
       StringEquals: { "kms:ViaService": `sqs.${region}.amazonaws.com`, "aws:ResourceTag/Environment": environment },
     }),

@@ -7,8 +7,10 @@ import { ACCOUNT_LEVEL_LOGS_ACTIONS, ACCOUNT_LEVEL_SETTINGS_ACTIONS, ECR_DENIED_
 import { cloudfrontStatements } from "./deploy-role-cloudfront";
 import { alarmRegions, monitoringStatements } from "./deploy-role-monitoring";
 import { workloadDeployStatements } from "./deploy-role-workloads";
-import { familyActions, familyServices, MONITORING_ACTIONS, NETWORK_TAGGING, REGIONAL_FAMILIES, STORAGE_FAMILY } from "./families";
+import { familyActions, familyServices, NETWORK_TAGGING, REGIONAL_FAMILIES, STORAGE_FAMILY } from "./families";
+import { ALARM_FAMILY, DASHBOARD_FAMILY, LOG_GROUP_FAMILY, REPOSITORY_FAMILY } from "./families-named";
 import {
+  actionOrActions,
   allow,
   allowInRegion,
   bucketsAndObjects,
@@ -34,57 +36,6 @@ export interface DeployRoleOptions {
 
 /** The services of the regional families, for the deny on other environments' tagged resources. */
 const REGIONAL_SERVICES = familyServices(REGIONAL_FAMILIES);
-
-/**
- * What Terraform needs on an environment's own log groups (aws_cloudwatch_log_group: create, tag,
- * retention, KMS, delete), granted on their names only (Naming.logGroupArns: `/ecs/<prefix>/*`,
- * `/vpc/<prefix>/*`, `/aws/rds/instance/<prefix>-db/*`, `/aws/ecs/containerinsights/<prefix>/*`).
- * Not `logs:*`: that held the account-wide policies (ACCOUNT_LEVEL_LOGS_ACTIONS) and every other
- * environment's log groups, including those AWS creates untagged.
- */
-const LOG_GROUP_ACTIONS = [
-  "logs:CreateLogGroup",
-  "logs:DeleteLogGroup",
-  "logs:PutRetentionPolicy",
-  "logs:DeleteRetentionPolicy",
-  "logs:AssociateKmsKey",
-  "logs:DisassociateKmsKey",
-  "logs:TagResource",
-  "logs:UntagResource",
-  "logs:TagLogGroup",
-  "logs:UntagLogGroup",
-  "logs:ListTagsForResource",
-  "logs:ListTagsLogGroup",
-  "logs:DescribeLogStreams",
-];
-
-/**
- * What Terraform needs to create, read, update, tag and delete an environment's ECR repositories and
- * their lifecycle policies (aws_ecr_repository, aws_ecr_lifecycle_policy), and what a push and a pull
- * need. No repository policy: a repository policy could let another account push into it.
- */
-const ECR_REPOSITORY_ACTIONS = [
-  "ecr:CreateRepository",
-  "ecr:DeleteRepository",
-  "ecr:DescribeRepositories",
-  "ecr:ListTagsForResource",
-  "ecr:TagResource",
-  "ecr:UntagResource",
-  "ecr:PutImageScanningConfiguration",
-  "ecr:PutImageTagMutability",
-  "ecr:PutLifecyclePolicy",
-  "ecr:GetLifecyclePolicy",
-  "ecr:DeleteLifecyclePolicy",
-  "ecr:DescribeImages",
-  "ecr:ListImages",
-  "ecr:BatchGetImage",
-  "ecr:BatchCheckLayerAvailability",
-  "ecr:GetDownloadUrlForLayer",
-  "ecr:InitiateLayerUpload",
-  "ecr:UploadLayerPart",
-  "ecr:CompleteLayerUpload",
-  "ecr:PutImage",
-];
 
 /**
  * What Terraform reads of the environment's workload roles (the bootstrap creates them) while it
@@ -190,8 +141,8 @@ function regionalStatements(ctx: PermissionsContext, environment: string): Polic
     ),
     ...networkTagStatements(ctx, environment),
     ...dashboardAndAlarmStatements(ctx, environment),
-    allow("OwnRepositories", ECR_REPOSITORY_ACTIONS, repositoryArn(ctx, environment)),
-    allowInRegion("RegistryLogin", "ecr:GetAuthorizationToken", ctx.region),
+    allow("OwnRepositories", familyActions([REPOSITORY_FAMILY]), repositoryArn(ctx, environment)),
+    allowInRegion("RegistryLogin", actionOrActions(REPOSITORY_FAMILY.lists ?? []), ctx.region),
     deny("NoRepositoryOrRegistryPolicies", ECR_DENIED_ACTIONS),
     notOtherEnvironments(environment, [...REGIONAL_SERVICES, "cloudwatch:*", "logs:*", "ecr:*", "cloudfront:*", "secretsmanager:*"]),
   ];
@@ -229,25 +180,21 @@ function dashboardAndAlarmStatements(ctx: PermissionsContext, environment: strin
   const prefix = naming.prefix(environment);
   return [
     // Its alarms, and those its service's target-tracking policy makes (named after the cluster, `<prefix>`).
-    allow(
-      "OwnAlarms",
-      [...MONITORING_ACTIONS.alarms],
-      [
-        `arn:aws:cloudwatch:${region}:${accountId}:alarm:${prefix}-*`,
-        `arn:aws:cloudwatch:${region}:${accountId}:alarm:TargetTracking-service/${prefix}/*`,
-      ],
-    ),
-    allow("OwnDashboards", [...MONITORING_ACTIONS.dashboards], `arn:aws:cloudwatch::${accountId}:dashboard/${prefix}-*`),
-    allowInRegion("ListAlarmsAndDashboards", [...MONITORING_ACTIONS.lists], region),
+    allow("OwnAlarms", familyActions([ALARM_FAMILY]), [
+      `arn:aws:cloudwatch:${region}:${accountId}:alarm:${prefix}-*`,
+      `arn:aws:cloudwatch:${region}:${accountId}:alarm:TargetTracking-service/${prefix}/*`,
+    ]),
+    allow("OwnDashboards", familyActions([DASHBOARD_FAMILY]), `arn:aws:cloudwatch::${accountId}:dashboard/${prefix}-*`),
+    allowInRegion("ListAlarmsAndDashboards", [...(ALARM_FAMILY.lists ?? [])], region),
   ];
 }
 
-/** Its own log groups (see LOG_GROUP_ACTIONS), and nothing that acts on the whole account. */
+/** Its own log groups (LOG_GROUP_FAMILY, by name), and nothing that acts on the whole account. */
 function logStatements(ctx: PermissionsContext, environment: string): PolicyStatement[] {
   const { naming, accountId, region } = ctx;
   return [
-    allow("OwnLogGroups", LOG_GROUP_ACTIONS, naming.logGroupArns(environment, region)),
-    allow("ListLogGroups", "logs:DescribeLogGroups", `arn:aws:logs:${region}:${accountId}:log-group:*`),
+    allow("OwnLogGroups", familyActions([LOG_GROUP_FAMILY]), naming.logGroupArns(environment, region)),
+    allow("ListLogGroups", actionOrActions(LOG_GROUP_FAMILY.lists ?? []), `arn:aws:logs:${region}:${accountId}:log-group:*`),
     deny("NoAccountLevelLogs", ACCOUNT_LEVEL_LOGS_ACTIONS),
     deny("NoAccountLevelSettings", ACCOUNT_LEVEL_SETTINGS_ACTIONS),
   ];

@@ -1,12 +1,11 @@
 /**
- * What deploying each family of an environment's regional resources takes, declared once per family
- * (DESIGN.md "Permissions: declared where resources are made"): the actions Terraform calls to
- * create, update, refresh and destroy the family's resources (AWS provider 5.x), and a margin for the
- * settings a team changes later, each with its reason. The deploy role's RegionalInfrastructure
- * statement is assembled from these lists (no `<service>:*`), fenced to the project region and off
- * other environments' tagged resources; narrowing a family is one change here.
+ * What each family of an environment's regional resources takes, declared once per family (DESIGN.md
+ * "Permissions: declared where resources are made"): the actions Terraform calls to create, update,
+ * refresh and destroy its resources (AWS provider 5.x), a margin for later settings with its reason, what
+ * a plan reads and what a workload may do at run time. The deploy role's RegionalInfrastructure and
+ * OwnBuckets statements, the plan role's reads and the workload boundary are assembled from these lists
+ * (families-named.ts declares the rest the same way); narrowing a family is one change here.
  */
-
 /** One family of resources and what deploying it takes. */
 export interface ResourceFamily {
   /** What it is, as the README names it. */
@@ -24,6 +23,12 @@ export interface ResourceFamily {
   readonly byResourceType?: { readonly actions: readonly string[]; readonly resourceTypes: readonly string[]; readonly reason: string };
   /** Changes beyond today's deploy, kept so a routine settings change does not need a new grant. */
   readonly margin?: { readonly actions: readonly string[]; readonly reason: string };
+  /** Reads that name none of the family's resources (IAM accepts only "*" or all of them), granted apart. */
+  readonly lists?: readonly string[];
+  /** What `terraform plan` reads of the family (the plan and drift roles, on "*"), where that is not `reads`. */
+  readonly planReads?: readonly string[];
+  /** What a workload may do with the family's own resources at run time (the workload boundary), and why. */
+  readonly runtime?: { readonly actions: readonly string[]; readonly reason: string };
 }
 
 export const NETWORK_FAMILY: ResourceFamily = {
@@ -278,6 +283,10 @@ export const STORAGE_FAMILY: ResourceFamily = {
     actions: ["s3:PutBucketCORS", "s3:PutBucketLogging", "s3:PutBucketWebsite", "s3:DeleteBucketWebsite", "s3:PutBucketNotification"],
     reason: "CORS for the site, access logging, a website configuration and event notifications",
   },
+  runtime: {
+    actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+    reason: "the application reads and writes objects in the environment's buckets",
+  },
 };
 
 /** The families granted on "*" in the project region (their resources' ARNs hold ids AWS assigns). */
@@ -294,27 +303,17 @@ export function familyActions(families: readonly ResourceFamily[]): string[] {
   return families.flatMap((f) => [...f.changes, ...(f.margin?.actions ?? []), ...f.reads]);
 }
 
+/** What `terraform plan` reads of the families: each one's planReads, or its reads. */
+export function familyPlanReads(families: readonly ResourceFamily[]): string[] {
+  return families.flatMap((f) => f.planReads ?? f.reads);
+}
+
+/** What the family declares a workload may do at run time (none when it declares nothing). */
+export function runtimeActions(family: ResourceFamily): string[] {
+  return [...(family.runtime?.actions ?? [])];
+}
+
 /** The services of the families, as `<service>:*` (for the deny on other environments' resources, never an Allow). */
 export function familyServices(families: readonly ResourceFamily[]): string[] {
   return [...new Set(familyActions(families).map((a) => `${a.split(":")[0]}:*`))];
 }
-
-/**
- * CloudWatch alarms and the dashboard, by their names (`<prefix>-*`): a dashboard takes no tag, so
- * its name is its only fence.
- */
-export const MONITORING_ACTIONS = {
-  alarms: [
-    "cloudwatch:PutMetricAlarm",
-    "cloudwatch:DeleteAlarms",
-    "cloudwatch:DescribeAlarms",
-    "cloudwatch:EnableAlarmActions",
-    "cloudwatch:DisableAlarmActions",
-    "cloudwatch:ListTagsForResource",
-    "cloudwatch:TagResource",
-    "cloudwatch:UntagResource",
-  ],
-  dashboards: ["cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"],
-  /** Accept only "*" (no alarm or dashboard named). */
-  lists: ["cloudwatch:DescribeAlarms", "cloudwatch:ListDashboards", "cloudwatch:DescribeAlarmsForMetric"],
-} as const;

@@ -4,6 +4,8 @@
  *   deploy-role-monitoring.ts, and deploy-role-exemptions.ts for its audit exemptions)
  * - plan-role.ts: the read-only plan role, whose policy the drift role shares
  * - workload-boundary.ts: the permissions boundary of every workload role of an environment
+ * - families.ts, families-named.ts: what each resource family takes (deploy, plan, run time), the
+ *   declarations the deploy role, the plan role and the workload boundary are assembled from
  * - account-level-denies.ts: actions no deploy role may take, on anything
  * - statements.ts: the context and the statement builders they all use
  */

@@ -5,22 +5,22 @@
 import type { AuditExemption } from "../../lib/audit-exemptions";
 import { policyJson } from "../../lib/policy";
 import { WORKLOAD_PLAN_READS } from "./deploy-role-workloads";
-import { REGIONAL_FAMILIES } from "./families";
+import { familyPlanReads, REGIONAL_FAMILIES } from "./families";
+import {
+  ALARM_FAMILY,
+  ALARM_KEY_FAMILY,
+  ALARM_TOPIC_FAMILY,
+  DASHBOARD_FAMILY,
+  DISTRIBUTION_FAMILY,
+  LOG_GROUP_FAMILY,
+  REPOSITORY_FAMILY,
+} from "./families-named";
 import { allow, bucketsAndObjects, deny, type PermissionsContext, stateKeyUse, wildcardResourceExemption } from "./statements";
 
 /** Read-only actions `terraform plan` needs to refresh every resource the stacks manage. */
 const PLAN_READ_ACTIONS = [
-  // What a refresh of each regional family reads, as the family declares it (families.ts).
-  ...REGIONAL_FAMILIES.flatMap((f) => f.reads),
-  "ecr:Describe*",
-  "ecr:List*",
-  "ecr:GetLifecyclePolicy",
-  "ecr:GetRepositoryPolicy",
-  "logs:Describe*",
-  "logs:ListTagsForResource",
-  "logs:ListTagsLogGroup",
-  "cloudwatch:Describe*",
-  "cloudwatch:ListTagsForResource",
+  // What a refresh of each family reads, as the family declares it (families.ts, families-named.ts).
+  ...familyPlanReads([...REGIONAL_FAMILIES, REPOSITORY_FAMILY, LOG_GROUP_FAMILY, ALARM_FAMILY]),
   "iam:GetRole",
   "iam:GetRolePolicy",
   "iam:ListRolePolicies",
@@ -38,22 +38,11 @@ const PLAN_READ_ACTIONS = [
   "s3:GetInventoryConfiguration",
   "s3:GetMetricsConfiguration",
   "s3:ListAllMyBuckets",
-  "cloudfront:Get*",
-  "cloudfront:List*",
+  ...familyPlanReads([DISTRIBUTION_FAMILY]),
   "acm:DescribeCertificate",
   "acm:ListTagsForCertificate",
   "secretsmanager:DescribeSecret",
-  "kms:DescribeKey",
-  "kms:GetKeyPolicy",
-  "kms:GetKeyRotationStatus",
-  "kms:ListAliases",
-  "kms:ListResourceTags",
-  "sns:GetTopicAttributes",
-  "sns:GetSubscriptionAttributes",
-  "sns:ListSubscriptionsByTopic",
-  "sns:ListTagsForResource",
-  "cloudwatch:GetDashboard",
-  "cloudwatch:ListDashboards",
+  ...familyPlanReads([ALARM_KEY_FAMILY, ALARM_TOPIC_FAMILY, DASHBOARD_FAMILY]),
   "dynamodb:DescribeTable",
   "dynamodb:DescribeContinuousBackups",
   "dynamodb:DescribeTimeToLive",

@@ -23,6 +23,11 @@ export function allow(sid: string, action: string | string[], resource: string |
   return { Sid: sid, Effect: "Allow", Action: action, Resource: resource, ...(condition && { Condition: condition }) };
 }
 
+/** A statement's Action: the one action as a string, several as a list (as the statements were always written). */
+export function actionOrActions(actions: readonly string[]): string | string[] {
+  return actions.length === 1 ? actions[0] : [...actions];
+}
+
 /** Denies the actions on the resources (every resource unless named). */
 export function deny(sid: string, action: string | string[], resource: string | string[] = "*"): PolicyStatement {
   return { Sid: sid, Effect: "Deny", Action: action, Resource: resource };

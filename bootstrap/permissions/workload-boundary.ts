@@ -2,6 +2,8 @@
 import type { AuditExemption } from "../../lib/audit-exemptions";
 import { policyJson } from "../../lib/policy";
 import { workloadBoundaryStatements } from "./deploy-role-workloads";
+import { runtimeActions, STORAGE_FAMILY } from "./families";
+import { LOG_GROUP_FAMILY, REPOSITORY_FAMILY } from "./families-named";
 import {
   allow,
   allowInRegion,
@@ -25,10 +27,10 @@ export const WORKLOAD_SERVICE_PRINCIPALS = ["ecs-tasks.amazonaws.com", "vpc-flow
  */
 export const WORKLOAD_UNTAGGABLE_EXCEPTIONS: readonly { readonly actions: readonly string[]; readonly reason: string }[] = [
   {
-    actions: ["ecr:GetAuthorizationToken"],
+    actions: REPOSITORY_FAMILY.lists ?? [],
     reason: 'names no repository (IAM accepts only "*"); pulls are fenced to the environment\'s repository',
   },
-  { actions: ["logs:DescribeLogGroups"], reason: "lists log group names; writing is fenced to the environment's log groups" },
+  { actions: LOG_GROUP_FAMILY.lists ?? [], reason: "lists log group names; writing is fenced to the environment's log groups" },
   { actions: ["cloudwatch:PutMetricData"], reason: "custom metrics have no resource ARN" },
   { actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], reason: "X-Ray trace ingestion has no resource ARN" },
   {
@@ -69,21 +71,10 @@ export function workloadBoundaryPolicy(ctx: PermissionsContext, environment: str
   const ownDatabase = `arn:aws:rds:${region}:${accountId}:db:${naming.prefix(environment)}-db`;
   const services = [`secretsmanager.${region}.amazonaws.com`, `ssm.${region}.amazonaws.com`];
   return policyJson(
-    allow(
-      "OwnRepositoryPulls",
-      ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
-      repositoryArn(ctx, environment),
-    ),
-    allow(
-      "OwnLogGroups",
-      ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-      naming.logGroupArns(environment, region),
-    ),
-    allow(
-      "OwnBuckets",
-      ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
-      bucketsAndObjects(environmentBuckets(naming, environment)),
-    ),
+    // What each family declares a workload may do at run time (families.ts, families-named.ts), on its own resources by name.
+    allow("OwnRepositoryPulls", runtimeActions(REPOSITORY_FAMILY), repositoryArn(ctx, environment)),
+    allow("OwnLogGroups", runtimeActions(LOG_GROUP_FAMILY), naming.logGroupArns(environment, region)),
+    allow("OwnBuckets", runtimeActions(STORAGE_FAMILY), bucketsAndObjects(environmentBuckets(naming, environment))),
     allow("OwnTaggedResources", WORKLOAD_TAGGED_ACTIONS, "*", {
       StringEquals: { ...inAccountAndRegion, "aws:ResourceTag/Environment": environment },
     }),
