@@ -390,6 +390,31 @@ describe("main.ts with a broken configuration file (issue 21, class 5)", () => {
   });
 });
 
+describe("the npm scripts with a configuration file that does not parse (issue 21, class 5)", () => {
+  const copy = checkoutCopy();
+  const file = join(copy, "config", "platform.ts");
+  writeFileSync(file, readFileSync(file, "utf8").replace('name: "stage",', 'name: "stage"'));
+  const script = (path: string, args: string[]) =>
+    started(() =>
+      run(process.execPath, ["--import", "tsx", path, ...args], { cwd: copy, env: { ...process.env, ...ENV, BENCH_RUNS: "1" } }),
+    );
+  const out = () => mkdtempSync(join(tmpdir(), "script-out-"));
+  it.each([
+    ["npm run audit", script("audit/run.ts", ["--out", out()]), ""],
+    ["npm run synth:hcl", script("audit/synth-hcl.ts", ["--out", out()]), ""],
+    ["npm run docs", script("audit/docs.ts", ["--check"]), ""],
+    ["npm run bench", script("scripts/bench.ts", ["--out", out()]), ""],
+    ["npm run local", script("scripts/local.ts", []), "npm run local: "],
+  ])("%s rejects it: the file and line in one line, no stack trace, exit 1", async (_, scriptRun, prefix) => {
+    const result = await scriptRun();
+    expect(result.status).toBe(1);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      `${prefix}Invalid platform configuration (1 problem):`,
+      expect.stringMatching(/^ {2}- config\/platform\.ts line \d+:\d+ does not parse: Expected "}" but found "tier"; fix the syntax/),
+    ]);
+  });
+});
+
 describe("the npm scripts' input errors", () => {
   const script = (path: string, args: string[], env: Record<string, string> = {}) =>
     started(() => run(process.execPath, ["--import", "tsx", path, ...args], { cwd: ROOT, env: { ...process.env, ...ENV, ...env } }));

@@ -36,6 +36,7 @@ const BREAK: Record<string, (c: Config, prod: Env) => void> = {
   "network.natGateways": (_c, p) => void (p.network.natGateways = "single"),
   "monitoring.alarms": (_c, p) => void (p.monitoring.alarms = false),
   "monitoring.subscribers": (_c, p) => void (p.monitoring.subscribers = []),
+  "monitoring.thresholds.minRequestsForErrorRate": (_c, p) => void (p.monitoring.thresholds = { minRequestsForErrorRate: 61 }),
   "github.requiredReviewers": (_c, p) => void (p.github.requiredReviewers = []),
   "project.github.preventSelfReview": (c) => void (c.project.github.preventSelfReview = false),
   "project.github.protectDefaultBranch": (c) => void (c.project.github.protectDefaultBranch = false),
@@ -94,10 +95,18 @@ describe("the production guardrail table", () => {
     expect(everyTier).toEqual(["loadBalancer.https"]);
   });
 
-  it("leaves unaudited only the GitHub settings, which no AWS stack holds", () => {
+  it("leaves unaudited only the GitHub settings, which no AWS stack holds, and the 5xx alarm's request floor", () => {
     const unaudited = PRODUCTION_GUARDRAILS.filter((g) => g.auditRule === undefined).map((g) => g.setting);
     expect(unaudited.length).toBeGreaterThan(0);
-    for (const setting of unaudited) expect(setting).toMatch(/^(project\.)?github\./);
+    for (const setting of unaudited) expect(setting).toMatch(/^((project\.)?github\.|monitoring\.thresholds\.minRequestsForErrorRate$)/);
+  });
+
+  it("rejects a production 5xx request floor above one request a second, which keeps the rollback alarm blind (issue 21, class 6)", () => {
+    const floor = (n: number) =>
+      config((_c, p) => void (p.monitoring.thresholds = { ...p.monitoring.thresholds, minRequestsForErrorRate: n }));
+    expect(problemsOf(floor(60))).toEqual([]);
+    const blind = /^prod\.monitoring\.thresholds\.minRequestsForErrorRate: must be at most 60 in production .*api5xxRatePercent.*rolls/;
+    expect(problemsOf(floor(5000))).toEqual([expect.stringMatching(blind)]);
   });
 
   it("has a way to break each guardrail in this test, so every one is exercised", () => {

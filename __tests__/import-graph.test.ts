@@ -27,6 +27,12 @@ describe("the import graph of the repository", () => {
   it("has no import circle", () => {
     expect(importCycles(graph)).toEqual([]);
   });
+
+  it("rejects an entry point that imports the configuration file instead of loading it (issue 21, class 5)", () => {
+    // config/load.ts loads it when a command runs, so a file that does not parse is one line, not a stack trace.
+    const importers = [...graph].filter(([file, targets]) => !file.startsWith("__tests__/") && targets.includes("config/platform.ts"));
+    expect(importers.map(([file]) => file)).toEqual([]);
+  });
 });
 
 describe("the checker itself", () => {

@@ -11,8 +11,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildPlatform } from "../app";
-import { platform } from "../config/platform";
+import { loadPlatform } from "../config/load";
 import type { PlatformConfig } from "../config/types";
+import { validate } from "../config/validate";
 import { InputError, runCommand } from "../lib/cli";
 import { estimateCost, loadPriceTable } from "./cost";
 import { compareEstimates, formatCostTable, formatDeltaRow } from "./cost-report";
@@ -51,8 +52,12 @@ function cheaperProd(config: PlatformConfig): PlatformConfig {
 const synth = (config: PlatformConfig): Map<string, TerraformJson> =>
   new Map(synthesizeApp((app) => buildPlatform(app, config)).map((s) => [s.name, s.tf]));
 
-/** Every generated block and figure, by marker name, from the configuration. */
-export function docValues(config: PlatformConfig = platform): Record<string, string> {
+/**
+ * Every generated block and figure, by marker name, from the configuration.
+ * @param config the configuration
+ * @default config - config/platform.ts, loaded (not imported: a file that does not parse is one line)
+ */
+export function docValues(config: PlatformConfig = validate(loadPlatform())): Record<string, string> {
   const stacks = synth(config);
   const table = loadPriceTable();
   // Shared stacks first, then the environments in the config's order (as audit.md shows them).

@@ -12,8 +12,9 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { platform } from "../config/platform";
+import { loadPlatform } from "../config/load";
 import type { PlatformConfig } from "../config/types";
+import { validate } from "../config/validate";
 import { InputError, readInput, runCommand } from "../lib/cli";
 import { mixedSynthOutputs } from "../lib/synth-output";
 import { outDirArg } from "./args";
@@ -135,9 +136,10 @@ export function runAudit(
 
 if (require.main === module) {
   const args = process.argv.slice(2);
+  // The configuration file is loaded here, not imported: a file that does not parse is one line, not a stack trace.
   runCommand(() =>
     runAudit(
-      platform,
+      validate(loadPlatform()),
       readInput(() => outDirArg(args, join(ROOT, "audit.out"), "audit.out")),
       undefined,
       undefined,

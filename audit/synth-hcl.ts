@@ -6,7 +6,8 @@
  */
 import { join, relative } from "node:path";
 import { buildPlatform } from "../app";
-import { platform } from "../config/platform";
+import { loadPlatform } from "../config/load";
+import { validate } from "../config/validate";
 import { readInput, runCommand } from "../lib/cli";
 import { outDirArg } from "./args";
 import { writeHcl } from "./hcl";
@@ -14,6 +15,8 @@ import { synthesizeApp } from "./synth";
 
 runCommand(() => {
   const out = readInput(() => outDirArg(process.argv.slice(2), join(__dirname, "..", "audit.out", "hcl"), "audit.out/hcl"));
+  // Loaded here, not imported: a configuration file that does not parse is one line, not a stack trace.
+  const platform = validate(loadPlatform());
   const stacks = synthesizeApp((app) => buildPlatform(app, platform), { hcl: true });
   for (const problem of writeHcl(stacks, out)) console.warn(`warning: ${problem.stack}/cdk.tf is not formatted: ${problem.error}`);
   console.log(`Wrote ${stacks.map((s) => join(relative(process.cwd(), out), s.name, "cdk.tf")).join(", ")}`);

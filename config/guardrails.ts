@@ -28,6 +28,18 @@ export interface Guardrail {
 
 const GITHUB_SETTINGS = "a GitHub setting the github stack applies; the audit reads the AWS stacks, and github-stack tests pin it";
 
+/**
+ * The highest `monitoring.thresholds.minRequestsForErrorRate` production takes without an accepted
+ * risk: 60 requests a minute, one a second (the production default is 10). The API 5xx rate alarm
+ * judges each one-minute period only when it saw at least this many requests and counts a quieter
+ * minute as 0%, and that alarm is also the deployment alarm that rolls a bad release back. No bound
+ * follows from the configuration alone: it holds neither the traffic nor a request capacity of the
+ * tasks (they scale on CPU), so any floor up to the schema's maximum could be met by a busy API.
+ * Above one request a second, though, a release that fails every request is neither paged nor rolled
+ * back in the minutes a typical API is quieter than that (nights, weekends, right after a release).
+ */
+export const MAX_PRODUCTION_MIN_REQUESTS = 60;
+
 export const PRODUCTION_GUARDRAILS: readonly Guardrail[] = [
   {
     setting: "accountId",
@@ -110,6 +122,16 @@ export const PRODUCTION_GUARDRAILS: readonly Guardrail[] = [
       "must name at least one email address or https:// endpoint in production, so an alarm reaches a person; " +
       'use e.g. ["oncall@example.com"]',
     auditRule: "MONITORING-PRODUCTION-SUBSCRIBER",
+  },
+  {
+    setting: "monitoring.thresholds.minRequestsForErrorRate",
+    value: (e) => e.monitoring.thresholds?.minRequestsForErrorRate,
+    holds: (e) => (e.monitoring.thresholds?.minRequestsForErrorRate ?? 0) <= MAX_PRODUCTION_MIN_REQUESTS,
+    requirement:
+      `must be at most ${MAX_PRODUCTION_MIN_REQUESTS} in production (requests a minute): below it a minute counts as 0% 5xx, ` +
+      "so above one request a second the api5xxRatePercent alarm, which pages and rolls a release back, cannot fire in a quieter " +
+      "minute however many requests fail; use the default 10",
+    notAudited: "the floor sits inside the 5xx alarm's metric-math expression, which no audit rule reads yet; validation is the only check",
   },
   {
     setting: "github.requiredReviewers",

@@ -44,7 +44,8 @@ export const MonitoringThresholdsSchema = z
     api5xxRatePercent: whole(1, 50, 5, "percent").optional(),
     /**
      * Requests in a minute below which the 5xx rates (API and site) are not judged, 1 to 100000:
-     * two errors out of three requests on a quiet stage are not an incident.
+     * two errors out of three requests on a quiet stage are not an incident. A quieter minute counts
+     * as 0%, so production takes at most 60 (one a second) without an accepted risk (config/guardrails.ts).
      * @default 10
      */
     minRequestsForErrorRate: whole(1, 100000, 10, "requests").optional(),
