@@ -111,4 +111,8 @@ describeIfAvailable("moto launcher", emulatorMissing(), () => {
   it("implements tags on application autoscaling targets", () => {
     expect(check("appautoscaling_tags")).toEqual({ tags: { Environment: "stage" } });
   });
+
+  it("returns a queue's redrive policy as compact JSON, as SQS does (the provider compares the text)", () => {
+    expect(check("sqs_redrive_policy")).toEqual({ redrivePolicy: '{"deadLetterTargetArn":"DLQ","maxReceiveCount":5}' });
+  });
 });

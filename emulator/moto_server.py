@@ -39,6 +39,7 @@ from typing import Callable  # noqa: E402
 import moto  # noqa: E402
 import moto.server  # noqa: E402
 from moto_patches import (  # noqa: E402
+    sqs,
     appautoscaling,
     cloudfront,
     cloudwatch,
@@ -72,6 +73,7 @@ PATCHES: list[Callable[[], None]] = [
     rds.patch_rds_performance_insights,
     elbv2.patch_elbv2_deletion_protection,
     cloudwatch.patch_cloudwatch_alarm_actions,
+    sqs.patch_sqs_redrive_policy_json,
 ]
 
 _applied = False
