@@ -39,7 +39,6 @@ from typing import Callable  # noqa: E402
 import moto  # noqa: E402
 import moto.server  # noqa: E402
 from moto_patches import (  # noqa: E402
-    sqs,
     appautoscaling,
     cloudfront,
     cloudwatch,
@@ -50,6 +49,7 @@ from moto_patches import (  # noqa: E402
     iam,
     rds,
     s3,
+    sqs,
 )
 from moto_patches.patching import PatchError  # noqa: E402
 
