@@ -31,7 +31,7 @@ const ec2 = (what: string) => `arn:aws:ec2:${region}:${account}:${what}`;
 /** The role with the inline policies its environment stack writes into it. */
 function workloadRole(env: string, name: string): EvaluatedRole {
   const e = layout.environments[env];
-  return withPolicies(roleNamed(roles, name), inlinePoliciesOf(e.stack, e.account, region).get(name) ?? []);
+  return withPolicies(roleNamed(roles, name), inlinePoliciesOf(e.stack, e.account, region, { roles }).get(name) ?? []);
 }
 
 const decide = (role: EvaluatedRole, call: EvaluatedCall) =>
@@ -49,9 +49,11 @@ describe("the roles of a synthesized bootstrap", () => {
   });
 
   it("resolves every reference of the inline policies the environment stacks write (the database secret included)", () => {
-    for (const env of Object.values(layout.environments)) {
-      const policies = JSON.stringify([...inlinePoliciesOf(env.stack, env.account, region)]);
+    for (const [name, env] of Object.entries(layout.environments)) {
+      const policies = JSON.stringify([...inlinePoliciesOf(env.stack, env.account, region, { roles })]);
       expect(policies).toContain("secret:rds!db-");
+      // The scheduler passes the jobs' roles: the bootstrap's, read by name, resolved with their path.
+      expect(policies).toContain(`role/acme/${name}/acme-${name}-jobs-execution-role`);
       expect(policies).not.toMatch(/UNRESOLVED|\$\{/);
     }
   });
