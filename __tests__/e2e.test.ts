@@ -10,14 +10,19 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type EvaluatedRole, type ResourcePolicy, resourcePoliciesOf, roleNamed, rolesOf } from "../audit/iam/evaluator";
+import { deniedCalls, describeDenial } from "../audit/iam/recorded-calls";
+import type { SynthesizedStack } from "../audit/iam/resolve";
 import { environmentAccount, Naming } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
+import type { RecordedCall } from "../emulator/call-log";
 import { type Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
 import { type LocalTarget, localAccountRoleArn } from "../lib/local-target";
 import { type IssueTracker, reportDrift } from "../scripts/drift";
+import { CallRecording, writeRecording } from "./support/call-recording";
 import { sampleConfig, synthToDisk } from "./support/sample";
 import { describeIfAvailable, type TerraformResult, terraform, terraformAsync, terraformEnv, terraformMissing } from "./support/terraform";
 
@@ -34,6 +39,22 @@ const namingOf: Record<string, Naming> = {
 };
 const naming = namingOf.stage;
 const missing = terraformMissing() ?? emulatorMissing();
+/** Where the suite leaves what each stack called, phase by phase (`npm run audit` reads it). */
+const RECORDING = join(__dirname, "..", "audit.out", "recorded-calls.json");
+
+/**
+ * Stage as a team changes it after the first deploy: task size and count, the database's instance
+ * class, log retention, and an HTTPS listener (with the certificate the suite requests).
+ */
+function updatedConfig(certificateArn: string): PlatformConfig {
+  const c = structuredClone(config) as any;
+  const stage = c.environments.find((e: any) => e.name === "stage");
+  stage.service = { ...stage.service, cpu: 512, memoryMiB: 1024, desiredCount: 2, logRetentionDays: 60 };
+  stage.database = { ...stage.database, instanceClass: "db.t4g.small" };
+  const { httpOnlyReason: _, ...loadBalancer } = stage.loadBalancer;
+  stage.loadBalancer = { ...loadBalancer, https: { domainName: "api.stage.example.com", certificateArn } };
+  return c as PlatformConfig;
+}
 
 const sha256 = (data: string) => `sha256:${createHash("sha256").update(data).digest("hex")}`;
 /**
@@ -100,6 +121,26 @@ function expectExit(result: TerraformResult, status: number): void {
 describeIfAvailable("end to end against the local AWS emulator", missing, () => {
   let emulator: Emulator;
   let stacks: string;
+  const recording = new CallRecording(join(tmpdir(), `e2e-calls-${process.pid}.jsonl`));
+  const accountOf = (stack: string) => namingOf[stack].accountId;
+  /** Runs body with the requests it makes in the stack's account recorded as that stack's phase. */
+  const during = <T>(stack: string, phase: string, body: () => Promise<T>) => recording.during(stack, phase, accountOf(stack), body);
+  /**
+   * What a stack's state holds, as the IAM evaluator's references (`aws_kms_key.<id>.arn` → the
+   * emulator's ARN), so the policies name the emulator's keys and topics. Taken before stage's destroy.
+   */
+  const stateReferences: Record<string, Record<string, string>> = {};
+  const captureReferences = (stack: string) => {
+    const shown = JSON.parse(terraform(dir(stack), ["show", "-json"]).stdout);
+    const references: Record<string, string> = {};
+    for (const resource of shown.values?.root_module?.resources ?? []) {
+      for (const [attribute, value] of Object.entries<unknown>(resource.values ?? {})) {
+        if (typeof value === "string") references[`${resource.address}.${attribute}`] = value;
+      }
+    }
+    stateReferences[stack] = references;
+  };
+  let recorded: RecordedCall[] = [];
   const dir = (stack: string) => join(stacks, stack);
 
   /**
@@ -185,10 +226,11 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     return { address: `aws_ecr_repository.${id}`, name: resource.name as string };
   };
 
+  let local: LocalTarget;
   beforeAll(async () => {
     // The project's account is moto's default, so credentials from AssumeRole reach prod's account.
-    emulator = await startEmulator({ accountId: config.project.accountId });
-    const local: LocalTarget = { endpoint: emulator.endpoint };
+    emulator = await startEmulator({ accountId: config.project.accountId, callLog: recording.logFile });
+    local = { endpoint: emulator.endpoint };
     stacks = join(synthToDisk(config, { local, imageDigest: IMAGE_DIGEST }), "stacks");
   }, 120_000);
 
@@ -197,10 +239,11 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
   });
 
   it("bootstraps each account in a fresh emulator, with outputs that match the naming module of its account", async () => {
-    const bootstrap = async (stack: string) => {
-      expectExit(await terraformAsync(dir(stack), ["init", "-input=false"]), 0);
-      expectExit(await terraformAsync(dir(stack), ["apply", "-auto-approve", "-input=false"]), 0);
-    };
+    const bootstrap = (stack: string) =>
+      during(stack, "bootstrap", async () => {
+        expectExit(await terraformAsync(dir(stack), ["init", "-input=false"]), 0);
+        expectExit(await terraformAsync(dir(stack), ["apply", "-auto-approve", "-input=false"]), 0);
+      });
     for (const result of await Promise.allSettled(["bootstrap", "bootstrap-prod"].map(bootstrap))) {
       if (result.status === "rejected") throw result.reason;
     }
@@ -222,22 +265,28 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
 
   it("deploys stage and prod in parallel by image digest, with their state in the emulated bucket", async () => {
     // As the deploy workflows do: create the repository, push the image into it, then deploy by its digest.
+    // Each step is a phase of the recording: the plan a pull request shows (the plan role's), the
+    // workflow's image push, the apply (the deploy role's).
     const deploy = async (env: string) => {
-      expectExit(await terraformAsync(dir(env), ["init", "-input=false"]), 0);
+      await during(env, "plan", async () => {
+        expectExit(await terraformAsync(dir(env), ["init", "-input=false"]), 0);
+        expectExit(await terraformAsync(dir(env), ["plan", "-input=false", "-lock=false"]), 0);
+      });
       const { address, name } = repository(env);
-      expectExit(await terraformAsync(dir(env), ["apply", "-auto-approve", "-input=false", `-target=${address}`]), 0);
-      const pushed = await ecr(
-        "PutImage",
-        {
-          repositoryName: name,
-          imageManifest: IMAGE_MANIFEST,
-          imageManifestMediaType: MANIFEST_MEDIA_TYPE,
-          imageTag: "e2e",
-        },
-        env,
-      );
+      const pushed = await during(env, "image-push", async () => {
+        expectExit(await terraformAsync(dir(env), ["apply", "-auto-approve", "-input=false", `-target=${address}`]), 0);
+        // As deploy.yml's push: find the repository, log in, push unless the digest is there, check it is.
+        await ecr("DescribeRepositories", { repositoryNames: [name] }, env);
+        await ecr("GetAuthorizationToken", {}, env);
+        const image = { repositoryName: name, imageManifest: IMAGE_MANIFEST, imageManifestMediaType: MANIFEST_MEDIA_TYPE, imageTag: "e2e" };
+        const put = await ecr("PutImage", image, env);
+        await ecr("DescribeImages", { repositoryName: name, imageIds: [{ imageDigest: IMAGE_DIGEST }] }, env);
+        return put;
+      });
       expect(pushed.image.imageId.imageDigest).toBe(IMAGE_DIGEST);
-      expectExit(await terraformAsync(dir(env), ["apply", "-auto-approve", "-input=false"]), 0);
+      await during(env, "apply", async () => {
+        expectExit(await terraformAsync(dir(env), ["apply", "-auto-approve", "-input=false"]), 0);
+      });
     };
     // Settle both before failing, so no terraform is left running against the emulator.
     for (const result of await Promise.allSettled(["stage", "prod"].map(deploy))) {
@@ -257,6 +306,11 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     const outputs = JSON.parse(terraform(dir("stage"), ["output", "-json"]).stdout);
     expect(outputs.site_bucket.value).toBe(naming.siteBucket("stage"));
     expect(outputs.api_url.value).toMatch(/^http:\/\//);
+
+    // deploy.yml's migration step: the migration task, run with the service's network, until it stops.
+    const migration = outputs.database_migration.value;
+    const ran = await during("stage", "migration", async () => aws("run_migration", migration));
+    expect(ran.taskDefinition).toBe(migration.taskDefinition);
   }, 900_000);
 
   it("runs exactly the pushed image in stage and prod: each task definition names <repository url>@<digest>", async () => {
@@ -275,12 +329,17 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
   });
 
   it("plans no changes on any stack right after apply (no drift)", async () => {
-    const plans = await Promise.all(
-      ["bootstrap", "bootstrap-prod", "stage", "prod"].map((stack) =>
-        terraformAsync(dir(stack), ["plan", "-detailed-exitcode", "-input=false"]),
-      ),
-    );
-    for (const plan of plans) expectExit(plan, 0);
+    // The bootstraps first: a bootstrap shares its account with an environment, and the recording tells
+    // the stacks of one account apart by when they run.
+    for (const stacks of [
+      ["bootstrap", "bootstrap-prod"],
+      ["stage", "prod"],
+    ]) {
+      const plans = await Promise.all(
+        stacks.map((stack) => during(stack, "re-plan", () => terraformAsync(dir(stack), ["plan", "-detailed-exitcode", "-input=false"]))),
+      );
+      for (const plan of plans) expectExit(plan, 0);
+    }
   }, 600_000);
 
   it("publishes to stage's alarm topics: an alarm set to ALARM reaches its topic with its runbook line (both regions)", async () => {
@@ -356,6 +415,18 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     expect(tracker.calls.slice(1)).toEqual(["update #1", "close #1: Stack stage is back in sync with its Terraform."]);
   }, 600_000);
 
+  it("applies what a team changes in stage (task size and count, instance class, retention, HTTPS) with no drift after", async () => {
+    const { certificateArn } = aws("request_certificate", { domainName: "api.stage.example.com" });
+    const updated = join(synthToDisk(updatedConfig(certificateArn), { local, imageDigest: IMAGE_DIGEST }), "stacks");
+    copyFileSync(join(updated, "stage", "cdk.tf.json"), join(dir("stage"), "cdk.tf.json"));
+    const applied = await during("stage", "update", () => terraformAsync(dir("stage"), ["apply", "-auto-approve", "-input=false"]));
+    expectExit(applied, 0);
+    expect(applied.stdout).toMatch(/Apply complete! Resources: \d+ added, [1-9]\d* changed/);
+    const plan = await during("stage", "re-plan", () => terraformAsync(dir("stage"), ["plan", "-detailed-exitcode", "-input=false"]));
+    expectExit(plan, 0);
+    captureReferences("stage");
+  }, 900_000);
+
   it("refuses a second writer while stage's state is locked, changes nothing, and proceeds after release", async () => {
     const key = naming.stateKey("stage");
     const serialBefore = (await stateOf(key)).serial;
@@ -388,13 +459,16 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
   it("destroys stage completely, while bootstrap's bucket and table refuse destruction and keep the state", async () => {
     // The repository, like ECR's, refuses deletion while it holds images (force_delete = false):
     // an environment is torn down after its images are removed.
+    // The images are removed by whoever tears the environment down (not recorded: not the deploy role).
     const removed = await ecr(
       "BatchDeleteImage",
       { repositoryName: repository("stage").name, imageIds: [{ imageDigest: IMAGE_DIGEST }] },
       "stage",
     );
     expect(removed.failures).toEqual([]);
-    expectExit(await terraformAsync(dir("stage"), ["destroy", "-auto-approve", "-input=false"]), 0);
+    await during("stage", "destroy", async () => {
+      expectExit(await terraformAsync(dir("stage"), ["destroy", "-auto-approve", "-input=false"]), 0);
+    });
     expect((await stateOf(naming.stateKey("stage"))).resources).toEqual([]);
 
     const refused = await terraformAsync(dir("bootstrap"), ["destroy", "-auto-approve", "-input=false"]);
@@ -430,4 +504,64 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     expect(remaining).toContain(database);
     expect(remaining).toContain(loadBalancer);
   }, 900_000);
+
+  it("records what each stack called, phase by phase, for the IAM proof", async () => {
+    const calls = await recording.recorded();
+    writeRecording(RECORDING, calls);
+    recorded = calls;
+    const phases = new Set(calls.filter((c) => c.stack === "stage").map((c) => c.phase));
+    expect([...phases].sort()).toEqual(["apply", "destroy", "image-push", "migration", "plan", "re-plan", "update"]);
+    const actions = new Set(calls.filter((c) => c.stack === "stage").map((c) => c.action));
+    for (const seen of ["ecs:UpdateService", "rds:ModifyDBInstance", "logs:PutRetentionPolicy", "elasticloadbalancing:CreateListener"]) {
+      expect(actions).toContain(seen);
+    }
+    // The migration's task runs with its definition's roles: AWS checks iam:PassRole for them.
+    const migration = calls.filter((c) => c.stack === "stage" && c.phase === "migration").map((c) => c.action);
+    expect(migration).toEqual(expect.arrayContaining(["ecs:RunTask", "iam:PassRole"]));
+  });
+
+  it("allows every call stage and prod made to the role CI makes it with (a plan's also to the plan role)", async () => {
+    captureReferences("prod");
+    const bootstrapOf: Record<string, string> = { stage: "bootstrap", prod: "bootstrap-prod" };
+    const roles: Record<string, { deploy: EvaluatedRole; plan: EvaluatedRole; policies: ResourcePolicy[] }> = {};
+    for (const env of ["stage", "prod"]) {
+      const n = namingOf[env];
+      const bootstrap = bootstrapOf[env];
+      captureReferences(bootstrap);
+      const references = { ...stateReferences[bootstrap], ...stateReferences[env] };
+      const stackOf = (stack: string) => JSON.parse(readFileSync(join(dir(stack), "cdk.tf.json"), "utf8")) as SynthesizedStack;
+      const all = rolesOf(stackOf(bootstrap), n.accountId, config.project.region, { references });
+      roles[env] = {
+        deploy: roleNamed(all, n.deployRoleName(env)),
+        plan: roleNamed(all, n.planRoleName),
+        policies: [bootstrap, env].flatMap((stack) =>
+          resourcePoliciesOf(stackOf(stack), n.accountId, config.project.region, { references }),
+        ),
+      };
+    }
+    // Against the emulator a stack reaches prod's account through sts:AssumeRole on the local account
+    // role (lib/local-target.ts); CI assumes the environment's deploy role through OIDC instead.
+    const localOnly = (c: RecordedCall) => c.action === "sts:AssumeRole" && c.resource === localAccountRoleArn(namingOf.prod.accountId);
+    const evaluatedCalls = recorded.filter((c) => c.stack in roles && !localOnly(c));
+    // A plan's calls are also the plan role's (a pull request's plan), but for the lock: pull-request plans
+    // run with -lock=false, the deploy's re-plan takes the lock (lockfile and lock item).
+    const takesLock = (c: RecordedCall) =>
+      (/^s3:(Put|Delete)Object$/.test(c.action) && c.resource.endsWith(".tflock")) || /^dynamodb:(Put|Delete)Item$/.test(c.action);
+    const planRole = (c: RecordedCall) => (c.phase === "plan" || c.phase === "re-plan") && !takesLock(c);
+    const { evaluated, denials } = await deniedCalls(
+      evaluatedCalls,
+      (call) => [roles[call.stack].deploy, ...(planRole(call) ? [roles[call.stack].plan] : [])],
+      (call) => roles[call.stack].policies,
+    );
+    const pairs = new Set(evaluatedCalls.map((c) => `${c.action} ${c.resource}`));
+    process.stdout.write(
+      `recorded ${recorded.length} authorizations (${evaluatedCalls.length} of stage and prod, ` +
+        `${pairs.size} distinct action and resource pairs); ` +
+        `${evaluated} evaluations, ${denials.length} denied\n`,
+    );
+    // A part of an ARN no parameter named is `*`, which only a grant on every such resource matches: conservative.
+    const unresolved = [...new Set(evaluatedCalls.filter((c) => c.unresolved).map((c) => `${c.action} ${c.resource}`))];
+    if (unresolved.length > 0) process.stdout.write(`ARNs completed with "*": ${unresolved.join(", ")}\n`);
+    expect(denials.map(describeDenial)).toEqual([]);
+  }, 600_000);
 });

@@ -5,7 +5,10 @@
  * stacks apply without drift.
  */
 import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type AuthorizedCall, authorizationsOfLog, readCallLog } from "../emulator/call-log";
 import { type Emulator, emulatorMissing, LAUNCHER, startEmulator } from "../emulator/driver";
 import { describeIfAvailable } from "./support/terraform";
 
@@ -114,5 +117,97 @@ describeIfAvailable("moto launcher", emulatorMissing(), () => {
 
   it("returns a queue's redrive policy as compact JSON, as SQS does (the provider compares the text)", () => {
     expect(check("sqs_redrive_policy")).toEqual({ redrivePolicy: '{"deadLetterTargetArn":"DLQ","maxReceiveCount":5}' });
+  });
+
+  describe("the call log (EMULATOR_CALL_LOG): each request as the authorizations AWS makes for it", () => {
+    let calls: AuthorizedCall[];
+    let group: string;
+    beforeAll(async () => {
+      const log = join(mkdtempSync(join(tmpdir(), "call-log-")), "calls.jsonl");
+      const recorded = await startEmulator({ accountId: "123456789012", callLog: log });
+      try {
+        const result = spawnSync("python3", [CHECKS, recorded.endpoint, "call_log_requests"], { encoding: "utf8" });
+        if (result.status !== 0) throw new Error(`call_log_requests failed:\n${result.stderr}`);
+        group = JSON.parse(result.stdout).group;
+      } finally {
+        await recorded.stop();
+      }
+      calls = await authorizationsOfLog(readCallLog(log));
+    }, 60_000);
+    const find = (action: string, implicit = false) => calls.filter((c) => c.action === action && !!c.implicit === implicit);
+
+    it("names the resource by the ARN format of the action's resource type, with the existing resource's tags", () => {
+      expect(find("logs:PutRetentionPolicy")).toEqual([
+        expect.objectContaining({
+          resource: "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/acme-stage/api",
+          resourceTags: { Environment: "stage" },
+          context: { "aws:RequestedRegion": "eu-west-1" },
+        }),
+      ]);
+      expect(find("ec2:DeleteSecurityGroup")).toEqual([
+        expect.objectContaining({
+          resource: `arn:aws:ec2:eu-west-1:123456789012:security-group/${group}`,
+          resourceTags: { Environment: "stage" },
+        }),
+      ]);
+    });
+
+    it("gives a create its new ARN and request tags, and the tagging action AWS also authorizes", () => {
+      expect(find("ecs:CreateCluster")).toEqual([
+        expect.objectContaining({
+          resource: "arn:aws:ecs:eu-west-1:123456789012:cluster/acme-stage",
+          requestTags: { Environment: "stage" },
+        }),
+      ]);
+      expect(find("ecs:TagResource", true)).toEqual([
+        expect.objectContaining({
+          resource: "arn:aws:ecs:eu-west-1:123456789012:cluster/acme-stage",
+          requestTags: { Environment: "stage" },
+        }),
+      ]);
+      expect(find("ec2:CreateTags", true)).toEqual([
+        expect.objectContaining({
+          resource: `arn:aws:ec2:eu-west-1:123456789012:security-group/${group}`,
+          context: expect.objectContaining({ "ec2:CreateAction": "CreateSecurityGroup" }),
+        }),
+      ]);
+    });
+
+    it("adds the checks no single request shows: PassRole of a named role, the service-linked role on first use", () => {
+      // Registering the task definition names the role; running a task passes its definition's roles.
+      const passed = (request: string) =>
+        expect.objectContaining({
+          request,
+          resource: "arn:aws:iam::123456789012:role/acme/stage/acme-stage-execution",
+          context: expect.objectContaining({ "iam:PassedToService": "ecs-tasks.amazonaws.com" }),
+        });
+      expect(find("iam:PassRole", true)).toEqual([passed("ecs:RegisterTaskDefinition"), passed("ecs:RunTask")]);
+      expect(find("iam:CreateServiceLinkedRole", true)).toEqual([
+        expect.objectContaining({
+          resource: "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
+          context: expect.objectContaining({ "iam:AWSServiceName": "ecs.amazonaws.com" }),
+        }),
+      ]);
+    });
+
+    it("sends s3:prefix, dynamodb:LeadingKeys and the requested region; corrects S3 sub-resources moto names ListBucket", () => {
+      expect(find("s3:ListBucket")).toEqual([
+        expect.objectContaining({ resource: "arn:aws:s3:::acme-state", context: expect.objectContaining({ "s3:prefix": "stage/" }) }),
+      ]);
+      expect(find("s3:GetEncryptionConfiguration")).toEqual([expect.objectContaining({ resource: "arn:aws:s3:::acme-state" })]);
+      expect(find("dynamodb:PutItem")).toEqual([
+        expect.objectContaining({
+          resource: "arn:aws:dynamodb:eu-west-1:123456789012:table/acme-locks",
+          context: expect.objectContaining({ "dynamodb:LeadingKeys": ["acme-state/stage/terraform.tfstate"] }),
+        }),
+      ]);
+      expect(find("kms:ListAliases")).toEqual([
+        expect.objectContaining({ resource: "*", region: "us-east-1", context: { "aws:RequestedRegion": "us-east-1" } }),
+      ]);
+    });
+
+    it("leaves no variable of an ARN unresolved", () => {
+      expect(calls.filter((c) => c.unresolved)).toEqual([]);
+    });
   });
 });

@@ -211,4 +211,36 @@ def sqs_redrive_policy():
     return {"redrivePolicy": answered.replace(dlq_arn, "DLQ")}
 
 
+def call_log_requests():
+    """Requests whose IAM authorizations the call log must let the Node side derive (EMULATOR_CALL_LOG)."""
+    logs = client("logs")
+    logs.create_log_group(logGroupName="/ecs/acme-stage/api", tags={"Environment": "stage"})
+    logs.put_retention_policy(logGroupName="/ecs/acme-stage/api", retentionInDays=60)
+    ecs = client("ecs")
+    ecs.create_cluster(clusterName="acme-stage", tags=[{"key": "Environment", "value": "stage"}])
+    ecs.register_task_definition(
+        family="acme-stage-api", executionRoleArn="arn:aws:iam::123456789012:role/acme/stage/acme-stage-execution",
+        containerDefinitions=[{"name": "api", "image": "nginx", "memory": 512}])
+    s3 = client("s3")
+    s3.create_bucket(Bucket="acme-state", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.list_objects_v2(Bucket="acme-state", Prefix="stage/")
+    error_code(lambda: s3.get_bucket_encryption(Bucket="acme-state"))
+    ddb = client("dynamodb")
+    ddb.create_table(TableName="acme-locks", KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
+                     AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+    ddb.put_item(TableName="acme-locks", Item={"LockID": {"S": "acme-state/stage/terraform.tfstate"}})
+    ec2 = client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(
+        GroupName="api", Description="api", VpcId=vpc,
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": [{"Key": "Environment", "Value": "stage"}]}])["GroupId"]
+    ec2.delete_security_group(GroupId=group)
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    ecs.run_task(cluster="acme-stage", taskDefinition="acme-stage-api", launchType="FARGATE",
+                 networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})
+    kms = boto3.client("kms", endpoint_url=ENDPOINT, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
+    kms.list_aliases()
+    return {"group": group}
+
+
 print(json.dumps(globals()[CHECK]()))

@@ -56,10 +56,15 @@ export interface StartOptions {
   readonly accountId: string;
   /** Where the emulator's own log goes. @default - a file in the OS temp dir */
   readonly logFile?: string;
+  /**
+   * File the emulator appends one JSON line to per request it serves (EMULATOR_CALL_LOG; read it with
+   * emulator/call-log.ts). @default - no call log
+   */
+  readonly callLog?: string;
 }
 
 function withoutAccount(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { MOTO_ACCOUNT_ID: _, ...rest } = env;
+  const { MOTO_ACCOUNT_ID: _, EMULATOR_CALL_LOG: __, ...rest } = env;
   return rest;
 }
 
@@ -69,7 +74,11 @@ export async function startEmulator(options: StartOptions): Promise<Emulator> {
   const endpoint = `http://127.0.0.1:${port}`;
   const log = openSync(options.logFile ?? join(tmpdir(), `moto-${port}.log`), "a");
   const child = spawn("python3", [LAUNCHER, "-H", "127.0.0.1", "-p", String(port)], {
-    env: { ...withoutAccount(process.env), ...(options.accountId !== MOTO_DEFAULT_ACCOUNT && { MOTO_ACCOUNT_ID: options.accountId }) },
+    env: {
+      ...withoutAccount(process.env),
+      ...(options.accountId !== MOTO_DEFAULT_ACCOUNT && { MOTO_ACCOUNT_ID: options.accountId }),
+      ...(options.callLog !== undefined && { EMULATOR_CALL_LOG: options.callLog }),
+    },
     stdio: ["ignore", log, log],
   });
   let exited: number | null | undefined;

@@ -40,6 +40,7 @@ import moto  # noqa: E402
 import moto.server  # noqa: E402
 from moto_patches import (  # noqa: E402
     appautoscaling,
+    call_log,
     cloudfront,
     cloudwatch,
     ec2,
@@ -74,6 +75,7 @@ PATCHES: list[Callable[[], None]] = [
     elbv2.patch_elbv2_deletion_protection,
     cloudwatch.patch_cloudwatch_alarm_actions,
     sqs.patch_sqs_redrive_policy_json,
+    call_log.patch_call_log,
 ]
 
 _applied = False

@@ -65,6 +65,10 @@ export function cloudfrontStatements(ctx: PermissionsContext, environment: strin
     allow("CreateOwnDistributions", "cloudfront:CreateDistribution", "*", requestTagged(environment)),
     allow("TagNewDistributions", "cloudfront:TagResource", cloudfront("distribution"), requestTagged(environment)),
     allow("OwnDistributions", CLOUDFRONT_DISTRIBUTION_ACTIONS, cloudfront("distribution"), resourceTagged(environment)),
+    // After DeleteDistribution Terraform polls GetDistribution until NoSuchDistribution; a deleted
+    // distribution has no tags, so under OwnDistributions' tag condition AWS would answer AccessDenied
+    // and the destroy would fail. Reading a distribution's settings discloses no data.
+    allow("ReadDistributions", "cloudfront:GetDistribution", cloudfront("distribution")),
     allow("CreateUntaggableSiteObjects", CLOUDFRONT_UNTAGGABLE_CREATES, "*"),
     allow("UntaggableSiteObjects", CLOUDFRONT_UNTAGGABLE_READ_DELETE, untaggable),
     exclusiveAccount

@@ -57,8 +57,12 @@ export const DEPLOY_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
     'CloudFront\'s List actions accept only "*"; they return names and ids, and every change is fenced by tag or type',
   ),
   wildcardResourceExemption(
-    ["AwsManagedKeys", "DescribeKeys"],
+    ["AwsManagedKeys"],
     "the AWS-managed keys RDS and Secrets Manager use have ids unknown ahead; grants only for AWS resources, in the project region",
+  ),
+  wildcardResourceExemption(
+    ["DescribeKeys"],
+    'kms:ListAliases accepts only "*"; read-only key metadata, in the regions the environment has keys in (its own and us-east-1)',
   ),
   wildcardResourceExemption(["WhoAmI"], "sts:GetCallerIdentity has no resource and needs no permission"),
   wildcardResourceExemption(

@@ -8,7 +8,7 @@ import type { PolicyStatement } from "../../lib/policy";
 import { allow, allowInRegion, keysArn, notOtherEnvironments, type PermissionsContext, requestTagged, resourceTagged } from "./statements";
 
 /** Regions an environment's alarm topics and keys live in: the project's, and us-east-1 for CloudFront's alarm. */
-function alarmRegions(region: string): string[] {
+export function alarmRegions(region: string): string[] {
   return [...new Set([region, "us-east-1"])];
 }
 

@@ -5,7 +5,7 @@
 import { type PolicyStatement, policyJson } from "../../lib/policy";
 import { ACCOUNT_LEVEL_LOGS_ACTIONS, ACCOUNT_LEVEL_SETTINGS_ACTIONS, ECR_DENIED_ACTIONS } from "./account-level-denies";
 import { cloudfrontStatements } from "./deploy-role-cloudfront";
-import { monitoringStatements } from "./deploy-role-monitoring";
+import { alarmRegions, monitoringStatements } from "./deploy-role-monitoring";
 import { workloadDeployStatements } from "./deploy-role-workloads";
 import { familyActions, familyServices, MONITORING_ACTIONS, NETWORK_TAGGING, REGIONAL_FAMILIES, STORAGE_FAMILY } from "./families";
 import {
@@ -305,7 +305,8 @@ function supportStatements(ctx: PermissionsContext): PolicyStatement[] {
       StringEquals: { "aws:RequestedRegion": ctx.region },
       Bool: { "kms:GrantIsForAWSResource": "true" },
     }),
-    allowInRegion("DescribeKeys", ["kms:DescribeKey", "kms:ListAliases"], ctx.region),
+    // Terraform reads keys and lists aliases wherever the environment has keys: its alarm keys are in us-east-1 too.
+    allowInRegion("DescribeKeys", ["kms:DescribeKey", "kms:ListAliases"], alarmRegions(ctx.region)),
     allow("WhoAmI", "sts:GetCallerIdentity", "*"),
   ];
 }

@@ -69,6 +69,7 @@ export const NETWORK_FAMILY: ResourceFamily = {
     "ec2:AssociateRouteTable",
     "ec2:DisassociateRouteTable",
     "ec2:ReplaceRouteTableAssociation",
+    "ec2:ReplaceNetworkAclAssociation", // aws_default_network_acl moves the subnets it lists onto the default ACL
     "ec2:CreateNetworkAclEntry",
     "ec2:ReplaceNetworkAclEntry",
     "ec2:DeleteNetworkAclEntry",

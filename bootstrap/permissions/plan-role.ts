@@ -93,6 +93,13 @@ export function planRolePolicy(ctx: PermissionsContext): string {
   const state = bucketsAndObjects([naming.stateBucket]);
   return policyJson(
     allow("ReadState", ["s3:GetObject", "s3:ListBucket"], state),
+    // Terraform refreshes a bucket with HeadBucket, which IAM authorizes as s3:ListBucket: the
+    // environments' buckets by their name patterns (the bucket only: no object is readable).
+    allow(
+      "HeadEnvironmentBuckets",
+      "s3:ListBucket",
+      [naming.siteBucket("*"), naming.albLogBucket("*")].map((b) => `arn:aws:s3:::${b}`),
+    ),
     // The backend reads the `-md5` digest item to check the state it downloads.
     allow("ReadLockEntries", "dynamodb:GetItem", naming.lockTableArn),
     deny("NoStateOrLockWrites", PLAN_ROLE_DENIED_WRITES, [...state, naming.lockTableArn]),

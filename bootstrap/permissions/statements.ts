@@ -28,8 +28,8 @@ export function deny(sid: string, action: string | string[], resource: string | 
   return { Sid: sid, Effect: "Deny", Action: action, Resource: resource };
 }
 
-/** Allows actions that name no resource (or accept only "*"), in one region only. */
-export function allowInRegion(sid: string, action: string | string[], region: string): PolicyStatement {
+/** Allows actions that name no resource (or accept only "*"), in the region(s) named only. */
+export function allowInRegion(sid: string, action: string | string[], region: string | string[]): PolicyStatement {
   return allow(sid, action, "*", { StringEquals: { "aws:RequestedRegion": region } });
 }
 
