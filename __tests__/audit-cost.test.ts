@@ -1,6 +1,8 @@
+import { Testing } from "cdktf";
 import { type CostEstimate, DEFAULT_USAGE, estimateCost, loadPriceTable } from "../audit/cost";
 import { compareEstimates, costCategory, formatCostMarkdown } from "../audit/cost-report";
 import { priceInOffer, refreshPrices } from "../audit/refresh-prices";
+import { buildSample, workloadsConfig } from "./support/sample";
 import { STAGE_KNOBS, synthWithStageKnobs } from "./support/stage-knobs";
 
 /** The offline cost estimate, priced from the shipped table (audit/prices/aws.json). */
@@ -45,9 +47,12 @@ describe("cost estimate of the shipped config", () => {
   });
 
   it("prices each Fargate service from its size and desired count (prod: the API 0.5 vCPU, 1 GB, 2 tasks; the worker 0.25, 0.5, 2)", () => {
-    const fargateOf = (service: string) => {
-      const [id] = Object.entries(shipped.prod.resource!.aws_ecs_service).find(([, s]) => (s as any).name === service)!;
-      const lines = estimates.prod.lines.filter((l) => l.address === `aws_ecs_service.${id}` && l.priceKey.startsWith("fargate."));
+    // The shipped prod, and prod with a worker (workloadsConfig: 0.25 vCPU, 0.5 GB, at least 2 tasks).
+    const withWorker = JSON.parse(Testing.synth(buildSample(workloadsConfig()).environments.prod)) as typeof shipped.prod;
+    const fargateOf = (service: string, tf = service.endsWith("-worker") ? withWorker : shipped.prod) => {
+      const estimate = estimateCost("prod", tf, table);
+      const [id] = Object.entries(tf.resource!.aws_ecs_service).find(([, s]) => (s as any).name === service)!;
+      const lines = estimate.lines.filter((l) => l.address === `aws_ecs_service.${id}` && l.priceKey.startsWith("fargate."));
       return lines.map((l) => [l.priceKey, l.quantity]);
     };
     expect(fargateOf("acme-prod-api")).toEqual([

@@ -2,7 +2,7 @@ import { Testing } from "cdktf";
 import { type Architecture, architecture, diffArchitecture, hasChanges } from "../audit/diagram";
 import { toMermaid } from "../audit/diagram-mermaid";
 import type { TerraformJson } from "../audit/types";
-import { buildSample, oneAccountConfig } from "./support/sample";
+import { buildSample, oneAccountConfig, workloadsConfig } from "./support/sample";
 import { STAGE_KNOBS, synthWithStageKnobs } from "./support/stage-knobs";
 
 /** The architecture diagrams, drawn from the synthesized JSON of the shipped config, and of stage with two knobs turned. */
@@ -44,9 +44,11 @@ describe("architecture of the shipped stacks", () => {
     expect(edgesBetween(arch, "internet", db.id)).toEqual([]);
   });
 
+  // With the workloads beside the API (workloadsConfig: a worker, a job).
+  const workloads = buildSample(workloadsConfig()).environments;
   it.each([
-    ["stage", stage],
-    ["prod", prod],
+    ["stage", architecture(JSON.parse(Testing.synth(workloads.stage)) as TerraformJson)],
+    ["prod", architecture(JSON.parse(Testing.synth(workloads.prod)) as TerraformJson)],
   ])("%s: the queue worker in the private tier, reaching the database and leaving through the NATs, its queue and DLQ", (env, arch) => {
     const worker = nodes(arch, "aws_ecs_service").find((n) => n.label.startsWith(`ECS service acme-${env}-worker<br/>`))!;
     const db = one(arch, "aws_db_instance");

@@ -19,8 +19,10 @@ import {
   withPolicies,
 } from "../audit/iam/evaluator";
 import { oneAccountLayout, synthesizeLayout } from "./support/iam-layouts";
+import { workloadsConfig } from "./support/sample";
 
-const layout = synthesizeLayout(oneAccountLayout());
+// With the workloads beside the API (a worker, a job): the scheduler's policy passes the bootstrap's roles.
+const layout = synthesizeLayout(oneAccountLayout(workloadsConfig()));
 const { account, stack } = layout.bootstraps.bootstrap;
 const region = layout.region;
 const roles = rolesOf(stack, account, region);

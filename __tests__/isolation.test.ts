@@ -9,7 +9,7 @@ import { Naming, workloadRolesOf } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
 import { stackToHcl } from "../lib/hcl";
 import { asList, managedPolicyNamed, type PolicyDocument, ROLE_AND_TRUST_CHANGES, roleNamed } from "./support/iam";
-import { buildSample, oneAccountConfig, sampleConfig } from "./support/sample";
+import { buildSample, oneAccountConfig, sampleConfig, workloadsConfig } from "./support/sample";
 import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 /** True when an IAM pattern (with `*` and `?`) matches a value. */
@@ -22,7 +22,8 @@ const glob = (pattern: string, value: string): boolean =>
     "i",
   ).test(value);
 
-const config = oneAccountConfig();
+// With the workloads beside the API (a worker, a job), so every kind of workload role is fenced.
+const config = oneAccountConfig(workloadsConfig());
 const platform = buildSample(config);
 const naming = new Naming(config.project);
 const bootstrap = parse(Testing.synth(platform.bootstrap));
@@ -256,7 +257,6 @@ describe.each(["stage", "prod"])("workload roles of %s: the bootstrap's, never a
     }
   });
 
-  // The shipped config turns every optional workload on, so every kind of role is checked here.
   it.each(WORKLOAD_ROLES)("the bootstrap's %s trusts exactly %s of this account and carries the boundary", (suffix, service, pattern) => {
     const arn = pattern?.replace("ENV", env);
     const role = workloadRoles(bootstrap, env).find((r) => r.name === `acme-${env}-${suffix}`);

@@ -904,7 +904,7 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
     const call = (names: string[]) => `ecs wait services-stable --cluster acme-stage --services ${names.join(" ")}`;
     const shipped = parse(Testing.synth(platform.environments.stage));
     const services = Object.values(resources(shipped, "aws_ecs_service")).map((s) => s.name as string);
-    expect(services).toEqual(expect.arrayContaining(["acme-stage-api", "acme-stage-worker"]));
+    expect(services).toContain("acme-stage-api");
     expect(waitFor(shipped)).toMatchObject({ status: 0, calls: [call(services)] });
     // Thirteen services: two calls, of ten and of three, and a service that never settles fails the step.
     const { tf, names } = withMoreServices(shipped, 13 - services.length);
