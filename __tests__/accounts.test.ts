@@ -6,7 +6,7 @@
  * keeps its stack ids and names.
  */
 import { Testing } from "cdktf";
-import { Naming, platformAccounts } from "../config/naming";
+import { Naming, platformAccounts, workloadRolesOf } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
 import { validate } from "../config/validate";
 import { buildSample, ONE_ACCOUNT_REASON, oneAccountConfig, sampleConfig } from "./support/sample";
@@ -27,6 +27,9 @@ const synth = (stack: keyof typeof platform.bootstraps | string) =>
   parse(Testing.synth(platform.bootstraps[stack] ?? platform.environments[stack] ?? (stack === "github" ? platform.github : undefined)!));
 const projectNaming = new Naming(config.project);
 const prodNaming = new Naming(config.project, PROD_ACCOUNT);
+/** The bootstrap's roles of an environment's workloads, as its config asks for them (a worker, jobs: more roles). */
+const workloadRoleNames = (c: PlatformConfig, env: string) =>
+  workloadRolesOf(c.environments.find((e) => e.name === env)!).map((r) => `acme-${env}-${r}-role`);
 
 describe("two accounts: stage in the project's account, prod in its own", () => {
   it("bootstraps each account with a stack of its own: bootstrap and bootstrap-prod", () => {
@@ -48,7 +51,7 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
       Object.values(resources(tf, "aws_iam_role"))
         .map((r) => r.name)
         .sort();
-    const workload = (env: string) => ["api-execution", "api-task", "flow-logs"].map((r) => `acme-${env}-${r}-role`);
+    const workload = (env: string) => workloadRoleNames(config, env);
     expect(roleNames(project)).toEqual(["acme-drift", "acme-plan", "acme-stage-deploy", ...workload("stage")].sort());
     expect(roleNames(prod)).toEqual(["acme-drift", "acme-plan", "acme-prod-deploy", ...workload("prod")].sort());
     expect(Object.keys(resources(prod, "aws_iam_openid_connect_provider"))).toHaveLength(1);
@@ -122,7 +125,9 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
       const naming = new Naming(config.project, b.accountId);
       const roleArns = Object.values(resources(tf, "aws_iam_role")).map((r) => `arn:aws:iam::${b.accountId}:role${r.path ?? "/"}${r.name}`);
       const workloadRoleArns = Object.values(b.workloadRoleArns).flatMap((byRole) => Object.values(byRole));
-      expect(workloadRoleArns).toHaveLength(3 * b.environmentNames.length);
+      const rolesOf = (env: string) => workloadRolesOf(config.environments.find((e) => e.name === env)!);
+      const expected = b.environmentNames.flatMap((env) => rolesOf(env).map((r) => naming.workloadRoleArn(env, r)));
+      expect(workloadRoleArns.sort()).toEqual(expected.sort());
       expect(roleArns.sort()).toEqual([b.planRoleArn, b.driftRoleArn, ...Object.values(b.deployRoleArns), ...workloadRoleArns].sort());
       expect(Object.keys(b.deployRoleArns)).toEqual(b.environmentNames);
       expect(Object.values(resources(tf, "aws_s3_bucket")).map((r) => r.bucket)).toEqual([b.stateBucket]);
@@ -140,7 +145,7 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
     const bootstrap = synth("bootstrap-prod");
     const boundaries = Object.entries(resources(bootstrap, "aws_iam_policy"));
     const workloadRoles = Object.values(resources(bootstrap, "aws_iam_role")).filter((r) => r.permissions_boundary !== undefined);
-    expect(workloadRoles).toHaveLength(3);
+    expect(workloadRoles.map((r) => r.name).sort()).toEqual(workloadRoleNames(config, "prod").sort());
     for (const role of workloadRoles) {
       const [, boundary] = boundaries.find(([id]) => role.permissions_boundary === `\${aws_iam_policy.${id}.arn}`)!;
       expect(`arn:aws:iam::${PROD_ACCOUNT}:policy/${boundary.name}`).toBe(prodNaming.workloadBoundaryArn("prod"));
@@ -210,7 +215,7 @@ describe("one account (built explicitly: no accountId anywhere, prod's sharing a
     const roles = Object.values(resources(parse(Testing.synth(one.bootstrap)), "aws_iam_role"))
       .map((r) => r.name)
       .sort();
-    const workload = ["prod", "stage"].flatMap((env) => ["api-execution", "api-task", "flow-logs"].map((r) => `acme-${env}-${r}-role`));
+    const workload = ["prod", "stage"].flatMap((env) => workloadRoleNames(oneAccountConfig(), env));
     expect(roles).toEqual(["acme-drift", "acme-plan", "acme-prod-deploy", "acme-stage-deploy", ...workload].sort());
   });
 });

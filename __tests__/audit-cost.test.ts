@@ -1,6 +1,8 @@
+import { Testing } from "cdktf";
 import { type CostEstimate, DEFAULT_USAGE, estimateCost, loadPriceTable } from "../audit/cost";
-import { compareEstimates, formatCostMarkdown } from "../audit/cost-report";
+import { compareEstimates, costCategory, formatCostMarkdown } from "../audit/cost-report";
 import { priceInOffer, refreshPrices } from "../audit/refresh-prices";
+import { buildSample, workloadsConfig } from "./support/sample";
 import { STAGE_KNOBS, synthWithStageKnobs } from "./support/stage-knobs";
 
 /** The offline cost estimate, priced from the shipped table (audit/prices/aws.json). */
@@ -44,11 +46,22 @@ describe("cost estimate of the shipped config", () => {
     expect(natHours(estimates.stage)).toEqual([hours]);
   });
 
-  it("prices Fargate from the task size and desired count (prod: 0.5 vCPU, 1 GB, 2 tasks)", () => {
-    const fargate = estimates.prod.lines.filter((l) => l.priceKey.startsWith("fargate."));
-    expect(fargate.map((l) => [l.priceKey, l.quantity])).toEqual([
+  it("prices each Fargate service from its size and desired count (prod: the API 0.5 vCPU, 1 GB, 2 tasks; the worker 0.25, 0.5, 2)", () => {
+    // The shipped prod, and prod with a worker (workloadsConfig: 0.25 vCPU, 0.5 GB, at least 2 tasks).
+    const withWorker = JSON.parse(Testing.synth(buildSample(workloadsConfig()).environments.prod)) as typeof shipped.prod;
+    const fargateOf = (service: string, tf = service.endsWith("-worker") ? withWorker : shipped.prod) => {
+      const estimate = estimateCost("prod", tf, table);
+      const [id] = Object.entries(tf.resource!.aws_ecs_service).find(([, s]) => (s as any).name === service)!;
+      const lines = estimate.lines.filter((l) => l.address === `aws_ecs_service.${id}` && l.priceKey.startsWith("fargate."));
+      return lines.map((l) => [l.priceKey, l.quantity]);
+    };
+    expect(fargateOf("acme-prod-api")).toEqual([
       ["fargate.x86.vcpuHour", 0.5 * 2 * hours],
       ["fargate.x86.gbHour", 1 * 2 * hours],
+    ]);
+    expect(fargateOf("acme-prod-worker")).toEqual([
+      ["fargate.x86.vcpuHour", 0.25 * 2 * hours],
+      ["fargate.x86.gbHour", 0.5 * 2 * hours],
     ]);
   });
 
@@ -98,6 +111,12 @@ describe("cost estimate of the shipped config", () => {
     const elsewhere = estimateCost("x", { provider: { aws: [{ region: "ap-south-2" }] }, resource: { aws_kms_key: { k: {} } } });
     expect(elsewhere.notPriced[0].reason).toMatch(/no prices for region ap-south-2/);
     expect(elsewhere.total).toBe(0);
+  });
+
+  it("names the cost table's row of every service the price table prices (no row falls back to a bare key like sqs)", () => {
+    const keys = Object.values(table.regions).flatMap((r) => Object.keys(r.prices));
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) expect([key, costCategory(key)]).not.toEqual([key, key.split(".")[0]]);
   });
 
   it("renders stage and prod side by side with their totals, and each line with its price row", () => {

@@ -130,10 +130,13 @@ describe("coverage of the shipped stacks", () => {
     );
     const types = [...new Set(stacks.flatMap((s) => Object.keys(s.tf.resource ?? {})))].sort();
     expect(coverage.map((c) => c.type)).toEqual(types);
+    // Every service of every stack is priced: the API's, and the worker's where one is configured.
+    const ecsServices = stacks.reduce((n, s) => n + Object.keys(s.tf.resource?.aws_ecs_service ?? {}).length, 0);
+    expect(ecsServices).toBeGreaterThanOrEqual(2);
     expect(coverage.find((c) => c.type === "aws_ecs_service")).toMatchObject({
       stacks: expect.arrayContaining(["stage", "prod"]),
       rules: expect.arrayContaining(["ECS-NO-PUBLIC-IP", "MONITORING-PRODUCTION-ALARMS"]),
-      cost: { priced: 2, notPriced: 0 },
+      cost: { priced: ecsServices, notPriced: 0 },
       diagram: { shown: "drawn" },
     });
     expect(formatCoverageConsole(coverage)).toMatch(/\naws_ecs_service +priced +drawn +ECS-/);

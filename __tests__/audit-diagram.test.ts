@@ -2,7 +2,7 @@ import { Testing } from "cdktf";
 import { type Architecture, architecture, diffArchitecture, hasChanges } from "../audit/diagram";
 import { toMermaid } from "../audit/diagram-mermaid";
 import type { TerraformJson } from "../audit/types";
-import { buildSample, oneAccountConfig } from "./support/sample";
+import { buildSample, oneAccountConfig, workloadsConfig } from "./support/sample";
 import { STAGE_KNOBS, synthWithStageKnobs } from "./support/stage-knobs";
 
 /** The architecture diagrams, drawn from the synthesized JSON of the shipped config, and of stage with two knobs turned. */
@@ -32,9 +32,9 @@ describe("architecture of the shipped stacks", () => {
   it.each([
     ["stage", stage],
     ["prod", prod],
-  ])("%s: internet -> ALB (public) -> service (private) -> database (database tier), the service leaving through its NATs", (_, arch) => {
+  ])("%s: internet -> ALB (public) -> service (private) -> database (database tier), the service leaving through its NATs", (env, arch) => {
     const lb = one(arch, "aws_lb");
-    const service = one(arch, "aws_ecs_service");
+    const service = nodes(arch, "aws_ecs_service").find((n) => n.label.startsWith(`ECS service acme-${env}-api<br/>`))!;
     const db = one(arch, "aws_db_instance");
     expect([lb.placement, service.placement, db.placement]).toEqual(["public", "private", "database"]);
     expect(edgesBetween(arch, "internet", lb.id)).toEqual(["tcp 80"]);
@@ -42,6 +42,22 @@ describe("architecture of the shipped stacks", () => {
     expect(edgesBetween(arch, service.id, db.id)).toEqual(["tcp 5432"]);
     for (const nat of nodes(arch, "aws_nat_gateway")) expect(edgesBetween(arch, service.id, nat.id)).toEqual(["egress"]);
     expect(edgesBetween(arch, "internet", db.id)).toEqual([]);
+  });
+
+  // With the workloads beside the API (workloadsConfig: a worker, a job).
+  const workloads = buildSample(workloadsConfig()).environments;
+  it.each([
+    ["stage", architecture(JSON.parse(Testing.synth(workloads.stage)) as TerraformJson)],
+    ["prod", architecture(JSON.parse(Testing.synth(workloads.prod)) as TerraformJson)],
+  ])("%s: the queue worker in the private tier, reaching the database and leaving through the NATs, its queue and DLQ", (env, arch) => {
+    const worker = nodes(arch, "aws_ecs_service").find((n) => n.label.startsWith(`ECS service acme-${env}-worker<br/>`))!;
+    const db = one(arch, "aws_db_instance");
+    expect(worker.placement).toBe("private");
+    expect(edgesBetween(arch, worker.id, db.id)).toEqual(["tcp 5432"]);
+    for (const nat of nodes(arch, "aws_nat_gateway")) expect(edgesBetween(arch, worker.id, nat.id)).toEqual(["egress"]);
+    const queue = (name: string) => nodes(arch, "aws_sqs_queue").find((n) => n.label === `SQS queue ${name}`)!;
+    expect(edgesBetween(arch, queue(`acme-${env}-worker`).id, queue(`acme-${env}-worker-dlq`).id)).toEqual(["dead letters"]);
+    expect(nodes(arch, "aws_scheduler_schedule").map((n) => n.label)).toEqual([`Schedule acme-${env}-nightly<br/>cron(0 3 * * ? *)`]);
   });
 
   it("draws CloudFront reaching the site bucket through origin access control, and the internet reaching CloudFront", () => {
@@ -106,12 +122,13 @@ describe("before and after", () => {
     expect(db.before).toContain("single-AZ");
     expect(db.label).toContain("Multi-AZ");
     expect(diff.nodes.filter((n) => n.change === "removed")).toEqual([]);
-    expect(
-      diff.edges
-        .filter((e) => e.change === "added")
-        .map((e) => e.label)
-        .sort(),
-    ).toEqual(["egress", "egress"]);
+    // The new NAT's edges: to the internet gateway, and from every service of stage (the API's, the worker's).
+    const [nat] = diff.nodes.filter((n) => n.change === "added");
+    const services = nodes(stage, "aws_ecs_service").map((n) => n.id);
+    const added = diff.edges.filter((e) => e.change === "added");
+    expect(added.filter((e) => e.from === nat.id).map((e) => e.label)).toEqual(["egress"]);
+    expect(added.filter((e) => e.to === nat.id).map((e) => [e.from, e.label])).toEqual(services.map((id) => [id, "egress"]));
+    expect(added).toHaveLength(1 + services.length);
   });
 
   it("marks removed nodes and edges (prod to stage drops two NAT gateways)", () => {

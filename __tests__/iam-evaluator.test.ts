@@ -19,8 +19,10 @@ import {
   withPolicies,
 } from "../audit/iam/evaluator";
 import { oneAccountLayout, synthesizeLayout } from "./support/iam-layouts";
+import { workloadsConfig } from "./support/sample";
 
-const layout = synthesizeLayout(oneAccountLayout());
+// With the workloads beside the API (a worker, a job): the scheduler's policy passes the bootstrap's roles.
+const layout = synthesizeLayout(oneAccountLayout(workloadsConfig()));
 const { account, stack } = layout.bootstraps.bootstrap;
 const region = layout.region;
 const roles = rolesOf(stack, account, region);
@@ -31,7 +33,7 @@ const ec2 = (what: string) => `arn:aws:ec2:${region}:${account}:${what}`;
 /** The role with the inline policies its environment stack writes into it. */
 function workloadRole(env: string, name: string): EvaluatedRole {
   const e = layout.environments[env];
-  return withPolicies(roleNamed(roles, name), inlinePoliciesOf(e.stack, e.account, region).get(name) ?? []);
+  return withPolicies(roleNamed(roles, name), inlinePoliciesOf(e.stack, e.account, region, { roles }).get(name) ?? []);
 }
 
 const decide = (role: EvaluatedRole, call: EvaluatedCall) =>
@@ -49,9 +51,11 @@ describe("the roles of a synthesized bootstrap", () => {
   });
 
   it("resolves every reference of the inline policies the environment stacks write (the database secret included)", () => {
-    for (const env of Object.values(layout.environments)) {
-      const policies = JSON.stringify([...inlinePoliciesOf(env.stack, env.account, region)]);
+    for (const [name, env] of Object.entries(layout.environments)) {
+      const policies = JSON.stringify([...inlinePoliciesOf(env.stack, env.account, region, { roles })]);
       expect(policies).toContain("secret:rds!db-");
+      // The scheduler passes the jobs' roles: the bootstrap's, read by name, resolved with their path.
+      expect(policies).toContain(`role/acme/${name}/acme-${name}-jobs-execution-role`);
       expect(policies).not.toMatch(/UNRESOLVED|\$\{/);
     }
   });

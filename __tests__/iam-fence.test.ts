@@ -25,6 +25,7 @@ import { serviceResourceTypesFor } from "../audit/iam/reference";
 import { lockItemKeys } from "../bootstrap/permissions";
 import { Naming, WORKLOAD_ROLES } from "../config/naming";
 import { oneAccountLayout, type SynthesizedLayout, synthesizeLayout, twoAccountLayout } from "./support/iam-layouts";
+import { workloadsConfig } from "./support/sample";
 
 jest.setTimeout(120_000);
 
@@ -128,8 +129,9 @@ const NEEDED: { kind: string; action: string; request?: boolean; context?: (env:
 ];
 
 const LAYOUTS: [string, () => SynthesizedLayout][] = [
-  ["one-account", () => synthesizeLayout(oneAccountLayout())],
-  ["two-account", () => synthesizeLayout(twoAccountLayout())],
+  // With the workloads beside the API (a worker, a job), so their roles and policies are fenced too.
+  ["one-account", () => synthesizeLayout(oneAccountLayout(workloadsConfig()))],
+  ["two-account", () => synthesizeLayout(twoAccountLayout(workloadsConfig()))],
 ];
 
 describe.each(LAYOUTS)("the %s layout", (layoutName, build) => {

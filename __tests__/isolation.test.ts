@@ -5,11 +5,11 @@
  */
 import { Testing } from "cdktf";
 import { DEPLOY_ROLE_SERVICE_WILDCARDS, WORKLOAD_UNTAGGABLE_EXCEPTIONS } from "../bootstrap/permissions";
-import { Naming } from "../config/naming";
+import { Naming, workloadRolesOf } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
 import { stackToHcl } from "../lib/hcl";
 import { asList, managedPolicyNamed, type PolicyDocument, ROLE_AND_TRUST_CHANGES, roleNamed } from "./support/iam";
-import { buildSample, oneAccountConfig, sampleConfig } from "./support/sample";
+import { buildSample, oneAccountConfig, sampleConfig, workloadsConfig } from "./support/sample";
 import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 /** True when an IAM pattern (with `*` and `?`) matches a value. */
@@ -22,7 +22,8 @@ const glob = (pattern: string, value: string): boolean =>
     "i",
   ).test(value);
 
-const config = oneAccountConfig();
+// With the workloads beside the API (a worker, a job), so every kind of workload role is fenced.
+const config = oneAccountConfig(workloadsConfig());
 const platform = buildSample(config);
 const naming = new Naming(config.project);
 const bootstrap = parse(Testing.synth(platform.bootstrap));
@@ -210,7 +211,7 @@ describe("project-name collisions", () => {
   it("puts every workload role of an environment under /<project>/<env>/", () => {
     for (const env of ["stage", "prod"]) {
       const roles = workloadRoles(bootstrap, env);
-      expect(roles).toHaveLength(3);
+      expect(roles.map((r) => r.name).sort()).toEqual(expectedRoles(env).sort());
       for (const role of roles) expect(role.path).toBe(`/acme/${env}/`);
     }
   });
@@ -221,11 +222,21 @@ function workloadRoles(tf: SynthesizedTerraform, env: string): any[] {
   return Object.values(resources(tf, "aws_iam_role")).filter((r) => r.name.startsWith(`acme-${env}-`) && r.name.endsWith("-role"));
 }
 
+/** The workload roles an environment's config asks the bootstrap for (a worker, jobs: more roles). */
+function expectedRoles(env: string): string[] {
+  return workloadRolesOf(config.environments.find((e) => e.name === env)!).map((r) => `acme-${env}-${r}-role`);
+}
+
 /** The workload roles' names, their one trusted service and the source ARN pattern they require, if any. */
 const WORKLOAD_ROLES: [string, string, string | undefined][] = [
   ["api-execution-role", "ecs-tasks.amazonaws.com", undefined],
   ["api-task-role", "ecs-tasks.amazonaws.com", undefined],
   ["flow-logs-role", "vpc-flow-logs.amazonaws.com", "arn:aws:ec2:eu-west-1:123456789012:vpc-flow-log/*"],
+  ["worker-execution-role", "ecs-tasks.amazonaws.com", undefined],
+  ["worker-task-role", "ecs-tasks.amazonaws.com", undefined],
+  ["jobs-execution-role", "ecs-tasks.amazonaws.com", undefined],
+  ["jobs-task-role", "ecs-tasks.amazonaws.com", undefined],
+  ["scheduler-role", "scheduler.amazonaws.com", "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/acme-ENV-*"],
 ];
 
 // IAM has no condition key on the trust policy CreateRole and UpdateAssumeRolePolicy write: a deploy
@@ -246,7 +257,8 @@ describe.each(["stage", "prod"])("workload roles of %s: the bootstrap's, never a
     }
   });
 
-  it.each(WORKLOAD_ROLES)("the bootstrap's %s trusts exactly %s of this account and carries the boundary", (suffix, service, arn) => {
+  it.each(WORKLOAD_ROLES)("the bootstrap's %s trusts exactly %s of this account and carries the boundary", (suffix, service, pattern) => {
+    const arn = pattern?.replace("ENV", env);
     const role = workloadRoles(bootstrap, env).find((r) => r.name === `acme-${env}-${suffix}`);
     const [boundaryId] = Object.entries(resources(bootstrap, "aws_iam_policy")).find(
       ([, p]) => p.name === `acme-${env}-workload-boundary`,
@@ -275,11 +287,15 @@ describe.each(["stage", "prod"])("workload roles of %s: the bootstrap's, never a
       const id = new RegExp(`^\\$\\{data\\.aws_iam_role\\.([\\w-]+)\\.${attribute}\\}$`).exec(reference)?.[1];
       return ((tf.data?.aws_iam_role ?? {}) as Record<string, { name: string }>)[id ?? "none"]?.name;
     };
-    const task = Object.values(resources(tf, "aws_ecs_task_definition"))[0];
-    const used = [task.execution_role_arn, task.task_role_arn, Object.values(resources(tf, "aws_flow_log"))[0].iam_role_arn];
-    expect(used.map((r) => read(r, "arn")).sort()).toEqual(roles.map((r) => r.name).sort());
+    const used = [
+      ...Object.values(resources(tf, "aws_ecs_task_definition")).flatMap((t) => [t.execution_role_arn, t.task_role_arn]),
+      ...Object.values(resources(tf, "aws_flow_log")).map((f) => f.iam_role_arn),
+      ...Object.values(resources(tf, "aws_scheduler_schedule")).map((s) => s.target.role_arn),
+    ];
+    expect([...new Set(used.map((r) => read(r, "arn")))].sort()).toEqual(roles.map((r) => r.name).sort());
     const written = Object.values(resources(tf, "aws_iam_role_policy")).map((p) => read(p.role, "name"));
-    expect(written.sort()).toEqual([`acme-${env}-api-execution-role`, `acme-${env}-flow-logs-role`]);
+    expect(written.length).toBeGreaterThan(0);
+    for (const name of written) expect(roles.map((r) => r.name)).toContain(name);
     for (const arn of roles.map(roleArn)) {
       for (const action of ["iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PassRole", "iam:GetRole"]) {
         expect([action, allowsAction(policy, action).some((st) => asList(st.Resource).some((r) => glob(r, arn)))]).toEqual([action, true]);

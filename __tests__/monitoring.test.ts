@@ -5,7 +5,7 @@ import { deployRolePolicy } from "../bootstrap/permissions";
 import { Naming } from "../config/naming";
 import type { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { DEFAULT_THRESHOLDS } from "../constructs/monitoring-metrics";
-import { buildSample, sampleConfig } from "./support/sample";
+import { buildSample, sampleConfig, workloadsConfig } from "./support/sample";
 import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 /**
@@ -16,7 +16,8 @@ import { parse, resources, type SynthesizedTerraform } from "./support/synth";
 
 type Mutable<T> = T extends readonly (infer U)[] ? Mutable<U>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;
 
-const config = sampleConfig();
+// With the workloads beside the API (a worker, a job): their alarms are the environment's too.
+const config = workloadsConfig();
 const platform = buildSample(config);
 const stage = parse(Testing.synth(platform.environments.stage));
 const prod = parse(Testing.synth(platform.environments.prod));
@@ -35,6 +36,10 @@ const addressOf = (tf: SynthesizedTerraform, type: string, test: (r: Record<stri
   return `${type}.${name}`;
 };
 
+/** The API's service (the worker's is another). */
+const apiService = (tf: SynthesizedTerraform, env: string) =>
+  Object.values(resources(tf, "aws_ecs_service")).find((s) => s.name === `acme-${env}-api`)!;
+
 const KEYS = [
   "api-5xx-rate",
   "alb-5xx",
@@ -50,13 +55,28 @@ const KEYS = [
   "site-5xx-rate",
 ];
 
+/** The alarms of the workloads an environment's config turns on: the worker's service and queue, each job, the jobs' DLQ. */
+function workloadKeys(env: EnvironmentConfig): string[] {
+  const worker = env.worker ? ["cpu", "memory", "running-tasks", "oldest-message", "dead-letters", "dead-letters-growing"] : [];
+  const jobs = env.jobs?.length ? [...env.jobs.map((j) => `job-${j.name}-failed`), "jobs-dead-letters"] : [];
+  return [...worker.map((k) => `worker-${k}`), ...jobs];
+}
+const envConfig = (env: string) => config.environments.find((e) => e.name === env)!;
+
 describe.each(both)("%s alarms", (env, tf) => {
   const all = alarms(tf);
   const regionalTopic = addressOf(tf, "aws_sns_topic", (t) => t.provider === undefined);
   const usEast1Topic = addressOf(tf, "aws_sns_topic", (t) => t.provider === "aws.us_east_1");
 
-  it("watch every key metric: API errors, latency, tasks, service and database saturation, site errors", () => {
-    expect(Object.keys(all).sort()).toEqual([...KEYS].sort());
+  it("watch every key metric: API errors, latency, tasks, service and database saturation, site errors; and each workload", () => {
+    expect(workloadKeys(envConfig(env)).length).toBeGreaterThan(0); // workloadsConfig: a worker and a job
+    expect(Object.keys(all).sort()).toEqual([...KEYS, ...workloadKeys(envConfig(env))].sort());
+  });
+
+  it("are all listed by the environment's Monitoring, the workloads' with the API's", () => {
+    const listed = platform.environments[env].monitoring.alarmNames;
+    expect(Object.keys(listed).sort()).toEqual(Object.keys(all).sort());
+    for (const [key, name] of Object.entries(listed)) expect(name).toBe(`acme-${env}-${key}`);
   });
 
   it("say what broke, in which environment, and where to look first", () => {
@@ -73,7 +93,8 @@ describe.each(both)("%s alarms", (env, tf) => {
     const breaching = Object.entries(all)
       .filter(([, a]) => a.treat_missing_data === "breaching")
       .map(([k]) => k);
-    expect(breaching.sort()).toEqual(["db-cpu", "db-free-storage", "db-freeable-memory", "running-tasks"]);
+    const workers = envConfig(env).worker ? ["worker-running-tasks"] : [];
+    expect(breaching.sort()).toEqual(["db-cpu", "db-free-storage", "db-freeable-memory", "running-tasks", ...workers]);
     for (const alarm of Object.values(all)) expect(["breaching", "notBreaching"]).toContain(alarm.treat_missing_data);
   });
 
@@ -132,22 +153,23 @@ describe("stage and prod thresholds side by side", () => {
 });
 
 describe.each(both)("%s notification", (env, tf) => {
+  // The notification's keys (the worker's queue has a key of its own, worker-queue).
+  const notificationKeys = () => Object.entries(resources(tf, "aws_kms_key")).filter(([id]) => id.startsWith("notification"));
+
   it("is one topic per alarm region, encrypted with its own customer-managed key that rotates", () => {
-    const keys = resources(tf, "aws_kms_key");
+    const keys = Object.fromEntries(notificationKeys());
     expect(Object.keys(keys)).toHaveLength(2);
     for (const key of Object.values(keys)) expect(key.enable_key_rotation).toBe(true);
     for (const topic of Object.values(topics(tf))) {
       expect(topic.name).toBe(`acme-${env}-alarms`);
       expect(topic.kms_master_key_id).toMatch(/^\$\{aws_kms_key\.notification(-us-east-1)?_key_\w+\.arn\}$/);
     }
-    expect(Object.values(resources(tf, "aws_kms_alias")).map((a) => a.name)).toEqual([
-      `alias/acme-${env}-alarms`,
-      `alias/acme-${env}-alarms`,
-    ]);
+    const aliases = Object.entries(resources(tf, "aws_kms_alias")).filter(([id]) => id.startsWith("notification"));
+    expect(aliases.map(([, a]) => a.name)).toEqual([`alias/acme-${env}-alarms`, `alias/acme-${env}-alarms`]);
   });
 
   it("has a key policy that lets CloudWatch encrypt for the topic (AWS's own SNS key would refuse it)", () => {
-    for (const key of Object.values(resources(tf, "aws_kms_key"))) {
+    for (const [, key] of notificationKeys()) {
       const statements = JSON.parse(key.policy).Statement;
       expect(statements.find((s: any) => s.Sid === "CloudWatchAlarmsEncrypt")).toEqual({
         Sid: "CloudWatchAlarmsEncrypt",
@@ -219,7 +241,7 @@ describe.each(both)("%s dashboard", (env, tf) => {
 
 describe.each(both)("%s release safety", (env, tf) => {
   it("rolls a deployment back when the 5xx-rate or unhealthy-host alarm fires, on top of the circuit breaker", () => {
-    const [service] = Object.values(resources(tf, "aws_ecs_service"));
+    const service = apiService(tf, env);
     expect(service.alarms).toEqual({
       alarm_names: [`acme-${env}-api-5xx-rate`, `acme-${env}-unhealthy-hosts`],
       enable: true,
@@ -254,7 +276,7 @@ describe.each(both)("%s release safety", (env, tf) => {
 
   it("outputs how to run it: the service's cluster, subnets and security group, and what must exist first", () => {
     const output = tf.output!.database_migration as any;
-    const [service] = Object.values(resources(tf, "aws_ecs_service"));
+    const service = apiService(tf, env);
     expect(output.value.subnets).toEqual(service.network_configuration.subnets);
     expect(output.value.securityGroups).toEqual(service.network_configuration.security_groups);
     expect(output.depends_on).toEqual(
@@ -277,7 +299,9 @@ describe("configuration knobs", () => {
 
   it("without a migration command: no migration task definition and no output", () => {
     const tf = synthWith((e) => void delete e.migration);
-    expect(Object.values(resources(tf, "aws_ecs_task_definition")).map((t) => t.family)).toEqual(["acme-stage-api"]);
+    const families = Object.values(resources(tf, "aws_ecs_task_definition")).map((t) => t.family);
+    expect(families).toContain("acme-stage-api");
+    expect(families.filter((f) => f.includes("migrate"))).toEqual([]);
     expect(tf.output!.database_migration).toBeUndefined();
   });
 
@@ -285,14 +309,14 @@ describe("configuration knobs", () => {
     const tf = synthWith((e) => void (e.monitoring.alarms = false));
     expect(resources(tf, "aws_cloudwatch_metric_alarm")).toEqual({});
     expect(Object.keys(resources(tf, "aws_cloudwatch_dashboard"))).toHaveLength(1);
-    const [service] = Object.values(resources(tf, "aws_ecs_service"));
-    expect(service.alarms).toBeUndefined();
+    for (const service of Object.values(resources(tf, "aws_ecs_service"))) expect(service.alarms).toBeUndefined();
     const c = sampleConfig() as Mutable<PlatformConfig>;
     c.environments[0].monitoring.alarms = false;
     const { report } = auditPlatform(c as PlatformConfig, { rules: ALL_RULES.filter((r) => r.id === "ECS-DEPLOYMENT-ALARMS-ROLLBACK") });
     const [rule] = report.stacks.find((st) => st.stack === "stage")!.rules;
     expect(rule.status).toBe("exempt");
-    expect(rule.findings[0].reason).toContain("stage.monitoring.alarms is false");
+    expect(rule.findings.length).toBeGreaterThan(0);
+    for (const finding of rule.findings) expect(finding.reason).toContain("stage.monitoring.alarms is false");
   });
 
   it("an https subscriber subscribes over https", () => {

@@ -115,6 +115,10 @@ describeIfAvailable("moto launcher", emulatorMissing(), () => {
     expect(check("appautoscaling_tags")).toEqual({ tags: { Environment: "stage" } });
   });
 
+  it("returns a queue's redrive policy as compact JSON, as SQS does (the provider compares the text)", () => {
+    expect(check("sqs_redrive_policy")).toEqual({ redrivePolicy: '{"deadLetterTargetArn":"DLQ","maxReceiveCount":5}' });
+  });
+
   describe("the call log (EMULATOR_CALL_LOG): each request as the authorizations AWS makes for it", () => {
     let calls: AuthorizedCall[];
     let group: string;

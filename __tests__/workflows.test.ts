@@ -903,11 +903,11 @@ describe("the reusable deploy: verify, then assume the role, then deploy the ver
     };
     const call = (names: string[]) => `ecs wait services-stable --cluster acme-stage --services ${names.join(" ")}`;
     const shipped = parse(Testing.synth(platform.environments.stage));
-    const api = Object.values(resources(shipped, "aws_ecs_service")).map((s) => s.name as string);
-    expect(api).toHaveLength(1);
-    expect(waitFor(shipped)).toMatchObject({ status: 0, calls: [call(api)] });
+    const services = Object.values(resources(shipped, "aws_ecs_service")).map((s) => s.name as string);
+    expect(services).toContain("acme-stage-api");
+    expect(waitFor(shipped)).toMatchObject({ status: 0, calls: [call(services)] });
     // Thirteen services: two calls, of ten and of three, and a service that never settles fails the step.
-    const { tf, names } = withMoreServices(shipped, 12);
+    const { tf, names } = withMoreServices(shipped, 13 - services.length);
     expect(names).toHaveLength(13);
     expect(waitFor(tf)).toMatchObject({ status: 0, calls: [call(names.slice(0, 10)), call(names.slice(10))] });
     expect(waitFor(tf, names[12]).status).not.toBe(0);
@@ -1711,7 +1711,7 @@ describe("release path: the drift check plans the deployed image and hands on no
     // A service the last deploy left on another image: no one image to plan with, said so, nothing pinned.
     const split = pinWith({ "*": `repo@${digest}`, [names[10]]: "repo:latest" });
     expect(split.status).toBe(1);
-    expect(split.log).toContain(`::error::the 11 services of stage (${names.join(" ")}) run 2 images`);
+    expect(split.log).toContain(`::error::the ${names.length} services of stage (${names.join(" ")}) run 2 images`);
     expect(split.pinned).toEqual(tf);
   });
 

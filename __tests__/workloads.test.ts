@@ -23,9 +23,11 @@ const WORKER: WorkerConfig = {
 };
 const NIGHTLY: JobConfig = { name: "nightly", schedule: "cron(0 3 * * ? *)", command: ["npm", "run", "nightly"], retries: 3 };
 
+/** The shipped config with stage's workloads set to `change` and prod's left out (the environment without them). */
 function withWorkloads(change: Partial<EnvironmentConfig> = { worker: WORKER, jobs: [NIGHTLY] }): PlatformConfig {
   const config = sampleConfig();
-  return { ...config, environments: config.environments.map((e) => (e.name === "stage" ? { ...e, ...change } : e)) };
+  const without = ({ worker: _worker, jobs: _jobs, ...e }: EnvironmentConfig): EnvironmentConfig => e;
+  return { ...config, environments: config.environments.map((e) => (e.name === "stage" ? { ...without(e), ...change } : without(e))) };
 }
 
 function synthAll(config: PlatformConfig) {

@@ -52,7 +52,8 @@ const usd = (n: number): string => `$${n.toFixed(2)}`;
 const signed = (n: number): string => `${n < 0 ? "-" : "+"}$${Math.abs(n).toFixed(2)}`;
 
 /** The categories of the side-by-side table, from a line's price row. */
-function category(priceKey: string): string {
+/** The cost table's row of a price key (`fargate.x86.vcpuHour`: "Fargate (service)"); the service itself when it has no name. */
+export function costCategory(priceKey: string): string {
   const [service] = priceKey.split(".");
   const names: Record<string, string> = {
     nat: "NAT gateways",
@@ -68,6 +69,8 @@ function category(priceKey: string): string {
     ecr: "ECR images",
     kms: "KMS keys",
     dynamodb: "DynamoDB",
+    sqs: "SQS queues",
+    scheduler: "EventBridge Scheduler",
   };
   return names[service] ?? service;
 }
@@ -79,8 +82,9 @@ const pricedStacks = (estimates: readonly CostEstimate[]): CostEstimate[] =>
 /** The side-by-side table alone: a row per category, the totals, the count of resources not priced (README.md shows it too). */
 export function formatCostTable(estimates: readonly CostEstimate[]): string {
   const shown = pricedStacks(estimates);
-  const categories = [...new Set(shown.flatMap((e) => e.lines.map((l) => category(l.priceKey))))].sort();
-  const sum = (e: CostEstimate, c: string): number => e.lines.filter((l) => category(l.priceKey) === c).reduce((s, l) => s + l.monthly, 0);
+  const categories = [...new Set(shown.flatMap((e) => e.lines.map((l) => costCategory(l.priceKey))))].sort();
+  const sum = (e: CostEstimate, c: string): number =>
+    e.lines.filter((l) => costCategory(l.priceKey) === c).reduce((s, l) => s + l.monthly, 0);
   return [
     `| | ${shown.map((e) => `${e.stack} (${e.region})`).join(" | ")} |`,
     `|---|${shown.map(() => "---:").join("|")}|`,

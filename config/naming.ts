@@ -242,14 +242,14 @@ export class Naming {
    * Every name an environment's name makes, in its bootstrap and its own stack (a test holds the
    * stacks to this list), so the configuration check can hold each to AWS's rules.
    */
-  environmentResourceNames(environment: Pick<EnvironmentConfig, "name" | "database">): ResourceName[] {
+  environmentResourceNames(environment: Pick<EnvironmentConfig, "name" | "database" | "worker" | "jobs">): ResourceName[] {
     const env = environment.name;
     const p = this.prefix(env);
     const major = environment.database.engineVersion.split(".")[0];
     const named = (resource: string, attribute: string, ...names: string[]) => names.map((name) => ({ resource, attribute, name }));
     return [
       ...named("aws_s3_bucket", "bucket", this.siteBucket(env), this.albLogBucket(env)),
-      ...named("aws_iam_role", "name", this.deployRoleName(env), ...WORKLOAD_ROLES.map((r) => this.workloadRoleName(env, r))),
+      ...named("aws_iam_role", "name", this.deployRoleName(env), ...workloadRolesOf(environment).map((r) => this.workloadRoleName(env, r))),
       ...named("aws_iam_policy", "name", this.workloadBoundaryName(env)),
       ...named("aws_lb", "name", `${p}-api`),
       ...named("aws_lb_target_group", "name", `${p}-api`),
@@ -276,10 +276,44 @@ export class Naming {
       ...named("aws_appautoscaling_policy", "name", `${p}-api-cpu`),
       ...named("aws_cloudfront_origin_access_control", "name", `${p}-site`),
       ...named("aws_cloudfront_response_headers_policy", "name", `${p}-security-headers`),
+      ...workloadNames(p, environment),
     ];
   }
 
   get oidcProviderArn(): string {
     return `arn:aws:iam::${this.accountId}:oidc-provider/${GITHUB_OIDC_HOST}`;
   }
+}
+
+/** The names an environment's worker and jobs make (constructs/queue-worker.ts, work-queue.ts, scheduled-jobs.ts). */
+function workloadNames(p: string, environment: Pick<EnvironmentConfig, "worker" | "jobs">): ResourceName[] {
+  const named = (resource: string, attribute: string, ...names: string[]) => names.map((name) => ({ resource, attribute, name }));
+  const worker = `${p}-worker`;
+  const jobs = environment.jobs ?? [];
+  const alarms = ["cpu", "memory", "running-tasks", "oldest-message", "dead-letters", "dead-letters-growing"];
+  return [
+    ...(environment.worker
+      ? [
+          ...named("aws_sqs_queue", "name", worker, `${worker}-dlq`),
+          ...named("aws_kms_alias", "name", `alias/${worker}`),
+          ...named("aws_ecs_service", "name", worker),
+          ...named("aws_ecs_task_definition", "family", worker),
+          ...named("aws_security_group", "name", `${worker}-service`),
+          ...named("aws_cloudwatch_log_group", "name", `/ecs/${p}/worker`),
+          ...named("aws_appautoscaling_policy", "name", `${worker}-backlog`),
+          ...named("aws_cloudwatch_metric_alarm", "alarm_name", ...alarms.map((a) => `${worker}-${a}`)),
+        ]
+      : []),
+    ...(jobs.length
+      ? [
+          ...named("aws_sqs_queue", "name", `${p}-jobs-dlq`),
+          ...named("aws_security_group", "name", `${p}-jobs-service`),
+          ...named("aws_cloudwatch_log_group", "name", `/ecs/${p}/jobs`),
+          ...named("aws_cloudwatch_log_metric_filter", "name", `${p}-jobs-failed-runs`),
+          ...named("aws_ecs_task_definition", "family", ...jobs.map((j) => `${p}-job-${j.name}`)),
+          ...named("aws_scheduler_schedule", "name", ...jobs.map((j) => `${p}-${j.name}`)),
+          ...named("aws_cloudwatch_metric_alarm", "alarm_name", `${p}-jobs-dead-letters`, ...jobs.map((j) => `${p}-job-${j.name}-failed`)),
+        ]
+      : []),
+  ];
 }

@@ -1,7 +1,6 @@
 import { AppautoscalingPolicy, type AppautoscalingPolicyConfig } from "@cdktf/provider-aws/lib/appautoscaling-policy";
 import { AppautoscalingTarget } from "@cdktf/provider-aws/lib/appautoscaling-target";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { EcsService } from "@cdktf/provider-aws/lib/ecs-service";
 import type { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
@@ -17,6 +16,8 @@ import {
   type ServiceDatabaseProps,
   type ServiceImageSource,
 } from "./fargate-task";
+import { addMetricAlarm, type WorkloadAlarm } from "./monitoring";
+import type { AlarmDefinition, MetricDefinition } from "./monitoring-metrics";
 
 /** What every Fargate workload of an environment is given: where it runs, what it runs, as whom, and what it reaches. */
 export interface FargateWorkloadProps {
@@ -117,6 +118,8 @@ export class FargateWorkload extends Construct {
   readonly egress: TerraformResource[];
   /** Subnets the tasks run in. */
   readonly subnetIds: string[];
+  /** The workload's alarms, which the environment's Monitoring lists and graphs (none for the API: Monitoring makes its). */
+  readonly alarms: WorkloadAlarm[] = [];
 
   constructor(scope: Construct, id: string, props: FargateWorkloadProps) {
     super(scope, id);
@@ -190,39 +193,62 @@ export class FargateWorkload extends Construct {
    * The alarms every production service pages on (audit rule MONITORING-PRODUCTION-ALARMS): CPU and memory
    * above 85 % for 15 minutes, fewer running tasks than `minCount` for 5. The API's are Monitoring's.
    */
-  protected addServiceAlarms(clusterName: string, service: EcsService, minCount: number, alarms: ServiceAlarms): void {
-    const { topicArn, environment } = alarms;
+  protected addServiceAlarms(kind: string, clusterName: string, service: EcsService, minCount: number, alarms: ServiceAlarms): void {
+    const { environment } = alarms;
     const dimensions = { ClusterName: clusterName, ServiceName: service.name };
-    const common = { dimensions, alarmActions: [topicArn], okActions: [topicArn], period: 60, treatMissingData: "breaching" };
-    for (const metric of ["CPUUtilization", "MemoryUtilization"]) {
-      new CloudwatchMetricAlarm(this, `${metric.toLowerCase()}-alarm`, {
-        alarmName: `${this.name}-${metric === "CPUUtilization" ? "cpu" : "memory"}`,
-        alarmDescription:
-          `${this.name} has used over 85 % of its ${metric.replace("Utilization", "").toLowerCase()} for 15 minutes in ${environment}. ` +
+    const metric = (id: string, namespace: string, metricName: string, stat: string, label: string): MetricDefinition => ({
+      id,
+      namespace,
+      metricName,
+      dimensions,
+      stat,
+      periodSeconds: 60,
+      label,
+    });
+    for (const [key, metricName] of [
+      ["cpu", "CPUUtilization"],
+      ["memory", "MemoryUtilization"],
+    ]) {
+      const what = metricName.replace("Utilization", "").toLowerCase();
+      this.addAlarm(`${metricName.toLowerCase()}-alarm`, `${this.name}-${key}`, alarms, {
+        key: `${kind}-${key}`,
+        title: `${this.name} ${what} (%)`,
+        runbook:
+          `${this.name} has used over 85 % of its ${what} for 15 minutes in ${environment}. ` +
           `First look: its logs (${this.logGroup.name}) and its scaling (maxCount).`,
-        namespace: "AWS/ECS",
-        metricName: metric,
-        statistic: "Average",
-        comparisonOperator: "GreaterThanThreshold",
+        metrics: [metric(key, "AWS/ECS", metricName, "Average", `${what} %`)],
+        comparison: "GreaterThanThreshold",
         threshold: 85,
+        thresholdLabel: "85%",
         evaluationPeriods: 15,
-        ...common,
+        datapointsToAlarm: 15,
         treatMissingData: "notBreaching",
+        region: "primary",
+        rollsBackDeployment: false,
       });
     }
-    new CloudwatchMetricAlarm(this, "running-tasks-alarm", {
-      alarmName: `${this.name}-running-tasks`,
-      alarmDescription:
+    this.addAlarm("running-tasks-alarm", `${this.name}-running-tasks`, alarms, {
+      key: `${kind}-running-tasks`,
+      title: `${this.name} running tasks`,
+      runbook:
         `${this.name} has run fewer than ${minCount} task(s) for 5 minutes in ${environment}. First look: the stopped ` +
         `tasks' reason in the ECS console (service ${this.name}) and its logs (${this.logGroup.name}).`,
-      namespace: "ECS/ContainerInsights",
-      metricName: "RunningTaskCount",
-      statistic: "Minimum",
-      comparisonOperator: "LessThanThreshold",
+      metrics: [metric("running", "ECS/ContainerInsights", "RunningTaskCount", "Minimum", "running tasks")],
+      comparison: "LessThanThreshold",
       threshold: minCount,
+      thresholdLabel: `${minCount} task(s)`,
       evaluationPeriods: 5,
-      ...common,
+      datapointsToAlarm: 5,
+      treatMissingData: "breaching",
+      region: "primary",
+      rollsBackDeployment: false,
     });
+  }
+
+  /** One of the workload's alarms, made from its definition and listed in `alarms` for the environment's Monitoring. */
+  protected addAlarm(id: string, alarmName: string, alarms: Pick<ServiceAlarms, "topicArn">, definition: AlarmDefinition): void {
+    addMetricAlarm(this, id, definition, { alarmName, topicArn: alarms.topicArn });
+    this.alarms.push({ definition, alarmName });
   }
 
   /** A target-tracking policy on the scaling target: out quickly, in slowly. */

@@ -38,15 +38,54 @@ export interface MonitoringProps {
    * @default - the default provider (the project's region is us-east-1)
    */
   readonly usEast1Provider?: TerraformProvider;
+  /**
+   * The alarms of the workloads beside the API (worker, queue, jobs), made by their constructs from
+   * definitions (addMetricAlarm): listed in alarmNames and graphed on the dashboard after the API's.
+   * @default - none
+   */
+  readonly workloadAlarms?: readonly WorkloadAlarm[];
+}
+
+/** An alarm a workload's construct made with addMetricAlarm: its definition and its name. */
+export interface WorkloadAlarm {
+  readonly definition: AlarmDefinition;
+  readonly alarmName: string;
+}
+
+/** Where an alarm made from a definition notifies, under which name, through which provider. */
+export interface AlarmTarget {
+  readonly alarmName: string;
+  /** SNS topic notified on ALARM and on recovery (OK). */
+  readonly topicArn: string;
+  /** @default - the default provider */
+  readonly provider?: TerraformProvider;
+}
+
+/** A CloudWatch alarm made from a definition: every alarm of an environment, the API's and its workloads', is made here. */
+export function addMetricAlarm(scope: Construct, id: string, d: AlarmDefinition, target: AlarmTarget): CloudwatchMetricAlarm {
+  return new CloudwatchMetricAlarm(scope, id, {
+    provider: target.provider,
+    alarmName: target.alarmName,
+    alarmDescription: d.runbook,
+    comparisonOperator: d.comparison,
+    threshold: d.threshold,
+    evaluationPeriods: d.evaluationPeriods,
+    datapointsToAlarm: d.datapointsToAlarm,
+    treatMissingData: d.treatMissingData,
+    alarmActions: [target.topicArn],
+    okActions: [target.topicArn],
+    ...metricOf(d),
+  });
 }
 
 /**
  * An environment's alarms and its dashboard, both built from the metric definitions of
  * constructs/monitoring-metrics.ts. Every alarm says in its description what broke and where to look
  * first, treats missing data on purpose, and notifies the topic when it fires and when it recovers.
+ * The workloads' alarms (props.workloadAlarms) are listed and graphed here too, the same way.
  */
 export class Monitoring extends Construct {
-  /** Alarm names by definition key (`api-5xx-rate`), for tests and the ECS deployment alarms. */
+  /** Alarm names by definition key (`api-5xx-rate`, `worker-cpu`), the API's and the workloads', for tests and deployment alarms. */
   readonly alarmNames: Readonly<Record<string, string>>;
   readonly dashboardName: string;
 
@@ -60,28 +99,27 @@ export class Monitoring extends Construct {
     if (props.alarms ?? true) {
       for (const d of definitions) {
         const usEast1 = d.region === "us-east-1";
-        const topic = usEast1 ? props.usEast1TopicArn : props.topicArn;
-        const alarm = new CloudwatchMetricAlarm(this, d.key, {
+        names[d.key] = alarmName(prefix, d.key);
+        addMetricAlarm(this, d.key, d, {
+          alarmName: names[d.key],
+          topicArn: usEast1 ? props.usEast1TopicArn : props.topicArn,
           provider: usEast1 ? props.usEast1Provider : undefined,
-          alarmName: alarmName(prefix, d.key),
-          alarmDescription: d.runbook,
-          comparisonOperator: d.comparison,
-          threshold: d.threshold,
-          evaluationPeriods: d.evaluationPeriods,
-          datapointsToAlarm: d.datapointsToAlarm,
-          treatMissingData: d.treatMissingData,
-          alarmActions: [topic],
-          okActions: [topic],
-          ...metricOf(d),
         });
-        names[d.key] = alarm.alarmName;
       }
+    }
+    const workloads = props.workloadAlarms ?? [];
+    for (const w of workloads) {
+      if (names[w.definition.key])
+        throw new Error(`Monitoring: two alarms have the key ${w.definition.key}; give each workload alarm its own`);
+      names[w.definition.key] = w.alarmName;
     }
 
     const dashboardName = `${prefix}-operations`;
     new CloudwatchDashboard(this, "dashboard", {
       dashboardName,
-      dashboardBody: JSON.stringify(dashboardBody(props.region, contextGraphs(props.resources), definitions)),
+      dashboardBody: JSON.stringify(
+        dashboardBody(props.region, contextGraphs(props.resources), [...definitions, ...workloads.map((w) => w.definition)]),
+      ),
     });
 
     this.alarmNames = names;

@@ -82,7 +82,7 @@ export class QueueWorker extends FargateWorkload {
         ],
       },
     });
-    if (props.alarms) this.addServiceAlarms(props.cluster.name, service, props.minCount, props.alarms);
+    if (props.alarms) this.addServiceAlarms("worker", props.cluster.name, service, props.minCount, props.alarms);
     this.serviceName = service.name;
     this.ecsService = service;
   }

@@ -1,5 +1,4 @@
 import { CloudwatchLogMetricFilter } from "@cdktf/provider-aws/lib/cloudwatch-log-metric-filter";
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SchedulerSchedule } from "@cdktf/provider-aws/lib/scheduler-schedule";
@@ -122,11 +121,11 @@ export class ScheduledJobs extends FargateWorkload {
       return schedule.name;
     });
     this.deadLetterQueueArn = deadLetters.arn;
-    if (props.alarmTopicArn) this.alarms(props, deadLetters.name, props.alarmTopicArn);
+    if (props.alarmTopicArn) this.addJobAlarms(props, deadLetters.name, props.alarmTopicArn);
   }
 
   /** A metric of failed runs (non-zero exits in the logs) and an alarm on it per job; an alarm on the dead-letter queue. */
-  private alarms(props: ScheduledJobsProps, deadLetterQueueName: string, topic: string): void {
+  private addJobAlarms(props: ScheduledJobsProps, deadLetterQueueName: string, topic: string): void {
     new CloudwatchLogMetricFilter(this, "failed-runs", {
       name: `${this.name}-failed-runs`,
       logGroupName: this.logGroup.name,
@@ -139,36 +138,52 @@ export class ScheduledJobs extends FargateWorkload {
         dimensions: { Environment: props.namePrefix, Job: "$.job" },
       },
     });
-    const common = { alarmActions: [topic], okActions: [topic], evaluationPeriods: 1, treatMissingData: "notBreaching" };
+    const target = { topicArn: topic };
+    const once = { evaluationPeriods: 1, datapointsToAlarm: 1, treatMissingData: "notBreaching", region: "primary" } as const;
+    const aboveZero = { comparison: "GreaterThanThreshold", threshold: 0, rollsBackDeployment: false } as const;
     for (const job of props.jobs) {
-      new CloudwatchMetricAlarm(this, `failed-alarm-${job.name}`, {
-        alarmName: `${props.namePrefix}-job-${job.name}-failed`,
-        alarmDescription:
+      this.addAlarm(`failed-alarm-${job.name}`, `${props.namePrefix}-job-${job.name}-failed`, target, {
+        key: `job-${job.name}-failed`,
+        title: `Job ${job.name}: failed runs`,
+        runbook:
           `The scheduled job ${job.name} exited non-zero in ${props.environmentName}. First look: its log streams ` +
           `${job.name}/... in ${this.logGroup.name} (the last line holds the exit code).`,
-        namespace: JOBS_METRIC_NAMESPACE,
-        metricName: "FailedRuns",
-        dimensions: { Environment: props.namePrefix, Job: job.name },
-        statistic: "Sum",
-        period: 300,
-        comparisonOperator: "GreaterThanThreshold",
-        threshold: 0,
-        ...common,
+        metrics: [
+          {
+            id: "failed",
+            namespace: JOBS_METRIC_NAMESPACE,
+            metricName: "FailedRuns",
+            dimensions: { Environment: props.namePrefix, Job: job.name },
+            stat: "Sum",
+            periodSeconds: 300,
+            label: "failed runs",
+          },
+        ],
+        thresholdLabel: "0 failed runs",
+        ...aboveZero,
+        ...once,
       });
     }
-    new CloudwatchMetricAlarm(this, "dead-letters-alarm", {
-      alarmName: `${props.namePrefix}-jobs-dead-letters`,
-      alarmDescription:
+    this.addAlarm("dead-letters-alarm", `${props.namePrefix}-jobs-dead-letters`, target, {
+      key: "jobs-dead-letters",
+      title: "Jobs that could not be started (dead-letter queue)",
+      runbook:
         `A scheduled job could not be started after its retries in ${props.environmentName}. First look: the event in ` +
         `${deadLetterQueueName} (it says which schedule and why), then the cluster's capacity and the scheduler role.`,
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: deadLetterQueueName },
-      statistic: "Maximum",
-      period: 60,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: 0,
-      ...common,
+      metrics: [
+        {
+          id: "dead",
+          namespace: "AWS/SQS",
+          metricName: "ApproximateNumberOfMessagesVisible",
+          dimensions: { QueueName: deadLetterQueueName },
+          stat: "Maximum",
+          periodSeconds: 60,
+          label: "messages",
+        },
+      ],
+      thresholdLabel: "0 messages",
+      ...aboveZero,
+      ...once,
     });
   }
 }

@@ -1,4 +1,3 @@
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
@@ -8,6 +7,8 @@ import { Construct } from "constructs";
 import { checkFields } from "../config/check-props";
 import { WorkerSchema } from "../config/schema";
 import { policyJson } from "../lib/policy";
+import { addMetricAlarm, type WorkloadAlarm } from "./monitoring";
+import type { AlarmDefinition } from "./monitoring-metrics";
 
 export interface WorkQueueProps {
   /** The environment's name, e.g. `stage`: named in every alarm's runbook line. */
@@ -46,6 +47,8 @@ export class WorkQueue extends Construct {
   readonly keyArn: string;
   /** The alarm a deployment of the consumer rolls back on (new messages in the dead-letter queue), when alarms are on. */
   readonly deploymentAlarmNames: string[];
+  /** The queue's alarms, which the environment's Monitoring lists and graphs. */
+  readonly alarms: WorkloadAlarm[] = [];
 
   constructor(scope: Construct, id: string, props: WorkQueueProps) {
     super(scope, id);
@@ -80,7 +83,7 @@ export class WorkQueue extends Construct {
     this.deadLetterQueueArn = deadLetters.arn;
     this.deadLetterQueueName = deadLetters.name;
     this.keyArn = key.arn;
-    this.deploymentAlarmNames = props.alarmTopicArn ? this.alarms(name, props, props.alarmTopicArn) : [];
+    this.deploymentAlarmNames = props.alarmTopicArn ? this.addAlarms(name, props, props.alarmTopicArn) : [];
   }
 
   /** Lets the role send messages to the queue (the API's task role, as `grantSendMessages` in aws-cdk). */
@@ -109,54 +112,62 @@ export class WorkQueue extends Construct {
   }
 
   /** The queue's alarms; returns the names of those a consumer's deployment rolls back on. */
-  private alarms(name: string, props: WorkQueueProps, topic: string): string[] {
-    const sqs = (queueName: string, metricName: string) => ({ namespace: "AWS/SQS", metricName, dimensions: { QueueName: queueName } });
-    const common = { alarmActions: [topic], okActions: [topic], evaluationPeriods: 1, period: 60 };
-    new CloudwatchMetricAlarm(this, "oldest-message-alarm", {
-      alarmName: `${name}-oldest-message`,
-      alarmDescription:
+  private addAlarms(name: string, props: WorkQueueProps, topicArn: string): string[] {
+    type Definition = Omit<AlarmDefinition, "key" | "region" | "rollsBackDeployment"> &
+      Partial<Pick<AlarmDefinition, "rollsBackDeployment">>;
+    const add = (id: string, suffix: string, definition: Definition) => {
+      const alarmName = `${name}-${suffix}`;
+      const full: AlarmDefinition = { key: `worker-${suffix}`, region: "primary", rollsBackDeployment: false, ...definition };
+      addMetricAlarm(this, id, full, { alarmName, topicArn });
+      this.alarms.push({ definition: full, alarmName });
+      return alarmName;
+    };
+    const sqs = (id: string, queueName: string, metricName: string, label: string) => ({
+      id,
+      namespace: "AWS/SQS",
+      metricName,
+      dimensions: { QueueName: queueName },
+      stat: "Maximum",
+      periodSeconds: 60,
+      label,
+    });
+    const aboveZero = { comparison: "GreaterThanThreshold", threshold: 0, treatMissingData: "notBreaching" } as const;
+    const once = { evaluationPeriods: 1, datapointsToAlarm: 1 };
+    add("oldest-message-alarm", "oldest-message", {
+      title: `${name}: age of the oldest message (seconds)`,
+      runbook:
         `A message has waited over ${props.oldestMessageAlarmSeconds} s in ${name} in ${props.environmentName}. First look: the ` +
         `worker's running tasks and logs (/ecs/${props.namePrefix}/worker): it is down, stuck or too small (worker.maxCount).`,
-      ...sqs(this.queueName, "ApproximateAgeOfOldestMessage"),
-      statistic: "Maximum",
-      comparisonOperator: "GreaterThanThreshold",
+      metrics: [sqs("oldest", this.queueName, "ApproximateAgeOfOldestMessage", "oldest message (s)")],
+      ...aboveZero,
       threshold: props.oldestMessageAlarmSeconds,
-      treatMissingData: "notBreaching",
-      ...common,
+      thresholdLabel: `${props.oldestMessageAlarmSeconds} s`,
       evaluationPeriods: 5,
+      datapointsToAlarm: 5,
     });
-    new CloudwatchMetricAlarm(this, "dead-letters-alarm", {
-      alarmName: `${name}-dead-letters`,
-      alarmDescription:
+    add("dead-letters-alarm", "dead-letters", {
+      title: `${name}-dlq: messages`,
+      runbook:
         `${name}-dlq holds messages that failed ${props.maxReceiveCount} times in ${props.environmentName}. First look: the ` +
         `worker's logs (/ecs/${props.namePrefix}/worker) for the error; fix it, then redrive the messages (SQS console).`,
-      ...sqs(this.deadLetterQueueName, "ApproximateNumberOfMessagesVisible"),
-      statistic: "Maximum",
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: 0,
-      treatMissingData: "notBreaching",
-      ...common,
+      metrics: [sqs("dead", this.deadLetterQueueName, "ApproximateNumberOfMessagesVisible", "messages")],
+      ...aboveZero,
+      thresholdLabel: "0 messages",
+      ...once,
     });
     // Growth, not content: messages left from before a release must not block every release after it.
-    const growing = new CloudwatchMetricAlarm(this, "dead-letters-growing-alarm", {
-      alarmName: `${name}-dead-letters-growing`,
-      alarmDescription:
+    const growing = add("dead-letters-growing-alarm", "dead-letters-growing", {
+      title: `${name}-dlq: new dead letters`,
+      runbook:
         `Messages newly failed into ${name}-dlq in ${props.environmentName}. First look: the worker's logs ` +
         `(/ecs/${props.namePrefix}/worker); during a worker release ECS rolls it back on this alarm by itself.`,
-      comparisonOperator: "GreaterThanThreshold",
-      threshold: 0,
-      treatMissingData: "notBreaching",
-      alarmActions: [topic],
-      okActions: [topic],
-      evaluationPeriods: 1,
-      metricQuery: [
-        { id: "growth", expression: "DIFF(visible)", label: "New dead letters", returnData: true },
-        {
-          id: "visible",
-          metric: { ...sqs(this.deadLetterQueueName, "ApproximateNumberOfMessagesVisible"), period: 60, stat: "Maximum" },
-        },
-      ],
+      metrics: [sqs("visible", this.deadLetterQueueName, "ApproximateNumberOfMessagesVisible", "messages")],
+      expression: { id: "growth", expression: "DIFF(visible)", label: "New dead letters" },
+      ...aboveZero,
+      thresholdLabel: "0 new",
+      ...once,
+      rollsBackDeployment: true,
     });
-    return [growing.alarmName];
+    return [growing];
   }
 }

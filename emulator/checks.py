@@ -200,6 +200,17 @@ def alarm_actions():
     return results
 
 
+def sqs_redrive_policy():
+    """A queue's RedrivePolicy comes back as the compact JSON SQS returns, which the provider compares as text."""
+    sqs = client("sqs")
+    dlq = sqs.create_queue(QueueName="work-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 5}, separators=(",", ":"))
+    queue = sqs.create_queue(QueueName="work", Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    answered = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
+    return {"redrivePolicy": answered.replace(dlq_arn, "DLQ")}
+
+
 def call_log_requests():
     """Requests whose IAM authorizations the call log must let the Node side derive (EMULATOR_CALL_LOG)."""
     logs = client("logs")

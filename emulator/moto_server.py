@@ -50,6 +50,7 @@ from moto_patches import (  # noqa: E402
     iam,
     rds,
     s3,
+    sqs,
 )
 from moto_patches.patching import PatchError  # noqa: E402
 
@@ -73,6 +74,7 @@ PATCHES: list[Callable[[], None]] = [
     rds.patch_rds_performance_insights,
     elbv2.patch_elbv2_deletion_protection,
     cloudwatch.patch_cloudwatch_alarm_actions,
+    sqs.patch_sqs_redrive_policy_json,
     call_log.patch_call_log,
 ]
 

@@ -194,6 +194,7 @@ export class EnvironmentStack extends TerraformStack {
       topicArn: this.notification.topicArn,
       usEast1TopicArn: this.usEast1Notification.topicArn,
       usEast1Provider: usEast1,
+      workloadAlarms: [this.workloads.worker, this.workloads.queue, this.workloads.jobs].flatMap((w) => w?.alarms ?? []),
       resources: {
         environment: env.name,
         namePrefix: prefix,

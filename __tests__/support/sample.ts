@@ -11,6 +11,30 @@ export function sampleConfig(): PlatformConfig {
   return structuredClone(platform) as PlatformConfig;
 }
 
+/**
+ * The shipped configuration with a queue worker and a nightly job in stage and prod (issue 22), as
+ * config/platform.ts is to have them once the end-to-end suite's IAM proof covers their calls.
+ */
+export function workloadsConfig(config: PlatformConfig = sampleConfig()): PlatformConfig {
+  const worker = (minCount: number, maxCount: number, oldestMessageAlarmSeconds: number) => ({
+    command: ["npm", "run", "worker"],
+    cpu: 256,
+    memoryMiB: 512,
+    minCount,
+    maxCount,
+    messagesPerTask: 100,
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 60,
+    oldestMessageAlarmSeconds,
+  });
+  const nightly = { name: "nightly", schedule: "cron(0 3 * * ? *)", command: ["npm", "run", "nightly"] };
+  const workloads: Record<string, object> = {
+    stage: { worker: worker(1, 2, 900), jobs: [nightly] },
+    prod: { worker: worker(2, 6, 600), jobs: [{ ...nightly, retries: 3 }] },
+  };
+  return { ...config, environments: config.environments.map((e) => ({ ...e, ...workloads[e.name] })) };
+}
+
 /** Why the one-account layout's prod shares its account, as its accepted risk says. */
 export const ONE_ACCOUNT_REASON = "a trial platform in one account: stage and prod are fenced by IAM only, which the audit lists";
 

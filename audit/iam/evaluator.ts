@@ -114,11 +114,26 @@ type Config = Record<string, any>;
 export interface ResolveOptions {
   /** Values for references the caller knows (`aws_kms_key.<id>.arn` → the emulator's key ARN); they win over placeholders. */
   readonly references?: Readonly<Record<string, string>>;
+  /**
+   * The roles the stack reads by name (`data.aws_iam_role`: the bootstrap's workload roles), so that such a
+   * data source's `arn` resolves to the role's ARN, path included (a PassRole names it).
+   */
+  readonly roles?: readonly Pick<EvaluatedRole, "name" | "arn">[];
 }
 
 /** The place with the caller's reference overrides applied to every resolution. */
 function resolver(stack: SynthesizedStack, place: StackPlace, options: ResolveOptions, unresolved: Set<string>) {
-  return (text: unknown): string => resolveString(stack, String(text), place, options.references ?? {}, unresolved);
+  const references = { ...roleReferences(stack, options.roles ?? []), ...options.references };
+  return (text: unknown): string => resolveString(stack, String(text), place, references, unresolved);
+}
+
+/** `data.aws_iam_role.<id>.arn` → the ARN of the given role of that name. */
+function roleReferences(stack: SynthesizedStack, roles: readonly Pick<EvaluatedRole, "name" | "arn">[]): Record<string, string> {
+  const entries = Object.entries((stack.data?.aws_iam_role ?? {}) as Record<string, Config>).flatMap(([id, d]) => {
+    const role = roles.find((r) => r.name === d.name);
+    return role ? [[`data.aws_iam_role.${id}.arn`, role.arn]] : [];
+  });
+  return Object.fromEntries(entries);
 }
 
 /**

@@ -152,6 +152,8 @@ export function resourceArn(stack: SynthesizedStack, type: string, logicalId: st
     aws_cloudfront_origin_access_control: () => `arn:aws:cloudfront::${account}:origin-access-control/${id}`,
     aws_cloudfront_response_headers_policy: () => `arn:aws:cloudfront::${account}:response-headers-policy/${id}`,
     aws_appautoscaling_target: () => `arn:aws:application-autoscaling:${region}:${account}:scalable-target/${hex}`,
+    aws_sqs_queue: () => `arn:aws:sqs:${region}:${account}:${name}`,
+    aws_scheduler_schedule: () => `arn:aws:scheduler:${region}:${account}:schedule/${str(config.group_name) ?? "default"}/${name}`,
     aws_secretsmanager_secret: () => `arn:aws:secretsmanager:${region}:${account}:secret:${name}-${hex.slice(0, 6)}`,
   };
   return arns[type]?.();
@@ -188,6 +190,7 @@ export function resolveReference(
   if (literal !== undefined) return literal;
   const arn = resourceArn(stack, type, logicalId, place);
   if (attr === "arn") return arn;
+  if (attr === "arn_without_revision" && type === "aws_ecs_task_definition") return arn?.replace(/:\d+$/, "");
   const id = resourceId(type, logicalId, config);
   if (attr === "key_id" || attr === "name" || attr === "bucket") return id;
   if (attr === "id") return ["aws_iam_policy", "aws_sns_topic"].includes(type) ? arn : id;
