@@ -319,12 +319,14 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
       const attributes = (type: string) =>
         resources.filter((r) => r.mode === "managed" && r.type === type).map((r) => r.instances[0].attributes);
       const [repositoryAttributes] = attributes("aws_ecr_repository");
-      // The service's task definition and the migration's: the same image.
-      const images = attributes("aws_ecs_task_definition").map((t) => JSON.parse(t.container_definitions).map((c: any) => c.image));
-      expect(images).toEqual([
-        [`${repositoryAttributes.repository_url}@${IMAGE_DIGEST}`],
-        [`${repositoryAttributes.repository_url}@${IMAGE_DIGEST}`],
-      ]);
+      // Every workload's task definition (the API's, the migration's, the worker's, the jobs'): the same image.
+      const definitions = attributes("aws_ecs_task_definition");
+      const families = definitions.map((t) => t.family as string);
+      expect(families).toEqual(expect.arrayContaining([`acme-${env}-api`, `acme-${env}-api-migrate`]));
+      for (const t of definitions) {
+        const images = JSON.parse(t.container_definitions).map((c: any) => c.image);
+        expect([t.family, images]).toEqual([t.family, [`${repositoryAttributes.repository_url}@${IMAGE_DIGEST}`]]);
+      }
     }
   });
 
@@ -349,8 +351,9 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     const topics = managed("aws_sns_topic").map((t) => t.arn as string);
     const alarmTopic = JSON.parse(terraform(dir("stage"), ["output", "-json"]).stdout).alarm_topic_arn.value as string;
     expect(topics.sort()).toEqual([alarmTopic, alarmTopic.replace(`:${config.project.region}:`, ":us-east-1:")].sort());
+    // Every key rotates; the topics' are the notification keys (the worker's queue has a key of its own).
     const keys = managed("aws_kms_key");
-    expect(keys.map((k) => k.enable_key_rotation)).toEqual([true, true]);
+    expect(keys.map((k) => k.enable_key_rotation)).toEqual(keys.map(() => true));
     for (const [topic, alarm] of [
       [alarmTopic, "acme-stage-api-5xx-rate"],
       [alarmTopic.replace(`:${config.project.region}:`, ":us-east-1:"), "acme-stage-site-5xx-rate"],
@@ -362,8 +365,8 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
       expect(seen.recovered).toEqual(["OK"]);
       expect(keys.map((k) => k.arn)).toContain(seen.kmsMasterKeyId);
     }
-    const service = managed("aws_ecs_service")[0];
-    expect(service.alarms).toEqual([
+    const service = managed("aws_ecs_service").find((s) => s.name === "acme-stage-api");
+    expect(service?.alarms).toEqual([
       { alarm_names: ["acme-stage-api-5xx-rate", "acme-stage-unhealthy-hosts"], enable: true, rollback: true },
     ]);
   }, 120_000);

@@ -206,6 +206,17 @@ describeIfAvailable("moto launcher", emulatorMissing(), () => {
       ]);
     });
 
+    it("derives names a request carries only in a URL: the queue of QueueUrl, the schedule of the path in group default", () => {
+      const queue = "arn:aws:sqs:eu-west-1:123456789012:acme-stage-worker";
+      for (const action of ["sqs:CreateQueue", "sqs:GetQueueAttributes", "sqs:DeleteQueue"]) {
+        expect([action, find(action).map((c) => c.resource)]).toEqual([action, [queue]]);
+      }
+      const schedule = "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/acme-stage-nightly";
+      for (const action of ["scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:DeleteSchedule"]) {
+        expect([action, find(action).map((c) => c.resource)]).toEqual([action, [schedule]]);
+      }
+    });
+
     it("leaves no variable of an ARN unresolved", () => {
       expect(calls.filter((c) => c.unresolved)).toEqual([]);
     });

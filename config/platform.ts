@@ -45,6 +45,19 @@ const stage: EnvironmentConfig = {
     thresholds: { databaseConnections: 60 },
   },
   migration: { command: ["npm", "run", "migrate"] },
+  // The worker and the jobs need the bootstrap's roles: apply the bootstrap before the first deploy that has them.
+  worker: {
+    command: ["npm", "run", "worker"],
+    cpu: 256,
+    memoryMiB: 512,
+    minCount: 1,
+    maxCount: 2,
+    messagesPerTask: 100,
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 60,
+    oldestMessageAlarmSeconds: 900,
+  },
+  jobs: [{ name: "nightly", schedule: "cron(0 3 * * ? *)", command: ["npm", "run", "nightly"] }],
 };
 
 const prod: EnvironmentConfig = {
@@ -91,6 +104,18 @@ const prod: EnvironmentConfig = {
     thresholds: { databaseConnections: 150, databaseFreeStorageGiB: 10 },
   },
   migration: { command: ["npm", "run", "migrate"] },
+  worker: {
+    command: ["npm", "run", "worker"],
+    cpu: 256,
+    memoryMiB: 512,
+    minCount: 2,
+    maxCount: 6,
+    messagesPerTask: 100,
+    maxReceiveCount: 5,
+    visibilityTimeoutSeconds: 60,
+    oldestMessageAlarmSeconds: 600,
+  },
+  jobs: [{ name: "nightly", schedule: "cron(0 3 * * ? *)", command: ["npm", "run", "nightly"], retries: 3 }],
   acceptedRisks: [
     {
       setting: "loadBalancer.https",

@@ -292,10 +292,15 @@ function resourcesOf(
   tiers: readonly (readonly string[])[],
 ): { arn: string; unresolved?: true }[] {
   if (formats.length === 0) return [{ arn: "*" }];
+  // What a request creates is of its action's required type: an object of an optional type that
+  // appeared meanwhile was created by a parallel request (prod's CreateFlowLogs "creating" a subnet).
+  const named = new Set([...raw.targets.map((o) => o.arn), ...Object.values(raw.params)]);
+  const createdElsewhere = new Set(raw.created.map((o) => o.arn).filter((arn) => !named.has(arn)));
   const out: { arn: string; unresolved?: true }[] = [];
   for (const { format, required } of formats) {
     const pattern = formatRegex(format);
-    const matched = tiers.map((tier) => tier.filter((arn) => pattern.test(arn))).find((tier) => tier.length > 0) ?? [];
+    const fits = (arn: string) => pattern.test(arn) && (required || !createdElsewhere.has(arn));
+    const matched = tiers.map((tier) => tier.filter(fits)).find((tier) => tier.length > 0) ?? [];
     for (const arn of matched) if (!out.some((r) => r.arn === arn)) out.push({ arn });
     if (matched.length === 0 && required) {
       const filled = fillFormat(format, raw);
@@ -310,6 +315,30 @@ function resourcesOf(
   return out;
 }
 
+/**
+ * Names a request carries only inside another parameter or its URL, as the ARN variable they fill: an
+ * SQS queue by its `QueueUrl` (https://sqs.<region>.amazonaws.com/<account>/<name>); an EventBridge
+ * Scheduler schedule by its URL path (`/schedules/<name>`), in the group `default` when the request names
+ * none (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_CreateSchedule.html).
+ */
+const DERIVED_PARAMS: Record<string, (raw: RawCall) => Record<string, string>> = {
+  sqs: ({ params }): Record<string, string> =>
+    params.QueueUrl ? { QueueName: params.QueueUrl.replace(/\/+$/, "").split("/").pop()! } : {},
+  scheduler: ({ params, operation }) =>
+    /Schedule$|Schedules$/.test(operation) && !/ScheduleGroup/.test(operation)
+      ? {
+          ...schedulePath(params),
+          GroupName: params.GroupName ?? params.groupName ?? "default",
+        }
+      : {},
+};
+
+/** A schedule's name: the route's `name`, else the URL path's last segment after `/schedules/`. */
+function schedulePath(params: Record<string, string>): Record<string, string> {
+  const name = params.name ?? /^\/schedules\/([^/]+)$/.exec(params["@path"] ?? "")?.[1];
+  return name ? { ScheduleName: decodeURIComponent(name) } : {};
+}
+
 /** Fills an ARN format from the request: account, region, and parameters named like its variables. */
 function fillFormat(format: string, raw: RawCall): { arn: string; unresolved: boolean } {
   let unresolved = false;
@@ -320,7 +349,8 @@ function fillFormat(format: string, raw: RawCall): { arn: string; unresolved: bo
     const last = segments.pop()!;
     return /^\d+$/.test(last) && segments.length > 0 ? segments.pop()!.replace(/s$/, "") : last;
   };
-  const keys = Object.entries(raw.params).map(([key, value]) => [nameOf(key).toLowerCase(), value] as const);
+  const derived = DERIVED_PARAMS[raw.service]?.(raw) ?? {};
+  const keys = Object.entries({ ...raw.params, ...derived }).map(([key, value]) => [nameOf(key).toLowerCase(), value] as const);
   for (const [key, value] of keys) byName.set(key, value);
   const arn = format.replace(/\$\{([^}]+)\}/g, (_, variable: string, at: number) => {
     if (variable === "Partition") return "aws";

@@ -240,6 +240,17 @@ def call_log_requests():
                  networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})
     kms = boto3.client("kms", endpoint_url=ENDPOINT, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
     kms.list_aliases()
+    # Names only inside a URL: the queue in QueueUrl, the schedule in the path (its group omitted: default).
+    sqs = client("sqs")
+    queue = sqs.create_queue(QueueName="acme-stage-worker")["QueueUrl"]
+    sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["All"])
+    sqs.delete_queue(QueueUrl=queue)
+    scheduler = client("scheduler")
+    target = {"Arn": "arn:aws:ecs:eu-west-1:123456789012:cluster/acme-stage", "RoleArn": "arn:aws:iam::123456789012:role/acme-stage-scheduler"}
+    scheduler.create_schedule(Name="acme-stage-nightly", ScheduleExpression="cron(0 3 * * ? *)", Target=target,
+                              FlexibleTimeWindow={"Mode": "OFF"})
+    scheduler.get_schedule(Name="acme-stage-nightly")
+    scheduler.delete_schedule(Name="acme-stage-nightly")
     return {"group": group}
 
 

@@ -112,6 +112,11 @@ def request_params(response: Any) -> dict[str, str]:
         for key, value in match.groupdict().items():
             if isinstance(value, str):
                 out.setdefault(key, value)
+    # The URL's path, for names only it carries where moto's server does not keep the route's match
+    # (EventBridge Scheduler's /schedules/<name>).
+    path = urlparse(getattr(response, "uri", "") or "").path
+    if path and path != "/":
+        out.setdefault("@path", path)
     for key in ("bucket_name", "key_name"):
         value = getattr(response, key, None)
         if isinstance(value, str):
