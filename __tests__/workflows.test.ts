@@ -1392,6 +1392,8 @@ describe("release path: each role trusts exactly the workflow file and ref that 
       deploy: `.github/workflows/${DEPLOY}`,
       drift: `.github/workflows/${DRIFT}`,
       plan: `.github/workflows/${PR}`,
+      preview: ".github/workflows/preview.yml",
+      previewReaper: ".github/workflows/preview-reaper.yml",
     });
     for (const [variable, ending] of expected) {
       const assumers = jobs.filter((j) =>

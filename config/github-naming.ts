@@ -31,6 +31,10 @@ export const GITHUB_WORKFLOWS = {
   drift: ".github/workflows/drift.yml",
   /** The pull-request workflow's plan job. */
   plan: ".github/workflows/pull-request.yml",
+  /** A pull request's preview: deploy on open and push, destroy on close (its jobs assume the preview role). */
+  preview: ".github/workflows/preview.yml",
+  /** The scheduled reaper of previews whose pull request is closed or idle (the preview role, default branch). */
+  previewReaper: ".github/workflows/preview-reaper.yml",
 } as const;
 
 /**
@@ -57,6 +61,8 @@ export function githubRoleWorkflows(github: Pick<GithubConfig, "defaultBranch">)
     deploy: { file: GITHUB_WORKFLOWS.deploy, ref: defaultRef },
     drift: { file: GITHUB_WORKFLOWS.drift, ref: defaultRef },
     plan: { file: GITHUB_WORKFLOWS.plan, ref: PULL_REQUEST_REF },
+    preview: { file: GITHUB_WORKFLOWS.preview, ref: PULL_REQUEST_REF },
+    previewReaper: { file: GITHUB_WORKFLOWS.previewReaper, ref: defaultRef },
   };
 }
 
