@@ -43,7 +43,9 @@ export function useRemoteState(stack: TerraformStack, props: RemoteStateProps): 
       skipCredentialsValidation: true,
       skipMetadataApiCheck: true,
       skipRegionValidation: true,
-      maxRetries: 1,
+      // The state's calls are all implemented, so a retry never stalls on a 500; it rides out the emulator
+      // dropping a kept-alive connection under load (an unlock once failed so and left prod's state locked).
+      maxRetries: 4,
     }),
   });
   // cdktf's S3Backend predates `use_lockfile`; the override writes it into the same backend block.

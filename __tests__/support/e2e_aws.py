@@ -70,9 +70,12 @@ def run_migration():
                        aws_secret_access_key="test", config=Config(retries={"max_attempts": 1}))
     network = {"awsvpcConfiguration": {"subnets": ARGS["subnets"], "securityGroups": ARGS["securityGroups"],
                                        "assignPublicIp": "DISABLED"}}
+    # A preview's database setup task runs with its create or drop command (the workflow's override).
+    overrides = {"overrides": {"containerOverrides": [{"name": ARGS["container"], "command": ARGS["command"]}]}} \
+        if ARGS.get("command") else {}
     try:
         task = ecs.run_task(cluster=ARGS["cluster"], taskDefinition=ARGS["taskDefinition"], launchType="FARGATE",
-                            networkConfiguration=network, startedBy="migrate-e2e")["tasks"][0]["taskArn"]
+                            networkConfiguration=network, startedBy="migrate-e2e", **overrides)["tasks"][0]["taskArn"]
     except ClientError as error:
         # moto 5.2.1 cannot run an awsvpc task sized at task level (it sums container memory and reads an
         # ENI attribute it lacks): the request is made and recorded, which is what the IAM proof needs.
@@ -86,6 +89,72 @@ def request_certificate():
     """A certificate for the load balancer's HTTPS listener (the emulator issues it at once)."""
     arn = client("acm").request_certificate(DomainName=ARGS["domainName"], ValidationMethod="DNS")["CertificateArn"]
     return {"certificateArn": arn}
+
+
+def listener_rules():
+    """Every rule of the load balancer's listeners: its conditions and the target groups it forwards to."""
+    elb = client("elbv2")
+    lb = elb.describe_load_balancers(Names=[ARGS["loadBalancer"]])["LoadBalancers"][0]["LoadBalancerArn"]
+    rules = []
+    for listener in elb.describe_listeners(LoadBalancerArn=lb)["Listeners"]:
+        for rule in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]:
+            if rule.get("IsDefault"):
+                continue
+            forwards = [a.get("TargetGroupArn") for a in rule["Actions"] if a["Type"] == "forward"]
+            conditions = {c["Field"]: sorted(c.get("Values") or c.get("PathPatternConfig", {}).get("Values", [])
+                                             or c.get("HostHeaderConfig", {}).get("Values", []))
+                          for c in rule["Conditions"]}
+            rules.append({"arn": rule["RuleArn"], "port": listener["Port"], "priority": rule["Priority"],
+                          "conditions": conditions, "forwards": forwards})
+    return {"rules": rules}
+
+
+def _gone(kind, look):
+    """Whether the object is gone: its lookup raises a not-found error or finds nothing left to bill."""
+    from botocore.exceptions import ClientError
+    try:
+        return look()
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if "NotFound" in code or code in ("ResourceNotFoundException", "InvalidGroup.NotFound", "NoSuchEntity"):
+            return True
+        raise RuntimeError(f"{kind}: {code}") from error
+
+
+#: How to tell each resource type a preview creates is gone, by its state's attributes. A type without an
+#: entry fails the check: a preview that starts creating a new type must say how its absence is seen.
+LOOKUPS = {
+    "aws_ecs_service": lambda a: client("ecs").describe_services(cluster=a["cluster"], services=[a["name"]])["services"] == []
+    or all(s["status"] == "INACTIVE" for s in client("ecs").describe_services(cluster=a["cluster"], services=[a["name"]])["services"]),
+    # A deregistered task definition stays listed as INACTIVE in AWS too (it bills nothing).
+    "aws_ecs_task_definition": lambda a: client("ecs").describe_task_definition(taskDefinition=a["arn"])["taskDefinition"]["status"]
+    == "INACTIVE",
+    "aws_lb_target_group": lambda a: client("elbv2").describe_target_groups(TargetGroupArns=[a["arn"]])["TargetGroups"] == [],
+    "aws_lb_listener_rule": lambda a: client("elbv2").describe_rules(RuleArns=[a["arn"]])["Rules"] == [],
+    "aws_security_group": lambda a: client("ec2").describe_security_groups(GroupIds=[a["id"]])["SecurityGroups"] == [],
+    "aws_vpc_security_group_ingress_rule": lambda a: client("ec2").describe_security_group_rules(
+        SecurityGroupRuleIds=[a["security_group_rule_id"]])["SecurityGroupRules"] == [],
+    "aws_vpc_security_group_egress_rule": lambda a: client("ec2").describe_security_group_rules(
+        SecurityGroupRuleIds=[a["security_group_rule_id"]])["SecurityGroupRules"] == [],
+    "aws_cloudwatch_log_group": lambda a: [g for g in client("logs").describe_log_groups(logGroupNamePrefix=a["name"])["logGroups"]
+                                           if g["logGroupName"] == a["name"]] == [],
+    "aws_secretsmanager_secret": lambda a: "DeletedDate" in client("secretsmanager").describe_secret(SecretId=a["arn"]),
+    "aws_secretsmanager_secret_version": lambda a: "DeletedDate" in client("secretsmanager").describe_secret(SecretId=a["secret_id"]),
+    "aws_route53_record": lambda a: [r for r in client("route53").list_resource_record_sets(HostedZoneId=a["zone_id"])[
+        "ResourceRecordSets"] if r["Name"].rstrip(".") == a["fqdn"].rstrip(".")] == [],
+}
+
+
+def leftovers():
+    """Of the resources a destroyed stack's state held (type and attributes), those still found, or of an unknown type."""
+    left = []
+    for resource in ARGS["resources"]:
+        look = LOOKUPS.get(resource["type"])
+        if look is None:
+            left.append({"type": resource["type"], "why": "no lookup for this type in e2e_aws.py LOOKUPS"})
+        elif not _gone(resource["type"], lambda: look(resource["attributes"])):
+            left.append({"type": resource["type"], "why": "still exists", "id": resource["attributes"].get("id")})
+    return {"leftovers": left}
 
 
 print(json.dumps(globals()[CALL]()))
