@@ -9,11 +9,12 @@
  * Usage (the workflows set the environment):
  *   tsx scripts/previews.ts gate --pr <n>   PREVIEW_STATE_OBJECTS='[{"Key": ..., "LastModified": ...}]'
  *   tsx scripts/previews.ts reap            PREVIEW_STATE_OBJECTS, GITHUB_TOKEN, GITHUB_REPOSITORY
- * Each writes its outputs (`enabled`, `destroy`) to $GITHUB_OUTPUT when that is set.
+ *   tsx scripts/previews.ts repository      (the previews' image repository, `<project>-previews`)
+ * Each writes its outputs (`enabled`, `destroy`, `repository`) to $GITHUB_OUTPUT when that is set.
  */
 import { appendFileSync } from "node:fs";
 import { loadPlatform } from "../config/load";
-import { PREVIEW_NUMBER_PATTERN, PREVIEW_STATE_PREFIX, previewName } from "../config/preview-naming";
+import { PREVIEW_NUMBER_PATTERN, PREVIEW_STATE_PREFIX, previewName, previewRepositoryName } from "../config/preview-naming";
 import { errorText, InputError } from "../lib/cli";
 
 /**
@@ -221,8 +222,15 @@ function stateObjects(): FoundPreview[] {
 
 async function main(args: readonly string[]): Promise<void> {
   const [command, flag, value] = args;
-  const settings = previewSettings(loadPlatform());
+  const platform = loadPlatform() as { project?: { name?: unknown } };
+  const settings = previewSettings(platform);
   output("enabled", String(settings !== undefined));
+  if (command === "repository") {
+    const project = platform.project?.name;
+    if (typeof project !== "string") throw new InputError("project.name is not set in config/platform.ts");
+    output("repository", previewRepositoryName(project));
+    return;
+  }
   if (command === "gate") {
     if (flag !== "--pr" || !PREVIEW_NUMBER_PATTERN.test(value ?? ""))
       throw new InputError(`gate needs --pr <pull request number>, not ${JSON.stringify(value)}`);
@@ -251,7 +259,7 @@ async function main(args: readonly string[]): Promise<void> {
     output("destroy", JSON.stringify(decisions.map((d) => d.number)));
     return;
   }
-  throw new InputError(`the command must be gate or reap, not ${JSON.stringify(command)}`);
+  throw new InputError(`the command must be gate, reap or repository, not ${JSON.stringify(command)}`);
 }
 
 if (require.main === module) {
