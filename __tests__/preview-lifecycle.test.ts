@@ -1,3 +1,8 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadPlatform } from "../config/load";
 import {
   checkMaxActive,
   decideReaping,
@@ -180,5 +185,42 @@ describe("GitHub's API, as the reaper asks it (answers faked)", () => {
       [2, "closed"],
       [3, "idle"],
     ]);
+  });
+});
+
+describe("the command the workflows run", () => {
+  /** Runs scripts/previews.ts with `args` and `env`, as a workflow step does; its outputs as written to GITHUB_OUTPUT. */
+  function run(args: string[], env: Record<string, string> = {}) {
+    const output = join(mkdtempSync(join(tmpdir(), "previews-")), "output");
+    const result = spawnSync(process.execPath, ["--import", "tsx", "scripts/previews.ts", ...args], {
+      cwd: join(__dirname, ".."),
+      env: { PATH: process.env.PATH, GITHUB_OUTPUT: output, ...env },
+      encoding: "utf8",
+    });
+    let outputs = "";
+    try {
+      outputs = readFileSync(output, "utf8");
+    } catch {}
+    return { status: result.status, stderr: result.stderr, outputs };
+  }
+  const shippedPreviews = previewSettings(loadPlatform());
+
+  it("names the previews' repository for the shipped project, and says whether previews are on", () => {
+    const result = run(["repository"]);
+    expect(result.status).toBe(0);
+    expect(result.outputs).toBe(`enabled=${shippedPreviews !== undefined}\nrepository=acme-previews\n`);
+  });
+
+  it("rejects an unknown command and a missing pull request number in one line", () => {
+    const bad = run(["deploy"]);
+    expect({ status: bad.status, stderr: bad.stderr }).toEqual({
+      status: 1,
+      stderr: 'the command must be gate, reap or repository, not "deploy"\n',
+    });
+    const gate = run(["gate", "--pr", "07"], { PREVIEW_STATE_OBJECTS: "[]" });
+    expect({ status: gate.status, stderr: gate.stderr }).toEqual({
+      status: 1,
+      stderr: 'gate needs --pr <pull request number>, not "07"\n',
+    });
   });
 });
