@@ -261,6 +261,31 @@ describe("preview.yml: the deploy", () => {
     expect(deploy.steps.find((s) => s.id === "outputs")?.run).toContain(".preview_url.value");
   });
 
+  it("comments the address and the cost once, then updates that comment on each push", () => {
+    const run = step(preview.jobs.comment, "Comment the preview's address and cost").run!;
+    const env = {
+      PR: "7",
+      PREVIEW_URL: "http://alb.example/pr-7/",
+      MONTHLY: "12.34",
+      DAILY: "0.41",
+      GITHUB_SHA: "abc123",
+      GITHUB_REPOSITORY: REPO,
+    };
+    for (const existing of ["", "991"]) {
+      const cwd = mkdtempSync(join(tmpdir(), "preview-comment-"));
+      const gh = fakeCommand(cwd, "gh", `if [ "$1 $2" = "api --paginate" ]; then echo "${existing}"; fi`);
+      expect(bash(run, { ...env, FAKE: existing }, cwd, gh.bin).status).toBe(0);
+      // The body spans lines: the log holds the list call, then the write call and its body.
+      const [list, ...rest] = gh.calls();
+      const write = rest.join("\n");
+      expect(list).toMatch(new RegExp(`^api --paginate repos/${REPO}/issues/7/comments --jq `));
+      const method = existing ? `PATCH repos/${REPO}/issues/comments/991` : `POST repos/${REPO}/issues/7/comments`;
+      expect(write.startsWith(`api --method ${method} -f body=<!-- preview -->\n`)).toBe(true);
+      expect(write).toContain("**Preview** of abc123: http://alb.example/pr-7/");
+      expect(write).toContain("about $0.41 a day ($12.34 a month)");
+    }
+  });
+
   it("creates the database from the database_setup output before the plan, and pushes to the previews' repository by digest", () => {
     const create = stepIndex(deploy, (s) => s.name === "Create the preview's database");
     const push = stepIndex(deploy, (s) => s.name === "Push the verified image to the previews' repository");
