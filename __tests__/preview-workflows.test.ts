@@ -389,6 +389,91 @@ esac`,
     expect(deletes).toEqual([`ecr batch-delete-image --repository-name acme-previews --image-ids ${ids} --query failures --output json`]);
   });
 
+  describe("the destroy's steps, run with a stand-in terraform and aws", () => {
+    const setup = {
+      cluster: "arn:aws:ecs:eu-west-1:1:cluster/acme-stage",
+      taskDefinition: "arn:aws:ecs:eu-west-1:1:task-definition/acme-pr-7-database:3",
+      subnets: ["subnet-1"],
+      securityGroups: ["sg-1", "sg-2"],
+      createCommand: ["sh", "-c", "create"],
+      dropCommand: ["sh", "-c", "drop"],
+    };
+    /** A directory with stand-in terraform (its database_setup output, or none) and aws (the drop task exits `exit`). */
+    function stand(output: unknown, exit = "0") {
+      const cwd = mkdtempSync(join(tmpdir(), "preview-destroy-"));
+      const terraform = fakeCommand(
+        cwd,
+        "terraform",
+        `case "$2" in
+  init) ;;
+  output) ${output === undefined ? "echo 'Output \"database_setup\" not found' >&2; exit 1" : `echo '${JSON.stringify(output)}'`} ;;
+  state) printf '%s' "$FAKE_LEFT" ;;
+  *) exit 2 ;;
+esac`,
+      );
+      const aws = fakeCommand(
+        cwd,
+        "aws",
+        `case "$*" in
+  "ecs describe-task-definition"*) echo database ;;
+  "ecs run-task"*) echo arn:aws:ecs:eu-west-1:1:task/acme-stage/abc ;;
+  *"tasks[0].lastStatus"*) echo STOPPED ;;
+  *"tasks[0].containers[0].exitCode"*) echo ${exit} ;;
+  "s3api delete-object"*|"dynamodb delete-item"*) ;;
+  *) exit 2 ;;
+esac`,
+      );
+      return { cwd, bin: terraform.bin, terraform: terraform.calls, aws: aws.calls };
+    }
+    const env = { PR: "7", STACK_DIR: "cdktf.out/stacks/preview-pr-7" };
+    const drop = step(preview.jobs.destroy, "Drop the preview's database").run!;
+
+    it("runs the state's drop command with the setup task's network, and succeeds when it exits 0", () => {
+      const s = stand(setup);
+      const result = bash(drop, env, s.cwd, s.bin);
+      expect(result.status).toBe(0);
+      const run = s.aws().find((c) => c.startsWith("ecs run-task"))!;
+      expect(run).toContain(`--task-definition ${setup.taskDefinition}`);
+      expect(run).toContain('--overrides {"containerOverrides":[{"name":"database","command":["sh","-c","drop"]}]}');
+      expect(run).toContain('"subnets":["subnet-1"],"securityGroups":["sg-1","sg-2"]');
+      expect(result.log).toContain("the preview's database and login are dropped");
+    });
+
+    it("fails, destroying nothing, when the drop exits non-zero", () => {
+      const s = stand(setup, "3");
+      const result = bash(drop, env, s.cwd, s.bin);
+      expect(result.status).toBe(1);
+      expect(result.log).toContain("::error::dropping the preview's database exited 3; nothing was destroyed");
+    });
+
+    it("skips the drop when the state has no database_setup output (the setup never ran)", () => {
+      const s = stand(undefined);
+      const result = bash(drop, env, s.cwd, s.bin);
+      expect(result).toEqual({ status: 0, log: "the state of pr-7 has no database_setup output: no database was created\n" });
+      expect(s.aws()).toEqual([]);
+    });
+
+    it("removes the emptied state object and its lock-table digest, and only once the state lists nothing", () => {
+      const s = stand(setup);
+      const remove = step(preview.jobs.destroy, "Remove the preview's empty state").run!;
+      const result = bash(remove, { ...env, TF_STATE_BUCKET: "acme-tfstate", TF_LOCK_TABLE: "acme-tflock" }, s.cwd, s.bin);
+      expect(result.status).toBe(0);
+      expect(s.aws()).toEqual([
+        "s3api delete-object --bucket acme-tfstate --key previews/pr-7/terraform.tfstate",
+        'dynamodb delete-item --table-name acme-tflock --key {"LockID":{"S":"acme-tfstate/previews/pr-7/terraform.tfstate-md5"}}',
+      ]);
+    });
+
+    it("keeps the state, and fails, when the destroy left a resource in it", () => {
+      const s = stand(setup);
+      const remove = step(preview.jobs.destroy, "Remove the preview's empty state").run!;
+      const vars = { ...env, TF_STATE_BUCKET: "acme-tfstate", TF_LOCK_TABLE: "acme-tflock", FAKE_LEFT: "aws_ecs_service.api\n" };
+      const result = bash(remove, vars, s.cwd, s.bin);
+      expect(result).toEqual({ status: 1, log: "::error::the state of pr-7 still lists 1 resource(s) after the destroy\n" });
+      expect(s.aws()).toEqual([]);
+    });
+  });
+
   it("refuses a destroy tarball holding anything but preview stacks, before any credential", () => {
     const unpack = step(preview.jobs.destroy, "Check the stacks' digest and unpack them").run!;
     const make = (paths: Record<string, string>) => {
