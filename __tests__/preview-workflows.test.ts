@@ -112,6 +112,11 @@ describe("preview workflows: forks, triggers and tokens", () => {
     }
   });
 
+  it("skip every job where the repository has no preview role (the github stack sets PREVIEW_ROLE_ARN only with previews)", () => {
+    for (const j of jobs)
+      expect({ job: at(j), skips: j.job.if?.endsWith(" && vars.PREVIEW_ROLE_ARN != ''") }).toEqual({ job: at(j), skips: true });
+  });
+
   it("never run on pull_request_target or workflow_run, nor name them anywhere", () => {
     for (const [file, text] of Object.entries(sources)) {
       const code = text
