@@ -158,6 +158,12 @@ const FREE = new Set([
   "aws_sns_topic_policy",
   "aws_sns_topic_subscription",
   "aws_cloudwatch_log_metric_filter",
+  // A listener rule is not billed by itself: its evaluations count in its load balancer's LCUs (10 a request free).
+  "aws_lb_listener_rule",
+  // A secret's value is billed with the secret (aws_secretsmanager_secret), not per version.
+  "aws_secretsmanager_secret_version",
+  // Records are free; queries of an alias to a load balancer are not billed.
+  "aws_route53_record",
 ]);
 
 export const money = (n: number): number => Math.round(n * 1e6) / 1e6;
@@ -305,6 +311,9 @@ export function estimateCost(
           break;
         case "aws_kms_key":
           line("key months", 1, "kms.keyMonth");
+          break;
+        case "aws_secretsmanager_secret":
+          line("secret months", 1, "secretsmanager.secretMonth");
           break;
         case "aws_cloudwatch_metric_alarm":
           line("alarm months", 1, "cloudwatch.alarmMonth");
