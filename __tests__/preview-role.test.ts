@@ -295,6 +295,35 @@ describe.each([
   });
 });
 
+describe("the preview workload roles, with the policies the bootstrap writes", () => {
+  const region = "eu-west-1";
+  const arn = (service: string, rest: string) => `arn:aws:${service}:${region}:${twoAccount.account}:${rest}`;
+  const previewTag = { Environment: "preview" };
+  const role = (name: string) => twoAccount.workloads.find((r) => r.name === `acme-previews-${name}-role`)!;
+  const allowed = async (r: EvaluatedRole, action: string, resource: string, resourceTags = {}) =>
+    (await evaluate(r, { action, resource, resourceTags })).allowed;
+  const ownSecret = arn("secretsmanager", "secret:acme-pr-12/database-AbCdEf");
+  const adminSecret = arn("secretsmanager", "secret:acme-stage-previews-db-admin-AbCdEf");
+
+  it("execution: pulls from the previews' repository, writes preview logs, reads a preview's database secret; nothing of the host's", async () => {
+    const execution = role("execution");
+    expect(await allowed(execution, "ecr:BatchGetImage", arn("ecr", "repository/acme-previews"), previewTag)).toBe(true);
+    expect(await allowed(execution, "logs:PutLogEvents", arn("logs", "log-group:/ecs/acme-pr-12/api:log-stream:api/x"))).toBe(true);
+    expect(await allowed(execution, "secretsmanager:GetSecretValue", ownSecret, previewTag)).toBe(true);
+    expect(await allowed(execution, "ecr:BatchGetImage", arn("ecr", "repository/acme-stage-api"), { Environment: "stage" })).toBe(false);
+    expect(await allowed(execution, "secretsmanager:GetSecretValue", adminSecret, { Environment: "stage" })).toBe(false);
+  });
+
+  it("database-setup: reads the previews' admin secret and a preview's; task (the pull request's code): nothing", async () => {
+    expect(await allowed(role("database-setup"), "secretsmanager:GetSecretValue", adminSecret, { Environment: "stage" })).toBe(true);
+    expect(await allowed(role("database-setup"), "secretsmanager:GetSecretValue", ownSecret, previewTag)).toBe(true);
+    expect(await allowed(role("database-setup"), "secretsmanager:GetSecretValue", arn("secretsmanager", "secret:rds!db-1-AbCdEf"))).toBe(
+      false,
+    );
+    expect(await allowed(role("task"), "secretsmanager:GetSecretValue", ownSecret, previewTag)).toBe(false);
+  });
+});
+
 describe("the preview fence fails where it should", () => {
   const host = twoAccount;
   const items = (kind: string) => inventory(host, "stage").items.filter((i) => i.kind === kind);
