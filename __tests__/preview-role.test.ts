@@ -305,7 +305,7 @@ describe("the preview workload roles, with the policies the bootstrap writes", (
   const ownSecret = arn("secretsmanager", "secret:acme-pr-12/database-AbCdEf");
   const adminSecret = arn("secretsmanager", "secret:acme-stage-previews-db-admin-AbCdEf");
 
-  it("execution: pulls from the previews' repository, writes preview logs, reads a preview's database secret; nothing of the host's", async () => {
+  it("execution: pulls from the previews' repository, writes logs, reads a preview's database secret; nothing of the host's", async () => {
     const execution = role("execution");
     expect(await allowed(execution, "ecr:BatchGetImage", arn("ecr", "repository/acme-previews"), previewTag)).toBe(true);
     expect(await allowed(execution, "logs:PutLogEvents", arn("logs", "log-group:/ecs/acme-pr-12/api:log-stream:api/x"))).toBe(true);
