@@ -264,6 +264,8 @@ describe("a preview's deploy and destroy, call by call", () => {
       },
       swap(calls.find((c) => c.action === "ecr:PutImage")!, "acme-previews", "acme-stage-api"),
       { ...calls.find((c) => c.action === "iam:PassRole")!, resource: twoAccount.naming.workloadRoleArn("stage", "api-task") },
+      // A rule AWS holds untagged (an inline rule of one of the host's groups).
+      { ...calls.find((c) => c.action === "ec2:ModifySecurityGroupRules" && c.resource.includes("rule"))!, resourceTags: {} },
     ];
     expect(await refused(twoAccount.role, twoAccount, host)).toHaveLength(host.length);
   });

@@ -158,12 +158,15 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
     // A push to the pull request: a new revision, the service updated, the rule kept.
     { step: "update", action: "ecs:UpdateService", resource: service, resourceTags: preview, context: inCluster },
     { step: "update", action: "elasticloadbalancing:ModifyRule", resource: rule, resourceTags: preview },
+    { step: "update", action: "ec2:ModifySecurityGroupRules", resource: sg, resourceTags: preview },
+    { step: "update", action: "ec2:ModifySecurityGroupRules", resource: sgr, resourceTags: preview },
     // Destroy: everything above, and the pull request's images.
     { step: "destroy", action: "ecs:DeleteService", resource: service, resourceTags: preview, context: inCluster },
     { step: "destroy", action: "ecs:DeregisterTaskDefinition", resource: "*" },
     { step: "destroy", action: "elasticloadbalancing:DeleteRule", resource: rule, resourceTags: preview },
     { step: "destroy", action: "elasticloadbalancing:DeleteTargetGroup", resource: tg, resourceTags: preview },
     { step: "destroy", action: "ec2:RevokeSecurityGroupIngress", resource: sg, resourceTags: preview },
+
     { step: "destroy", action: "ec2:DeleteSecurityGroup", resource: sg, resourceTags: preview },
     { step: "destroy", action: "logs:DeleteLogGroup", resource: logGroup, resourceTags: preview },
     { step: "destroy", action: "secretsmanager:DeleteSecret", resource: secret, resourceTags: preview },

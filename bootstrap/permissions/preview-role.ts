@@ -161,15 +161,17 @@ function networkStatements(ctx: PermissionsContext): PolicyStatement[] {
   const { region, accountId } = ctx;
   const ec2 = (type: string) => `arn:aws:ec2:${region}:${accountId}:${type}`;
   const net = PREVIEW_NETWORK;
+  // IAM authorises these on the rule's own ARN as well as on its group.
+  const authorize = net.ruleChanges.filter((a) => a.startsWith("ec2:Authorize"));
   return [
     // The group's own ARN with the preview's tag; the VPC it is made in is the host's (PREVIEW_FENCE_EXCEPTIONS).
     allow("CreatePreviewSecurityGroups", [...net.createGroup], ec2("security-group/*"), requestTagged(PREVIEW)),
     allow("CreatePreviewSecurityGroupsInVpcs", [...net.createGroup], ec2("vpc/*")),
     allow("ChangePreviewSecurityGroups", [...net.ruleChanges], ec2("security-group/*"), resourceTagged(PREVIEW)),
-    // A rule's own ARN (security-group-rule) carries the preview's tag on create, or already has it.
-    allow("PreviewSecurityGroupRules", [...net.ruleChanges], ec2("security-group-rule/*"), {
-      StringEqualsIfExists: { "aws:RequestTag/Environment": PREVIEW, "aws:ResourceTag/Environment": PREVIEW },
-    }),
+    // A rule's own ARN (security-group-rule): created with the preview's tag on the request, changed only when it has it.
+    allow("CreatePreviewSecurityGroupRules", authorize, ec2("security-group-rule/*"), requestTagged(PREVIEW)),
+    // (Of the changes, only ModifySecurityGroupRules is authorised on the rule too; the others on its group only.)
+    allow("ChangePreviewSecurityGroupRules", "ec2:ModifySecurityGroupRules", ec2("security-group-rule/*"), resourceTagged(PREVIEW)),
     allow("TagPreviewNetworkOnCreate", "ec2:CreateTags", ec2("*"), {
       StringEquals: { "aws:RequestTag/Environment": PREVIEW, "ec2:CreateAction": [...net.tagOnCreate] },
     }),
