@@ -264,6 +264,11 @@ describe("a preview's deploy and destroy, call by call", () => {
       },
       swap(calls.find((c) => c.action === "ecr:PutImage")!, "acme-previews", "acme-stage-api"),
       { ...calls.find((c) => c.action === "iam:PassRole")!, resource: twoAccount.naming.workloadRoleArn("stage", "api-task") },
+      // A preview's service running the host's task definition (its roles reach the host's data), created or updated to it.
+      ...["ecs:CreateService", "ecs:UpdateService"].map((action) => ({
+        ...calls.find((c) => c.action === action)!,
+        context: { "ecs:task-definition": "arn:aws:ecs:eu-west-1:123456789012:task-definition/acme-stage-api:7" },
+      })),
       // A rule AWS holds untagged (an inline rule of one of the host's groups).
       { ...calls.find((c) => c.action === "ec2:ModifySecurityGroupRules" && c.resource.includes("rule"))!, resourceTags: {} },
     ];

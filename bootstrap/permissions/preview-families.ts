@@ -23,7 +23,8 @@ export function pick(family: ResourceFamily, actions: readonly string[]): string
 export const PREVIEW_CONTAINERS = {
   resources: ["aws_ecs_service", "aws_ecs_task_definition"],
   /** Created with the preview's tag (aws:RequestTag), on its names. */
-  creates: pick(CONTAINERS_FAMILY, ["ecs:CreateService", "ecs:RegisterTaskDefinition"]),
+  createService: pick(CONTAINERS_FAMILY, ["ecs:CreateService"]),
+  register: pick(CONTAINERS_FAMILY, ["ecs:RegisterTaskDefinition"]),
   /** Changed and deleted only when tagged as a preview's. */
   changes: pick(CONTAINERS_FAMILY, ["ecs:UpdateService", "ecs:DeleteService", "ecs:TagResource", "ecs:UntagResource"]),
   /** The database setup task (create and drop a preview's database), in the host's cluster only. */

@@ -108,11 +108,15 @@ function containerStatements(ctx: PermissionsContext, { project, host }: Preview
   const inHostCluster = { "ecs:cluster": cluster };
   const repository = `arn:aws:ecr:${region}:${accountId}:repository/${previewRepositoryName(project)}`;
   return [
-    allow("CreatePreviewServices", [...PREVIEW_CONTAINERS.creates], [services, taskDefinitions], {
+    // A preview's service runs a preview's task definition only: never the host's, whose roles reach the host's data.
+    allow("CreatePreviewServices", [...PREVIEW_CONTAINERS.createService], services, {
       StringEquals: { "aws:RequestTag/Environment": PREVIEW },
+      ArnLike: { "ecs:task-definition": taskDefinitions },
     }),
+    allow("RegisterPreviewTaskDefinitions", [...PREVIEW_CONTAINERS.register], taskDefinitions, requestTagged(PREVIEW)),
     allow("ChangePreviewServices", [...PREVIEW_CONTAINERS.changes], [services, taskDefinitions], {
       StringEquals: { "aws:ResourceTag/Environment": PREVIEW },
+      ArnLikeIfExists: { "ecs:task-definition": taskDefinitions },
     }),
     // The tags CreateService and RegisterTaskDefinition carry, and RunTask's on its task.
     allow("TagPreviewContainersOnCreate", "ecs:TagResource", "*", {
