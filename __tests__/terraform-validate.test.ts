@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { PREVIEW_DOMAIN, previewsConfig } from "./support/previews";
 import { oneAccountConfig, synthToDisk } from "./support/sample";
 import { describeIfAvailable, terraform, terraformEnv, terraformMissing } from "./support/terraform";
 
@@ -23,23 +24,26 @@ describeIfAvailable("terraform validate of every AWS stack", terraformMissing(),
   // The one-account layout's bootstrap holds both environments' roles in one account; its
   // environment stacks differ from the shipped ones by account ids only.
   const oneAccountBootstrap = join(synthToDisk(oneAccountConfig()), "stacks", "bootstrap");
+  // The bootstrap of the account hosting previews (preview role, repository, workload roles), with a domain.
+  const previewsBootstrap = join(synthToDisk(previewsConfig(undefined, PREVIEW_DOMAIN)), "stacks", "bootstrap");
 
   it("covers each account's bootstrap and both environment stacks (only the GitHub stack needs another provider)", () => {
     expect([...stacks].sort()).toEqual(["bootstrap", "bootstrap-prod", "prod", "stage"]);
   });
 
-  it.each([...stacks.map((stack) => [stack, join(stacksDir, stack)]), ["bootstrap of the one-account layout", oneAccountBootstrap]])(
-    "%s initialises offline and validates",
-    (_stack, dir) => {
-      const init = terraform(dir, ["init", "-backend=false", "-input=false"]);
-      expect(init.stderr).toBe("");
-      expect(init.status).toBe(0);
-      const validate = terraform(dir, ["validate", "-json"]);
-      const result = JSON.parse(validate.stdout);
-      expect(result.diagnostics).toEqual([]);
-      expect(result.valid).toBe(true);
-    },
-  );
+  it.each([
+    ...stacks.map((stack) => [stack, join(stacksDir, stack)]),
+    ["bootstrap of the one-account layout", oneAccountBootstrap],
+    ["bootstrap hosting previews", previewsBootstrap],
+  ])("%s initialises offline and validates", (_stack, dir) => {
+    const init = terraform(dir, ["init", "-backend=false", "-input=false"]);
+    expect(init.stderr).toBe("");
+    expect(init.status).toBe(0);
+    const validate = terraform(dir, ["validate", "-json"]);
+    const result = JSON.parse(validate.stdout);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
 });
 
 /**

@@ -33,6 +33,13 @@ export interface GithubRoleSpec {
    * PULL_REQUEST_REF (`refs/pull/*\/merge`, the only wildcard accepted) for a pull-request workflow.
    */
   readonly workflow: GithubWorkflowRef;
+  /**
+   * Further contexts, each in a workflow of its own, that may assume the role too (the preview role:
+   * the preview workflow's pull-request jobs, and its reaper on the default branch). Each is checked
+   * as `subject` and `workflow` are.
+   * @default - none: `subject` in `workflow` only
+   */
+  readonly alsoTrusted?: readonly { readonly subject: string; readonly workflow: GithubWorkflowRef }[];
   /** Inline permissions policy (JSON). */
   readonly policy: string;
   /**
@@ -115,11 +122,12 @@ export class GithubOidc extends Construct {
       const contexts: readonly string[] = typeof spec.subject === "string" ? [spec.subject] : spec.subject;
       if (contexts.length === 0)
         throw new Error(`GithubOidc role ${spec.id} trusts no subject; name one context, e.g. "environment:stage"`);
-      const subs = contexts.map((context) => githubSubject(props, context, spec.workflow));
-      checkWorkflow(spec);
+      const trusts = [...contexts.map((subject) => ({ subject, workflow: spec.workflow })), ...(spec.alsoTrusted ?? [])];
+      const subs = trusts.map(({ subject, workflow }) => githubSubject(props, subject, workflow));
+      for (const { workflow } of trusts) checkWorkflow({ id: spec.id, workflow });
       for (const [i, sub] of subs.entries()) {
         // The names as well: with ids they leave the repository part, but a wildcard there is still a mistake.
-        const fixed = githubSubject(props, contexts[i], { ...spec.workflow, ref: "" });
+        const fixed = githubSubject(props, trusts[i].subject, { ...trusts[i].workflow, ref: "" });
         if ([fixed, props.owner, props.repo].some((part) => /[*?]/.test(part))) {
           throw new Error(
             `GithubOidc role ${spec.id} subject "${sub}" contains a wildcard; ` +
@@ -129,7 +137,8 @@ export class GithubOidc extends Construct {
       }
       const sub = subs.length === 1 ? subs[0] : subs;
       // StringLike only for the pull-request ref's number; everything else is matched exactly.
-      const subOperator = spec.workflow.ref === PULL_REQUEST_REF ? "StringLike" : "StringEquals";
+      // (With several, a pull request's among them, all are StringLike: the others hold no wildcard, checkWorkflow refuses one.)
+      const subOperator = trusts.some(({ workflow }) => workflow.ref === PULL_REQUEST_REF) ? "StringLike" : "StringEquals";
       const role = new IamRole(this, spec.id, {
         name: spec.roleName,
         description: spec.description,
@@ -163,7 +172,7 @@ export function planRoleContexts(hosted: readonly string[], all: readonly { read
 }
 
 /** A role's workflow: a file under .github/workflows/, run from one branch, or from any pull request's merge ref. */
-function checkWorkflow(spec: GithubRoleSpec): void {
+function checkWorkflow(spec: Pick<GithubRoleSpec, "id" | "workflow">): void {
   const { file, ref } = spec.workflow;
   if (!/^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/.test(file)) {
     throw new Error(

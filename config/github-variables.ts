@@ -36,6 +36,15 @@ export const STACK_VARIABLES = {
   lockTable: "TF_LOCK_TABLE",
 } as const;
 
+/**
+ * Repository variables of the previews (README "The preview role"), set where a bootstrap hosts them
+ * (`previews.host`'s account): the preview workflow's jobs run on pull requests, with no GitHub environment.
+ */
+export const PREVIEW_VARIABLES = {
+  /** ARN of the preview role: trusted only by preview.yml's pull-request jobs and preview-reaper.yml on the default branch. */
+  roleArn: "PREVIEW_ROLE_ARN",
+} as const;
+
 export type EnvironmentVariableName = (typeof ENVIRONMENT_VARIABLES)[keyof typeof ENVIRONMENT_VARIABLES];
 export type RepositoryVariableName = (typeof REPOSITORY_VARIABLES)[keyof typeof REPOSITORY_VARIABLES];
 export type StackVariableName = (typeof STACK_VARIABLES)[keyof typeof STACK_VARIABLES];

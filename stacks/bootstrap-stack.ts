@@ -14,12 +14,15 @@ import {
 } from "../bootstrap/permissions";
 import { StateBackend } from "../bootstrap/state-storage";
 import { WorkloadRoles } from "../bootstrap/workload-roles";
-import { BOOTSTRAP_STACK, environmentAccount, githubRoleWorkflows, Naming, type WorkloadRole, workloadRolesOf } from "../config/naming";
+import { environmentAccount, githubRoleWorkflows, Naming, type WorkloadRole, workloadRolesOf } from "../config/naming";
+import { previewDeployRoleName } from "../config/preview-naming";
 import type { AccountConfig, EnvironmentConfig, PlatformConfig, ProjectConfig } from "../config/types";
 import { exemptAll } from "../lib/audit-exemptions";
 import { platformAwsProvider } from "../lib/aws-provider";
 import type { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/s3-backend";
+import { addPreviewHosting, fencePreviewRole, previewOutputs, previewRoleSpec, previewsHostedIn } from "./bootstrap-previews";
+import { bootstrapStateFile } from "./bootstrap-state-file";
 
 export interface BootstrapStackProps {
   readonly config: PlatformConfig;
@@ -60,34 +63,14 @@ export interface BootstrapOutputs {
   readonly workloadBoundaryArns: Readonly<Record<string, TerraformOutput>>;
   readonly planRoleArn: TerraformOutput;
   readonly driftRoleArn: TerraformOutput;
+  /** The preview role's ARN, in the account hosting previews only (stacks/bootstrap-previews.ts). */
+  readonly previewRoleArn?: TerraformOutput;
 }
 
 /** Construct id of the plan role in GithubOidc (and the suffix of its output). */
 export const PLAN_ROLE_ID = "plan-role";
 export const DRIFT_ROLE_ID = "drift-role";
 export const deployRoleId = (environment: string): string => `deploy-role-${environment}`;
-
-/** The file holding the bootstrap's own state before it is moved into the bucket. */
-export const BOOTSTRAP_STATE_FILE = "terraform.bootstrap.tfstate";
-/**
- * The same against the local emulator: a file of its own, so a sandbox run can never read or
- * overwrite the state of the real account's bootstrap.
- */
-export const BOOTSTRAP_EMULATOR_STATE_FILE = "terraform.bootstrap.local.tfstate";
-/**
- * The bootstrap's local state file: `terraform.bootstrap.tfstate` for the project's account,
- * `terraform.bootstrap-prod.tfstate` for the bootstrap of prod's account (`.local.` before the
- * suffix against the emulator).
- */
-export function bootstrapStateFile(stack: string, local: boolean): string {
-  const base = local ? BOOTSTRAP_EMULATOR_STATE_FILE : BOOTSTRAP_STATE_FILE;
-  return stack === BOOTSTRAP_STACK ? base : base.replace(/^terraform\.bootstrap\./, `terraform.${stack}.`);
-}
-
-/** The backend path of the state file when no `localStateDir` is given (relative to the stack's directory). */
-export const BOOTSTRAP_LOCAL_STATE = `../../../${BOOTSTRAP_STATE_FILE}`;
-/** The same against the local emulator. */
-export const BOOTSTRAP_EMULATOR_STATE = `../../../${BOOTSTRAP_EMULATOR_STATE_FILE}`;
 
 /**
  * Deployed once per account, with an administrator's credentials: the state bucket, its key and
@@ -114,6 +97,8 @@ export class BootstrapStack extends TerraformStack {
   readonly planRoleArn: string;
   /** ARN of the account's read-only drift role (trusted for tokens of the default branch). */
   readonly driftRoleArn: string;
+  /** ARN of the preview role, where this account hosts the previews (previewDeployRoleName). */
+  readonly previewRoleArn?: string;
   /** ARN of each hosted environment's deploy role (trusted for that GitHub environment), by environment name. */
   readonly deployRoleArns: Readonly<Record<string, string>>;
   /** ARN of each hosted environment's workload roles (Naming.workloadRoleArn), by environment name and role. */
@@ -158,9 +143,14 @@ export class BootstrapStack extends TerraformStack {
     const ctx: PermissionsContext = { naming, accountId, region: project.region, stateKeyArn: this.stateBackend.kmsKeyArn };
     const workload = this.addWorkloadRoles(ctx, environments);
     this.workloadRoles = workload.roles;
-    this.github = this.addGithubOidc(ctx, props.config, account);
+    const previews = previewsHostedIn(props.config, accountId);
+    const previewHosting = previews && addPreviewHosting(this, ctx, props.config, previews);
+    this.github = this.addGithubOidc(ctx, props.config, account, previews && previewRoleSpec(ctx, props.config, previews));
     this.fenceDeployRoles(naming);
-    this.outputs = this.declareOutputs(workload.boundaries);
+    if (previewHosting) fencePreviewRole(this.stateBackend, this.github, naming.stateBucketArn);
+    this.previewRoleArn = previews && naming.roleArn(previewDeployRoleName(project.name));
+    const outputs = this.declareOutputs(workload.boundaries);
+    this.outputs = previewHosting ? { ...outputs, ...previewOutputs(this, this.github, previewHosting) } : outputs;
   }
 
   /** The AWS provider, and the backend: the state bucket once the state is moved there, a local file until then. */
@@ -202,7 +192,8 @@ export class BootstrapStack extends TerraformStack {
   }
 
   /** The GitHub Actions OIDC trust: a deploy role per hosted environment, the plan role and the drift role. */
-  private addGithubOidc(ctx: PermissionsContext, { project, environments }: PlatformConfig, account: AccountSettings): GithubOidc {
+  private addGithubOidc(ctx: PermissionsContext, config: PlatformConfig, account: AccountSettings, preview?: GithubRoleSpec): GithubOidc {
+    const { project, environments } = config;
     const { naming } = ctx;
     const workflows = githubRoleWorkflows(project.github);
     const deployRoles: GithubRoleSpec[] = this.environmentNames.map((environment) => ({
@@ -248,6 +239,7 @@ export class BootstrapStack extends TerraformStack {
           policy: planRolePolicy(ctx),
           policyExemptions: PLAN_ROLE_POLICY_EXEMPTIONS,
         },
+        ...(preview ? [preview] : []),
       ],
     });
   }

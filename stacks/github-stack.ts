@@ -12,6 +12,7 @@ import type { Construct } from "constructs";
 import {
   ENVIRONMENT_VARIABLES,
   type EnvironmentVariableName,
+  PREVIEW_VARIABLES,
   REPOSITORY_VARIABLES,
   STACK_VARIABLES,
   type StackVariableName,
@@ -262,6 +263,9 @@ export class GithubStack extends TerraformStack {
       };
       for (const [name, value] of Object.entries(this.stackVariables[stack])) {
         this.repositoryVariables[stackVariable(name as StackVariableName, stack)] = value;
+      }
+      if (b.previewRoleArn && b.outputs.previewRoleArn) {
+        this.repositoryVariables[PREVIEW_VARIABLES.roleArn] = this.accountValue(b, b.outputs.previewRoleArn, b.previewRoleArn);
       }
     }
     this.repositoryVariables[REPOSITORY_VARIABLES.region] = region;

@@ -30,7 +30,24 @@ export interface ReferenceCorrection {
   readonly noPermission?: boolean;
   /** The resource AWS authorises the call on (the reference says `"*"`). */
   readonly resource?: (region: string, account: string) => string;
+  /** Resource types of the same service the action also takes (the reference lost them). */
+  readonly alsoResourceTypes?: readonly string[];
 }
+
+/**
+ * IAM's reference merges Elastic Load Balancing v1 and v2 under one service prefix; the data keeps v1's
+ * AddTags and RemoveTags (a classic load balancer only) and loses v2's resource types.
+ */
+const ELBV2_TAGGED_TYPES = [
+  "loadbalancer/app/",
+  "loadbalancer/net/",
+  "listener/app",
+  "listener/net",
+  "listener-rule/app",
+  "listener-rule/net",
+  "targetgroup",
+];
+const ELBV2_TAGS_SOURCE = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html";
 
 export const REFERENCE_CORRECTIONS: readonly ReferenceCorrection[] = [
   {
@@ -47,6 +64,13 @@ export const REFERENCE_CORRECTIONS: readonly ReferenceCorrection[] = [
     source: "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html",
     noPermission: true,
   },
+  ...["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"].map((action) => ({
+    action,
+    reference: "a classic load balancer only (v1's entry; v2's is merged away)",
+    aws: "Elastic Load Balancing v2 authorises it on the load balancer, listener, listener rule or target group tagged",
+    source: ELBV2_TAGS_SOURCE,
+    alsoResourceTypes: ELBV2_TAGGED_TYPES,
+  })),
 ];
 
 /** An action's resource type as the reference lists it (its ARN pattern resolved). */
@@ -102,7 +126,10 @@ export function loadServices(names: Iterable<string>): void {
       }
     >;
     const actions = new Map<string, ReferenceAction>();
-    for (const [key, details] of Object.entries(raws)) {
+    for (const [key, raw0] of Object.entries(raws)) {
+      const also = REFERENCE_CORRECTIONS.find((c) => c.action.toLowerCase() === `${raw}:${key}`)?.alsoResourceTypes ?? [];
+      const added = also.map((name) => ({ name, required: false, conditionKeys: [] as string[] }));
+      const details = { ...raw0, resourceTypes: [...raw0.resourceTypes, ...added] };
       actions.set(key.toLowerCase(), {
         action: `${raw}:${details.name}`,
         service: raw,

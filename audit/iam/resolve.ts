@@ -144,7 +144,9 @@ export function resourceArn(stack: SynthesizedStack, type: string, logicalId: st
     aws_ecs_task_definition: () => `arn:aws:ecs:${region}:${account}:task-definition/${str(config.family) ?? name}:1`,
     aws_lb: () => `arn:aws:elasticloadbalancing:${region}:${account}:loadbalancer/app/${name}/${hex}`,
     aws_lb_target_group: () => `arn:aws:elasticloadbalancing:${region}:${account}:targetgroup/${name}/${hex}`,
-    aws_lb_listener: () => `arn:aws:elasticloadbalancing:${region}:${account}:listener/app/lb/${hex}/${placeholderHex(hex, 16)}`,
+    // Named by its load balancer (a grant on one load balancer's listeners names it), placeholder ids after.
+    aws_lb_listener: () =>
+      `arn:aws:elasticloadbalancing:${region}:${account}:listener/app/${listenerBalancer(stack, config)}/${hex}/${placeholderHex(hex, 16)}`,
     aws_db_instance: () => `arn:aws:rds:${region}:${account}:db:${id}`,
     aws_db_subnet_group: () => `arn:aws:rds:${region}:${account}:subgrp:${name}`,
     aws_db_parameter_group: () => `arn:aws:rds:${region}:${account}:pg:${name}`,
@@ -157,6 +159,12 @@ export function resourceArn(stack: SynthesizedStack, type: string, logicalId: st
     aws_secretsmanager_secret: () => `arn:aws:secretsmanager:${region}:${account}:secret:${name}-${hex.slice(0, 6)}`,
   };
   return arns[type]?.();
+}
+
+/** The name of the load balancer a listener's `load_balancer_arn` refers to (`lb` when it names none of the stack's). */
+function listenerBalancer(stack: SynthesizedStack, config: Record<string, unknown>): string {
+  const id = /^\$\{aws_lb\.([^.}]+)\.arn\}$/.exec(String(config.load_balancer_arn))?.[1];
+  return (id && str(stack.resource?.aws_lb?.[id]?.name)) || "lb";
 }
 
 /**

@@ -10,6 +10,7 @@ import { environmentAccount, Naming } from "../../config/naming";
 import type { PlatformConfig } from "../../config/types";
 import { type EvaluatedRole, rolesOf } from "./evaluator";
 import { type CrossEnvironmentWrite, ONE_ACCOUNT_CROSS_ENVIRONMENT_WRITES, ONE_ACCOUNT_UNSEEN_BY_IAM } from "./one-account-writes";
+import { PREVIEW_FENCE_EXCEPTIONS } from "./preview-writes";
 import { actionsMatching, referenceAction } from "./reference";
 import type { SynthesizedStack } from "./resolve";
 
@@ -42,6 +43,8 @@ export interface IamReport {
   /** The writes across environments the fence lets through in this layout (none with an account each). */
   readonly crossEnvironmentWrites: readonly CrossEnvironmentWrite[];
   readonly unseenByIam: readonly { readonly what: string; readonly reason: string }[];
+  /** What the preview role may write of its host (audit/iam/preview-writes.ts), where the config has previews. */
+  readonly previewWrites: readonly CrossEnvironmentWrite[];
   /** Where the recording came from, if one was read. */
   readonly recording?: string;
 }
@@ -101,6 +104,7 @@ export function iamReport(
     sharedAccount,
     crossEnvironmentWrites: sharedAccount ? ONE_ACCOUNT_CROSS_ENVIRONMENT_WRITES : [],
     unseenByIam: sharedAccount ? ONE_ACCOUNT_UNSEEN_BY_IAM : [],
+    previewWrites: config.previews ? PREVIEW_FENCE_EXCEPTIONS : [],
     recording,
   };
 }
@@ -120,5 +124,9 @@ export function formatIamReport(report: IamReport): string {
   if (!report.sharedAccount) lines.push("  none: every environment has an account of its own");
   for (const w of report.crossEnvironmentWrites) lines.push(`  ${w.action} on ${w.kind}: ${w.reason}`);
   for (const u of report.unseenByIam) lines.push(`  ${u.what} (not seen by IAM): ${u.reason}`);
+  if (report.previewWrites.length > 0) {
+    lines.push("", "Writes the preview role may make of its host environment (__tests__/preview-role.test.ts)");
+    for (const w of report.previewWrites) lines.push(`  ${w.action} on ${w.kind}: ${w.reason}`);
+  }
   return lines.join("\n");
 }

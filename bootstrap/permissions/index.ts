@@ -6,6 +6,8 @@
  * - workload-boundary.ts: the permissions boundary of every workload role of an environment
  * - families.ts, families-named.ts: what each resource family takes (deploy, plan, run time), the
  *   declarations the deploy role, the plan role and the workload boundary are assembled from
+ * - preview-role.ts, preview-families.ts, preview-workloads.ts: the preview role (pull requests' previews in
+ *   the host environment's account), what a preview takes, and the roles previews run as (README "Previews")
  * - account-level-denies.ts: actions no deploy role may take, on anything
  * - statements.ts: the context and the statement builders they all use
  */
