@@ -13,7 +13,8 @@ const ROOT = resolve(__dirname, "..");
  * checked on their JSON elsewhere.
  */
 describeIfAvailable("terraform validate of every AWS stack", terraformMissing(), () => {
-  const outdir = synthToDisk();
+  // With a preview (issue 23): the stack PREVIEW_PR=7 adds.
+  const outdir = synthToDisk(undefined, { previews: [7] });
   const stacksDir = join(outdir, "stacks");
   const stacks = readdirSync(stacksDir).filter((name) => {
     const tf = JSON.parse(readFileSync(join(stacksDir, name, "cdk.tf.json"), "utf8"));
@@ -24,8 +25,8 @@ describeIfAvailable("terraform validate of every AWS stack", terraformMissing(),
   // environment stacks differ from the shipped ones by account ids only.
   const oneAccountBootstrap = join(synthToDisk(oneAccountConfig()), "stacks", "bootstrap");
 
-  it("covers each account's bootstrap and both environment stacks (only the GitHub stack needs another provider)", () => {
-    expect([...stacks].sort()).toEqual(["bootstrap", "bootstrap-prod", "prod", "stage"]);
+  it("covers each account's bootstrap, both environment stacks and a preview (only the GitHub stack needs another provider)", () => {
+    expect([...stacks].sort()).toEqual(["bootstrap", "bootstrap-prod", "preview-pr-7", "prod", "stage"]);
   });
 
   it.each([...stacks.map((stack) => [stack, join(stacksDir, stack)]), ["bootstrap of the one-account layout", oneAccountBootstrap]])(

@@ -19,6 +19,7 @@ import { accountIdSchema, GITHUB_LOGIN, reasonText, whole } from "./schema-commo
 import { DatabaseSchema } from "./schema-database";
 import { MonitoringSchema } from "./schema-monitoring";
 import { NetworkSchema } from "./schema-network";
+import { PreviewsSchema } from "./schema-previews";
 import { ProjectSchema } from "./schema-project";
 import { LoadBalancerSchema, ServiceSchema } from "./schema-service";
 import { SiteSchema } from "./schema-site";
@@ -28,6 +29,7 @@ export { DomainSchema } from "./schema-common";
 export { DatabaseSchema } from "./schema-database";
 export { MonitoringSchema, MonitoringThresholdsSchema } from "./schema-monitoring";
 export { NetworkSchema } from "./schema-network";
+export { PreviewDomainSchema, PreviewServiceSchema, PreviewsSchema } from "./schema-previews";
 export { AccountSchema, BootstrapSchema, GithubSchema, ProjectSchema } from "./schema-project";
 export { LoadBalancerSchema, ServiceSchema } from "./schema-service";
 export { SiteSchema } from "./schema-site";
@@ -140,5 +142,10 @@ export const PlatformSchema = z
       .array(EnvironmentSchema, { error: "must be a list of environments" })
       .min(1, { error: "must define at least one environment; add e.g. stage" })
       .readonly(),
+    /**
+     * An environment per pull request inside a host environment's account (config/schema-previews.ts).
+     * @default - no previews
+     */
+    previews: PreviewsSchema.optional(),
   })
   .readonly();
