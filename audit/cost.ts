@@ -158,6 +158,11 @@ const FREE = new Set([
   "aws_sns_topic_policy",
   "aws_sns_topic_subscription",
   "aws_cloudwatch_log_metric_filter",
+  // A secret's value (the secret itself is billed), a listener's extra rule or certificate, an alias record to a load balancer.
+  "aws_secretsmanager_secret_version",
+  "aws_lb_listener_rule",
+  "aws_lb_listener_certificate",
+  "aws_route53_record",
 ]);
 
 export const money = (n: number): number => Math.round(n * 1e6) / 1e6;
@@ -271,6 +276,9 @@ export function estimateCost(
           if (isTrue(body.manage_master_user_password)) line("master password secret (Secrets Manager)", 1, "secretsmanager.secretMonth");
           break;
         }
+        case "aws_secretsmanager_secret":
+          line("secret", 1, "secretsmanager.secretMonth");
+          break;
         case "aws_cloudwatch_log_group": {
           const flowLogs = referrers("aws_flow_log", (f) => referencedAddress(f.log_destination) === address).length > 0;
           const gb = flowLogs ? usage.flowLogGb : usage.logGbPerGroup;

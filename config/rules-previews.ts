@@ -74,7 +74,8 @@ export function validatePreviews(config: PlatformConfig, c: Collector): void {
   for (const { resource, attribute, name } of names) {
     const rule = nameRule(resource, attribute);
     const problem = rule && nameProblem(rule, name);
-    if (rule && problem) {
+    // A name the environments' check already refused for the project's name is said once.
+    if (rule && problem && !c.problems.some((x) => x.setting === "project.name")) {
       c.check(
         false,
         "project.name",

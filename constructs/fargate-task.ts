@@ -142,7 +142,7 @@ function validate(props: FargateTasksProps): void {
 export class FargateTasks {
   readonly executionRoleArn: string;
   readonly taskRoleArn: string;
-  /** The execution role's permissions written here (none without `roles.executionRoleName`): a task cannot start before they are in place. */
+  /** The execution role's permissions written here (none without `roles.executionRoleName`): no task starts before them. */
   readonly executionPolicies: IamRolePolicy[];
   /** The region the tasks run in (a data source: its `name`). */
   readonly region: DataAwsRegion;

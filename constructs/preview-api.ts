@@ -217,7 +217,8 @@ const CREATE_SQL = [
   "SELECT format('CREATE ROLE %I LOGIN', :'name') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'name')\\gexec",
   "ALTER ROLE :\"name\" WITH LOGIN PASSWORD :'password';",
   'GRANT :"name" TO CURRENT_USER;',
-  "SELECT format('CREATE DATABASE %I OWNER %I', :'name', :'name') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'name')\\gexec",
+  "SELECT format('CREATE DATABASE %I OWNER %I', :'name', :'name')" +
+    " WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'name')\\gexec",
   'REVOKE CONNECT ON DATABASE :"name" FROM PUBLIC;',
 ];
 const DROP_SQL = ['DROP DATABASE IF EXISTS :"name" WITH (FORCE);', 'DROP ROLE IF EXISTS :"name";'];

@@ -33,10 +33,13 @@ export interface PreviewsHostProps {
   readonly previews: PreviewsConfig;
   /** The host's resource prefix, `<project>-<env>`. */
   readonly prefix: string;
-  readonly network: { readonly vpcId: string };
-  readonly database: Database;
-  readonly loadBalancer: ApiLoadBalancer;
-  readonly service: FargateService;
+  /** The host's resources the previews share (its EnvironmentStack). */
+  readonly host: {
+    readonly network: { readonly vpcId: string };
+    readonly database: Database;
+    readonly loadBalancer: ApiLoadBalancer;
+    readonly service: FargateService;
+  };
   /** Name of the host API's execution role (it starts the admin task, so it reads the admin secret). */
   readonly executionRoleName: string;
 }
@@ -55,11 +58,12 @@ export class PreviewsHost extends Construct {
 
   constructor(scope: Construct, id: string, props: PreviewsHostProps) {
     super(scope, id);
-    const { prefix, loadBalancer: lb, database, service } = props;
+    const { prefix } = props;
+    const { loadBalancer: lb, database, service } = props.host;
     this.securityGroup = new SecurityGroup(this, "security-group", {
       name: previewsSecurityGroupName(prefix),
       description: `Tasks of ${prefix}'s previews: from its load balancer, into its database`,
-      vpcId: props.network.vpcId,
+      vpcId: props.host.network.vpcId,
     });
     const tcp = (p: number) => ({ ipProtocol: "tcp", fromPort: p, toPort: p });
     new VpcSecurityGroupEgressRule(this, "alb-egress-previews", {
@@ -127,7 +131,7 @@ export class PreviewsHost extends Construct {
    * their own databases only. Idempotent; psql variables carry the values, never the SQL text.
    */
   private addAdminTask(props: PreviewsHostProps, family: string, adminSecretArn: string): EcsTaskDefinition {
-    const { database, service } = props;
+    const { database, service } = props.host;
     const sql = [
       `SELECT 'CREATE ROLE ${PREVIEWS_DATABASE_ADMIN_LOGIN}' WHERE NOT EXISTS ` +
         `(SELECT FROM pg_roles WHERE rolname = '${PREVIEWS_DATABASE_ADMIN_LOGIN}')\\gexec`,

@@ -89,16 +89,9 @@ export class EnvironmentStack extends TerraformStack {
     this.service = this.addService(w, props, queue?.queueUrl);
     this.databaseIngress = this.database.allowConnectionsFrom("service", this.service.securityGroupId);
     this.workloads = addWorkloads({ ...props, ...w, stack: this, role: (kind) => this.workloadRole(w, kind) }, queue);
-    const { network, database, loadBalancer, service } = this;
-    const host = {
-      prefix: w.prefix,
-      network,
-      database,
-      loadBalancer,
-      service,
-      executionRoleName: this.workloadRole(w, "api-execution").name,
-    };
-    if (props.previews?.host === env.name) this.previewsHost = new PreviewsHost(this, "previews", { ...host, previews: props.previews });
+    const previews = props.previews?.host === env.name ? props.previews : undefined;
+    const executionRoleName = this.workloadRole(w, "api-execution").name;
+    this.previewsHost = previews && new PreviewsHost(this, "previews", { previews, prefix: w.prefix, host: this, executionRoleName });
     this.site = this.addSite(w);
     this.monitoring = this.addMonitoring(w, usEast1);
     this.declareExemptions(env);
