@@ -158,17 +158,33 @@ describe("a preview's stack", () => {
     expect(named(preview, "aws_cloudwatch_log_group", "/ecs/acme-pr-7/api").retention_in_days).toBe(3);
   });
 
-  it("keeps its database login in a secret of its own, generated once and never changed by a plan", () => {
-    const version = Object.values(resources(preview, "aws_secretsmanager_secret_version"))[0];
-    expect(version.lifecycle).toEqual({ ignore_changes: ["secret_string"] });
-    expect(version.secret_string).toContain("data.aws_secretsmanager_random_password.database-password.random_password");
-    expect(named(preview, "aws_secretsmanager_secret", "acme-pr-7/database").recovery_window_in_days).toBe(0);
+  it("keeps its database login in a secret of its own, whose value Terraform never holds (the workflow puts it)", () => {
+    expect(resources(preview, "aws_secretsmanager_secret_version")).toEqual({});
+    expect(preview.data?.aws_secretsmanager_random_password).toBeUndefined();
+    const secret = named(preview, "aws_secretsmanager_secret", "acme-pr-7/database");
+    expect(secret.recovery_window_in_days).toBe(0);
+    const container = JSON.parse(named(preview, "aws_ecs_task_definition", "acme-pr-7-api").container_definitions)[0];
+    const [id] = Object.entries(resources(preview, "aws_secretsmanager_secret")).find(([, s]) => s === secret)!;
+    expect(container.secrets).toEqual([
+      { name: "DB_USER", valueFrom: `\${aws_secretsmanager_secret.${id}.arn}:username::` },
+      { name: "DB_PASSWORD", valueFrom: `\${aws_secretsmanager_secret.${id}.arn}:password::` },
+    ]);
   });
 
   it("outputs its address, service, logs and how the workflow creates and drops its database", () => {
     expect(Object.keys(preview.output!).sort()).toEqual(["database_setup", "ecs_service_name", "log_group_name", "preview_url"]);
     const setup = preview.output!.database_setup.value as Record<string, string[]>;
-    expect(Object.keys(setup).sort()).toEqual(["cluster", "createCommand", "dropCommand", "securityGroups", "subnets", "taskDefinition"]);
+    expect(Object.keys(setup).sort()).toEqual([
+      "cluster",
+      "createCommand",
+      "dropCommand",
+      "secretArn",
+      "securityGroups",
+      "subnets",
+      "taskDefinition",
+      "username",
+    ]);
+    expect(setup.username).toBe("pr_7");
     expect(setup.createCommand[2]).toMatch(/CREATE DATABASE %I OWNER %I/);
     expect(setup.dropCommand[2]).toMatch(/DROP DATABASE IF EXISTS :"name" WITH \(FORCE\)/);
     // The setup task logs in as the previews' admin (the host's secret), never as the master login.
@@ -230,7 +246,15 @@ describe("the previews' host (stage) and the other environments", () => {
     expect(container.command[2]).toMatch(/REVOKE CONNECT ON DATABASE :"database" FROM PUBLIC;/);
     expect(container.secrets.map((s: any) => s.name).sort()).toEqual(["ADMIN_PASSWORD", "PGPASSWORD", "PGUSER"]);
     const output = stage.output!.previews_database_admin;
-    expect(Object.keys(output.value as object).sort()).toEqual(["cluster", "securityGroups", "subnets", "taskDefinition"]);
+    expect(Object.keys(output.value as object).sort()).toEqual([
+      "cluster",
+      "secretArn",
+      "securityGroups",
+      "subnets",
+      "taskDefinition",
+      "username",
+    ]);
+    expect(resources(stage, "aws_secretsmanager_secret_version")).toEqual({});
   });
 
   it("adds nothing for previews to an environment that does not host them", () => {

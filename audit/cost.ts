@@ -158,8 +158,7 @@ const FREE = new Set([
   "aws_sns_topic_policy",
   "aws_sns_topic_subscription",
   "aws_cloudwatch_log_metric_filter",
-  // A secret's value (the secret itself is billed), a listener's extra rule or certificate, an alias record to a load balancer.
-  "aws_secretsmanager_secret_version",
+  // A listener's extra rule or certificate, an alias record to a load balancer.
   "aws_lb_listener_rule",
   "aws_lb_listener_certificate",
   "aws_route53_record",

@@ -1,11 +1,9 @@
-import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { LbListenerRule } from "@cdktf/provider-aws/lib/lb-listener-rule";
 import { LbTargetGroup } from "@cdktf/provider-aws/lib/lb-target-group";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Fn, Token } from "cdktf";
+import { Token } from "cdktf";
 import type { Construct } from "constructs";
 import { API_HEALTH_CHECK_PATH } from "./api-load-balancer";
 import type { ServiceImageSource } from "./fargate-task";
@@ -60,8 +58,11 @@ export interface PreviewApiProps {
   readonly roles: { readonly executionRoleArn: string; readonly taskRoleArn: string; readonly databaseSetupRoleArn: string };
   /** The preview's database and login, `pr_<n>`, on the host's server. */
   readonly databaseName: string;
-  /** The secret of the preview's login (`username`, `password`): previewDatabaseSecret makes it. */
-  readonly databaseSecret: SecretsmanagerSecretVersion;
+  /**
+   * The secret of the preview's login (previewDatabaseSecret makes it, empty): the workflow puts its value,
+   * `{"username": "pr_<n>", "password": ...}`, before the setup task runs, so no role ever reads it back.
+   */
+  readonly databaseSecret: SecretsmanagerSecret;
   /** Family of the task that creates and drops the database, `<prefix>-database`. */
   readonly databaseSetupFamily: string;
   /** The postgres client image of that task, pinned. */
@@ -91,6 +92,10 @@ export class PreviewApi extends FargateWorkload {
   /** Argument lists of the setup container that create and drop the preview's database and login. */
   readonly createCommand: string[];
   readonly dropCommand: string[];
+  /** The secret of the preview's login, its ARN, and the login's name (`pr_<n>`). */
+  readonly databaseSecret: SecretsmanagerSecret;
+  readonly databaseSecretArn: string;
+  readonly databaseName: string;
 
   constructor(scope: Construct, id: string, props: PreviewApiProps) {
     const { host, route } = props;
@@ -103,7 +108,7 @@ export class PreviewApi extends FargateWorkload {
       privateSubnetIds: host.privateSubnetIds,
       roles: { executionRoleArn: props.roles.executionRoleArn, taskRoleArn: props.roles.taskRoleArn },
       inbound: "from the host's load balancer only",
-      database: { host: host.databaseHost, port: host.databasePort, name: props.databaseName, secretArn: props.databaseSecret.secretId },
+      database: { host: host.databaseHost, port: host.databasePort, name: props.databaseName, secretArn: props.databaseSecret.arn },
       // The application serves under the preview's path when previews are reached by path (README "Previews").
       environment: basePath === undefined ? undefined : { BASE_PATH: basePath },
     });
@@ -150,13 +155,16 @@ export class PreviewApi extends FargateWorkload {
       healthCheckGracePeriodSeconds: 60,
       extraSecurityGroupIds: [host.previewsSecurityGroupId],
       // ECS refuses a target group no listener rule uses yet.
-      dependsOn: [this.listenerRule, props.databaseSecret],
+      dependsOn: [this.listenerRule],
     });
     this.createCommand = psqlScript(CREATE_SQL);
     this.dropCommand = psqlScript(DROP_SQL);
     this.databaseSetup = this.addDatabaseSetup(props);
     this.databaseSetupSecurityGroupIds = [this.securityGroup.id, host.previewsSecurityGroupId];
     this.clusterArn = host.clusterArn;
+    this.databaseSecret = props.databaseSecret;
+    this.databaseSecretArn = props.databaseSecret.arn;
+    this.databaseName = props.databaseName;
     this.serviceName = service.name;
     this.targetGroupArn = targetGroup.arn;
   }
@@ -168,7 +176,7 @@ export class PreviewApi extends FargateWorkload {
    */
   private addDatabaseSetup(props: PreviewApiProps): EcsTaskDefinition {
     const { host } = props;
-    const secretArn = props.databaseSecret.secretId;
+    const secretArn = props.databaseSecret.arn;
     const container = {
       name: SETUP_CONTAINER_NAME,
       image: props.databaseSetupImage,
@@ -234,18 +242,16 @@ function psqlScript(sql: readonly string[]): string[] {
   return ["sh", "-c", script];
 }
 
-/** The preview's login: a generated password, kept in a secret of its own, never changed by a later plan. */
-export function previewDatabaseSecret(scope: Construct, name: string, username: string): SecretsmanagerSecretVersion {
-  const password = new DataAwsSecretsmanagerRandomPassword(scope, "database-password", { passwordLength: 32, excludePunctuation: true });
-  const secret = new SecretsmanagerSecret(scope, "database-secret", {
+/**
+ * The secret of a preview's login, without a value: Terraform never holds the password (not in its
+ * state, not in a plan), and neither the deploy nor the plan role reads a secret's value. The preview
+ * workflow puts `{"username", "password"}` (a password it generates) when the secret has no value yet.
+ */
+export function previewDatabaseSecret(scope: Construct, name: string, username: string): SecretsmanagerSecret {
+  return new SecretsmanagerSecret(scope, "database-secret", {
     name,
-    description: `Login ${username} of a preview's database`,
+    description: `Login ${username} of a preview's database ({"username", "password"}, put by the preview workflow)`,
     // Deleted at once on destroy: the next preview of the same pull request takes the name again.
     recoveryWindowInDays: 0,
-  });
-  return new SecretsmanagerSecretVersion(scope, "database-secret-value", {
-    secretId: secret.id,
-    secretString: Fn.jsonencode({ username, password: password.randomPassword }),
-    lifecycle: { ignoreChanges: ["secret_string"] },
   });
 }

@@ -6,17 +6,15 @@
  * CREATEROLE, nothing else), its secret, and the task deploy.yml runs after the migration to
  * (re)create it. A pull request's code can reach that login, never the master one.
  */
-import { DataAwsSecretsmanagerRandomPassword } from "@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password";
 import { EcsTaskDefinition } from "@cdktf/provider-aws/lib/ecs-task-definition";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import type { LbListener } from "@cdktf/provider-aws/lib/lb-listener";
 import { LbListenerCertificate } from "@cdktf/provider-aws/lib/lb-listener-certificate";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { Fn, TerraformOutput, Token } from "cdktf";
+import { TerraformOutput, Token } from "cdktf";
 import { Construct } from "constructs";
 import { PREVIEWS_DATABASE_ADMIN_LOGIN, previewsDatabaseAdminName, previewsSecurityGroupName } from "../config/preview-names";
 import { PREVIEW_DATABASE_SETUP_IMAGE } from "../config/schema-previews";
@@ -87,15 +85,11 @@ export class PreviewsHost extends Construct {
       });
     }
     const name = previewsDatabaseAdminName(prefix);
-    const password = new DataAwsSecretsmanagerRandomPassword(this, "admin-password", { passwordLength: 32, excludePunctuation: true });
+    // No value here: deploy.yml puts {"username", "password"} (a password it generates) when the secret has none,
+    // so Terraform never holds it and no role reads a secret's value back.
     this.adminSecret = new SecretsmanagerSecret(this, "admin-secret", {
       name,
-      description: `Login ${PREVIEWS_DATABASE_ADMIN_LOGIN} that creates and drops ${prefix}'s previews' databases`,
-    });
-    const value = new SecretsmanagerSecretVersion(this, "admin-secret-value", {
-      secretId: this.adminSecret.id,
-      secretString: Fn.jsonencode({ username: PREVIEWS_DATABASE_ADMIN_LOGIN, password: password.randomPassword }),
-      lifecycle: { ignoreChanges: ["secret_string"] },
+      description: `Login ${PREVIEWS_DATABASE_ADMIN_LOGIN} that creates and drops ${prefix}'s previews' databases (put by deploy.yml)`,
     });
     const readSecret = new IamRolePolicy(this, "execution-policy", {
       name: "read-previews-db-admin",
@@ -107,7 +101,7 @@ export class PreviewsHost extends Construct {
         Resource: this.adminSecret.arn,
       }),
     });
-    this.adminTask = this.addAdminTask(props, name, value.secretId);
+    this.adminTask = this.addAdminTask(props, name, this.adminSecret.arn);
     const output = new TerraformOutput(this, "output", {
       description: "How deploy.yml (re)creates the previews' database admin login after the migration",
       value: {
@@ -115,10 +109,13 @@ export class PreviewsHost extends Construct {
         taskDefinition: this.adminTask.arn,
         subnets: service.subnetIds,
         securityGroups: [service.securityGroupId],
+        // deploy.yml puts {"username": <this>, "password": <generated>} here when it has no value yet, before the task.
+        secretArn: this.adminSecret.arn,
+        username: PREVIEWS_DATABASE_ADMIN_LOGIN,
       },
     });
     output.overrideLogicalId(PREVIEWS_DATABASE_ADMIN_OUTPUT);
-    const prerequisites = [value, readSecret, databaseIngress, ...service.migrationPrerequisites];
+    const prerequisites = [this.adminSecret, readSecret, databaseIngress, ...service.migrationPrerequisites];
     output.addOverride(
       "depends_on",
       prerequisites.map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`),

@@ -166,12 +166,15 @@ export class PreviewStack extends TerraformStack {
         taskDefinition: api.databaseSetup.arn,
         subnets: api.subnetIds,
         securityGroups: api.databaseSetupSecurityGroupIds,
+        // The workflow puts {"username": <this>, "password": <generated>} here when it has no value yet, before createCommand.
+        secretArn: api.databaseSecretArn,
+        username: api.databaseName,
         createCommand: api.createCommand,
         dropCommand: api.dropCommand,
       },
     });
     // The workflow applies only what this output needs (-target) before it runs the create command.
-    const prerequisites = [api.databaseSetup, ...api.egress, api.logGroup];
+    const prerequisites = [api.databaseSetup, ...api.egress, api.logGroup, api.databaseSecret];
     setup.addOverride(
       "depends_on",
       prerequisites.map((r) => `${r.terraformResourceType}.${r.friendlyUniqueId}`),
