@@ -75,7 +75,7 @@ const SETUP_CONTAINER_NAME = "database";
 /**
  * A pull request's API in its host environment (README "Previews"): a FargateWorkload in the host's
  * cluster, VPC and database server, with one task and no autoscaling, its own target group and rule
- * on the host's listener, its own database login (a generated password kept in a secret of its own)
+ * on the host's listener, its own database login (in a secret of its own, filled by the workflow)
  * and the task that creates and drops its database. The service also carries the host's previews
  * group, which is what the host lets into its database and its load balancer out to.
  */
