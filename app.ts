@@ -3,16 +3,19 @@ import { join } from "node:path";
 import { App } from "cdktf";
 import { literalConfig } from "./config/literal";
 import { GITHUB_STACK, platformAccounts } from "./config/naming";
+import { PREVIEW_NUMBER_PATTERN, previewStackId } from "./config/preview-naming";
 import type { PlatformConfig } from "./config/types";
 import { validate } from "./config/validate";
-import { outputDirectory, readInput } from "./lib/cli";
+import { InputError, outputDirectory, readInput } from "./lib/cli";
 import { type LocalTarget, localTargetFrom, SANDBOX_DIR } from "./lib/local-target";
+import { previewsFrom } from "./lib/preview-request";
 import { releaseImageFrom } from "./lib/release-image";
 import { removeStaleSynthOutput, rewriteHclOutput } from "./lib/synth-output";
 import { MIN_TERRAFORM_VERSION } from "./lib/terraform-version";
 import { BootstrapStack } from "./stacks/bootstrap-stack";
 import { EnvironmentStack } from "./stacks/environment-stack";
 import { GithubStack } from "./stacks/github-stack";
+import { PreviewStack } from "./stacks/preview-stack";
 
 /** What main.ts reads from the process environment, passed down as props. */
 export interface PlatformOptions {
@@ -37,6 +40,12 @@ export interface PlatformOptions {
    * @default - the image is named by tag (`imageTag`)
    */
   readonly imageDigest?: string;
+  /**
+   * Pull requests whose preview stacks (`preview-pr-<n>`) to add beside the others (PREVIEW_PR);
+   * refused when the configuration has no `previews`.
+   * @default - none
+   */
+  readonly previews?: readonly number[];
 }
 
 export interface Platform {
@@ -51,6 +60,8 @@ export interface Platform {
   readonly github: GithubStack;
   /** Environment stacks by environment name. */
   readonly environments: Record<string, EnvironmentStack>;
+  /** Preview stacks by stack id (`preview-pr-<n>`), one per `previews` option. */
+  readonly previews: Record<string, PreviewStack>;
 }
 
 /** The stacks that talk to AWS only: the platform without the github stack. */
@@ -104,14 +115,50 @@ function addStacks(
       environment,
       imageTag: options.imageTag,
       imageDigest: options.imageDigest,
+      previews: config.previews,
       local: options.local,
     });
   }
+  const previews = addPreviews(app, config, options);
   // An older Terraform would ignore use_lockfile and lock with DynamoDB only; refuse it with a clear message.
-  for (const stack of [...Object.values(bootstraps), ...(github ? [github] : []), ...Object.values(environments)]) {
+  for (const stack of [
+    ...Object.values(bootstraps),
+    ...(github ? [github] : []),
+    ...Object.values(environments),
+    ...Object.values(previews),
+  ]) {
     stack.addOverride("terraform.required_version", `>= ${MIN_TERRAFORM_VERSION}`);
   }
-  return { bootstrap, bootstraps, github, environments };
+  return { bootstrap, bootstraps, github, environments, previews };
+}
+
+/** The preview stacks the options ask for (README "Previews"), in the host environment's account. */
+function addPreviews(app: App, config: PlatformConfig, options: PlatformOptions): Record<string, PreviewStack> {
+  const previews: Record<string, PreviewStack> = {};
+  for (const n of options.previews ?? []) {
+    if (!PREVIEW_NUMBER_PATTERN.test(String(n))) {
+      throw new InputError(`PREVIEW_PR ${JSON.stringify(n)} is not a pull request number; use 1 to 999999, e.g. 7`);
+    }
+    if (!config.previews) {
+      throw new InputError(
+        `PREVIEW_PR ${n} asks for a preview, but the configuration has no previews section; ` +
+          'add previews (e.g. { host: "stage", maxActive: 3, idleDays: 7 }) to config/platform.ts, or unset PREVIEW_PR',
+      );
+    }
+    const host = config.environments.find((e) => e.name === config.previews?.host)!;
+    const id = previewStackId(n);
+    const { imageTag, imageDigest, local } = options;
+    previews[id] = new PreviewStack(app, id, {
+      project: config.project,
+      previews: config.previews,
+      host,
+      pullRequest: n,
+      imageTag,
+      imageDigest,
+      local,
+    });
+  }
+  return previews;
 }
 
 /**
@@ -124,7 +171,7 @@ function addStacks(
  */
 export function synthesizePlatform(env: Record<string, string | undefined>, loadConfig: () => unknown, root: string): string {
   // Checked before the app exists, so a refused input leaves no synth output for a deploy to pick up.
-  const options = readInput(() => ({ local: localTargetFrom(env), ...releaseImageFrom(env) }));
+  const options = readInput(() => ({ local: localTargetFrom(env), ...releaseImageFrom(env), previews: previewsFrom(env) }));
   const outdir = env.CDKTF_OUTDIR ? outputDirectory("CDKTF_OUTDIR", env.CDKTF_OUTDIR, root) : join(root, "cdktf.out");
   // Before anything touches the output directory: a refused configuration leaves it as it was.
   const platform = validate(loadConfig());

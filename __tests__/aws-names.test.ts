@@ -2,6 +2,7 @@ import { fc } from "@fast-check/jest";
 import { Testing } from "cdktf";
 import { NAME_RULES, nameProblem, nameRule } from "../config/aws-names";
 import { Naming, platformAccounts } from "../config/naming";
+import { LONGEST_PREVIEW_NUMBER, previewHostResourceNames, previewResourceNames } from "../config/preview-names";
 import type { PlatformConfig } from "../config/types";
 import { ConfigError, validate } from "../config/validate";
 import { buildSample, sampleConfig, workloadsConfig } from "./support/sample";
@@ -25,8 +26,9 @@ interface Found {
 
 /** Every literal name (no reference) of every AWS resource in every stack of `config`. */
 function synthesizedNames(config: PlatformConfig): Found[] {
-  const platform = buildSample(config);
-  const stacks = [...Object.values(platform.bootstraps), ...Object.values(platform.environments)];
+  // With a preview of the longest pull request number, where the config has previews (issue 23).
+  const platform = buildSample(config, { previews: config.previews ? [LONGEST_PREVIEW_NUMBER] : [] });
+  const stacks = [...Object.values(platform.bootstraps), ...Object.values(platform.environments), ...Object.values(platform.previews)];
   return stacks.flatMap((stack) => {
     const tf = JSON.parse(Testing.synth(stack));
     return Object.entries<Record<string, Record<string, unknown>>>(tf.resource ?? {}).flatMap(([resource, byId]) =>
@@ -49,6 +51,12 @@ function listedNames(config: PlatformConfig): Set<string> {
     for (const n of naming.projectResourceNames) out.add(`${n.resource}.${n.attribute} ${n.name}`);
     for (const e of config.environments.filter((env) => account.environments.includes(env.name))) {
       for (const n of naming.environmentResourceNames(e)) out.add(`${n.resource}.${n.attribute} ${n.name}`);
+      if (config.previews?.host !== e.name) continue;
+      const previews = [
+        ...previewHostResourceNames(naming.prefix(e.name)),
+        ...previewResourceNames(config.project.name, LONGEST_PREVIEW_NUMBER),
+      ];
+      for (const n of previews) out.add(`${n.resource}.${n.attribute} ${n.name}`);
     }
   }
   return out;
@@ -143,6 +151,7 @@ describe("the configuration check refuses names that make a name AWS refuses", (
       (c) => {
         c.project.name = "acme-platform-team-x";
         c.environments[0].name = "stagingabc";
+        c.previews.host = "stagingabc";
       },
       /^stagingabc\.name makes the load balancer name "acme-platform-team-x-stagingabc-api", which is 35 characters long; .*; shorten/,
     ],
@@ -155,6 +164,7 @@ describe("the configuration check refuses names that make a name AWS refuses", (
       problems((c) => {
         c.project.name = "acme-platform-team";
         c.environments[0].name = "stagingab";
+        c.previews.host = "stagingab";
       }),
     ).toEqual([]);
   });
@@ -170,6 +180,7 @@ describe("generated project and environment names (property)", () => {
         const config = sampleConfig() as any;
         config.project.name = project;
         config.environments[0].name = env;
+        config.previews.host = env;
         let accepted = true;
         try {
           validate(config);

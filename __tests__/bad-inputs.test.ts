@@ -202,10 +202,127 @@ const CASES: Array<[string, (c: Config, stage: Env, prod: Env) => void, string, 
   // environments
   ["no environments", (c) => void (c.environments = []), "environments", /at least one environment/],
   ["environment name with capitals", (_c, s) => void (s.name = "Stage-1"), "environments[0].name", /lowercase/],
-  ["environment named like a stack", (_c, s) => void (s.name = "bootstrap"), "environments[].name", /reserved/],
+  [
+    "environment named like a stack",
+    (c, s) => {
+      s.name = "bootstrap";
+      c.previews!.host = "bootstrap";
+    },
+    "environments[].name",
+    /reserved/,
+  ],
   ["two environments with one name", (_c, _s, p) => void (p.name = "stage"), "environments[].name", /defined twice/],
   ["tier misspelt", (_c, s) => void ((s as Any).tier = "nonprod"), "stage.tier", /"production" or "non-production"/],
-  ["name that says production on a non-production tier", (_c, s) => void (s.name = "prod2"), "prod2.tier", /must be "production"/],
+  [
+    "name that says production on a non-production tier",
+    (c, s) => {
+      s.name = "prod2";
+      c.previews!.host = "prod2";
+    },
+    "prod2.tier",
+    /must be "production"/,
+  ],
+  // previews (issue 23)
+  [
+    "previews hosted by an environment that does not exist",
+    (c) => void (c.previews!.host = "staging"),
+    "previews.host",
+    /use one of stage, prod/,
+  ],
+  ["previews hosted by production", (c) => void (c.previews!.host = "prod"), "previews.host", /is a production environment.*stage/],
+  [
+    "an environment named pr beside previews",
+    (c, s) => {
+      s.name = "pr";
+      c.previews!.host = "pr";
+    },
+    "environments[].name",
+    /prefix of every preview's names \(acme-pr-<n>\); pick another name, or remove previews/,
+  ],
+  [
+    "previews on a PostgreSQL 15 host",
+    (_c, s) => void (s.database.engineVersion = "15"),
+    "previews.host",
+    /needs 16 or later.*raise stage\.database\.engineVersion or remove previews/,
+  ],
+  [
+    "a preview domain without the host's HTTPS",
+    (c) => void (c.previews!.domain = { name: "preview.example.com", hostedZoneId: "Z0123456789ABC", certificateArn: CERT("eu-west-1") }),
+    "previews.domain",
+    /needs stage\.loadBalancer\.https.*remove previews\.domain to reach previews by path/,
+  ],
+  [
+    "a preview certificate in another region",
+    (c, s) => {
+      s.loadBalancer = {
+        deletionProtection: false,
+        accessLogs: false,
+        https: { domainName: "api.stage.example.com", certificateArn: CERT("eu-west-1") },
+      };
+      c.previews!.domain = { name: "preview.example.com", hostedZoneId: "Z0123456789ABC", certificateArn: CERT("us-east-1") };
+    },
+    "previews.domain.certificateArn",
+    /in eu-west-1/,
+  ],
+  [
+    "a preview certificate of another account",
+    (c, s) => {
+      s.loadBalancer = {
+        deletionProtection: false,
+        accessLogs: false,
+        https: { domainName: "api.stage.example.com", certificateArn: CERT("eu-west-1") },
+      };
+      c.previews!.domain = {
+        name: "preview.example.com",
+        hostedZoneId: "Z0123456789ABC",
+        certificateArn: CERT("eu-west-1", "210987654321"),
+      };
+    },
+    "previews.domain.certificateArn",
+    /belongs to account 210987654321; use a certificate of the environment's account 123456789012/,
+  ],
+  [
+    "a preview domain that is not a name",
+    (c) => void (c.previews!.domain = { name: "Preview", hostedZoneId: "Z1", certificateArn: CERT("eu-west-1") }),
+    "previews.domain.name",
+    /use e\.g\. "preview\.example\.com"/,
+  ],
+  [
+    "a hosted zone id that is not one",
+    (c) => void (c.previews!.domain = { name: "preview.example.com", hostedZoneId: "zone", certificateArn: CERT("eu-west-1") }),
+    "previews.domain.hostedZoneId",
+    /Route 53 hosted zone id/,
+  ],
+  [
+    "preview CPU and memory Fargate does not pair",
+    (c) => void (c.previews!.service = { cpu: 1024, memoryMiB: 512 }),
+    "previews.service.memoryMiB",
+    /not a Fargate memory size for 1024 CPU units; use one of 2048/,
+  ],
+  [
+    "preview memory too small for the default CPU",
+    (c) => void (c.previews!.service = { memoryMiB: 4096 }),
+    "previews.service.memoryMiB",
+    /for 256 CPU units; use one of 512, 1024, 2048/,
+  ],
+  ["preview CPU that is not a Fargate size", (c) => void (c.previews!.service = { cpu: 300 }), "previews.service.cpu", /Fargate CPU size/],
+  [
+    "preview log retention CloudWatch does not offer",
+    (c) => void (c.previews!.service = { logRetentionDays: 4 }),
+    "previews.service.logRetentionDays",
+    /CloudWatch's retention values/,
+  ],
+  ["no preview at all allowed", (c) => void (c.previews!.maxActive = 0), "previews.maxActive", /from 1 to 20; use e\.g\. 3/],
+  ["more previews than the cap", (c) => void (c.previews!.maxActive = 21), "previews.maxActive", /from 1 to 20/],
+  ["previews kept idle for 0 days", (c) => void (c.previews!.idleDays = 0), "previews.idleDays", /of days from 1 to 30/],
+  ["previews kept idle for two months", (c) => void (c.previews!.idleDays = 60), "previews.idleDays", /of days from 1 to 30/],
+  [
+    "database setup image without a tag",
+    (c) => void (c.previews!.databaseSetupImage = "postgres"),
+    "previews.databaseSetupImage",
+    /pinned by tag or digest/,
+  ],
+  ["misspelt previews setting", (c) => void ((c.previews as Any).maxActiv = 3), "previews.maxActiv", /did you mean "maxActive"/],
   [
     "non-production reason on a production environment",
     (_c, _s, p) => void (p.nonProductionReason = "it is not really production"),

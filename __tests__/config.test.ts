@@ -83,6 +83,7 @@ describe("project rules", () => {
       c.project.name = "abcdefghijklmnopqrst";
       c.project.region = "ap-southeast-2";
       c.environments = c.environments.map((e) => ({ ...e, name: `${e.name.slice(0, 2)}x` }));
+      if (c.previews) c.previews = { ...c.previews, host: "stx" };
     });
     expect(() => validate(config)).not.toThrow();
     expect(new Naming(config.project).stateBucket.length).toBeLessThanOrEqual(63);

@@ -56,8 +56,8 @@ describe.each([
   });
 
   it("outputs what people and CI read, each with a description", () => {
-    // A worker adds its own (workloads.test.ts); these are every environment's.
-    const workerOutputs = ["ecs_worker_service_name", "worker_queue_url"];
+    // A worker adds its own (workloads.test.ts), the previews' host its own (preview-stack.test.ts); these are every environment's.
+    const workerOutputs = ["ecs_worker_service_name", "worker_queue_url", "previews_database_admin"];
     expect(
       Object.keys(tf.output!)
         .filter((o) => !workerOutputs.includes(o))
@@ -90,11 +90,12 @@ describe.each([
     expect(buckets).toContain(naming.siteBucket(env));
   });
 
-  it("admits the database only from the workloads' own security groups, the API's among them", () => {
+  it("admits the database only from the workloads' own security groups (and the previews' in their host), the API's among them", () => {
     const rules = Object.values(resources(tf, "aws_vpc_security_group_ingress_rule")).filter((r) => r.from_port === 5432);
     const from = rules.map((r) => r.referenced_security_group_id);
     expect(from).toContain(apiService(tf).network_configuration.security_groups[0]);
-    for (const group of from) expect(group).toMatch(/^\$\{aws_security_group\.(service|worker|jobs)_service-security-group_\w+\.id\}$/);
+    for (const group of from)
+      expect(group).toMatch(/^\$\{aws_security_group\.((service|worker|jobs)_service-|previews_)security-group_\w+\.id\}$/);
     for (const rule of rules) expect(rule.security_group_id).toMatch(/^\$\{aws_security_group\.database_/);
   });
 
@@ -165,7 +166,8 @@ describe("stage and prod side by side", () => {
       [
         ...new Set(
           Object.entries(resources(tf, type))
-            .filter(([id]) => !id.includes("access-logs"))
+            // The previews' additions are their host's only (preview-stack.test.ts): stage's here.
+            .filter(([id]) => !id.includes("access-logs") && !id.startsWith("previews_"))
             .map(([, r]) => neutral(pick(r))),
         ),
       ].sort();

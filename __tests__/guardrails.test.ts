@@ -157,13 +157,18 @@ describe("the production guardrail table", () => {
 
 describe("production by name", () => {
   it.each([["prod2"], ["prodeu"], ["live"], ["preprod"], ["eprd"]])("makes %s production-tier unless it says why not", (name) => {
-    const c = config((cfg) => void ((cfg.environments[0] as Env).name = name));
+    // stage renamed, and the previews it hosts with it.
+    const rename = (cfg: Config) => {
+      (cfg.environments[0] as Env).name = name;
+      if (cfg.previews) cfg.previews = { ...cfg.previews, host: name };
+    };
+    const c = config(rename);
     expect(problemsOf(c)).toEqual([
       expect.stringMatching(new RegExp(`^${name}\\.tier: must be "production" for an environment named ${name}`)),
     ]);
     const explained = config((cfg) => {
+      rename(cfg);
       const env = cfg.environments[0] as Env;
-      env.name = name;
       env.nonProductionReason = "a copy of prod's shape for load tests, holding no real data";
     });
     expect(problemsOf(explained)).toEqual([]);

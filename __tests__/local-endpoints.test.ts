@@ -52,8 +52,8 @@ describe("local endpoints", () => {
   });
 
   it("fails a type of no known service instead of assuming one", () => {
-    expect(endpointProblems({ provider: { aws: [{}] }, resource: { aws_route53_zone: { z: {} } } })).toEqual([
-      "aws_route53_zone: no endpoint service known; add it to ENDPOINT_OF_TYPE in lib/aws-provider.ts",
+    expect(endpointProblems({ provider: { aws: [{}] }, resource: { aws_wafv2_web_acl: { z: {} } } })).toEqual([
+      "aws_wafv2_web_acl: no endpoint service known; add it to ENDPOINT_OF_TYPE in lib/aws-provider.ts",
       'provider.aws[0] does not send sts to the emulator; add "sts" to LOCAL_SERVICES in lib/aws-provider.ts',
     ]);
   });

@@ -14,7 +14,8 @@ const ROOT = resolve(__dirname, "..");
  * checked on their JSON elsewhere.
  */
 describeIfAvailable("terraform validate of every AWS stack", terraformMissing(), () => {
-  const outdir = synthToDisk();
+  // With a preview (issue 23): the stack PREVIEW_PR=7 adds.
+  const outdir = synthToDisk(undefined, { previews: [7] });
   const stacksDir = join(outdir, "stacks");
   const stacks = readdirSync(stacksDir).filter((name) => {
     const tf = JSON.parse(readFileSync(join(stacksDir, name, "cdk.tf.json"), "utf8"));
@@ -27,8 +28,8 @@ describeIfAvailable("terraform validate of every AWS stack", terraformMissing(),
   // The bootstrap of the account hosting previews (preview role, repository, workload roles), with a domain.
   const previewsBootstrap = join(synthToDisk(previewsConfig(undefined, PREVIEW_DOMAIN)), "stacks", "bootstrap");
 
-  it("covers each account's bootstrap and both environment stacks (only the GitHub stack needs another provider)", () => {
-    expect([...stacks].sort()).toEqual(["bootstrap", "bootstrap-prod", "prod", "stage"]);
+  it("covers each account's bootstrap, both environment stacks and a preview (only the GitHub stack needs another provider)", () => {
+    expect([...stacks].sort()).toEqual(["bootstrap", "bootstrap-prod", "preview-pr-7", "prod", "stage"]);
   });
 
   it.each([

@@ -160,6 +160,8 @@ const FREE = new Set([
   "aws_cloudwatch_log_metric_filter",
   // A listener rule is not billed by itself: its evaluations count in its load balancer's LCUs (10 a request free).
   "aws_lb_listener_rule",
+  // An extra certificate on a listener (SNI) costs nothing; ACM's public certificates are free.
+  "aws_lb_listener_certificate",
   // A secret's value is billed with the secret (aws_secretsmanager_secret), not per version.
   "aws_secretsmanager_secret_version",
   // Records are free; queries of an alias to a load balancer are not billed.
@@ -277,6 +279,9 @@ export function estimateCost(
           if (isTrue(body.manage_master_user_password)) line("master password secret (Secrets Manager)", 1, "secretsmanager.secretMonth");
           break;
         }
+        case "aws_secretsmanager_secret":
+          line("secret", 1, "secretsmanager.secretMonth");
+          break;
         case "aws_cloudwatch_log_group": {
           const flowLogs = referrers("aws_flow_log", (f) => referencedAddress(f.log_destination) === address).length > 0;
           const gb = flowLogs ? usage.flowLogGb : usage.logGbPerGroup;

@@ -210,6 +210,16 @@ export const NAME_RULES: readonly NameRule[] = [
     reservedSuffixes: [".fifo"],
   },
   {
+    // CreateSecret: 1 to 512 of letters, digits and /_+=.@-.
+    resource: "aws_secretsmanager_secret",
+    attribute: "name",
+    what: "secret name",
+    minLength: 1,
+    maxLength: 512,
+    pattern: /^[A-Za-z0-9/_+=.@-]+$/,
+    form: "letters, digits and /_+=.@-",
+  },
+  {
     resource: "aws_cloudwatch_log_group",
     attribute: "name",
     what: "log group name",

@@ -135,4 +135,8 @@ export const platform: PlatformConfig = {
     accounts: [{ accountId: "210987654321" }],
   },
   environments: [stage, prod],
+  // A preview per pull request inside stage's account (README "Previews"): stage's VPC, load balancer, database
+  // server and cluster; at most 3 at once, destroyed 7 days after the last push. No domain: each is a path on stage's
+  // load balancer. Remove this section to turn previews off.
+  previews: { host: "stage", maxActive: 3, idleDays: 7 },
 };

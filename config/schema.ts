@@ -29,7 +29,7 @@ export { DomainSchema } from "./schema-common";
 export { DatabaseSchema } from "./schema-database";
 export { MonitoringSchema, MonitoringThresholdsSchema } from "./schema-monitoring";
 export { NetworkSchema } from "./schema-network";
-export { PreviewsSchema } from "./schema-previews";
+export { PreviewDomainSchema, PreviewServiceSchema, PreviewsSchema } from "./schema-previews";
 export { AccountSchema, BootstrapSchema, GithubSchema, ProjectSchema } from "./schema-project";
 export { LoadBalancerSchema, ServiceSchema } from "./schema-service";
 export { SiteSchema } from "./schema-site";
@@ -79,11 +79,6 @@ export const GithubEnvironmentSchema = z
       })
       .max(6, { error: "may list at most 6 reviewers (GitHub's limit)" })
       .readonly(),
-    /**
-     * A preview environment per pull request, in the host environment's account (README "Previews").
-     * @default - none: no previews, no preview role
-     */
-    previews: PreviewsSchema.optional(),
   })
   .readonly();
 
@@ -148,8 +143,8 @@ export const PlatformSchema = z
       .min(1, { error: "must define at least one environment; add e.g. stage" })
       .readonly(),
     /**
-     * A preview environment per pull request, in the host environment's account (README "Previews").
-     * @default - none: no previews, no preview role
+     * An environment per pull request inside a host environment's account (config/schema-previews.ts).
+     * @default - no previews
      */
     previews: PreviewsSchema.optional(),
   })

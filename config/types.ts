@@ -20,6 +20,9 @@ import type {
   MonitoringThresholdsSchema,
   NetworkSchema,
   PlatformSchema,
+  PreviewDomainSchema,
+  PreviewServiceSchema,
+  PreviewsSchema,
   ProjectSchema,
   ServiceSchema,
   SiteSchema,
@@ -45,3 +48,6 @@ export type MonitoringConfig = z.infer<typeof MonitoringSchema>;
 export type MigrationConfig = z.infer<typeof MigrationSchema>;
 export type WorkerConfig = z.infer<typeof WorkerSchema>;
 export type JobConfig = z.infer<typeof JobSchema>;
+export type PreviewsConfig = z.infer<typeof PreviewsSchema>;
+export type PreviewDomainConfig = z.infer<typeof PreviewDomainSchema>;
+export type PreviewServiceConfig = z.infer<typeof PreviewServiceSchema>;

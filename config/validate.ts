@@ -6,6 +6,7 @@
 import { plainDataProblems } from "./plain-data";
 import { Collector, ConfigError } from "./problems";
 import { validateEnvironment } from "./rules-environment";
+import { validatePreviews } from "./rules-previews";
 import { validateAcrossEnvironments, validateProject } from "./rules-project";
 import { PlatformSchema } from "./schema";
 import type { PlatformConfig } from "./types";
@@ -35,6 +36,7 @@ export function validate(input: unknown): PlatformConfig {
   validateProject(config.project, c);
   for (const e of config.environments) validateEnvironment(config.project, e, config.environments, c);
   validateAcrossEnvironments(config, c);
+  validatePreviews(config, c);
   if (c.problems.length > 0) throw new ConfigError(c.problems);
   return config;
 }

@@ -76,6 +76,11 @@ export interface ApiLoadBalancerProps {
   readonly auditExemptions?: readonly AuditExemption[];
 }
 
+/** The port the API's containers listen on, unless `targetPort` says otherwise (previews' use it too). */
+export const API_PORT = 8000;
+/** The path the API answers 200 on, unless `healthCheckPath` says otherwise. */
+export const API_HEALTH_CHECK_PATH = "/health";
+
 /** Load balancer and target group names: letters, digits and hyphens, 1 to 32, no hyphen first or last. */
 const LOAD_BALANCER_NAME = /^(?=.{1,32}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/;
 /** TLS 1.3 with TLS 1.2 fallback, forward-secret ciphers only. */
@@ -109,8 +114,8 @@ export class ApiLoadBalancer extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiLoadBalancerProps) {
     super(scope, id);
-    this.targetPort = props.targetPort ?? 8000;
-    const healthCheckPath = props.healthCheckPath ?? "/health";
+    this.targetPort = props.targetPort ?? API_PORT;
+    const healthCheckPath = props.healthCheckPath ?? API_HEALTH_CHECK_PATH;
     validate(props, this.targetPort, healthCheckPath);
 
     const securityGroup = this.securityGroup(props);

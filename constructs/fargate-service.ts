@@ -170,7 +170,7 @@ export class FargateService extends FargateWorkload {
     this.taskRoleArn = this.tasks.taskRoleArn;
     this.migrationTaskDefinitionArn = migrationTask?.arn;
     this.migrationTaskFamily = migrationTask?.family;
-    this.migrationPrerequisites = [...this.egress, this.tasks.executionPolicy];
+    this.migrationPrerequisites = [...this.egress, ...this.tasks.executionPolicies];
     this.ecsService = service;
   }
 

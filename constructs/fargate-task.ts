@@ -39,8 +39,11 @@ export interface ServiceImageSource {
  * only; see bootstrap/workload-roles.ts). Nothing here creates a role or writes a trust.
  */
 export interface FargateTaskRoles {
-  /** Name of the execution role: its inline policy (pull the image, write logs, read the secret) is written here. */
-  readonly executionRoleName: string;
+  /**
+   * Name of the execution role: its inline policy (pull the image, write logs, read the secret) is written here.
+   * @default - no policy is written: the role's owner grants it (a preview's roles: the bootstrap writes their policies)
+   */
+  readonly executionRoleName?: string;
   /** ARN of the execution role. */
   readonly executionRoleArn: string;
   /** ARN of the role the application runs as (no permissions yet). */
@@ -139,8 +142,8 @@ function validate(props: FargateTasksProps): void {
 export class FargateTasks {
   readonly executionRoleArn: string;
   readonly taskRoleArn: string;
-  /** The execution role's permissions: a task cannot start before they are in place. */
-  readonly executionPolicy: IamRolePolicy;
+  /** The execution role's permissions written here (none without `roles.executionRoleName`): no task starts before them. */
+  readonly executionPolicies: IamRolePolicy[];
   /** The region the tasks run in (a data source: its `name`). */
   readonly region: DataAwsRegion;
   /** What follows the repository URL in the image name: `:<tag>` or `@<digest>`. */
@@ -154,7 +157,11 @@ export class FargateTasks {
     // A digest names the image by its content: ECS then runs exactly the image that was built and attested.
     this.imageReference = props.imageDigest !== undefined ? `@${props.imageDigest}` : `:${props.imageTag ?? "latest"}`;
     this.region = new DataAwsRegion(scope, "region");
-    this.executionPolicy = new IamRolePolicy(scope, "execution-policy", {
+    this.executionRoleArn = props.roles.executionRoleArn;
+    this.taskRoleArn = props.roles.taskRoleArn;
+    this.executionPolicies = [];
+    if (props.roles.executionRoleName === undefined) return;
+    const executionPolicy = new IamRolePolicy(scope, "execution-policy", {
       name: "start-task",
       role: props.roles.executionRoleName,
       policy: policyJson(
@@ -170,11 +177,10 @@ export class FargateTasks {
         { Sid: "ReadDatabaseSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: props.database.secretArn },
       ),
     });
-    exempt(this.executionPolicy, "IAM-NO-WILDCARD-RESOURCE", 'ecr:GetAuthorizationToken is account-wide: IAM accepts only "*" for it', {
+    exempt(executionPolicy, "IAM-NO-WILDCARD-RESOURCE", 'ecr:GetAuthorizationToken is account-wide: IAM accepts only "*" for it', {
       findings: ["EcrLogin"],
     });
-    this.executionRoleArn = props.roles.executionRoleArn;
-    this.taskRoleArn = props.roles.taskRoleArn;
+    this.executionPolicies.push(executionPolicy);
   }
 
   /** A task definition of the family `family`, running one essential container named `containerName`. */

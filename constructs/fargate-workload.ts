@@ -94,6 +94,11 @@ export interface WorkloadServiceOptions {
    */
   readonly healthCheckGracePeriodSeconds?: number;
   /**
+   * Security groups the tasks carry besides the workload's own (e.g. a group another stack lets into the database).
+   * @default - the workload's own only
+   */
+  readonly extraSecurityGroupIds?: readonly string[];
+  /**
    * What must exist before the first tasks start, besides the execution role's policy (e.g. listeners).
    * @default - the execution role's policy only
    */
@@ -162,7 +167,11 @@ export class FargateWorkload extends Construct {
       taskDefinition: options.taskDefinition.arn,
       launchType: "FARGATE",
       desiredCount: options.desiredCount,
-      networkConfiguration: { subnets: this.subnetIds, securityGroups: [this.securityGroup.id], assignPublicIp: false },
+      networkConfiguration: {
+        subnets: this.subnetIds,
+        securityGroups: [this.securityGroup.id, ...(options.extraSecurityGroupIds ?? [])],
+        assignPublicIp: false,
+      },
       loadBalancer: options.loadBalancer,
       healthCheckGracePeriodSeconds: options.healthCheckGracePeriodSeconds,
       deploymentCircuitBreaker: { enable: true, rollback: true },
@@ -174,7 +183,7 @@ export class FargateWorkload extends Construct {
       // Autoscaling changes the count after creation; applying the configured value again would undo it.
       lifecycle: { ignoreChanges: ["desired_count"] },
       // The first tasks need the execution role's permissions in place to pull the image and read the secret.
-      dependsOn: [...(options.dependsOn ?? []), this.tasks.executionPolicy],
+      dependsOn: [...(options.dependsOn ?? []), ...this.tasks.executionPolicies],
     });
   }
 

@@ -116,7 +116,7 @@ export class ScheduledJobs extends FargateWorkload {
         },
         // The scheduler's first run needs its permissions and the tasks' network in place; the flexible
         // window is off: a nightly job runs at the time written, not somewhere in a window after it.
-        dependsOn: [schedulerPolicy, this.tasks.executionPolicy, ...this.egress],
+        dependsOn: [schedulerPolicy, ...this.tasks.executionPolicies, ...this.egress],
       });
       return schedule.name;
     });

@@ -22,6 +22,7 @@ export const LOCAL_SERVICES = [
   "iam",
   "kms",
   "rds",
+  "route53",
   "s3",
   "scheduler",
   "secretsmanager",
@@ -61,6 +62,7 @@ const ENDPOINT_OF_TYPE: Readonly<Record<string, string | null>> = {
   aws_iam: "iam",
   aws_kms: "kms",
   aws_db: "rds",
+  aws_route53: "route53",
   aws_s3: "s3",
   aws_scheduler: "scheduler",
   aws_secretsmanager: "secretsmanager",
@@ -105,6 +107,11 @@ export interface PlatformAwsProviderProps {
    */
   readonly region?: string;
   /**
+   * Default tags beside the platform's (a preview's `Preview=pr-<n>`).
+   * @default - the platform's only
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+  /**
    * Alias of a second provider; resources choose it with `provider`.
    * @default - the default provider
    */
@@ -135,7 +142,7 @@ export function platformAwsProvider(scope: Construct, id: string, props: Platfor
     alias: props.alias,
     // A credential for any other account fails before any change: each stack acts on its own account only.
     allowedAccountIds: [accountId],
-    defaultTags: [{ tags: platformTags(project, props.environment, props.stack) }],
+    defaultTags: [{ tags: { ...platformTags(project, props.environment, props.stack), ...props.tags } }],
     ...(local && {
       ...LOCAL_CREDENTIALS,
       endpoints: [Object.fromEntries(LOCAL_SERVICES.map((service) => [service, local.endpoint]))],

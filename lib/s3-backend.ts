@@ -5,8 +5,13 @@ import { LOCAL_CREDENTIALS, type LocalTarget, localAccountRoleArn } from "./loca
 export interface RemoteStateProps {
   readonly naming: Naming;
   readonly region: string;
-  /** Stack whose state this is; the key is `<stack>/terraform.tfstate`. */
+  /** Stack whose state this is; the key is `<stack>/terraform.tfstate` unless `key` says otherwise. */
   readonly stack: string;
+  /**
+   * The state's key in the bucket (a preview's: `previews/pr-<n>/terraform.tfstate`).
+   * @default - `<stack>/terraform.tfstate`
+   */
+  readonly key?: string;
   /**
    * Emulator holding the state bucket and lock table.
    * @default - AWS itself
@@ -30,7 +35,7 @@ export function useRemoteState(stack: TerraformStack, props: RemoteStateProps): 
   const { naming, local } = props;
   const backend = new S3Backend(stack, {
     bucket: naming.stateBucket,
-    key: naming.stateKey(props.stack),
+    key: props.key ?? naming.stateKey(props.stack),
     region: props.region,
     encrypt: true,
     // Without a key id the backend asks for SSE-S3 and overrides the bucket's KMS default.

@@ -5,7 +5,7 @@ import { makeUniqueId } from "cdktf/lib/private/unique";
 import type { Construct, Node } from "constructs";
 import { guardrail } from "../config/guardrails";
 import { Naming, type WorkloadRole } from "../config/naming";
-import type { EnvironmentConfig, ProjectConfig } from "../config/types";
+import type { EnvironmentConfig, PreviewsConfig, ProjectConfig } from "../config/types";
 import { ApiLoadBalancer } from "../constructs/api-load-balancer";
 import { Database } from "../constructs/database";
 import { FargateService } from "../constructs/fargate-service";
@@ -20,6 +20,7 @@ import { platformAwsProvider } from "../lib/aws-provider";
 import type { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/s3-backend";
 import { acceptedRisks, httpOnlyReason } from "./accepted-risks";
+import { PreviewsHost } from "./environment-previews";
 import { addWorkloads, addWorkQueue, type Workloads } from "./environment-workloads";
 
 export interface EnvironmentStackProps {
@@ -37,6 +38,8 @@ export interface EnvironmentStackProps {
    * @default - the image is named by tag (`imageTag`)
    */
   readonly imageDigest?: string;
+  /** The previews: their host adds what they share (stacks/environment-previews.ts). @default - no previews */
+  readonly previews?: PreviewsConfig;
   /**
    * Emulator to deploy to instead of AWS.
    * @default - AWS
@@ -62,6 +65,8 @@ export class EnvironmentStack extends TerraformStack {
   readonly monitoring: Monitoring;
   /** The worker's queue, its worker and the scheduled jobs, where the environment configures them (stacks/environment-workloads.ts). */
   readonly workloads: Workloads;
+  /** What the previews share, when this environment hosts them (stacks/environment-previews.ts). */
+  readonly previewsHost?: PreviewsHost;
   private readonly databaseIngress: TerraformResource;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -84,6 +89,9 @@ export class EnvironmentStack extends TerraformStack {
     this.service = this.addService(w, props, queue?.queueUrl);
     this.databaseIngress = this.database.allowConnectionsFrom("service", this.service.securityGroupId);
     this.workloads = addWorkloads({ ...props, ...w, stack: this, role: (kind) => this.workloadRole(w, kind) }, queue);
+    const previews = props.previews?.host === env.name ? props.previews : undefined;
+    const executionRoleName = this.workloadRole(w, "api-execution").name;
+    this.previewsHost = previews && new PreviewsHost(this, "previews", { previews, prefix: w.prefix, host: this, executionRoleName });
     this.site = this.addSite(w);
     this.monitoring = this.addMonitoring(w, usEast1);
     this.declareExemptions(env);

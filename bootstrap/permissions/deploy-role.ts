@@ -6,6 +6,7 @@ import { type PolicyStatement, policyJson } from "../../lib/policy";
 import { ACCOUNT_LEVEL_LOGS_ACTIONS, ACCOUNT_LEVEL_SETTINGS_ACTIONS, ECR_DENIED_ACTIONS } from "./account-level-denies";
 import { cloudfrontStatements } from "./deploy-role-cloudfront";
 import { alarmRegions, monitoringStatements } from "./deploy-role-monitoring";
+import { secretDeployStatements } from "./deploy-role-secrets";
 import { workloadDeployStatements } from "./deploy-role-workloads";
 import { familyActions, familyServices, NETWORK_TAGGING, REGIONAL_FAMILIES, STORAGE_FAMILY } from "./families";
 import { ALARM_FAMILY, DASHBOARD_FAMILY, LOG_GROUP_FAMILY, REPOSITORY_FAMILY } from "./families-named";
@@ -107,6 +108,7 @@ export function deployRolePolicy(ctx: PermissionsContext, environment: string, o
     ...supportStatements(ctx),
     ...monitoringStatements(ctx, environment),
     ...workloadDeployStatements(ctx, environment),
+    ...secretDeployStatements(ctx, environment),
   );
 }
 

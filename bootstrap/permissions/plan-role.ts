@@ -4,6 +4,7 @@
  */
 import type { AuditExemption } from "../../lib/audit-exemptions";
 import { policyJson } from "../../lib/policy";
+import { SECRET_PLAN_READS } from "./deploy-role-secrets";
 import { WORKLOAD_PLAN_READS } from "./deploy-role-workloads";
 import { familyPlanReads, REGIONAL_FAMILIES } from "./families";
 import {
@@ -49,6 +50,7 @@ const PLAN_READ_ACTIONS = [
   "dynamodb:ListTagsOfResource",
   "sts:GetCallerIdentity",
   ...WORKLOAD_PLAN_READS,
+  ...SECRET_PLAN_READS,
 ];
 
 /** Writes to the state bucket and lock table the plan role is denied: state, lockfiles, lock and digest items. */
