@@ -317,9 +317,6 @@ export function estimateCost(
         case "aws_kms_key":
           line("key months", 1, "kms.keyMonth");
           break;
-        case "aws_secretsmanager_secret":
-          line("secret months", 1, "secretsmanager.secretMonth");
-          break;
         case "aws_cloudwatch_metric_alarm":
           line("alarm months", 1, "cloudwatch.alarmMonth");
           break;
