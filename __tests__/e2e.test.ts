@@ -5,7 +5,9 @@
  * it; moto serves that account to the credentials AssumeRole returns). Each account's bootstrap,
  * then stage and prod deployed by image digest as CI deploys them, each with its state in its own
  * account's bucket and none in the other's, no drift, alarms that reach their topic, the drift check
- * on an out-of-band change, locking, and that destroying never takes what must survive. The
+ * on an out-of-band change, locking, and that destroying never takes what must survive. Two
+ * pull requests' previews beside stage, each on its own rule and state; one destroyed and one reaped,
+ * each leaving nothing behind; every call a preview made allowed to the preview role. The
  * one-account layout is covered by the unit and terraform-validate suites. The slowest suite (minutes).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -17,11 +19,13 @@ import { type EvaluatedRole, type ResourcePolicy, resourcePoliciesOf, roleNamed,
 import { deniedCalls, describeDenial } from "../audit/iam/recorded-calls";
 import type { SynthesizedStack } from "../audit/iam/resolve";
 import { environmentAccount, Naming } from "../config/naming";
+import { previewDeployRoleName, previewRepositoryName, previewStackId, previewStateKey } from "../config/preview-naming";
 import type { PlatformConfig } from "../config/types";
 import type { RecordedCall } from "../emulator/call-log";
 import { type Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
 import { type LocalTarget, localAccountRoleArn } from "../lib/local-target";
 import { type IssueTracker, reportDrift } from "../scripts/drift";
+import { type PullRequestState, previewsFromState, reap } from "../scripts/previews";
 import { CallRecording, writeRecording } from "./support/call-recording";
 import { sampleConfig, synthToDisk } from "./support/sample";
 import { describeIfAvailable, type TerraformResult, terraform, terraformAsync, terraformEnv, terraformMissing } from "./support/terraform";
@@ -38,6 +42,9 @@ const namingOf: Record<string, Naming> = {
   "bootstrap-prod": new Naming(config.project, PROD_ACCOUNT),
 };
 const naming = namingOf.stage;
+/** The pull requests whose previews the suite deploys beside stage (their host), as preview.yml deploys them. */
+const PREVIEWS = [7, 8];
+for (const n of PREVIEWS) namingOf[previewStackId(n)] = namingOf.stage;
 const missing = terraformMissing() ?? emulatorMissing();
 /** Where the suite leaves what each stack called, phase by phase (`npm run audit` reads it). */
 const RECORDING = join(__dirname, "..", "audit.out", "recorded-calls.json");
@@ -179,9 +186,20 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
    * it). The emulator does not check signatures, but treats a request without credentials as
    * anonymous (403 on a private object), and tells accounts apart by access key.
    */
-  const stateObject = async (key: string, env = key.split("/")[0]) =>
+  const stateObject = async (key: string, env = key.startsWith("previews/") ? "stage" : key.split("/")[0]) =>
     fetch(`${emulator.endpoint}/${namingOf[env].stateBucket}/${key}`, { headers: { Authorization: await authorization(env, "s3") } });
   const stateOf = async (key: string) => (await (await stateObject(key)).json()) as { serial: number; resources: StateResource[] };
+  /** The state objects under `previews/` in stage's bucket, as the preview workflows list them (Key, LastModified). */
+  const previewStateObjects = async () => {
+    const response = await fetch(`${emulator.endpoint}/${naming.stateBucket}?list-type=2&prefix=previews/`, {
+      headers: { Authorization: await authorization("stage", "s3") },
+    });
+    const text = await response.text();
+    return [...text.matchAll(/<Contents>[\s\S]*?<Key>([^<]+)<\/Key>[\s\S]*?<LastModified>([^<]+)<\/LastModified>/g)].map((m) => ({
+      Key: m[1],
+      LastModified: m[2],
+    }));
+  };
   /** Every key in the state bucket of an environment's account. */
   const stateKeys = async (env: string): Promise<string[]> => {
     const response = await fetch(`${emulator.endpoint}/${namingOf[env].stateBucket}?list-type=2`, {
@@ -231,7 +249,7 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     // The project's account is moto's default, so credentials from AssumeRole reach prod's account.
     emulator = await startEmulator({ accountId: config.project.accountId, callLog: recording.logFile });
     local = { endpoint: emulator.endpoint };
-    stacks = join(synthToDisk(config, { local, imageDigest: IMAGE_DIGEST }), "stacks");
+    stacks = join(synthToDisk(config, { local, imageDigest: IMAGE_DIGEST, previews: PREVIEWS }), "stacks");
   }, 120_000);
 
   afterAll(async () => {
@@ -311,6 +329,11 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     const migration = outputs.database_migration.value;
     const ran = await during("stage", "migration", async () => aws("run_migration", migration));
     expect(ran.taskDefinition).toBe(migration.taskDefinition);
+    // And, stage hosting the previews, the previews' admin login: its password put once, then its task.
+    const admin = outputs.previews_database_admin.value;
+    const put = await during("stage", "migration", async () => aws("put_secret_if_empty", admin));
+    expect(put).toEqual({ put: true });
+    expect((await during("stage", "migration", async () => aws("run_migration", admin))).taskDefinition).toBe(admin.taskDefinition);
   }, 900_000);
 
   it("runs exactly the pushed image in stage and prod: each task definition names <repository url>@<digest>", async () => {
@@ -342,6 +365,123 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
       );
       for (const plan of plans) expectExit(plan, 0);
     }
+  }, 600_000);
+
+  /** The preview's managed resources in its state, as the leftover check looks them up. */
+  const previewResources = async (n: number) =>
+    (await stateOf(previewStateKey(n))).resources
+      .filter((r) => r.mode === "managed")
+      .flatMap((r) => r.instances.map((i) => ({ type: r.type, attributes: i.attributes })));
+  const previewOutputs = (n: number) => JSON.parse(terraform(dir(previewStackId(n)), ["output", "-json"]).stdout);
+  /** What preview.yml's create step applies first: the resources its database_setup output names or depends on. */
+  const databaseSetupTargets = (n: number) => {
+    const tf = JSON.parse(readFileSync(join(dir(previewStackId(n)), "cdk.tf.json"), "utf8"));
+    const text = JSON.stringify([tf.output.database_setup.value, tf.output.database_setup.depends_on]);
+    return [...new Set(text.match(/aws_[a-z0-9_]+\.[A-Za-z0-9_-]+/g) ?? [])].map((t) => `-target=${t}`);
+  };
+  /** preview.yml's close (and the reaper's) destroy: drop the database, destroy, delete the images and the state. */
+  const destroyPreview = async (n: number) => {
+    const stack = previewStackId(n);
+    await during(stack, "destroy", async () => {
+      const setup = previewOutputs(n).database_setup.value;
+      aws("run_migration", { ...setup, command: setup.dropCommand });
+      expectExit(await terraformAsync(dir(stack), ["destroy", "-auto-approve", "-input=false"]), 0);
+      const images = await ecr("ListImages", { repositoryName: previewRepositoryName(config.project.name) });
+      const own = images.imageIds.filter((i: { imageTag?: string }) => i.imageTag?.startsWith(`pr-${n}-`));
+      await ecr("BatchDeleteImage", { repositoryName: previewRepositoryName(config.project.name), imageIds: own });
+      const deleted = await fetch(`${emulator.endpoint}/${naming.stateBucket}/${previewStateKey(n)}`, {
+        method: "DELETE",
+        headers: { Authorization: await authorization("stage", "s3") },
+      });
+      expect(deleted.status).toBe(204);
+    });
+  };
+  /** Checks a destroyed preview left nothing: every resource its state held, looked up by type. */
+  const expectNothingLeft = (resources: { type: string; attributes: Record<string, any> }[]) => {
+    expect(resources.length).toBeGreaterThan(5);
+    expect(aws("leftovers", { resources }).leftovers).toEqual([]);
+  };
+
+  it("deploys two previews beside stage, each on its own listener rule, with its own state and database", async () => {
+    const deployPreview = async (n: number) => {
+      const stack = previewStackId(n);
+      await during(stack, "plan", async () => {
+        expectExit(await terraformAsync(dir(stack), ["init", "-input=false"]), 0);
+        expectExit(await terraformAsync(dir(stack), ["plan", "-input=false", "-lock=false"]), 0);
+      });
+      // preview.yml's push: the pull request's image into the previews' repository, tagged pr-<n>-...
+      await during(stack, "image-push", async () => {
+        const repositoryName = previewRepositoryName(config.project.name);
+        await ecr("DescribeRepositories", { repositoryNames: [repositoryName] });
+        await ecr("GetAuthorizationToken", {});
+        const image = { repositoryName, imageManifest: IMAGE_MANIFEST, imageManifestMediaType: MANIFEST_MEDIA_TYPE };
+        await ecr("PutImage", { ...image, imageTag: `pr-${n}-e2e` });
+      });
+      // The database setup's targets, its password put once, the create command; then the rest.
+      await during(stack, "database", async () => {
+        expectExit(await terraformAsync(dir(stack), ["apply", "-auto-approve", "-input=false", ...databaseSetupTargets(n)]), 0);
+        const setup = previewOutputs(n).database_setup.value;
+        expect(aws("put_secret_if_empty", setup)).toEqual({ put: true });
+        aws("run_migration", { ...setup, command: setup.createCommand });
+      });
+      await during(stack, "apply", async () => {
+        expectExit(await terraformAsync(dir(stack), ["apply", "-auto-approve", "-input=false"]), 0);
+      });
+      const replan = await during(stack, "re-plan", () => terraformAsync(dir(stack), ["plan", "-detailed-exitcode", "-input=false"]));
+      expectExit(replan, 0);
+    };
+    for (const result of await Promise.allSettled(PREVIEWS.map(deployPreview))) {
+      if (result.status === "rejected") throw result.reason;
+    }
+    const keys = await stateKeys("stage");
+    const { rules } = aws("listener_rules", { loadBalancer: "acme-stage-api" });
+    for (const n of PREVIEWS) {
+      expect(keys).toContain(previewStateKey(n));
+      const outputs = previewOutputs(n);
+      // No preview domain in the shipped config: the path fallback on stage's load balancer.
+      expect(outputs.preview_url.value).toMatch(new RegExp(`^http://[^/]+/pr-${n}/$`));
+      const state = await previewResources(n);
+      const targetGroup = state.find((r) => r.type === "aws_lb_target_group")!.attributes.arn;
+      const rule = rules.find((r: any) => r.forwards.includes(targetGroup));
+      expect(rule?.conditions["path-pattern"]).toEqual([`/pr-${n}`, `/pr-${n}/*`]);
+      // Each preview's resources are its own: every name carries its prefix.
+      const named = state.map((r) => r.attributes.name).filter((name): name is string => typeof name === "string");
+      expect(named.filter((name) => !name.includes(`acme-pr-${n}`))).toEqual([]);
+    }
+    // Two rules, one a preview, on stage's listener; stage's own state holds none of the previews' resources.
+    expect(rules.filter((r: any) => /^\/pr-/.test(r.conditions["path-pattern"]?.[0] ?? "")).length).toBe(PREVIEWS.length);
+    const stageState = await stateOf(naming.stateKey("stage"));
+    expect(JSON.stringify(stageState.resources)).not.toMatch(/acme-pr-\d/);
+  }, 900_000);
+
+  it("destroys one preview: nothing of it remains, stage and the other preview are untouched", async () => {
+    const [gone, kept] = PREVIEWS;
+    const stageSerial = (await stateOf(naming.stateKey("stage"))).serial;
+    const keptSerial = (await stateOf(previewStateKey(kept))).serial;
+    const resources = await previewResources(gone);
+    await destroyPreview(gone);
+    expectNothingLeft(resources);
+    expect(await stateKeys("stage")).not.toContain(previewStateKey(gone));
+    expect((await stateOf(naming.stateKey("stage"))).serial).toBe(stageSerial);
+    expect((await stateOf(previewStateKey(kept))).serial).toBe(keptSerial);
+    for (const stack of ["stage", previewStackId(kept)]) {
+      expectExit(await terraformAsync(dir(stack), ["plan", "-detailed-exitcode", "-input=false", "-lock=false"]), 0);
+    }
+  }, 600_000);
+
+  it("reaps the preview whose pull request is closed, and only it", async () => {
+    const [, kept] = PREVIEWS;
+    // The reaper's decision as the workflow makes it: the state objects listed, GitHub's answer faked.
+    const found = previewsFromState(await previewStateObjects());
+    expect(found.map((p) => p.number)).toEqual([kept]);
+    const answers: Record<number, PullRequestState> = { [kept]: { number: kept, state: "closed", merged: false } };
+    const decisions = await reap(found, { get: async (n) => answers[n] }, 7, new Date());
+    expect(decisions.map((d) => [d.number, d.reason])).toEqual([[kept, "closed"]]);
+    const resources = await previewResources(kept);
+    for (const decision of decisions) await destroyPreview(decision.number);
+    expectNothingLeft(resources);
+    expect(previewsFromState(await previewStateObjects())).toEqual([]);
+    expectExit(await terraformAsync(dir("stage"), ["plan", "-detailed-exitcode", "-input=false", "-lock=false"]), 0);
   }, 600_000);
 
   it("publishes to stage's alarm topics: an alarm set to ALARM reaches its topic with its runbook line (both regions)", async () => {
@@ -541,6 +681,11 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
           resourcePoliciesOf(stackOf(stack), n.accountId, config.project.region, { references }),
         ),
       };
+      // A preview's every call, its plan's included, is its workflow's: the preview role's, in its host's account.
+      if (env === config.previews?.host) {
+        const preview = roleNamed(all, previewDeployRoleName(config.project.name));
+        for (const pr of PREVIEWS) roles[previewStackId(pr)] = { deploy: preview, plan: preview, policies: roles[env].policies };
+      }
     }
     // Against the emulator a stack reaches prod's account through sts:AssumeRole on the local account
     // role (lib/local-target.ts); CI assumes the environment's deploy role through OIDC instead.
@@ -558,7 +703,7 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     );
     const pairs = new Set(evaluatedCalls.map((c) => `${c.action} ${c.resource}`));
     process.stdout.write(
-      `recorded ${recorded.length} authorizations (${evaluatedCalls.length} of stage and prod, ` +
+      `recorded ${recorded.length} authorizations (${evaluatedCalls.length} of stage, prod and the previews, ` +
         `${pairs.size} distinct action and resource pairs); ` +
         `${evaluated} evaluations, ${denials.length} denied\n`,
     );
@@ -566,5 +711,8 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     const unresolved = [...new Set(evaluatedCalls.filter((c) => c.unresolved).map((c) => `${c.action} ${c.resource}`))];
     if (unresolved.length > 0) process.stdout.write(`ARNs completed with "*": ${unresolved.join(", ")}\n`);
     expect(denials.map(describeDenial)).toEqual([]);
+    // The previews' calls were evaluated, every phase of them, against the preview role.
+    const previewPhases = new Set(evaluatedCalls.filter((c) => c.stack === previewStackId(PREVIEWS[0])).map((c) => c.phase));
+    expect([...previewPhases].sort()).toEqual(["apply", "database", "destroy", "image-push", "plan", "re-plan"]);
   }, 600_000);
 });

@@ -71,7 +71,10 @@ def run_migration():
     network = {"awsvpcConfiguration": {"subnets": ARGS["subnets"], "securityGroups": ARGS["securityGroups"],
                                        "assignPublicIp": "DISABLED"}}
     # A preview's database setup task runs with its create or drop command (the workflow's override).
-    overrides = {"overrides": {"containerOverrides": [{"name": ARGS["container"], "command": ARGS["command"]}]}} \
+    # The container is the definition's first, as preview.yml finds it.
+    container = lambda: ecs.describe_task_definition(taskDefinition=ARGS["taskDefinition"])[  # noqa: E731
+        "taskDefinition"]["containerDefinitions"][0]["name"]
+    overrides = {"overrides": {"containerOverrides": [{"name": container(), "command": ARGS["command"]}]}} \
         if ARGS.get("command") else {}
     try:
         task = ecs.run_task(cluster=ARGS["cluster"], taskDefinition=ARGS["taskDefinition"], launchType="FARGATE",
@@ -89,6 +92,18 @@ def request_certificate():
     """A certificate for the load balancer's HTTPS listener (the emulator issues it at once)."""
     arn = client("acm").request_certificate(DomainName=ARGS["domainName"], ValidationMethod="DNS")["CertificateArn"]
     return {"certificateArn": arn}
+
+
+def put_secret_if_empty():
+    """As deploy.yml and preview.yml do before a database task: a generated password, only where the secret has none."""
+    import secrets
+    sm = client("secretsmanager")
+    versions = sm.list_secret_version_ids(SecretId=ARGS["secretArn"])["Versions"]
+    if versions:
+        return {"put": False}
+    value = json.dumps({"username": ARGS["username"], "password": secrets.token_urlsafe(24)})
+    sm.put_secret_value(SecretId=ARGS["secretArn"], SecretString=value)
+    return {"put": True}
 
 
 def listener_rules():
