@@ -8,6 +8,7 @@ import {
   PREVIEW_ENVIRONMENT_TAG,
   PREVIEW_WORKLOAD_ROLES,
   type PreviewWorkloadRole,
+  previewBoundaryName,
   previewRepositoryName,
   previewRolePath,
   previewWorkloadRoleName,
@@ -84,7 +85,7 @@ export class PreviewHosting extends Construct {
     });
     const options = { project, host };
     const boundary = new IamPolicy(this, "workload-boundary", {
-      name: `${project}-previews-workload-boundary`,
+      name: previewBoundaryName(project),
       description: "Permissions boundary of every role previews run as",
       policy: previewWorkloadBoundaryPolicy(ctx, options),
     });

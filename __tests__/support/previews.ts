@@ -15,12 +15,27 @@ export interface PreviewsSetting {
   readonly domain?: { readonly name: string; readonly hostedZoneId: string; readonly certificateArn: string };
 }
 
-export const PREVIEW_DOMAIN = { name: "preview.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ", certificateArn: "" } as const;
+export const PREVIEW_DOMAIN = {
+  name: "preview.example.com",
+  hostedZoneId: "Z0123456789ABCDEFGHIJ",
+  // The wildcard certificate (*.preview.example.com) in the project region and stage's account.
+  certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
+} as const;
 
-/** The configuration with previews hosted by stage (and a domain when given). */
+/**
+ * The configuration with previews hosted by stage; with a domain, stage also gets HTTPS (its host-header
+ * rules are on the HTTPS listener: a domain without it is refused).
+ */
 export function previewsConfig(config: PlatformConfig = sampleConfig(), domain?: PreviewsSetting["domain"]): PlatformConfig {
   const previews: PreviewsSetting = { host: "stage", maxActive: 3, idleDays: 7, ...(domain && { domain }) };
-  return { ...config, previews } as PlatformConfig;
+  if (!domain) return { ...config, previews } as PlatformConfig;
+  const https = { domainName: "api.stage.example.com", certificateArn: domain.certificateArn };
+  const environments = config.environments.map((e) => {
+    if (e.name !== "stage") return e;
+    const { httpOnlyReason: _, ...loadBalancer } = e.loadBalancer;
+    return { ...e, loadBalancer: { ...loadBalancer, https } };
+  });
+  return { ...config, environments, previews } as PlatformConfig;
 }
 
 /** A call of a preview deploy, with the phase it belongs to. */

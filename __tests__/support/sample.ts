@@ -5,6 +5,7 @@ import { App, Testing } from "cdktf";
 import { buildPlatform, type Platform, type PlatformOptions } from "../../app";
 import { cheaperProd } from "../../audit/docs";
 import { platform } from "../../config/platform";
+import { PREVIEW_WORKLOAD_ROLES, previewDeployRoleName, previewRolePath, previewWorkloadRoleName } from "../../config/preview-naming";
 import type { PlatformConfig } from "../../config/types";
 
 /** The shipped configuration, deep-copied so a test can change it without touching others. */
@@ -81,4 +82,22 @@ export function synthToDisk(config: PlatformConfig = sampleConfig(), options: Pl
  */
 export function riskyProdConfig(config: PlatformConfig = sampleConfig()): PlatformConfig {
   return cheaperProd(config);
+}
+
+/**
+ * The roles the bootstrap of the account hosting previews adds (none where `previews` is off): the
+ * preview role and the previews' workload roles, by name or, with `accountId`, by ARN.
+ */
+export function previewRoleNames(config: PlatformConfig): string[] {
+  if (!config.previews) return [];
+  const project = config.project.name;
+  return [previewDeployRoleName(project), ...PREVIEW_WORKLOAD_ROLES.map((r) => previewWorkloadRoleName(project, r))];
+}
+export function previewRoleArns(config: PlatformConfig, accountId: string): string[] {
+  if (!config.previews) return [];
+  const project = config.project.name;
+  return [
+    `arn:aws:iam::${accountId}:role/${previewDeployRoleName(project)}`,
+    ...PREVIEW_WORKLOAD_ROLES.map((r) => `arn:aws:iam::${accountId}:role${previewRolePath(project)}${previewWorkloadRoleName(project, r)}`),
+  ];
 }
