@@ -15,12 +15,30 @@ export interface PreviewsSetting {
   readonly domain?: { readonly name: string; readonly hostedZoneId: string; readonly certificateArn: string };
 }
 
-export const PREVIEW_DOMAIN = { name: "preview.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ", certificateArn: "" } as const;
+/** A wildcard certificate in the project region and stage's account (the shipped config's). */
+const CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0f3c7e9a-1b2c-4d5e-8f90-123456789abc";
 
-/** The configuration with previews hosted by stage (and a domain when given). */
+export const PREVIEW_DOMAIN = { name: "preview.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ", certificateArn: CERTIFICATE } as const;
+
+/**
+ * The configuration with previews hosted by stage; with a domain, stage's load balancer on HTTPS too
+ * (the previews' host-header rules go on its HTTPS listener, config/schema-previews.ts).
+ */
 export function previewsConfig(config: PlatformConfig = sampleConfig(), domain?: PreviewsSetting["domain"]): PlatformConfig {
   const previews: PreviewsSetting = { host: "stage", maxActive: 3, idleDays: 7, ...(domain && { domain }) };
-  return { ...config, previews } as PlatformConfig;
+  if (!domain) return { ...config, previews } as PlatformConfig;
+  const environments = config.environments.map((e) => {
+    if (e.name !== "stage") return e;
+    const { httpOnlyReason: _, ...loadBalancer } = e.loadBalancer as typeof e.loadBalancer & { httpOnlyReason?: string };
+    return { ...e, loadBalancer: { ...loadBalancer, https: { domainName: "api.stage.example.com", certificateArn: CERTIFICATE } } };
+  });
+  return { ...config, environments, previews } as PlatformConfig;
+}
+
+/** The configuration with previews turned off (the shipped one turns them on). */
+export function withoutPreviews(config: PlatformConfig = sampleConfig()): PlatformConfig {
+  const { previews: _, ...rest } = config as PlatformConfig & { previews?: unknown };
+  return rest as PlatformConfig;
 }
 
 /** A call of a preview deploy, with the phase it belongs to. */
