@@ -233,6 +233,44 @@ describe("a preview's deploy and destroy, call by call", () => {
     expect(await refused(withDomain.role, withDomain, [apex])).toHaveLength(1);
   });
 
+  it("puts a value in a preview's secret and reads none: GetSecretValue refused on its secret, the admin's and the host's", async () => {
+    const calls = previewDeployCalls(twoAccount.account, "eu-west-1", bucket);
+    const put = calls.find((c) => c.action === "secretsmanager:PutSecretValue")!;
+    expect(await refused(twoAccount.role, twoAccount, [put])).toEqual([]);
+    const reads = [
+      { ...put, action: "secretsmanager:GetSecretValue" },
+      {
+        ...put,
+        action: "secretsmanager:GetSecretValue",
+        resource: put.resource.replace("acme-pr-12/database", "acme-stage-previews-db-admin"),
+      },
+      {
+        ...put,
+        resource: put.resource.replace("acme-pr-12/database", "acme-stage-previews-db-admin"),
+        resourceTags: { Environment: "stage" },
+      },
+    ];
+    expect(await refused(twoAccount.role, twoAccount, reads)).toHaveLength(reads.length);
+  });
+
+  it("the previews' admin secret's first value (deploy.yml): the host's deploy role describes and puts it, reads no value", async () => {
+    const { stack, account } = twoAccount.layout.bootstraps.bootstrap;
+    const deployRole = roleNamed(rolesOf(stack, account, "eu-west-1"), twoAccount.naming.deployRoleName("stage"));
+    const resource = `arn:aws:secretsmanager:eu-west-1:${account}:secret:acme-stage-previews-db-admin-AbCdEf`;
+    const call = (action: string) => ({ step: "deploy", action, resource, resourceTags: { Environment: "stage" } });
+    const calls = ["secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue"].map(call);
+    expect(await refused(deployRole, twoAccount, calls)).toEqual([]);
+    expect(await refused(deployRole, twoAccount, [call("secretsmanager:GetSecretValue")])).toHaveLength(1);
+  });
+
+  it("stops only a task tagged as a preview's: not one of the host's in its cluster", async () => {
+    const calls = previewDeployCalls(twoAccount.account, "eu-west-1", bucket);
+    const stop = calls.find((c) => c.action === "ecs:StopTask")!;
+    expect(await refused(twoAccount.role, twoAccount, [stop])).toEqual([]);
+    expect(await refused(twoAccount.role, twoAccount, [{ ...stop, resourceTags: { Environment: "stage" } }])).toHaveLength(1);
+    expect(await refused(twoAccount.role, twoAccount, [{ ...stop, resourceTags: {} }])).toHaveLength(1);
+  });
+
   it("fails where it should: the call whose grant is removed is refused", async () => {
     const without: EvaluatedRole = {
       ...twoAccount.role,

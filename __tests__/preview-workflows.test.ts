@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { GITHUB_WORKFLOWS, githubRoleWorkflows, githubSubject, PULL_REQUEST_REF } from "../config/github-naming";
-import { loadPlatform } from "../config/load";
 import { sampleConfig } from "./support/sample";
 
 /**
@@ -308,8 +307,9 @@ describe("preview.yml: the deploy", () => {
   });
 
   it("names the config's previews host (PREVIEW_HOST) in both files", () => {
-    // Read defensively: config/schema-previews.ts (and `previews` in config/platform.ts) arrive with the preview stack.
-    const host = (loadPlatform() as { previews?: { host?: string } }).previews?.host ?? "stage";
+    // The shipped config (config/platform.ts) turns previews on: its host, validated.
+    const host = config.previews?.host;
+    expect(host).toBeDefined();
     expect(preview.env?.PREVIEW_HOST).toBe(host);
     expect(reaper.env?.PREVIEW_HOST).toBe(host);
   });

@@ -71,6 +71,7 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
   const sgr = arn("ec2", "security-group-rule/sgr-0123456789abcdef0");
   const logGroup = arn("logs", "log-group:/ecs/acme-pr-12/api");
   const secret = arn("secretsmanager", "secret:acme-pr-12/database-AbCdEf");
+  const task = arn("ecs", "task/acme-stage/0123456789abcdef0123456789abcdef");
   const role = (r: string) => `arn:aws:iam::${account}:role/acme/previews/acme-previews-${r}-role`;
   const calls: PreviewCall[] = [
     { step: "state", action: "s3:ListBucket", resource: `arn:aws:s3:::${stateBucket}`, context: { "s3:prefix": "previews/" } },
@@ -81,6 +82,14 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
     { step: "state", action: "dynamodb:PutItem", resource: arn("dynamodb", "table/acme-tfstate-lock"), context: lock },
     { step: "state", action: "dynamodb:GetItem", resource: arn("dynamodb", "table/acme-tfstate-lock"), context: lock },
     { step: "state", action: "dynamodb:DeleteItem", resource: arn("dynamodb", "table/acme-tfstate-lock"), context: lock },
+    // The workflows: the gate's and the reaper's listing is the ListBucket above; destroy removes the emptied state and its digest.
+    { step: "destroy", action: "s3:DeleteObject", resource: object },
+    {
+      step: "destroy",
+      action: "dynamodb:DeleteItem",
+      resource: arn("dynamodb", "table/acme-tfstate-lock"),
+      context: { "dynamodb:LeadingKeys": [`${stateBucket}/${key}-md5`] },
+    },
     { step: "identity", action: "sts:GetCallerIdentity", resource: "*" },
     // skopeo copy into the previews' repository, and the plan's read of the image by digest.
     { step: "push", action: "ecr:GetAuthorizationToken", resource: "*" },
@@ -97,7 +106,6 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
     { step: "plan", action: "ecs:DescribeClusters", resource: cluster, resourceTags: host },
     { step: "plan", action: "rds:DescribeDBInstances", resource: arn("rds", "db:acme-stage-db"), resourceTags: host },
     { step: "plan", action: "iam:GetRole", resource: role("execution") },
-    { step: "plan", action: "secretsmanager:GetRandomPassword", resource: "*" },
     {
       step: "plan",
       action: "secretsmanager:DescribeSecret",
@@ -107,10 +115,11 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
     // The database setup task's targets: its secret, log group, security group and task definition.
     { step: "apply", action: "secretsmanager:CreateSecret", resource: secret, requestTags: preview },
     { step: "apply", action: "secretsmanager:TagResource", resource: secret, requestTags: preview },
-    { step: "apply", action: "secretsmanager:PutSecretValue", resource: secret, resourceTags: preview },
     { step: "apply", action: "secretsmanager:DescribeSecret", resource: secret, resourceTags: preview },
-    { step: "apply", action: "secretsmanager:GetSecretValue", resource: secret, resourceTags: preview },
     { step: "apply", action: "secretsmanager:GetResourcePolicy", resource: secret, resourceTags: preview },
+    // preview.yml's first value of the login's secret: whether it has a version, then the put (never a read).
+    { step: "database", action: "secretsmanager:DescribeSecret", resource: secret, resourceTags: preview },
+    { step: "database", action: "secretsmanager:PutSecretValue", resource: secret, resourceTags: preview },
     { step: "apply", action: "logs:CreateLogGroup", resource: logGroup, requestTags: preview },
     { step: "apply", action: "logs:TagResource", resource: logGroup, requestTags: preview },
     { step: "apply", action: "logs:PutRetentionPolicy", resource: logGroup, resourceTags: preview },
@@ -146,8 +155,12 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
       context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
     })),
     // The database setup task (create, and drop before destroy).
+    { step: "database", action: "ecs:DescribeTaskDefinition", resource: "*" },
     { step: "database", action: "ecs:RunTask", resource: setup, resourceTags: preview, context: inCluster },
-    { step: "database", action: "ecs:DescribeTasks", resource: arn("ecs", "task/acme-stage/0123456789abcdef0123456789abcdef") },
+    // --propagate-tags TASK_DEFINITION: the task carries the preview's tags, so a task that hangs can be stopped.
+    { step: "database", action: "ecs:TagResource", resource: task, requestTags: preview, context: { "ecs:CreateAction": "RunTask" } },
+    { step: "database", action: "ecs:DescribeTasks", resource: task },
+    { step: "database", action: "ecs:StopTask", resource: task, resourceTags: preview, context: inCluster },
     // The rest: target group, listener rule, task definition and service.
     { step: "apply", action: "elasticloadbalancing:CreateTargetGroup", resource: tg, requestTags: preview },
     {
@@ -173,6 +186,8 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
     { step: "apply", action: "ecs:CreateService", resource: service, requestTags: preview, context: { "ecs:task-definition": api } },
     { step: "apply", action: "ecs:TagResource", resource: service, requestTags: preview, context: { "ecs:CreateAction": "CreateService" } },
     { step: "apply", action: "ecs:DescribeServices", resource: service, resourceTags: preview },
+    // preview.yml waits for the service (aws ecs wait services-stable).
+    { step: "serve", action: "ecs:DescribeServices", resource: service, resourceTags: preview },
     // A push to the pull request: a new revision, the service updated, the rule kept.
     { step: "update", action: "ecs:UpdateService", resource: service, resourceTags: preview, context: { "ecs:task-definition": api } },
     { step: "update", action: "elasticloadbalancing:ModifyRule", resource: rule, resourceTags: preview },
