@@ -85,7 +85,11 @@ describe("architecture of the shipped stacks", () => {
       `assumes as repo:acme/platform:ref:refs/heads/main:${workflow("drift.yml")}`,
       `assumes as repo:acme/platform:environment:plan-${env}:${workflow("pull-request.yml", "refs/pull/*/merge")}`,
     ];
-    expect(assumed(bootstrap)).toEqual(expected("stage"));
+    // The previews' host account (stage's in the shipped config): the preview role, trusting preview.yml's pull requests and the reaper.
+    const preview =
+      `assumes as repo:acme/platform:pull_request:${workflow("preview.yml", "refs/pull/*/merge")}, ` +
+      `repo:acme/platform:ref:refs/heads/main:${workflow("preview-reaper.yml")}`;
+    expect(assumed(bootstrap)).toEqual([...expected("stage"), preview]);
     expect(assumed(architecture(shipped["bootstrap-prod"]))).toEqual(expected("prod"));
     // One account (README "Two layouts"): one bootstrap, both deploy roles, a plan role trusting either plan environment.
     const oneAccount = architecture(JSON.parse(Testing.synth(buildSample(oneAccountConfig()).bootstrap)) as TerraformJson);
@@ -96,6 +100,7 @@ describe("architecture of the shipped stacks", () => {
       `assumes as ${["stage", "prod"]
         .map((e) => `repo:acme/platform:environment:plan-${e}:${workflow("pull-request.yml", "refs/pull/*/merge")}`)
         .join(", ")}`,
+      preview,
     ]);
   });
 

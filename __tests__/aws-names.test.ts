@@ -2,7 +2,12 @@ import { fc } from "@fast-check/jest";
 import { Testing } from "cdktf";
 import { NAME_RULES, nameProblem, nameRule } from "../config/aws-names";
 import { Naming, platformAccounts } from "../config/naming";
-import { LONGEST_PREVIEW_NUMBER, previewHostResourceNames, previewResourceNames } from "../config/preview-names";
+import {
+  LONGEST_PREVIEW_NUMBER,
+  previewBootstrapResourceNames,
+  previewHostResourceNames,
+  previewResourceNames,
+} from "../config/preview-names";
 import type { PlatformConfig } from "../config/types";
 import { ConfigError, validate } from "../config/validate";
 import { buildSample, sampleConfig, workloadsConfig } from "./support/sample";
@@ -55,6 +60,8 @@ function listedNames(config: PlatformConfig): Set<string> {
       const previews = [
         ...previewHostResourceNames(naming.prefix(e.name)),
         ...previewResourceNames(config.project.name, LONGEST_PREVIEW_NUMBER),
+        // The host account's bootstrap: the previews' repository, the preview role, its workload roles and their boundary.
+        ...previewBootstrapResourceNames(config.project.name),
       ];
       for (const n of previews) out.add(`${n.resource}.${n.attribute} ${n.name}`);
     }

@@ -6,7 +6,7 @@ import { RepositoryEnvironmentDeploymentPolicy } from "@cdktf/provider-github/li
 import { RepositoryRuleset } from "@cdktf/provider-github/lib/repository-ruleset";
 import { WorkflowRepositoryPermissions } from "@cdktf/provider-github/lib/workflow-repository-permissions";
 import { TerraformStack, Testing } from "cdktf";
-import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES, STACK_VARIABLES, stackVariable } from "../config/github-variables";
+import { ENVIRONMENT_VARIABLES, PREVIEW_VARIABLES, REPOSITORY_VARIABLES, STACK_VARIABLES, stackVariable } from "../config/github-variables";
 import { GITHUB_STACK, Naming } from "../config/naming";
 import type { EnvironmentConfig, PlatformConfig } from "../config/types";
 import { BootstrapStack } from "../stacks/bootstrap-stack";
@@ -127,7 +127,8 @@ describe("GitHub stack: values come from the bootstrap stack (one account)", () 
     ].map((v) => v.value);
     const read = values.map(remoteOutput).filter((r): r is [string, string] => r !== undefined);
     expect([...new Set(read.map(([, name]) => name))].sort()).toEqual(
-      [...envNames.map(deployRoleOutput), "plan_role_arn", "drift_role_arn", "state_bucket", "lock_table"].sort(),
+      // The preview role's ARN too: the shipped config turns previews on (preview-role.test.ts: none without previews).
+      [...envNames.map(deployRoleOutput), "plan_role_arn", "drift_role_arn", "state_bucket", "lock_table", "preview_role_arn"].sort(),
     );
     for (const [, name] of read) expect(bootstrap.output).toHaveProperty(name);
     const roles = resources(bootstrap, "aws_iam_role");
@@ -333,7 +334,10 @@ describe("GitHub stack: Actions variables", () => {
   it("sets, for each AWS stack, the plan and drift roles, state bucket and lock table its plan and drift jobs read, and the region", () => {
     const vars = byName(tf, "github_actions_variable", "variable_name");
     const perStack = awsStacks.flatMap((stack) => Object.values(STACK_VARIABLES).map((name) => stackVariable(name, stack)));
-    expect(Object.keys(vars).sort()).toEqual([...perStack, ...Object.values(REPOSITORY_VARIABLES)].sort());
+    // With the preview role's ARN: the shipped config turns previews on (preview-role.test.ts: none without previews).
+    expect(Object.keys(vars).sort()).toEqual(
+      [...perStack, ...Object.values(REPOSITORY_VARIABLES), ...Object.values(PREVIEW_VARIABLES)].sort(),
+    );
     expect(perStack).toEqual(
       expect.arrayContaining([
         "AWS_PLAN_ROLE_ARN_STAGE",

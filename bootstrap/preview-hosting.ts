@@ -10,6 +10,7 @@ import {
   type PreviewWorkloadRole,
   previewRepositoryName,
   previewRolePath,
+  previewWorkloadBoundaryName,
   previewWorkloadRoleName,
 } from "../config/preview-naming";
 import { exemptAll } from "../lib/audit-exemptions";
@@ -84,7 +85,7 @@ export class PreviewHosting extends Construct {
     });
     const options = { project, host };
     const boundary = new IamPolicy(this, "workload-boundary", {
-      name: `${project}-previews-workload-boundary`,
+      name: previewWorkloadBoundaryName(project),
       description: "Permissions boundary of every role previews run as",
       policy: previewWorkloadBoundaryPolicy(ctx, options),
     });

@@ -4,7 +4,14 @@
  * check holds each to AWS's rules (config/aws-names.ts) before anything is synthesized.
  */
 import type { ResourceName } from "./naming";
-import { previewPrefix } from "./preview-naming";
+import {
+  PREVIEW_WORKLOAD_ROLES,
+  previewDeployRoleName,
+  previewPrefix,
+  previewRepositoryName,
+  previewWorkloadBoundaryName,
+  previewWorkloadRoleName,
+} from "./preview-naming";
 
 /** The longest pull request number a preview's names take (PREVIEW_NUMBER_PATTERN: six digits). */
 export const LONGEST_PREVIEW_NUMBER = 999_999;
@@ -62,5 +69,19 @@ export function previewHostResourceNames(hostPrefix: string): ResourceName[] {
     ...named("aws_security_group", "name", previewsSecurityGroupName(hostPrefix)),
     ...named("aws_secretsmanager_secret", "name", previewsDatabaseAdminName(hostPrefix)),
     ...named("aws_ecs_task_definition", "family", previewsDatabaseAdminName(hostPrefix)),
+  ];
+}
+
+/** The names the host account's bootstrap makes for previews (bootstrap/preview-hosting.ts, the preview role). */
+export function previewBootstrapResourceNames(project: string): ResourceName[] {
+  return [
+    ...named("aws_ecr_repository", "name", previewRepositoryName(project)),
+    ...named(
+      "aws_iam_role",
+      "name",
+      previewDeployRoleName(project),
+      ...PREVIEW_WORKLOAD_ROLES.map((r) => previewWorkloadRoleName(project, r)),
+    ),
+    ...named("aws_iam_policy", "name", previewWorkloadBoundaryName(project)),
   ];
 }

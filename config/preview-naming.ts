@@ -72,6 +72,11 @@ export function previewDeployRoleName(project: string): string {
   return `${project}-preview`;
 }
 
+/** The permissions boundary of every preview workload role: `<project>-previews-workload-boundary`. */
+export function previewWorkloadBoundaryName(project: string): string {
+  return `${project}-previews-workload-boundary`;
+}
+
 /** The previews' image repository (the bootstrap's, tagged as a preview resource): `<project>-previews`. */
 export function previewRepositoryName(project: string): string {
   return `${project}-previews`;

@@ -7,7 +7,7 @@
 import { certificateProblem } from "./aws";
 import { nameProblem, nameRule } from "./aws-names";
 import { environmentAccount, Naming } from "./naming";
-import { LONGEST_PREVIEW_NUMBER, previewHostResourceNames, previewResourceNames } from "./preview-names";
+import { LONGEST_PREVIEW_NUMBER, previewBootstrapResourceNames, previewHostResourceNames, previewResourceNames } from "./preview-names";
 import type { Collector } from "./problems";
 import type { PlatformConfig } from "./types";
 
@@ -70,7 +70,11 @@ export function validatePreviews(config: PlatformConfig, c: Collector): void {
     c.check(problem === undefined, "previews.domain.certificateArn", previews.domain.certificateArn, problem ?? "");
   }
   const hostPrefix = Naming.forEnvironment(project, host).prefix(host.name);
-  const names = [...previewResourceNames(project.name, LONGEST_PREVIEW_NUMBER), ...previewHostResourceNames(hostPrefix)];
+  const names = [
+    ...previewResourceNames(project.name, LONGEST_PREVIEW_NUMBER),
+    ...previewHostResourceNames(hostPrefix),
+    ...previewBootstrapResourceNames(project.name),
+  ];
   for (const { resource, attribute, name } of names) {
     const rule = nameRule(resource, attribute);
     const problem = rule && nameProblem(rule, name);

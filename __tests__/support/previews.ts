@@ -4,6 +4,7 @@
  * stack's resource types (README "Previews") as the end-to-end suite's recording would give them.
  */
 import type { EvaluatedCall } from "../../audit/iam/evaluator";
+import { PREVIEW_WORKLOAD_ROLES, previewDeployRoleName, previewRolePath, previewWorkloadRoleName } from "../../config/preview-naming";
 import type { PlatformConfig } from "../../config/types";
 import { sampleConfig } from "./sample";
 
@@ -39,6 +40,25 @@ export function previewsConfig(config: PlatformConfig = sampleConfig(), domain?:
 export function withoutPreviews(config: PlatformConfig = sampleConfig()): PlatformConfig {
   const { previews: _, ...rest } = config as PlatformConfig & { previews?: unknown };
   return rest as PlatformConfig;
+}
+
+/**
+ * The roles the bootstrap of an account hosting `environments` makes for previews (the preview role, then
+ * its workload roles under previewRolePath), as `{ name, arn }`; none where the account hosts no previews' host.
+ */
+export function previewBootstrapRoles(
+  config: PlatformConfig,
+  environments: readonly string[],
+  accountId: string,
+): { name: string; arn: string }[] {
+  const { previews } = config as { previews?: PreviewsSetting };
+  if (!previews || !environments.includes(previews.host)) return [];
+  const project = config.project.name;
+  const role = (path: string, name: string) => ({ name, arn: `arn:aws:iam::${accountId}:role${path}${name}` });
+  return [
+    role("/", previewDeployRoleName(project)),
+    ...PREVIEW_WORKLOAD_ROLES.map((r) => role(previewRolePath(project), previewWorkloadRoleName(project, r))),
+  ];
 }
 
 /** A call of a preview deploy, with the phase it belongs to. */
