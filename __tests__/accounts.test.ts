@@ -9,7 +9,8 @@ import { Testing } from "cdktf";
 import { Naming, platformAccounts, workloadRolesOf } from "../config/naming";
 import type { PlatformConfig } from "../config/types";
 import { validate } from "../config/validate";
-import { buildSample, ONE_ACCOUNT_REASON, oneAccountConfig, previewRoleArns, previewRoleNames, sampleConfig } from "./support/sample";
+import { previewBootstrapRoles } from "./support/previews";
+import { buildSample, ONE_ACCOUNT_REASON, oneAccountConfig, sampleConfig } from "./support/sample";
 import { parse, resources } from "./support/synth";
 
 const PROD_ACCOUNT = "210987654321";
@@ -52,11 +53,15 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
         .map((r) => r.name)
         .sort();
     const workload = (env: string) => workloadRoleNames(config, env);
-    // The project's account hosts stage, so stage's previews: their roles too.
+    // The previews' roles in stage's account only (the shipped config's previews.host).
+    const previews = (envs: string[], account: string) => previewBootstrapRoles(config, envs, account).map((r) => r.name);
+    expect(previews(["stage"], platform.bootstraps.bootstrap.accountId)).toHaveLength(4);
     expect(roleNames(project)).toEqual(
-      ["acme-drift", "acme-plan", "acme-stage-deploy", ...workload("stage"), ...previewRoleNames(config)].sort(),
+      ["acme-drift", "acme-plan", "acme-stage-deploy", ...workload("stage"), ...previews(["stage"], "1")].sort(),
     );
-    expect(roleNames(prod)).toEqual(["acme-drift", "acme-plan", "acme-prod-deploy", ...workload("prod")].sort());
+    expect(roleNames(prod)).toEqual(
+      ["acme-drift", "acme-plan", "acme-prod-deploy", ...workload("prod"), ...previews(["prod"], "1")].sort(),
+    );
     expect(Object.keys(resources(prod, "aws_iam_openid_connect_provider"))).toHaveLength(1);
     expect(prod.output!.deploy_role_arn_prod).toBeDefined();
     expect(prod.output!.deploy_role_arn_stage).toBeUndefined();
@@ -131,11 +136,11 @@ describe("two accounts: stage in the project's account, prod in its own", () => 
       const rolesOf = (env: string) => workloadRolesOf(config.environments.find((e) => e.name === env)!);
       const expected = b.environmentNames.flatMap((env) => rolesOf(env).map((r) => naming.workloadRoleArn(env, r)));
       expect(workloadRoleArns.sort()).toEqual(expected.sort());
-      const previewRoles = b.previewRoleArn ? previewRoleArns(config, b.accountId) : [];
-      expect(previewRoles.length > 0).toBe(b.environmentNames.includes(config.previews!.host));
+      const previews = previewBootstrapRoles(config, b.environmentNames, b.accountId).map((r) => r.arn);
       expect(roleArns.sort()).toEqual(
-        [b.planRoleArn, b.driftRoleArn, ...Object.values(b.deployRoleArns), ...workloadRoleArns, ...previewRoles].sort(),
+        [b.planRoleArn, b.driftRoleArn, ...Object.values(b.deployRoleArns), ...workloadRoleArns, ...previews].sort(),
       );
+      if (previews.length > 0) expect(previews[0]).toBe(b.previewRoleArn);
       expect(Object.keys(b.deployRoleArns)).toEqual(b.environmentNames);
       expect(Object.values(resources(tf, "aws_s3_bucket")).map((r) => r.bucket)).toEqual([b.stateBucket]);
       expect(Object.values(resources(tf, "aws_dynamodb_table")).map((r) => r.name)).toEqual([b.lockTable]);
@@ -223,8 +228,7 @@ describe("one account (built explicitly: no accountId anywhere, prod's sharing a
       .map((r) => r.name)
       .sort();
     const workload = ["prod", "stage"].flatMap((env) => workloadRoleNames(oneAccountConfig(), env));
-    expect(roles).toEqual(
-      ["acme-drift", "acme-plan", "acme-prod-deploy", "acme-stage-deploy", ...workload, ...previewRoleNames(oneAccountConfig())].sort(),
-    );
+    const previews = previewBootstrapRoles(oneAccountConfig(), ["prod", "stage"], "1").map((r) => r.name);
+    expect(roles).toEqual(["acme-drift", "acme-plan", "acme-prod-deploy", "acme-stage-deploy", ...workload, ...previews].sort());
   });
 });

@@ -80,17 +80,16 @@ describe("architecture of the shipped stacks", () => {
       return arch.edges.filter((e) => e.from === oidc.id).map((e) => e.label);
     };
     const workflow = (file: string, ref = "refs/heads/main") => `job_workflow_ref:acme/platform/.github/workflows/${file}@${ref}`;
-    // The previews' host's account (stage's) also has the preview role: preview.yml's pull requests and the reaper.
-    const preview =
-      `assumes as repo:acme/platform:pull_request:${workflow("preview.yml", "refs/pull/*/merge")}, ` +
-      `repo:acme/platform:ref:refs/heads/main:${workflow("preview-reaper.yml")}`;
     const expected = (env: string) => [
       `assumes as repo:acme/platform:environment:${env}:${workflow("deploy.yml")}`,
       `assumes as repo:acme/platform:ref:refs/heads/main:${workflow("drift.yml")}`,
       `assumes as repo:acme/platform:environment:plan-${env}:${workflow("pull-request.yml", "refs/pull/*/merge")}`,
-      ...(env === "stage" ? [preview] : []),
     ];
-    expect(assumed(bootstrap)).toEqual(expected("stage"));
+    // The previews' host account (stage's in the shipped config): the preview role, trusting preview.yml's pull requests and the reaper.
+    const preview =
+      `assumes as repo:acme/platform:pull_request:${workflow("preview.yml", "refs/pull/*/merge")}, ` +
+      `repo:acme/platform:ref:refs/heads/main:${workflow("preview-reaper.yml")}`;
+    expect(assumed(bootstrap)).toEqual([...expected("stage"), preview]);
     expect(assumed(architecture(shipped["bootstrap-prod"]))).toEqual(expected("prod"));
     // One account (README "Two layouts"): one bootstrap, both deploy roles, a plan role trusting either plan environment.
     const oneAccount = architecture(JSON.parse(Testing.synth(buildSample(oneAccountConfig()).bootstrap)) as TerraformJson);

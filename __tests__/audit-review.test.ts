@@ -40,6 +40,13 @@ describe("npm run audit --base <base branch's cdktf.out>", () => {
       expect([f, existsSync(join(out, f))]).toEqual([f, true]);
   });
 
+  it("prices one more preview of the config (its stack as PREVIEW_PR synthesizes it) in cost.json and audit.md", () => {
+    const { preview } = JSON.parse(readFileSync(join(out, "cost.json"), "utf8"));
+    expect(preview).toMatchObject({ stack: "preview-pr-1", region: "eu-west-1", notPriced: [] });
+    expect(preview.monthly).toBeGreaterThan(0);
+    expect(md).toContain(`## One more preview\n\n$${preview.daily.toFixed(2)} a day ($${preview.monthly.toFixed(2)} a month) in eu-west-1`);
+  });
+
   it("says what got less safe: the two new exemptions of prod, with their reasons", () => {
     const lessSafe = md.slice(md.indexOf("## What got less safe"), md.indexOf("## Monthly cost"));
     expect(lessSafe).toMatch(

@@ -60,6 +60,7 @@ function listedNames(config: PlatformConfig): Set<string> {
       const previews = [
         ...previewHostResourceNames(naming.prefix(e.name)),
         ...previewResourceNames(config.project.name, LONGEST_PREVIEW_NUMBER),
+        // The host account's bootstrap: the previews' repository, the preview role, its workload roles and their boundary.
         ...previewBootstrapResourceNames(config.project.name),
       ];
       for (const n of previews) out.add(`${n.resource}.${n.attribute} ${n.name}`);

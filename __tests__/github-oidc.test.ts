@@ -144,7 +144,7 @@ describe("every role GitHub's tokens assume, in every account", () => {
   const githubRoles = Object.values(bootstraps).flatMap(githubRolesOf);
 
   it("names one workflow file of this repository and its ref in the subject (job_workflow_ref), only a PR's ref wildcarded", () => {
-    // Per account: its environment's deploy role, the plan role and the drift role; the previews' host's, the preview role.
+    // Per account: its environment's deploy role, the plan role and the drift role; in the previews' host account the preview role.
     expect(githubRoles).toHaveLength(3 * Object.keys(bootstraps).length + 1);
     for (const role of githubRoles) {
       for (const sub of [subjectOf(role)].flat()) {
@@ -165,8 +165,8 @@ describe("trust by immutable ids (opt-in)", () => {
     Object.fromEntries(Object.entries(all).flatMap(([id, out]) => githubRolesOf(out).map((r) => [`${id}/${r.name}`, subjectOf(r)])));
   const deploy = workflowRef(GITHUB_WORKFLOWS.deploy);
   const drift = workflowRef(GITHUB_WORKFLOWS.drift);
-  // The preview role, in stage's (the previews' host's) account: preview.yml's pull-request jobs and the reaper.
-  const preview = (prefix = "repo:acme/platform") => [
+  /** The preview role's two subjects (the shipped config turns previews on, hosted by stage): preview.yml's pull requests, the reaper. */
+  const preview = (prefix: string) => [
     `${prefix}:pull_request:${workflowRef(GITHUB_WORKFLOWS.preview, PULL_REQUEST_REF)}`,
     `${prefix}:ref:refs/heads/main:${workflowRef(GITHUB_WORKFLOWS.previewReaper)}`,
   ];
@@ -177,7 +177,7 @@ describe("trust by immutable ids (opt-in)", () => {
       "bootstrap/acme-stage-deploy": `repo:acme/platform:environment:stage:${deploy}`,
       "bootstrap/acme-plan": planSubject("stage"),
       "bootstrap/acme-drift": `repo:acme/platform:ref:refs/heads/main:${drift}`,
-      "bootstrap/acme-preview": preview(),
+      "bootstrap/acme-preview": preview("repo:acme/platform"),
       "bootstrap-prod/acme-prod-deploy": `repo:acme/platform:environment:prod:${deploy}`,
       "bootstrap-prod/acme-plan": planSubject("prod"),
       "bootstrap-prod/acme-drift": `repo:acme/platform:ref:refs/heads/main:${drift}`,
@@ -201,6 +201,7 @@ describe("trust by immutable ids (opt-in)", () => {
     // Every one of them, in every account, by its condition's operators too.
     for (const role of Object.values(out).flatMap(githubRolesOf)) {
       const condition = JSON.parse(role.assume_role_policy).Statement[0].Condition;
+      // The plan role and the preview role trust a pull request's ref (refs/pull/*/merge): StringLike.
       const like = role.name === "acme-plan" || role.name === "acme-preview";
       expect(Object.keys(condition)).toEqual(like ? ["StringEquals", "StringLike"] : ["StringEquals"]);
       expect(condition.StringEquals["token.actions.githubusercontent.com:aud"]).toBe("sts.amazonaws.com");
@@ -293,8 +294,8 @@ describe.each(Object.keys(bootstraps))("outputs of %s", (id) => {
         "plan_role_arn",
         "state_bucket",
         "state_kms_key_arn",
-        // The account hosting the previews (stage's): the preview role and the previews' repository.
-        ...(hosted.includes(config.previews!.host) ? ["preview_role_arn", "preview_repository_url"] : []),
+        // Where the account hosts the previews' host (the shipped config: stage), the preview role and repository.
+        ...(hosted.includes(config.previews?.host ?? "") ? ["preview_role_arn", "preview_repository_url"] : []),
       ].sort(),
     );
     for (const output of Object.values(outputs)) expect(output.description?.length).toBeGreaterThan(20);

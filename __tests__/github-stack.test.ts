@@ -127,7 +127,7 @@ describe("GitHub stack: values come from the bootstrap stack (one account)", () 
     ].map((v) => v.value);
     const read = values.map(remoteOutput).filter((r): r is [string, string] => r !== undefined);
     expect([...new Set(read.map(([, name]) => name))].sort()).toEqual(
-      // The shipped config hosts previews in stage's account: the preview role's ARN too.
+      // The preview role's ARN too: the shipped config turns previews on (preview-role.test.ts: none without previews).
       [...envNames.map(deployRoleOutput), "plan_role_arn", "drift_role_arn", "state_bucket", "lock_table", "preview_role_arn"].sort(),
     );
     for (const [, name] of read) expect(bootstrap.output).toHaveProperty(name);
@@ -334,7 +334,10 @@ describe("GitHub stack: Actions variables", () => {
   it("sets, for each AWS stack, the plan and drift roles, state bucket and lock table its plan and drift jobs read, and the region", () => {
     const vars = byName(tf, "github_actions_variable", "variable_name");
     const perStack = awsStacks.flatMap((stack) => Object.values(STACK_VARIABLES).map((name) => stackVariable(name, stack)));
-    expect(Object.keys(vars).sort()).toEqual([...perStack, ...Object.values(REPOSITORY_VARIABLES), PREVIEW_VARIABLES.roleArn].sort());
+    // With the preview role's ARN: the shipped config turns previews on (preview-role.test.ts: none without previews).
+    expect(Object.keys(vars).sort()).toEqual(
+      [...perStack, ...Object.values(REPOSITORY_VARIABLES), ...Object.values(PREVIEW_VARIABLES)].sort(),
+    );
     expect(perStack).toEqual(
       expect.arrayContaining([
         "AWS_PLAN_ROLE_ARN_STAGE",

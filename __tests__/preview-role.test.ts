@@ -35,7 +35,7 @@ import { githubRoleWorkflows, githubSubject, Naming, WORKLOAD_ROLES } from "../c
 import { PREVIEW_WORKLOAD_ROLES, previewDeployRoleName, previewWorkloadRoleName } from "../config/preview-naming";
 import { checkRule } from "./support/audit-testing";
 import { oneAccountLayout, type SynthesizedLayout, synthesizeLayout, twoAccountLayout } from "./support/iam-layouts";
-import { PREVIEW_DOMAIN, type PreviewCall, previewDeployCalls, previewsConfig } from "./support/previews";
+import { PREVIEW_DOMAIN, type PreviewCall, previewDeployCalls, previewsConfig, withoutPreviews } from "./support/previews";
 import { buildSample, sampleConfig } from "./support/sample";
 import { resources } from "./support/synth";
 
@@ -156,7 +156,7 @@ describe("the host account's bootstrap", () => {
     expect(outputs.preview_role_arn.value).toMatch(/aws_iam_role\.github-oidc_preview-role_\w+\.arn/);
     const prod = Object.entries(twoAccount.layout.bootstraps).find(([id]) => id !== "bootstrap")![1];
     expect(rolesOf(prod.stack, prod.account, "eu-west-1").map((r) => r.name)).not.toContain("acme-preview");
-    const without = synthesizeLayout(twoAccountLayout(sampleConfig())).bootstraps.bootstrap;
+    const without = synthesizeLayout(twoAccountLayout(withoutPreviews())).bootstraps.bootstrap;
     expect(rolesOf(without.stack, without.account, "eu-west-1").map((r) => r.name)).not.toContain("acme-preview");
   });
 
@@ -166,12 +166,12 @@ describe("the host account's bootstrap", () => {
       (v) => v.variable_name === PREVIEW_VARIABLES.roleArn,
     );
     expect(variable?.value).toMatch(/^\$\{data\.terraform_remote_state\.\S+\.outputs\.preview_role_arn\}$/);
-    expect(buildSample(twoAccountLayout(sampleConfig())).github!.repositoryVariables).not.toHaveProperty(PREVIEW_VARIABLES.roleArn);
+    expect(buildSample(twoAccountLayout(withoutPreviews())).github!.repositoryVariables).not.toHaveProperty(PREVIEW_VARIABLES.roleArn);
   });
 
   it("rejects previews whose host is not an environment", () => {
     const config = { ...previewsConfig(), previews: { host: "qa", maxActive: 3, idleDays: 7 } } as never;
-    expect(() => synthesizeLayout(config)).toThrow(/^previews.host "qa" is not an environment; name one of stage, prod$/);
+    expect(() => synthesizeLayout(config)).toThrow(/previews.host "qa" names no environment; use one of stage, prod$/m);
   });
 });
 
@@ -233,6 +233,44 @@ describe("a preview's deploy and destroy, call by call", () => {
     expect(await refused(withDomain.role, withDomain, [apex])).toHaveLength(1);
   });
 
+  it("puts a value in a preview's secret and reads none: GetSecretValue refused on its secret, the admin's and the host's", async () => {
+    const calls = previewDeployCalls(twoAccount.account, "eu-west-1", bucket);
+    const put = calls.find((c) => c.action === "secretsmanager:PutSecretValue")!;
+    expect(await refused(twoAccount.role, twoAccount, [put])).toEqual([]);
+    const reads = [
+      { ...put, action: "secretsmanager:GetSecretValue" },
+      {
+        ...put,
+        action: "secretsmanager:GetSecretValue",
+        resource: put.resource.replace("acme-pr-12/database", "acme-stage-previews-db-admin"),
+      },
+      {
+        ...put,
+        resource: put.resource.replace("acme-pr-12/database", "acme-stage-previews-db-admin"),
+        resourceTags: { Environment: "stage" },
+      },
+    ];
+    expect(await refused(twoAccount.role, twoAccount, reads)).toHaveLength(reads.length);
+  });
+
+  it("the previews' admin secret's first value (deploy.yml): the host's deploy role describes and puts it, reads no value", async () => {
+    const { stack, account } = twoAccount.layout.bootstraps.bootstrap;
+    const deployRole = roleNamed(rolesOf(stack, account, "eu-west-1"), twoAccount.naming.deployRoleName("stage"));
+    const resource = `arn:aws:secretsmanager:eu-west-1:${account}:secret:acme-stage-previews-db-admin-AbCdEf`;
+    const call = (action: string) => ({ step: "deploy", action, resource, resourceTags: { Environment: "stage" } });
+    const calls = ["secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue"].map(call);
+    expect(await refused(deployRole, twoAccount, calls)).toEqual([]);
+    expect(await refused(deployRole, twoAccount, [call("secretsmanager:GetSecretValue")])).toHaveLength(1);
+  });
+
+  it("stops only a task tagged as a preview's: not one of the host's in its cluster", async () => {
+    const calls = previewDeployCalls(twoAccount.account, "eu-west-1", bucket);
+    const stop = calls.find((c) => c.action === "ecs:StopTask")!;
+    expect(await refused(twoAccount.role, twoAccount, [stop])).toEqual([]);
+    expect(await refused(twoAccount.role, twoAccount, [{ ...stop, resourceTags: { Environment: "stage" } }])).toHaveLength(1);
+    expect(await refused(twoAccount.role, twoAccount, [{ ...stop, resourceTags: {} }])).toHaveLength(1);
+  });
+
   it("fails where it should: the call whose grant is removed is refused", async () => {
     const without: EvaluatedRole = {
       ...twoAccount.role,
@@ -291,14 +329,18 @@ describe.each([
     expect(distinctWrites(result.allowed)).toEqual(listed.map(({ action, kind }) => ({ action, kind })));
   });
 
-  it("its workload roles write nothing and read no data of the host whatever policy they were given (the boundary alone)", async () => {
+  // The one secret of the host's they reach is the previews' admin login's (the database setup task logs in with it; a pull
+  // request's code can reach that login, never the master one: PREVIEW-DESIGN.md "Host side").
+  it("its workload roles, whatever their policy (boundary alone), write nothing and read only the previews' admin secret", async () => {
     const anything = {
       name: "anything",
       document: { Version: "2012-10-17" as const, Statement: [{ Effect: "Allow" as const, Action: "*", Resource: "*" }] },
     };
     const role = { ...host.workloads[0], identityPolicies: [anything] };
     const { allowed } = await attack(role, host, "stage");
-    expect(allowed.map((f) => `${f.action} on ${f.kind}`)).toEqual([]);
+    expect(allowed.map((f) => `${f.action} on ${f.kind} ${f.resource.replace(/^.*:secret:(.*)-\w{6}$/, "$1")}`)).toEqual([
+      "secretsmanager:GetSecretValue on aws_secretsmanager_secret acme-stage-previews-db-admin",
+    ]);
   });
 });
 
@@ -424,8 +466,8 @@ describe("the audit's IAM section with previews", () => {
     expect(
       formatIamReport(
         iamReport(
-          twoAccountLayout(),
-          synthesizeApp((app) => buildPlatform(app, twoAccountLayout())),
+          twoAccountLayout(withoutPreviews()),
+          synthesizeApp((app) => buildPlatform(app, twoAccountLayout(withoutPreviews()))),
         ),
       ),
     ).not.toMatch(/preview role/);

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { GITHUB_WORKFLOWS, githubRoleWorkflows, githubSubject, PULL_REQUEST_REF } from "../config/github-naming";
-import { loadPlatform } from "../config/load";
 import { sampleConfig } from "./support/sample";
 
 /**
@@ -308,8 +307,9 @@ describe("preview.yml: the deploy", () => {
   });
 
   it("names the config's previews host (PREVIEW_HOST) in both files", () => {
-    // Read defensively: config/schema-previews.ts (and `previews` in config/platform.ts) arrive with the preview stack.
-    const host = (loadPlatform() as { previews?: { host?: string } }).previews?.host ?? "stage";
+    // The shipped config (config/platform.ts) turns previews on: its host, validated.
+    const host = config.previews?.host;
+    expect(host).toBeDefined();
     expect(preview.env?.PREVIEW_HOST).toBe(host);
     expect(reaper.env?.PREVIEW_HOST).toBe(host);
   });
@@ -441,6 +441,8 @@ esac`,
       expect(run).toContain(`--task-definition ${setup.taskDefinition}`);
       expect(run).toContain('--overrides {"containerOverrides":[{"name":"database","command":["sh","-c","drop"]}]}');
       expect(run).toContain('"subnets":["subnet-1"],"securityGroups":["sg-1","sg-2"]');
+      // The task carries the definition's Environment=preview tag: the preview role may stop only tasks so tagged.
+      expect(run).toContain("--propagate-tags TASK_DEFINITION");
       expect(result.log).toContain("the preview's database and login are dropped");
     });
 
@@ -522,5 +524,131 @@ describe("deploy.yml: the previews' database admin task", () => {
       status: 0,
       log: "prod hosts no previews (previews.host names another environment, or there is no previews)\n",
     });
+  });
+});
+
+/**
+ * Terraform makes the preview's login secret and the previews' admin secret empty (no role reads a secret
+ * back): the step that runs each database task first puts {"username", "password"} with a generated
+ * password when the secret has no current version, and never reads a value.
+ */
+describe("the secrets Terraform makes empty get their first value from the workflow, never read back", () => {
+  const secretArn = "arn:aws:secretsmanager:eu-west-1:1:secret:acme-pr-7/database-AbCdEf";
+  /** A directory with the stack's cdk.tf.json, stand-in terraform (its `output`) and aws (the secret's versions `versions`). */
+  function stand(stackDir: string, outputName: string, output: Record<string, unknown>, versions: unknown) {
+    const cwd = mkdtempSync(join(tmpdir(), "preview-secret-"));
+    mkdirSync(join(cwd, stackDir), { recursive: true });
+    const tf = { output: { [outputName]: { value: { taskDefinition: "${aws_ecs_task_definition.setup.arn}" } } } };
+    writeFileSync(join(cwd, stackDir, "cdk.tf.json"), JSON.stringify(tf));
+    const terraform = fakeCommand(
+      cwd,
+      "terraform",
+      `case "$2" in init|apply) ;; output) echo '${JSON.stringify(output)}' ;; *) exit 2 ;; esac`,
+    );
+    const put = join(cwd, "put");
+    const aws = fakeCommand(
+      cwd,
+      "aws",
+      `case "$*" in
+  "secretsmanager describe-secret"*) echo '${JSON.stringify(versions)}' ;;
+  "secretsmanager put-secret-value"*)
+    for a in "$@"; do case "$a" in file://*)
+      cp "\${a#file://}" ${JSON.stringify(`${put}.json`)}; stat -c %a "\${a#file://}" > ${JSON.stringify(`${put}.mode`)} ;; esac; done ;;
+  "ecs describe-task-definition"*) echo database ;;
+  "ecs run-task"*) echo arn:aws:ecs:eu-west-1:1:task/acme-stage/abc ;;
+  *"tasks[0].lastStatus"*) echo STOPPED ;;
+  *"tasks[0].containers[0].exitCode"*) echo 0 ;;
+  *) exit 2 ;;
+esac`,
+    );
+    const read = (ext: string) => {
+      try {
+        return readFileSync(`${put}.${ext}`, "utf8");
+      } catch {
+        return undefined;
+      }
+    };
+    return { cwd, bin: terraform.bin, aws: aws.calls, put: () => read("json"), mode: () => read("mode")?.trim() };
+  }
+  const setup = {
+    cluster: "arn:aws:ecs:eu-west-1:1:cluster/acme-stage",
+    taskDefinition: "arn:aws:ecs:eu-west-1:1:task-definition/acme-pr-7-database:3",
+    subnets: ["subnet-1"],
+    securityGroups: ["sg-1"],
+    createCommand: ["sh", "-c", "create"],
+    dropCommand: ["sh", "-c", "drop"],
+    secretArn,
+    username: "pr_7",
+  };
+  const admin = {
+    cluster: "arn:aws:ecs:eu-west-1:1:cluster/acme-stage",
+    taskDefinition: "arn:aws:ecs:eu-west-1:1:task-definition/acme-stage-previews-db-admin:2",
+    subnets: ["subnet-1"],
+    securityGroups: ["sg-1"],
+    secretArn: "arn:aws:secretsmanager:eu-west-1:1:secret:acme-stage-previews-db-admin-AbCdEf",
+    username: "previews_admin",
+  };
+  const deployJob = (parseYaml(read(GITHUB_WORKFLOWS.deploy)) as Workflow).jobs.deploy;
+  const cases: { name: string; run: string; stackDir: string; outputName: string; output: typeof admin; env: Record<string, string> }[] = [
+    {
+      name: "preview.yml's database setup",
+      run: step(preview.jobs.deploy, "Create the preview's database").run!,
+      stackDir: "cdktf.out/stacks/preview-pr-7",
+      outputName: "database_setup",
+      output: setup,
+      env: { PR: "7", STACK_DIR: "cdktf.out/stacks/preview-pr-7" },
+    },
+    {
+      name: "deploy.yml's previews' database admin task",
+      run: step(deployJob, "Run the previews' database admin task").run!,
+      stackDir: "cdktf.out/stacks/stage",
+      outputName: "previews_database_admin",
+      output: admin,
+      env: { STACK_DIR: "cdktf.out/stacks/stage", ENVIRONMENT: "stage", COMMIT_SHA: "0123456789abcdef" },
+    },
+  ];
+
+  it.each(cases)("$name: an empty secret gets {username, password} (generated, 64 hex), written 0600 and removed", (c) => {
+    const s = stand(c.stackDir, c.outputName, c.output, null);
+    const result = bash(c.run, c.env, s.cwd, s.bin);
+    expect(result.status).toBe(0);
+    const secretCalls = s.aws().filter((l) => l.startsWith("secretsmanager"));
+    expect(secretCalls).toEqual([
+      `secretsmanager describe-secret --secret-id ${c.output.secretArn} --query VersionIdsToStages --output json`,
+      `secretsmanager put-secret-value --secret-id ${c.output.secretArn} --secret-string file://${s.cwd}/secret-value.json`,
+    ]);
+    const value = JSON.parse(s.put()!);
+    expect(value).toEqual({ username: c.output.username, password: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(s.mode()).toBe("600");
+    expect(result.log).not.toContain(value.password);
+    // The value is not left on the runner, and the task ran after it was put.
+    expect(() => readFileSync(join(s.cwd, "secret-value.json"))).toThrow();
+    const calls = s.aws();
+    expect(calls.findIndex((l) => l.startsWith("secretsmanager put-secret-value"))).toBeLessThan(
+      calls.findIndex((l) => l.startsWith("ecs run-task")),
+    );
+  });
+
+  it.each(cases)("$name: a secret that has its value is left alone, and no value is ever read", (c) => {
+    const s = stand(c.stackDir, c.outputName, c.output, { b1a2: ["AWSCURRENT"] });
+    const result = bash(c.run, c.env, s.cwd, s.bin);
+    expect(result.status).toBe(0);
+    expect(s.aws().filter((l) => l.startsWith("secretsmanager"))).toEqual([
+      `secretsmanager describe-secret --secret-id ${c.output.secretArn} --query VersionIdsToStages --output json`,
+    ]);
+    expect(s.put()).toBeUndefined();
+    expect(s.aws().some((l) => /get-secret-value/.test(l))).toBe(false);
+  });
+
+  it("a secret whose only version is not current (AWSPREVIOUS only) gets a value", () => {
+    const c = cases[0];
+    const s = stand(c.stackDir, c.outputName, c.output, { old: ["AWSPREVIOUS"] });
+    expect(bash(c.run, c.env, s.cwd, s.bin).status).toBe(0);
+    expect(JSON.parse(s.put()!).username).toBe("pr_7");
+  });
+
+  it("no workflow reads a secret's value (get-secret-value appears nowhere)", () => {
+    for (const file of [PREVIEW, REAPER, GITHUB_WORKFLOWS.deploy])
+      expect({ file, reads: /get-secret-value/.test(read(file)) }).toEqual({ file, reads: false });
   });
 });

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { Testing } from "cdktf";
 import { parseDocument, parse as parseYaml } from "yaml";
 import type { Platform } from "../app";
-import { ENVIRONMENT_VARIABLES, REPOSITORY_VARIABLES, STACK_VARIABLES, stackVariable } from "../config/github-variables";
+import { ENVIRONMENT_VARIABLES, PREVIEW_VARIABLES, REPOSITORY_VARIABLES, STACK_VARIABLES, stackVariable } from "../config/github-variables";
 import { environmentAccount, GITHUB_WORKFLOWS, Naming } from "../config/naming";
+import { previewDeployRoleName } from "../config/preview-naming";
 import type { PlatformConfig } from "../config/types";
 import { TERRAFORM_VERSION } from "../lib/terraform-version";
 import { driftFromPlan } from "../scripts/drift";
@@ -230,7 +231,7 @@ const REAPER = "preview-reaper.yml";
 /** The preview workflows (__tests__/preview-workflows.test.ts tests them further). */
 const PREVIEW_FILES = [PREVIEW, REAPER];
 /** The repository variable of the preview role's ARN (the github stack sets it where previews are configured). */
-const PREVIEW_ROLE_VARIABLE = "PREVIEW_ROLE_ARN";
+const PREVIEW_ROLE_VARIABLE = PREVIEW_VARIABLES.roleArn;
 const DEPLOY_FILE = `.github/workflows/${DEPLOY}`;
 /** The environments the deploy roles trust (the plan role trusts the plan-<env> environments). */
 const trustedEnvironments = subjects
@@ -384,20 +385,21 @@ describe("variables", () => {
   );
   const perStack = awsStacks(platform).flatMap((stack) => Object.values(STACK_VARIABLES).map((name) => stackVariable(name, stack)));
 
-  it("the GitHub stack creates exactly the variables the names module lists: the region, and each AWS stack's four", () => {
+  it("the GitHub stack creates exactly the variables the names module lists: the region, each AWS stack's four, the preview role's", () => {
+    // The shipped config turns previews on, so the github stack sets the preview role's ARN (none without previews: preview-role.test.ts).
+    expect(config.previews?.host).toBe("stage");
     expect([...environmentVariableNames].sort()).toEqual(Object.values(ENVIRONMENT_VARIABLES).sort());
-    expect([...repositoryVariableNames].sort()).toEqual([...Object.values(REPOSITORY_VARIABLES), ...perStack].sort());
+    expect([...repositoryVariableNames].sort()).toEqual(
+      [...Object.values(REPOSITORY_VARIABLES), ...Object.values(PREVIEW_VARIABLES), ...perStack].sort(),
+    );
     expect(perStack).toContain("AWS_PLAN_ROLE_ARN_PROD");
   });
 
   it("the workflows read only variables the GitHub stack creates, and every name it creates is read", () => {
-    // The preview role's variable arrives with the preview role in the github stack (h23role's branch): until
-    // then the preview workflows read a name it does not create yet, and only that one.
-    const pending = repositoryVariableNames.has(PREVIEW_ROLE_VARIABLE) ? [] : [PREVIEW_ROLE_VARIABLE];
-    const created = (v: string) => environmentVariableNames.has(v) || repositoryVariableNames.has(v) || pending.includes(v);
+    const created = (v: string) => environmentVariableNames.has(v) || repositoryVariableNames.has(v);
     expect([...used, ...usedPerStack].filter((v) => !created(v))).toEqual([]);
     expect([...used].sort()).toEqual(
-      [...new Set([...environmentVariableNames, ...Object.values(REPOSITORY_VARIABLES), ...pending])].sort(),
+      [...new Set([...environmentVariableNames, ...Object.values(REPOSITORY_VARIABLES), ...Object.values(PREVIEW_VARIABLES)])].sort(),
     );
     const baseNames = [...usedPerStack].map((v) => Object.values(STACK_VARIABLES).find((n) => v.startsWith(`${n}_`)));
     expect([...new Set(baseNames)].sort()).toEqual(Object.values(STACK_VARIABLES).sort());
@@ -1448,9 +1450,17 @@ describe("release path: each role trusts exactly the workflow file and ref that 
   });
 
   it("every role GitHub's tokens assume names its workflow's job_workflow_ref in the subject it trusts", () => {
-    // In every account: each environment's deploy role, and a plan and a drift role per account.
+    // In every account: each environment's deploy role, and a plan and a drift role per account; in the previews'
+    // host's account the preview role, with its two subjects (preview.yml's pull requests, the reaper on the default branch).
     const githubRoles = bootstrapRoles.filter((r) => subjectsOf(r).length > 0);
-    expect(githubRoles.length).toBe(envNames.length + 2 * bootstraps.length);
+    expect(githubRoles.length).toBe(envNames.length + 2 * bootstraps.length + 1);
+    const preview = githubRoles.filter((r) => r.name === previewDeployRoleName(config.project.name));
+    expect(preview.map(subjectsOf)).toEqual([
+      [
+        `repo:${REPO}:pull_request:${workflowRef(`.github/workflows/${PREVIEW}`, PR_REF)}`,
+        `repo:${REPO}:ref:refs/heads/${defaultBranch}:${workflowRef(`.github/workflows/${REAPER}`)}`,
+      ],
+    ]);
     for (const role of githubRoles) {
       for (const sub of subjectsOf(role)) {
         const endings = expected.map(([, e]) => e).filter((e) => sub.endsWith(e));

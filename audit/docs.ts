@@ -1,8 +1,8 @@
 /**
  * `npx tsx audit/docs.ts`: writes the figures of README.md and audit/README.md from what the audit
  * computes on the shipped configuration (config/platform.ts): the monthly cost table, the stage
- * diagram, an example cost delta, the number of rules and of alarms. Each sits between
- * `<!-- docs:<name> -->` and `<!-- /docs:<name> -->`; the rest of the files is left alone.
+ * diagram, an example cost delta, what one more preview costs, the number of rules and of alarms.
+ * Each sits between `<!-- docs:<name> -->` and `<!-- /docs:<name> -->`; the rest of the files is left alone.
  * `--check` writes nothing and exits 1 naming each file that differs (what
  * __tests__/docs.test.ts asserts), so a figure cannot go stale unnoticed. Re-run it after any
  * change to the config, the constructs, the rules or the prices.
@@ -19,6 +19,7 @@ import { estimateCost, loadPriceTable } from "./cost";
 import { compareEstimates, formatCostTable, formatDeltaRow } from "./cost-report";
 import { architecture } from "./diagram";
 import { toMermaid } from "./diagram-mermaid";
+import { configPreviewCost } from "./preview-cost";
 import { ALL_RULES } from "./rules";
 import { synthesizeApp } from "./synth";
 import type { TerraformJson } from "./types";
@@ -83,6 +84,10 @@ export function docValues(config: PlatformConfig = validate(loadPlatform())): Re
     "cost-table": formatCostTable(estimates),
     [`diagram-${first.name}`]: `\`\`\`mermaid\n${toMermaid(architecture(stacks.get(first.name)!)).trimEnd()}\n\`\`\``,
   };
+  const preview = configPreviewCost(config, table);
+  values["preview-cost"] = preview
+    ? `about **$${preview.daily.toFixed(2)} a day** (**$${preview.monthly.toFixed(2)} a month**) in ${preview.region}`
+    : "nothing: the shipped config has no `previews`";
   if (prod) {
     const after = synth(cheaperProd(config)).get(prod.name)!;
     const delta = compareEstimates(estimateCost(prod.name, stacks.get(prod.name)!, table), estimateCost(prod.name, after, table));

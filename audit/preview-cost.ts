@@ -11,8 +11,12 @@
  *   tsx audit/preview-cost.ts cdktf.out/stacks/preview-pr-<n>/cdk.tf.json   (writes monthly=, daily= to $GITHUB_OUTPUT)
  */
 import { appendFileSync, readFileSync } from "node:fs";
+import { buildPlatform } from "../app";
+import { previewStackId } from "../config/preview-naming";
+import type { PlatformConfig } from "../config/types";
 import { errorText, InputError } from "../lib/cli";
 import { type CostLine, DEFAULT_USAGE, estimateCost, loadPriceTable, type NotPriced, type PriceTable, type Usage } from "./cost";
+import { synthesizeApp } from "./synth";
 import type { TerraformJson } from "./types";
 
 /** The host's resources a preview uses without paying for them itself, as the comment and README say. */
@@ -58,6 +62,43 @@ export function estimatePreviewCost(
     lines: estimate.lines,
     notPriced: estimate.notPriced,
   };
+}
+
+/** The pull request number the audit synthesizes a preview for: any number gives the same resources, so the same price. */
+export const PRICED_PREVIEW = 1;
+
+/**
+ * The stack of one preview as `config` makes it (buildPlatform with `previews: [PRICED_PREVIEW]`, what
+ * PREVIEW_PR=<n> synthesizes), or undefined when the config has no `previews`.
+ */
+export function synthesizePreview(config: PlatformConfig): { stack: string; tf: TerraformJson } | undefined {
+  if (!config.previews) return undefined;
+  const stack = previewStackId(PRICED_PREVIEW);
+  const stacks = synthesizeApp((app) => buildPlatform(app, config, { previews: [PRICED_PREVIEW] }));
+  const found = stacks.find((s) => s.name === stack);
+  if (!found) throw new Error(`buildPlatform with previews [${PRICED_PREVIEW}] made no stack ${stack}`);
+  return { stack, tf: found.tf };
+}
+
+/** What one more preview of `config` costs (the audit's cost report and the README), or undefined without `previews`. */
+export function configPreviewCost(config: PlatformConfig, table: PriceTable = loadPriceTable()): PreviewCost | undefined {
+  const preview = synthesizePreview(config);
+  return preview && estimatePreviewCost(preview.stack, preview.tf, table);
+}
+
+/** Markdown for audit.md: the figure and each priced line. */
+export function formatPreviewCostMarkdown(cost: PreviewCost | undefined): string {
+  if (!cost) return "## One more preview\n\nPreviews are off (the config has no `previews`).\n";
+  const out = [
+    "## One more preview",
+    "",
+    `${formatPreviewCost(cost)} (audit/preview-cost.ts on ${cost.stack} as the config makes it).`,
+    "",
+    "| Resource | Item | Quantity | Monthly |",
+    "|---|---|---:|---:|",
+    ...cost.lines.map((l) => `| \`${l.address}\` | ${l.item} | ${l.quantity} | $${l.monthly.toFixed(2)} |`),
+  ];
+  return `${out.join("\n")}\n`;
 }
 
 /** One line for a pull request: the figures, what is counted and what is not. */

@@ -31,6 +31,7 @@ import {
   ONE_ACCOUNT_FENCE_GAPS,
   sharedAccountNotices,
 } from "./one-account";
+import { configPreviewCost, formatPreviewCost, formatPreviewCostMarkdown } from "./preview-cost";
 import { formatConsole, formatJson, formatMarkdown } from "./report";
 import { formatReviewMarkdown, readBase, review } from "./review";
 import { JUDGING_RULES } from "./rules";
@@ -92,6 +93,9 @@ export function runAudit(
       : undefined,
     rules,
   );
+  // What one more preview costs: its stack as the config makes it (buildPlatform with previews [1]).
+  const previewCost = configPreviewCost(config, table);
+  console.log(`\nOne more preview: ${previewCost ? formatPreviewCost(previewCost) : "previews are off (no previews in the config)"}`);
   mkdirSync(join(out, "diagrams"), { recursive: true });
   writeFileSync(join(out, "audit.json"), formatJson(report));
   writeFileSync(join(out, "iam.json"), `${JSON.stringify(iam, null, 2)}\n`);
@@ -103,13 +107,18 @@ export function runAudit(
     iamMarkdown,
     formatCoverageMarkdown(coverage),
     formatReviewMarkdown(findings, table),
+    formatPreviewCostMarkdown(previewCost),
   ];
   writeFileSync(join(out, "audit.md"), sections.filter((section) => section).join("\n"));
   writeFileSync(join(out, "audit.sarif"), formatSarif(report, rules));
   writeFileSync(join(out, "coverage.json"), `${JSON.stringify(coverage, null, 2)}\n`);
   writeFileSync(
     join(out, "cost.json"),
-    `${JSON.stringify({ date: table.date, source: table.source, estimates: findings.estimates, deltas: findings.deltas }, null, 2)}\n`,
+    `${JSON.stringify(
+      { date: table.date, source: table.source, estimates: findings.estimates, deltas: findings.deltas, preview: previewCost ?? null },
+      null,
+      2,
+    )}\n`,
   );
   for (const [stack, diagram] of findings.diagrams) writeFileSync(join(out, "diagrams", `${stack}.mmd`), diagram.mermaid);
   const hclDir = join(out, "hcl");

@@ -8,9 +8,9 @@ import {
   PREVIEW_ENVIRONMENT_TAG,
   PREVIEW_WORKLOAD_ROLES,
   type PreviewWorkloadRole,
-  previewBoundaryName,
   previewRepositoryName,
   previewRolePath,
+  previewWorkloadBoundaryName,
   previewWorkloadRoleName,
 } from "../config/preview-naming";
 import { exemptAll } from "../lib/audit-exemptions";
@@ -85,7 +85,7 @@ export class PreviewHosting extends Construct {
     });
     const options = { project, host };
     const boundary = new IamPolicy(this, "workload-boundary", {
-      name: previewBoundaryName(project),
+      name: previewWorkloadBoundaryName(project),
       description: "Permissions boundary of every role previews run as",
       policy: previewWorkloadBoundaryPolicy(ctx, options),
     });

@@ -6,10 +6,10 @@
 import type { ResourceName } from "./naming";
 import {
   PREVIEW_WORKLOAD_ROLES,
-  previewBoundaryName,
   previewDeployRoleName,
   previewPrefix,
   previewRepositoryName,
+  previewWorkloadBoundaryName,
   previewWorkloadRoleName,
 } from "./preview-naming";
 
@@ -72,16 +72,16 @@ export function previewHostResourceNames(hostPrefix: string): ResourceName[] {
   ];
 }
 
-/** The names the host account's bootstrap makes for every preview (stacks/bootstrap-previews.ts, bootstrap/preview-hosting.ts). */
+/** The names the host account's bootstrap makes for previews (bootstrap/preview-hosting.ts, the preview role). */
 export function previewBootstrapResourceNames(project: string): ResourceName[] {
   return [
     ...named("aws_ecr_repository", "name", previewRepositoryName(project)),
-    ...named("aws_iam_policy", "name", previewBoundaryName(project)),
     ...named(
       "aws_iam_role",
       "name",
       previewDeployRoleName(project),
       ...PREVIEW_WORKLOAD_ROLES.map((r) => previewWorkloadRoleName(project, r)),
     ),
+    ...named("aws_iam_policy", "name", previewWorkloadBoundaryName(project)),
   ];
 }

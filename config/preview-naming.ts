@@ -67,14 +67,14 @@ export function previewWorkloadRoleName(project: string, role: PreviewWorkloadRo
   return `${project}-previews-${role}-role`;
 }
 
-/** The permissions boundary every preview workload role carries: `<project>-previews-workload-boundary`. */
-export function previewBoundaryName(project: string): string {
-  return `${project}-previews-workload-boundary`;
-}
-
 /** The role GitHub's preview workflow (and its reaper) assumes in the host account: `<project>-preview`. */
 export function previewDeployRoleName(project: string): string {
   return `${project}-preview`;
+}
+
+/** The permissions boundary of every preview workload role: `<project>-previews-workload-boundary`. */
+export function previewWorkloadBoundaryName(project: string): string {
+  return `${project}-previews-workload-boundary`;
 }
 
 /** The previews' image repository (the bootstrap's, tagged as a preview resource): `<project>-previews`. */

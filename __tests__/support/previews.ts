@@ -4,6 +4,7 @@
  * stack's resource types (README "Previews") as the end-to-end suite's recording would give them.
  */
 import type { EvaluatedCall } from "../../audit/iam/evaluator";
+import { PREVIEW_WORKLOAD_ROLES, previewDeployRoleName, previewRolePath, previewWorkloadRoleName } from "../../config/preview-naming";
 import type { PlatformConfig } from "../../config/types";
 import { sampleConfig } from "./sample";
 
@@ -15,27 +16,49 @@ export interface PreviewsSetting {
   readonly domain?: { readonly name: string; readonly hostedZoneId: string; readonly certificateArn: string };
 }
 
-export const PREVIEW_DOMAIN = {
-  name: "preview.example.com",
-  hostedZoneId: "Z0123456789ABCDEFGHIJ",
-  // The wildcard certificate (*.preview.example.com) in the project region and stage's account.
-  certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
-} as const;
+/** A wildcard certificate in the project region and stage's account (the shipped config's). */
+const CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0f3c7e9a-1b2c-4d5e-8f90-123456789abc";
+
+export const PREVIEW_DOMAIN = { name: "preview.example.com", hostedZoneId: "Z0123456789ABCDEFGHIJ", certificateArn: CERTIFICATE } as const;
 
 /**
- * The configuration with previews hosted by stage; with a domain, stage also gets HTTPS (its host-header
- * rules are on the HTTPS listener: a domain without it is refused).
+ * The configuration with previews hosted by stage; with a domain, stage's load balancer on HTTPS too
+ * (the previews' host-header rules go on its HTTPS listener, config/schema-previews.ts).
  */
 export function previewsConfig(config: PlatformConfig = sampleConfig(), domain?: PreviewsSetting["domain"]): PlatformConfig {
   const previews: PreviewsSetting = { host: "stage", maxActive: 3, idleDays: 7, ...(domain && { domain }) };
   if (!domain) return { ...config, previews } as PlatformConfig;
-  const https = { domainName: "api.stage.example.com", certificateArn: domain.certificateArn };
   const environments = config.environments.map((e) => {
     if (e.name !== "stage") return e;
-    const { httpOnlyReason: _, ...loadBalancer } = e.loadBalancer;
-    return { ...e, loadBalancer: { ...loadBalancer, https } };
+    const { httpOnlyReason: _, ...loadBalancer } = e.loadBalancer as typeof e.loadBalancer & { httpOnlyReason?: string };
+    return { ...e, loadBalancer: { ...loadBalancer, https: { domainName: "api.stage.example.com", certificateArn: CERTIFICATE } } };
   });
   return { ...config, environments, previews } as PlatformConfig;
+}
+
+/** The configuration with previews turned off (the shipped one turns them on). */
+export function withoutPreviews(config: PlatformConfig = sampleConfig()): PlatformConfig {
+  const { previews: _, ...rest } = config as PlatformConfig & { previews?: unknown };
+  return rest as PlatformConfig;
+}
+
+/**
+ * The roles the bootstrap of an account hosting `environments` makes for previews (the preview role, then
+ * its workload roles under previewRolePath), as `{ name, arn }`; none where the account hosts no previews' host.
+ */
+export function previewBootstrapRoles(
+  config: PlatformConfig,
+  environments: readonly string[],
+  accountId: string,
+): { name: string; arn: string }[] {
+  const { previews } = config as { previews?: PreviewsSetting };
+  if (!previews || !environments.includes(previews.host)) return [];
+  const project = config.project.name;
+  const role = (path: string, name: string) => ({ name, arn: `arn:aws:iam::${accountId}:role${path}${name}` });
+  return [
+    role("/", previewDeployRoleName(project)),
+    ...PREVIEW_WORKLOAD_ROLES.map((r) => role(previewRolePath(project), previewWorkloadRoleName(project, r))),
+  ];
 }
 
 /** A call of a preview deploy, with the phase it belongs to. */
@@ -68,6 +91,7 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
   const sgr = arn("ec2", "security-group-rule/sgr-0123456789abcdef0");
   const logGroup = arn("logs", "log-group:/ecs/acme-pr-12/api");
   const secret = arn("secretsmanager", "secret:acme-pr-12/database-AbCdEf");
+  const task = arn("ecs", "task/acme-stage/0123456789abcdef0123456789abcdef");
   const role = (r: string) => `arn:aws:iam::${account}:role/acme/previews/acme-previews-${r}-role`;
   const calls: PreviewCall[] = [
     { step: "state", action: "s3:ListBucket", resource: `arn:aws:s3:::${stateBucket}`, context: { "s3:prefix": "previews/" } },
@@ -78,6 +102,14 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
     { step: "state", action: "dynamodb:PutItem", resource: arn("dynamodb", "table/acme-tfstate-lock"), context: lock },
     { step: "state", action: "dynamodb:GetItem", resource: arn("dynamodb", "table/acme-tfstate-lock"), context: lock },
     { step: "state", action: "dynamodb:DeleteItem", resource: arn("dynamodb", "table/acme-tfstate-lock"), context: lock },
+    // The workflows: the gate's and the reaper's listing is the ListBucket above; destroy removes the emptied state and its digest.
+    { step: "destroy", action: "s3:DeleteObject", resource: object },
+    {
+      step: "destroy",
+      action: "dynamodb:DeleteItem",
+      resource: arn("dynamodb", "table/acme-tfstate-lock"),
+      context: { "dynamodb:LeadingKeys": [`${stateBucket}/${key}-md5`] },
+    },
     { step: "identity", action: "sts:GetCallerIdentity", resource: "*" },
     // skopeo copy into the previews' repository, and the plan's read of the image by digest.
     { step: "push", action: "ecr:GetAuthorizationToken", resource: "*" },
@@ -94,7 +126,6 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
     { step: "plan", action: "ecs:DescribeClusters", resource: cluster, resourceTags: host },
     { step: "plan", action: "rds:DescribeDBInstances", resource: arn("rds", "db:acme-stage-db"), resourceTags: host },
     { step: "plan", action: "iam:GetRole", resource: role("execution") },
-    { step: "plan", action: "secretsmanager:GetRandomPassword", resource: "*" },
     {
       step: "plan",
       action: "secretsmanager:DescribeSecret",
@@ -104,10 +135,11 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
     // The database setup task's targets: its secret, log group, security group and task definition.
     { step: "apply", action: "secretsmanager:CreateSecret", resource: secret, requestTags: preview },
     { step: "apply", action: "secretsmanager:TagResource", resource: secret, requestTags: preview },
-    { step: "apply", action: "secretsmanager:PutSecretValue", resource: secret, resourceTags: preview },
     { step: "apply", action: "secretsmanager:DescribeSecret", resource: secret, resourceTags: preview },
-    { step: "apply", action: "secretsmanager:GetSecretValue", resource: secret, resourceTags: preview },
     { step: "apply", action: "secretsmanager:GetResourcePolicy", resource: secret, resourceTags: preview },
+    // preview.yml's first value of the login's secret: whether it has a version, then the put (never a read).
+    { step: "database", action: "secretsmanager:DescribeSecret", resource: secret, resourceTags: preview },
+    { step: "database", action: "secretsmanager:PutSecretValue", resource: secret, resourceTags: preview },
     { step: "apply", action: "logs:CreateLogGroup", resource: logGroup, requestTags: preview },
     { step: "apply", action: "logs:TagResource", resource: logGroup, requestTags: preview },
     { step: "apply", action: "logs:PutRetentionPolicy", resource: logGroup, resourceTags: preview },
@@ -143,8 +175,12 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
       context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
     })),
     // The database setup task (create, and drop before destroy).
+    { step: "database", action: "ecs:DescribeTaskDefinition", resource: "*" },
     { step: "database", action: "ecs:RunTask", resource: setup, resourceTags: preview, context: inCluster },
-    { step: "database", action: "ecs:DescribeTasks", resource: arn("ecs", "task/acme-stage/0123456789abcdef0123456789abcdef") },
+    // --propagate-tags TASK_DEFINITION: the task carries the preview's tags, so a task that hangs can be stopped.
+    { step: "database", action: "ecs:TagResource", resource: task, requestTags: preview, context: { "ecs:CreateAction": "RunTask" } },
+    { step: "database", action: "ecs:DescribeTasks", resource: task },
+    { step: "database", action: "ecs:StopTask", resource: task, resourceTags: preview, context: inCluster },
     // The rest: target group, listener rule, task definition and service.
     { step: "apply", action: "elasticloadbalancing:CreateTargetGroup", resource: tg, requestTags: preview },
     {
@@ -170,6 +206,8 @@ export function previewDeployCalls(account: string, region: string, stateBucket:
     { step: "apply", action: "ecs:CreateService", resource: service, requestTags: preview, context: { "ecs:task-definition": api } },
     { step: "apply", action: "ecs:TagResource", resource: service, requestTags: preview, context: { "ecs:CreateAction": "CreateService" } },
     { step: "apply", action: "ecs:DescribeServices", resource: service, resourceTags: preview },
+    // preview.yml waits for the service (aws ecs wait services-stable).
+    { step: "serve", action: "ecs:DescribeServices", resource: service, resourceTags: preview },
     // A push to the pull request: a new revision, the service updated, the rule kept.
     { step: "update", action: "ecs:UpdateService", resource: service, resourceTags: preview, context: { "ecs:task-definition": api } },
     { step: "update", action: "elasticloadbalancing:ModifyRule", resource: rule, resourceTags: preview },

@@ -29,6 +29,8 @@ export const PREVIEW_CONTAINERS = {
   changes: pick(CONTAINERS_FAMILY, ["ecs:UpdateService", "ecs:DeleteService", "ecs:TagResource", "ecs:UntagResource"]),
   /** The database setup task (create and drop a preview's database), in the host's cluster only. */
   run: pick(CONTAINERS_FAMILY, ["ecs:RunTask"]),
+  /** A database task that hangs, stopped by the workflow: only a task that carries the preview's tag. */
+  stop: pick(CONTAINERS_FAMILY, ["ecs:StopTask"]),
   /** IAM authorises it on "*" only: listed in PREVIEW_FENCE_EXCEPTIONS (audit/iam/preview-writes.ts). */
   deregister: pick(CONTAINERS_FAMILY, ["ecs:DeregisterTaskDefinition"]),
   reads: pick(CONTAINERS_FAMILY, ["ecs:Describe*", "ecs:List*"]),
@@ -101,13 +103,13 @@ export const PREVIEW_IMAGES = {
 } as const;
 
 /**
- * A preview's database password (aws_secretsmanager_secret and its version, whose value comes from
- * data aws_secretsmanager_random_password): the only family without an environment counterpart (an
- * environment's database secret is RDS's own).
+ * A preview's database password (aws_secretsmanager_secret): the only family without an environment
+ * counterpart (an environment's database secret is RDS's own). Terraform makes it empty; preview.yml puts
+ * its first value (PutSecretValue after DescribeSecret shows no version). No value is ever read back.
  */
 export const PREVIEW_SECRET_FAMILY: ResourceFamily = {
   name: "preview database secret",
-  resources: ["aws_secretsmanager_secret", "aws_secretsmanager_secret_version"],
+  resources: ["aws_secretsmanager_secret"],
   changes: [
     "secretsmanager:CreateSecret",
     "secretsmanager:DeleteSecret",
@@ -116,10 +118,7 @@ export const PREVIEW_SECRET_FAMILY: ResourceFamily = {
     "secretsmanager:TagResource",
     "secretsmanager:UntagResource",
   ],
-  // Terraform reads the version it wrote back (GetSecretValue) on every refresh.
-  reads: ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:GetSecretValue"],
-  // The random password names no secret (IAM accepts only "*").
-  lists: ["secretsmanager:GetRandomPassword"],
+  reads: ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"],
 };
 
 /** A preview's DNS name `pr-<n>.<domain>` in the previews' hosted zone (with `previews.domain` only). */

@@ -123,6 +123,10 @@ function containerStatements(ctx: PermissionsContext, { project, host }: Preview
       StringEquals: { "aws:RequestTag/Environment": PREVIEW, "ecs:CreateAction": ["CreateService", "RegisterTaskDefinition", "RunTask"] },
     }),
     allow("RunPreviewTasksInHostCluster", [...PREVIEW_CONTAINERS.run], taskDefinitions, { StringEquals: inHostCluster }),
+    // Its tasks carry the preview's tag (run with --propagate-tags TASK_DEFINITION): never one of the host's.
+    allow("StopPreviewTasks", [...PREVIEW_CONTAINERS.stop], `${ecs}:task/${ctx.naming.prefix(host)}/*`, {
+      StringEquals: { ...inHostCluster, "aws:ResourceTag/Environment": PREVIEW },
+    }),
     allowInRegion("DeregisterTaskDefinitions", actionOrActions(PREVIEW_CONTAINERS.deregister), region),
     allowInRegion("ReadContainers", [...PREVIEW_CONTAINERS.reads], region),
     // Only the preview workload roles, and only to ECS tasks.
@@ -200,7 +204,6 @@ function supportStatements(ctx: PermissionsContext, { project, host, domain }: P
     allow("ListLogGroups", actionOrActions(PREVIEW_LOGS.lists), `arn:aws:logs:${region}:${accountId}:log-group:*`),
     allow("CreatePreviewSecrets", ["secretsmanager:CreateSecret", "secretsmanager:TagResource"], secrets, requestTagged(PREVIEW)),
     allow("PreviewSecrets", [...secret.changes, ...secret.reads], secrets, resourceTagged(PREVIEW)),
-    allowInRegion("RandomPasswords", actionOrActions(secret.lists ?? []), region),
     // The previews' admin secret's ARN (the setup task's definition names it); its value is the setup role's only.
     allow("DescribeAdminSecret", "secretsmanager:DescribeSecret", previewAdminSecretArn(ctx, host)),
     ...(domain
@@ -263,5 +266,5 @@ export const PREVIEW_ROLE_POLICY_EXEMPTIONS: readonly AuditExemption[] = [
       "the preview role deploys a pull request's preview: it writes state objects and lock entries under previews/ only " +
       "(PreviewStateObjects, PreviewLockEntries; the bucket policy denies it every other prefix)",
   },
-  wildcardResourceExemption(["ReadLoadBalancing", "ReadNetwork", "RandomPasswords", "ReadHost", "WhoAmI"], 'reads IAM accepts only on "*"'),
+  wildcardResourceExemption(["ReadLoadBalancing", "ReadNetwork", "ReadHost", "WhoAmI"], 'reads IAM accepts only on "*"'),
 ];
