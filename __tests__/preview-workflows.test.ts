@@ -2,9 +2,11 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Testing } from "cdktf";
 import { parse as parseYaml } from "yaml";
 import { GITHUB_WORKFLOWS, githubRoleWorkflows, githubSubject, PULL_REQUEST_REF } from "../config/github-naming";
-import { sampleConfig } from "./support/sample";
+import { previewStackId } from "../config/preview-naming";
+import { buildSample, sampleConfig } from "./support/sample";
 
 /**
  * The preview workflows (README "Preview lifecycle"), read as data: preview.yml deploys a pull
@@ -650,5 +652,30 @@ esac`,
   it("no workflow reads a secret's value (get-secret-value appears nowhere)", () => {
     for (const file of [PREVIEW, REAPER, GITHUB_WORKFLOWS.deploy])
       expect({ file, reads: /get-secret-value/.test(read(file)) }).toEqual({ file, reads: false });
+  });
+});
+
+/**
+ * The targeted apply before a database task must hold everything its output reads, data sources
+ * included: without them Terraform skips the output (the e2e found `terraform output database_setup`
+ * empty after the preview's targeted apply: its subnets and cluster are data sources of the host's).
+ */
+describe("the targeted apply before a database task includes the output's data sources", () => {
+  const previewStack = JSON.parse(Testing.synth(buildSample(sampleConfig(), { previews: [7] }).previews![previewStackId(7)])) as {
+    output: Record<string, { value: unknown; depends_on?: string[] }>;
+  };
+
+  it("preview.yml's create step targets each data source database_setup reads, as data.<type>.<name>", () => {
+    const cwd = mkdtempSync(join(tmpdir(), "preview-targets-"));
+    const stackDir = "cdktf.out/stacks/preview-pr-7";
+    mkdirSync(join(cwd, stackDir), { recursive: true });
+    writeFileSync(join(cwd, stackDir, "cdk.tf.json"), JSON.stringify(previewStack));
+    // Terraform stops the step after the targeted apply (its output is not what this test is about).
+    const terraform = fakeCommand(cwd, "terraform", `case "$2" in init|apply) ;; *) exit 3 ;; esac`);
+    bash(step(preview.jobs.deploy, "Create the preview's database").run!, { PR: "7", STACK_DIR: stackDir }, cwd, terraform.bin);
+    const apply = terraform.calls().find((l) => l.includes(" apply "))!;
+    const read = JSON.stringify(previewStack.output.database_setup.value).match(/data\.aws_[a-z0-9_]+\.[A-Za-z0-9_-]+/g) ?? [];
+    expect(read.length).toBeGreaterThan(0);
+    for (const address of new Set(read)) expect(apply.split(" ")).toContain(`-target=${address}`);
   });
 });

@@ -433,7 +433,8 @@ export async function authorizationsOf(raw: RawCall, seenServiceLinked = new Set
           ...base,
           action: `${service}:${name}`,
           resource,
-          context: { ...context, ...(service === "ec2" && { "ec2:CreateAction": raw.operation }) },
+          // EC2 and ECS say which create the tags come with (ec2:CreateAction, ecs:CreateAction).
+          context: { ...context, ...((service === "ec2" || service === "ecs") && { [`${service}:CreateAction`]: raw.operation }) },
           requestTags,
           implicit: "tags on create",
         });
@@ -509,9 +510,12 @@ export function s3KeyUse(raw: RawCall, call: AuthorizedCall): AuthorizedCall[] {
   ];
 }
 
-/** Every authorization a log stands for, in order. */
-export async function authorizationsOfLog(raws: readonly RawCall[]): Promise<AuthorizedCall[]> {
-  const seen = new Set<string>();
+/**
+ * Every authorization a log stands for, in order. `seen` holds the services already used in each account
+ * (`<account>/<service>`): pass one set for consecutive parts of one log, so a service-linked role is
+ * created once, on the first use in the account, not on each part's.
+ */
+export async function authorizationsOfLog(raws: readonly RawCall[], seen = new Set<string>()): Promise<AuthorizedCall[]> {
   const out: AuthorizedCall[] = [];
   for (const raw of raws) {
     for (const call of await authorizationsOf(raw, seen)) out.push(call, ...s3KeyUse(raw, call));

@@ -32,6 +32,11 @@ export class CallRecording {
 
   /** Runs `body`, attributing the requests it makes in `account` to the stack and phase. */
   async during<T>(stack: string, phase: string, account: string, body: () => Promise<T>): Promise<T> {
+    // Windows tell stacks apart by account and time only: two at once in one account would mix their calls.
+    const open = this.windows.find((w) => w.account === account && w.to === Number.POSITIVE_INFINITY);
+    if (open) {
+      throw new Error(`${stack} ${phase} overlaps ${open.stack} ${open.phase} in account ${account}: run them one after the other`);
+    }
     const window: Window = { stack, phase, account, from: this.lines(), to: Number.POSITIVE_INFINITY };
     this.windows.push(window);
     try {
@@ -50,8 +55,10 @@ export class CallRecording {
       const window = this.windows.find((w) => w.account === raw.account && line >= w.from && line < w.to);
       if (window) byWindow.set(window, [...(byWindow.get(window) ?? []), raw]);
     });
+    // One log: a service's first use in an account is its first in the whole recording.
+    const seen = new Set<string>();
     for (const window of this.windows) {
-      for (const call of await authorizationsOfLog(byWindow.get(window) ?? [])) {
+      for (const call of await authorizationsOfLog(byWindow.get(window) ?? [], seen)) {
         out.push({ stack: window.stack, phase: window.phase, ...call });
       }
     }

@@ -98,8 +98,9 @@ def put_secret_if_empty():
     """As deploy.yml and preview.yml do before a database task: a generated password, only where the secret has none."""
     import secrets
     sm = client("secretsmanager")
-    versions = sm.list_secret_version_ids(SecretId=ARGS["secretArn"])["Versions"]
-    if versions:
+    # As the workflows check: a current version (describe-secret's VersionIdsToStages), never the value.
+    stages = sm.describe_secret(SecretId=ARGS["secretArn"]).get("VersionIdsToStages", {})
+    if any("AWSCURRENT" in s for s in stages.values()):
         return {"put": False}
     value = json.dumps({"username": ARGS["username"], "password": secrets.token_urlsafe(24)})
     sm.put_secret_value(SecretId=ARGS["secretArn"], SecretString=value)

@@ -89,7 +89,10 @@ function previewStateStatements(ctx: PermissionsContext): PolicyStatement[] {
   return [
     allow("PreviewStateObjects", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], `${naming.stateBucketArn}/${PREVIEW_STATE_PREFIX}*`),
     // The workflow counts the previews by their state keys (maxActive), and the reaper finds them so.
-    allow("ListPreviewStates", "s3:ListBucket", naming.stateBucketArn, { StringLike: { "s3:prefix": `${PREVIEW_STATE_PREFIX}*` } }),
+    // `terraform init` lists the backend's workspaces (prefix `env:/`): names only, none of another stack's state.
+    allow("ListPreviewStates", "s3:ListBucket", naming.stateBucketArn, {
+      StringLike: { "s3:prefix": [`${PREVIEW_STATE_PREFIX}*`, "env:/"] },
+    }),
     allow("PreviewLockEntries", ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], naming.lockTableArn, {
       "ForAllValues:StringLike": { "dynamodb:LeadingKeys": [`${naming.stateBucket}/${PREVIEW_STATE_PREFIX}*`] },
     }),
@@ -205,7 +208,8 @@ function supportStatements(ctx: PermissionsContext, { project, host, domain }: P
     allow("CreatePreviewSecrets", ["secretsmanager:CreateSecret", "secretsmanager:TagResource"], secrets, requestTagged(PREVIEW)),
     allow("PreviewSecrets", [...secret.changes, ...secret.reads], secrets, resourceTagged(PREVIEW)),
     // The previews' admin secret's ARN (the setup task's definition names it); its value is the setup role's only.
-    allow("DescribeAdminSecret", "secretsmanager:DescribeSecret", previewAdminSecretArn(ctx, host)),
+    // The data source reads its description and its resource policy (who else may read it), never its value.
+    allow("DescribeAdminSecret", ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"], previewAdminSecretArn(ctx, host)),
     ...(domain
       ? [
           allow("PreviewRecords", [...record.changes], `arn:aws:route53:::hostedzone/${domain.hostedZoneId}`, {
