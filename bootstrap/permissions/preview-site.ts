@@ -16,11 +16,12 @@ import { allow, type PermissionsContext } from "./statements";
 /** What a preview's site takes: the upload and the destroy's deletion, the listing both make, and the host's address. */
 export const PREVIEW_SITE = {
   /**
-   * `aws s3 sync --delete` and `aws s3 rm --recursive` on `previews/pr-<n>/`. No s3:GetObject: sync
-   * compares listings, never reads an object (it would be a data read of the host's bucket).
+   * `aws s3 sync --delete` on deploy; on destroy every version under `previews/pr-<n>/` deleted (the
+   * bucket is versioned: a plain delete would leave the files billed as noncurrent versions). No
+   * s3:GetObject: sync compares listings, never reads an object (it would be a data read of the host's bucket).
    */
-  files: pick(STORAGE_FAMILY, ["s3:PutObject", "s3:DeleteObject"]),
-  list: pick(STORAGE_FAMILY, ["s3:ListBucket"]),
+  files: pick(STORAGE_FAMILY, ["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]),
+  list: pick(STORAGE_FAMILY, ["s3:ListBucket", "s3:ListBucketVersions"]),
   /** data aws_s3_bucket_policy (the distribution's ARN is in it) and data aws_cloudfront_distribution (its name). */
   /** One of the storage family's s3:GetBucket* reads. */
   bucketPolicy: ["s3:GetBucketPolicy"],
