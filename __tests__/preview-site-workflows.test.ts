@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { GITHUB_WORKFLOWS } from "../config/github-naming";
+import { previewSitePrefix } from "../config/preview-naming";
 import { type Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
 import { describeIfAvailable } from "./support/terraform";
 
@@ -61,7 +62,7 @@ function fakeCommand(cwd: string, name: string, body: string): { bin: string; ca
 }
 
 const SITE_BUCKET = "acme-stage-site-123456789012";
-const outputs = (prefix = "previews/pr-7/") => ({
+const outputs = (prefix = previewSitePrefix(7)) => ({
   site_bucket: { value: SITE_BUCKET },
   site_prefix: { value: prefix },
   site_url: { value: "https://d111111abcdef8.cloudfront.net/previews/pr-7/index.html" },
