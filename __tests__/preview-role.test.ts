@@ -24,7 +24,7 @@ import {
 } from "../audit/iam/evaluator";
 import { distinctWrites, type FenceFinding, type FenceResult, runFence } from "../audit/iam/fence";
 import { type InventoryItem, inventoryOf } from "../audit/iam/inventory";
-import { PREVIEW_FENCE_EXCEPTIONS } from "../audit/iam/preview-writes";
+import { PREVIEW_FENCE_EXCEPTIONS, PREVIEW_SITE_OBJECT } from "../audit/iam/preview-writes";
 import { globRegex } from "../audit/iam/reference";
 import { formatIamReport, iamReport } from "../audit/iam/role-report";
 import { iamReference } from "../audit/rules/iam-reference";
@@ -74,6 +74,8 @@ function inventory(host: Host, environment: string): { items: InventoryItem[]; p
     ...inventoryOf(env.stack, place),
     { kind: "state object", arn: `${naming.stateBucketArn}/${naming.stateKey(environment)}`, tags: {}, ...place },
     { kind: "lock table", arn: naming.lockTableArn, tags: {}, ...place },
+    // A preview's site file in the environment's site bucket (the host's alone takes them: previews/pr-<n>/).
+    { kind: PREVIEW_SITE_OBJECT, arn: `arn:aws:s3:::${naming.siteBucket(environment)}/previews/pr-7/index.html`, tags: {}, ...place },
     ...WORKLOAD_ROLES.map((r) => ({ kind: `workload role ${r}`, arn: naming.workloadRoleArn(environment, r), ...iam })),
     { kind: "deploy role", arn: naming.roleArn(naming.deployRoleName(environment)), ...iam },
     { kind: "workload boundary", arn: naming.workloadBoundaryArn(environment), ...iam },
@@ -324,8 +326,10 @@ describe.each([
     const result = await attack(host.role, host, target);
     expect(result.tried).toBeGreaterThan(1000);
     expect(result.allowed.filter((f) => f.access === "data read")).toEqual([]);
-    // The rule goes on the host's listener only: never on prod's.
-    const listed = PREVIEW_FENCE_EXCEPTIONS.filter((w) => target === "stage" || w.kind !== "aws_lb_listener");
+    // The rule goes on the host's listener only, a preview's site files in the host's site bucket only: never prod's.
+    const listed = PREVIEW_FENCE_EXCEPTIONS.filter(
+      (w) => target === "stage" || (w.kind !== "aws_lb_listener" && w.kind !== PREVIEW_SITE_OBJECT),
+    );
     expect(distinctWrites(result.allowed)).toEqual(listed.map(({ action, kind }) => ({ action, kind })));
   });
 
@@ -419,6 +423,62 @@ describe("the preview fence fails where it should", () => {
     // Without the preview tag on the request, the rule is refused; with the condition gone, it is not.
     expect(await attackUntagged(host.role)).toEqual([]);
     expect(await attackUntagged(loosened)).toContainEqual({ action: "elasticloadbalancing:CreateRule", kind: "aws_lb_listener" });
+  });
+});
+
+describe("a preview's static site: the preview role in the host's site bucket", () => {
+  const site = `arn:aws:s3:::${twoAccount.naming.siteBucket("stage")}`;
+  const file = (key: string) => `${site}/${key}`;
+  const call = (action: string, resource: string, context?: Record<string, string>): PreviewCall => ({
+    step: "site",
+    action,
+    resource,
+    ...(context && { context }),
+  });
+
+  it("uploads and deletes under previews/pr-<n>/, lists that prefix only, and reads the host's distribution's address", async () => {
+    const calls = [
+      call("s3:ListBucket", site, { "s3:prefix": "previews/pr-12/" }),
+      call("s3:PutObject", file("previews/pr-12/index.html")),
+      call("s3:PutObject", file("previews/pr-12/assets/app.js")),
+      call("s3:DeleteObject", file("previews/pr-12/old.js")),
+      call("s3:ListBucketVersions", site, { "s3:prefix": "previews/pr-12/" }),
+      call("s3:DeleteObjectVersion", file("previews/pr-12/old.js")),
+      call("s3:GetBucketPolicy", site),
+      call("cloudfront:GetDistribution", `arn:aws:cloudfront::${twoAccount.account}:distribution/E2ABCDEF012345`),
+      call("cloudfront:ListTagsForResource", `arn:aws:cloudfront::${twoAccount.account}:distribution/E2ABCDEF012345`),
+    ];
+    expect(await refused(twoAccount.role, twoAccount, calls)).toEqual([]);
+  });
+
+  it("refuses the host's own files, a listing of the whole bucket, reading the files, and another environment's bucket", async () => {
+    const prod = `arn:aws:s3:::${twoAccount.naming.siteBucket("prod")}`;
+    const calls = [
+      call("s3:PutObject", file("index.html")),
+      call("s3:DeleteObject", file("assets/app.js")),
+      call("s3:DeleteObjectVersion", file("index.html")),
+      call("s3:ListBucketVersions", site, { "s3:prefix": "" }),
+      call("s3:PutObject", file("previews/index.html")),
+      call("s3:PutObject", file("previews-x/pr-12/index.html")),
+      call("s3:ListBucket", site, { "s3:prefix": "" }),
+      call("s3:ListBucket", site, { "s3:prefix": "assets/" }),
+      call("s3:ListBucket", site),
+      call("s3:GetObject", file("previews/pr-12/index.html")),
+      call("s3:PutObjectAcl", file("previews/pr-12/index.html")),
+      call("s3:PutObject", `${prod}/previews/pr-12/index.html`),
+      call("s3:ListBucket", prod, { "s3:prefix": "previews/pr-12/" }),
+    ];
+    expect(await refused(twoAccount.role, twoAccount, calls)).toHaveLength(calls.length);
+  });
+
+  it("cannot tell one preview's prefix from another's: IAM matches previews/pr-* (the README says so)", async () => {
+    const other = [call("s3:PutObject", file("previews/pr-8/index.html")), call("s3:DeleteObject", file("previews/pr-8/index.html"))];
+    expect(await refused(twoAccount.role, twoAccount, other)).toEqual([]);
+  });
+
+  it("fails where it should: without PreviewSiteFiles the upload is refused", async () => {
+    const calls = [call("s3:PutObject", file("previews/pr-12/index.html"))];
+    expect(await refused(withoutSid(twoAccount.role, "PreviewSiteFiles"), twoAccount, calls)).toHaveLength(1);
   });
 });
 

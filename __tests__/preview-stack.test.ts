@@ -172,7 +172,15 @@ describe("a preview's stack", () => {
   });
 
   it("outputs its address, service, logs and how the workflow creates and drops its database", () => {
-    expect(Object.keys(preview.output!).sort()).toEqual(["database_setup", "ecs_service_name", "log_group_name", "preview_url"]);
+    expect(Object.keys(preview.output!).sort()).toEqual([
+      "database_setup",
+      "ecs_service_name",
+      "log_group_name",
+      "preview_url",
+      "site_bucket",
+      "site_prefix",
+      "site_url",
+    ]);
     const setup = preview.output!.database_setup.value as Record<string, string[]>;
     expect(Object.keys(setup).sort()).toEqual([
       "cluster",
@@ -194,6 +202,35 @@ describe("a preview's stack", () => {
     );
     expect(setupTask.environment).toContainEqual({ name: "PREVIEW_DATABASE", value: "pr_7" });
     expect(JSON.stringify(setupTask)).not.toMatch(/master_user_secret/);
+  });
+});
+
+describe("a preview's static site", () => {
+  it("goes under previews/pr-<n>/ of the host's site bucket, at the host distribution's address found from the bucket's policy", () => {
+    expect(preview.output!.site_bucket.value).toBe(naming.siteBucket("stage"));
+    expect(preview.output!.site_prefix.value).toBe("previews/pr-7/");
+    // The host's distribution: the one its bucket's policy lets read (StaticSite's AllowCloudFrontRead), by the id in its ARN.
+    const policy = Object.values(preview.data!.aws_s3_bucket_policy) as { bucket: string }[];
+    expect(policy.map((p) => p.bucket)).toEqual([naming.siteBucket("stage")]);
+    const [distribution] = Object.values(preview.data!.aws_cloudfront_distribution) as { id: string }[];
+    expect(distribution.id).toBe(
+      '${element(regex(":distribution/([A-Za-z0-9]+)", data.aws_s3_bucket_policy.host-site-bucket-policy.policy), 0)}',
+    );
+    expect(preview.output!.site_url.value).toBe(
+      "https://${data.aws_cloudfront_distribution.host-site-distribution.domain_name}/previews/pr-7/index.html",
+    );
+    // No distribution, bucket or object of its own: Terraform manages none of the site's files.
+    expect(Object.keys(preview.resource ?? {}).filter((t) => /cloudfront|s3/.test(t))).toEqual([]);
+  });
+
+  it("with the host's own site domain, is at that domain and looks nothing up", () => {
+    const config = sampleConfig() as any;
+    const stage = config.environments.find((e: any) => e.name === "stage");
+    stage.site = { ...stage.site, domain: { domainName: "www.stage.example.com", certificateArn: CERT.replace("eu-west-1", "us-east-1") } };
+    const tf = parse(Testing.synth(buildSample(config, { previews: [7] }).previews["preview-pr-7"]));
+    expect(tf.output!.site_url.value).toBe("https://www.stage.example.com/previews/pr-7/index.html");
+    expect(tf.data!.aws_cloudfront_distribution).toBeUndefined();
+    expect(tf.data!.aws_s3_bucket_policy).toBeUndefined();
   });
 });
 

@@ -91,3 +91,18 @@ export function previewListenerPriority(n: number): number {
 export function previewDatabaseName(n: number): string {
   return `pr_${n}`;
 }
+
+/** The folder of the host's site bucket that holds every preview's site (deploy.yml's upload excludes it). */
+export const PREVIEW_SITE_ROOT = "previews/";
+
+/**
+ * Where preview `n`'s static site goes in the host's site bucket: `previews/pr-<n>/`, served by the
+ * host's CloudFront distribution at `<host site>/previews/pr-<n>/index.html` (no distribution per preview).
+ * The host's own upload (deploy.yml) excludes `previews/*`, so a deploy of the host never deletes them.
+ */
+export function previewSitePrefix(n: number): string {
+  return `${PREVIEW_SITE_ROOT}${previewName(n)}/`;
+}
+
+/** Pattern of every preview's site prefix (`previews/pr-*`), as the preview role's grants name it. */
+export const PREVIEW_SITE_PREFIX_PATTERN = `${PREVIEW_SITE_ROOT}pr-*`;

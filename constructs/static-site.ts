@@ -91,7 +91,7 @@ export class StaticSite extends Construct {
     this.distributionId = distribution.id;
     this.distributionArn = distribution.arn;
     this.distributionDomainName = distribution.domainName;
-    this.siteUrl = `https://${props.domain ? props.domain.domainName : distribution.domainName}`;
+    this.siteUrl = siteUrl(props.domain?.domainName, distribution.domainName);
   }
 
   /** The identity CloudFront signs its requests to the bucket with (SigV4, every request). */
@@ -209,6 +209,14 @@ export class StaticSite extends Construct {
       Condition: { StringEquals: { "AWS:SourceArn": distribution.arn } },
     });
   }
+}
+
+/**
+ * Where a site is served: `https://<domain>` with a custom domain, else the distribution's own name
+ * (a preview's stack computes its host's address the same way, stacks/preview-site.ts).
+ */
+export function siteUrl(domainName: string | undefined, distributionDomainName: string): string {
+  return `https://${domainName ?? distributionDomainName}`;
 }
 
 function defaultContentSecurityPolicy(apiOrigins: string[]): string {

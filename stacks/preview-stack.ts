@@ -39,6 +39,7 @@ import { PreviewApi, type PreviewHost, type PreviewRoute, previewDatabaseSecret 
 import { platformAwsProvider } from "../lib/aws-provider";
 import type { LocalTarget } from "../lib/local-target";
 import { useRemoteState } from "../lib/s3-backend";
+import { addPreviewSite, type PreviewSite } from "./preview-site";
 
 export interface PreviewStackProps {
   readonly project: ProjectConfig;
@@ -70,6 +71,8 @@ export class PreviewStack extends TerraformStack {
   readonly api: PreviewApi;
   /** The preview's address: `https://pr-<n>.<domain>`, or `http://<host load balancer>/pr-<n>/`. */
   readonly url: string;
+  /** Its static site: `previews/pr-<n>/` of the host's site bucket, served by the host's distribution. */
+  readonly site: PreviewSite;
 
   constructor(scope: Construct, id: string, props: PreviewStackProps) {
     super(scope, id);
@@ -122,6 +125,7 @@ export class PreviewStack extends TerraformStack {
     } else {
       this.url = `http://${loadBalancer.dnsName}/${previewName(n)}/`;
     }
+    this.site = addPreviewSite(this, naming, env, n);
     this.declareOutputs();
   }
 

@@ -6,6 +6,14 @@
  */
 import type { CrossEnvironmentWrite } from "./one-account-writes";
 
+/** The fence's kind for a preview's site files: objects under `previews/pr-<n>/` of the host's site bucket. */
+export const PREVIEW_SITE_OBJECT = "S3 object under previews/pr-*/ of the host's site bucket";
+
+const PREVIEW_SITE_REASON =
+  "a preview's static site goes under previews/pr-<n>/ of the host's site bucket, served by the host's distribution " +
+  "(no distribution per preview): uploaded on deploy, deleted with every version on destroy, and excluded from the " +
+  "host's own upload. IAM cannot tell one preview's prefix from another's (previews/pr-*), and no object of the host's own is reached";
+
 export const PREVIEW_FENCE_EXCEPTIONS: readonly CrossEnvironmentWrite[] = [
   {
     action: "ec2:CreateSecurityGroup",
@@ -28,4 +36,7 @@ export const PREVIEW_FENCE_EXCEPTIONS: readonly CrossEnvironmentWrite[] = [
       "each preview's rule on the host's listener (its priority is 10000 up, clear of the host's own rules), created " +
       "only with the tag Environment=preview, which it alone may then change or delete",
   },
+  { action: "s3:DeleteObject", kind: PREVIEW_SITE_OBJECT, reason: PREVIEW_SITE_REASON },
+  { action: "s3:DeleteObjectVersion", kind: PREVIEW_SITE_OBJECT, reason: PREVIEW_SITE_REASON },
+  { action: "s3:PutObject", kind: PREVIEW_SITE_OBJECT, reason: PREVIEW_SITE_REASON },
 ];

@@ -26,6 +26,7 @@ import {
   PREVIEW_RECORD_FAMILY,
   PREVIEW_SECRET_FAMILY,
 } from "./preview-families";
+import { previewSiteStatements } from "./preview-site";
 import {
   actionOrActions,
   allow,
@@ -60,6 +61,7 @@ export function previewRolePolicy(ctx: PermissionsContext, options: PreviewRoleO
     ...containerStatements(ctx, options),
     ...loadBalancingStatements(ctx, options),
     ...networkStatements(ctx),
+    ...previewSiteStatements(ctx, options.host),
     ...supportStatements(ctx, options),
     ...previewDenies(ctx, options),
   );
