@@ -384,9 +384,12 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
   const destroyPreview = async (n: number) => {
     const stack = previewStackId(n);
     await during(stack, "destroy", async () => {
-      const setup = previewOutputs(n).database_setup.value;
+      const outputs = previewOutputs(n);
+      const setup = outputs.database_setup.value;
       aws("run_migration", { ...setup, command: setup.dropCommand });
       expectExit(await terraformAsync(dir(stack), ["destroy", "-auto-approve", "-input=false"]), 0);
+      const site = { bucket: outputs.site_bucket.value, prefix: outputs.site_prefix.value };
+      expect(aws("site_remove", site)).toEqual({ removed: 1, left: 0 });
       const images = await ecr("ListImages", { repositoryName: previewRepositoryName(config.project.name) });
       const own = images.imageIds.filter((i: { imageTag?: string }) => i.imageTag?.startsWith(`pr-${n}-`));
       await ecr("BatchDeleteImage", { repositoryName: previewRepositoryName(config.project.name), imageIds: own });
@@ -427,6 +430,9 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
       });
       await during(stack, "apply", async () => {
         expectExit(await terraformAsync(dir(stack), ["apply", "-auto-approve", "-input=false"]), 0);
+        // Then its static site, under its own prefix of stage's site bucket (the stack's outputs say where).
+        const { site_bucket: bucket, site_prefix: prefix } = previewOutputs(n);
+        aws("site_upload", { bucket: bucket.value, prefix: prefix.value });
       });
       const replan = await during(stack, "re-plan", () => terraformAsync(dir(stack), ["plan", "-detailed-exitcode", "-input=false"]));
       expectExit(replan, 0);

@@ -107,6 +107,24 @@ def put_secret_if_empty():
     return {"put": True}
 
 
+def site_upload():
+    """preview.yml's site step: the preview's files under its prefix of the host's site bucket."""
+    client("s3").put_object(Bucket=ARGS["bucket"], Key=f"{ARGS['prefix']}index.html", Body=b"<h1>preview</h1>",
+                            ContentType="text/html", CacheControl="no-cache")
+    return {"uploaded": 1}
+
+
+def site_remove():
+    """The destroy's site step: every version and delete marker under the prefix; what is left after."""
+    s3 = client("s3")
+    listed = s3.list_object_versions(Bucket=ARGS["bucket"], Prefix=ARGS["prefix"])
+    objects = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in listed.get("Versions", []) + listed.get("DeleteMarkers", [])]
+    if objects:
+        s3.delete_objects(Bucket=ARGS["bucket"], Delete={"Objects": objects})
+    after = s3.list_object_versions(Bucket=ARGS["bucket"], Prefix=ARGS["prefix"])
+    return {"removed": len(objects), "left": len(after.get("Versions", [])) + len(after.get("DeleteMarkers", []))}
+
+
 def listener_rules():
     """Every rule of the load balancer's listeners: its conditions and the target groups it forwards to."""
     elb = client("elbv2")
