@@ -15,6 +15,7 @@ import { GITHUB_WORKFLOWS } from "../config/github-naming";
 import { previewSitePrefix } from "../config/preview-naming";
 import { type Emulator, emulatorMissing, startEmulator } from "../emulator/driver";
 import { describeIfAvailable } from "./support/terraform";
+import { bash, fakeCommand, stepNamed } from "./support/workflow-shell";
 
 interface Step {
   name?: string;
@@ -34,32 +35,8 @@ const workflow = (file: string): { jobs: Record<string, Job> } => parseYaml(read
 const preview = workflow(GITHUB_WORKFLOWS.preview);
 const reaper = workflow(GITHUB_WORKFLOWS.previewReaper);
 const deployYml = workflow(GITHUB_WORKFLOWS.deploy);
-const step = (job: Job, name: string): Step => {
-  const found = job.steps.find((s) => s.name === name);
-  if (!found) throw new Error(`no step "${name}"`);
-  return found;
-};
+const step = (job: Job, name: string): Step => stepNamed(job, name);
 const index = (job: Job, name: string) => job.steps.findIndex((s) => s.name === name);
-
-/** Runs a step's script as GitHub's `shell: bash` does, in `cwd`, PATH first holding `bin`. */
-function bash(script: string, env: Record<string, string>, cwd: string, bin?: string) {
-  const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
-    cwd,
-    env: { PATH: bin ? `${bin}:${process.env.PATH}` : process.env.PATH, RUNNER_TEMP: cwd, ...env },
-    encoding: "utf8",
-  });
-  return { status: result.status, log: `${result.stdout}${result.stderr}` };
-}
-
-/** A stand-in command on PATH that logs its arguments to `<cwd>/<name>-calls.txt` and runs `body`. */
-function fakeCommand(cwd: string, name: string, body: string): { bin: string; calls: () => string[] } {
-  const bin = join(cwd, "fake-bin");
-  mkdirSync(bin, { recursive: true });
-  const log = join(cwd, `${name}-calls.txt`);
-  writeFileSync(log, "");
-  writeFileSync(join(bin, name), `#!/bin/bash\nprintf '%s\\n' "$*" >> ${JSON.stringify(log)}\n${body}\n`, { mode: 0o755 });
-  return { bin, calls: () => readFileSync(log, "utf8").split("\n").filter(Boolean) };
-}
 
 const SITE_BUCKET = "acme-stage-site-123456789012";
 const outputs = (prefix = previewSitePrefix(7)) => ({

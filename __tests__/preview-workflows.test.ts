@@ -7,6 +7,7 @@ import { parse as parseYaml } from "yaml";
 import { GITHUB_WORKFLOWS, githubRoleWorkflows, githubSubject, PULL_REQUEST_REF } from "../config/github-naming";
 import { previewStackId } from "../config/preview-naming";
 import { buildSample, sampleConfig } from "./support/sample";
+import { bash, fakeCommand, stepNamed } from "./support/workflow-shell";
 
 /**
  * The preview workflows (README "Preview lifecycle"), read as data: preview.yml deploys a pull
@@ -68,31 +69,7 @@ const assumesPreviewRole = (job: Job) =>
     (s) => action(s) === "aws-actions/configure-aws-credentials" && s.with?.["role-to-assume"] === "${{ vars.PREVIEW_ROLE_ARN }}",
   );
 const stepIndex = (job: Job, test: (s: Step) => boolean) => job.steps.findIndex(test);
-const step = (job: Job, name: string): Step => {
-  const found = job.steps.find((s) => s.name === name);
-  if (!found) throw new Error(`no step "${name}"`);
-  return found;
-};
-
-/** Runs a step's script as GitHub's `shell: bash` does, in `cwd`, with `env`, PATH first holding `bin`. */
-function bash(script: string, env: Record<string, string>, cwd: string, bin?: string) {
-  const result = spawnSync("bash", ["--noprofile", "--norc", "-eo", "pipefail", "-c", script], {
-    cwd,
-    env: { PATH: bin ? `${bin}:${process.env.PATH}` : process.env.PATH, RUNNER_TEMP: cwd, ...env },
-    encoding: "utf8",
-  });
-  return { status: result.status, log: `${result.stdout}${result.stderr}` };
-}
-
-/** A stand-in command on PATH that logs its arguments to `<cwd>/<name>-calls.txt` and runs `body`. */
-function fakeCommand(cwd: string, name: string, body: string): { bin: string; calls: () => string[] } {
-  const bin = join(cwd, "fake-bin");
-  mkdirSync(bin, { recursive: true });
-  const log = join(cwd, `${name}-calls.txt`);
-  writeFileSync(log, "");
-  writeFileSync(join(bin, name), `#!/bin/bash\nprintf '%s\\n' "$*" >> ${JSON.stringify(log)}\n${body}\n`, { mode: 0o755 });
-  return { bin, calls: () => readFileSync(log, "utf8").split("\n").filter(Boolean) };
-}
+const step = (job: Job, name: string): Step => stepNamed(job, name);
 
 describe("preview workflows: forks, triggers and tokens", () => {
   it("guard every job of preview.yml against forks by the head repository", () => {
