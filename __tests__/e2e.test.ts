@@ -391,8 +391,13 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
       const site = { bucket: outputs.site_bucket.value, prefix: outputs.site_prefix.value };
       expect(aws("site_remove", site)).toEqual({ removed: 1, left: 0 });
       const images = await ecr("ListImages", { repositoryName: previewRepositoryName(config.project.name) });
-      const own = images.imageIds.filter((i: { imageTag?: string }) => i.imageTag?.startsWith(`pr-${n}-`));
-      await ecr("BatchDeleteImage", { repositoryName: previewRepositoryName(config.project.name), imageIds: own });
+      // By tag, as the workflows delete: both previews pushed the same image (one digest, two tags).
+      const own = images.imageIds
+        .filter((i: { imageTag?: string }) => i.imageTag?.startsWith(`pr-${n}-`))
+        .map((i: { imageTag: string }) => ({ imageTag: i.imageTag }));
+      expect(own.length).toBeGreaterThan(0);
+      const result = await ecr("BatchDeleteImage", { repositoryName: previewRepositoryName(config.project.name), imageIds: own });
+      expect(result.failures).toEqual([]);
       const deleted = await fetch(`${emulator.endpoint}/${naming.stateBucket}/${previewStateKey(n)}`, {
         method: "DELETE",
         headers: { Authorization: await authorization("stage", "s3") },
@@ -400,6 +405,12 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
       expect(deleted.status).toBe(204);
     });
   };
+  /** The tags of the previews' image repository. */
+  const previewImageTags = async (): Promise<string[]> =>
+    (await ecr("ListImages", { repositoryName: previewRepositoryName(config.project.name) })).imageIds
+      .map((i: { imageTag?: string }) => i.imageTag)
+      .filter(Boolean)
+      .sort();
   /** Checks a destroyed preview left nothing: every resource its state held, looked up by type. */
   const expectNothingLeft = (resources: { type: string; attributes: Record<string, any> }[]) => {
     expect(resources.length).toBeGreaterThan(5);
@@ -471,6 +482,8 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     expect(await stateKeys("stage")).not.toContain(previewStateKey(gone));
     expect((await stateOf(naming.stateKey("stage"))).serial).toBe(stageSerial);
     expect((await stateOf(previewStateKey(kept))).serial).toBe(keptSerial);
+    // The kept preview's image is still there, though the gone one's was the same image.
+    expect(await previewImageTags()).toEqual([`pr-${kept}-e2e`]);
     for (const stack of ["stage", previewStackId(kept)]) {
       expectExit(await terraformAsync(dir(stack), ["plan", "-detailed-exitcode", "-input=false", "-lock=false"]), 0);
     }
@@ -488,6 +501,7 @@ describeIfAvailable("end to end against the local AWS emulator", missing, () => 
     for (const decision of decisions) await destroyPreview(decision.number);
     expectNothingLeft(resources);
     expect(previewsFromState(await previewStateObjects())).toEqual([]);
+    expect(await previewImageTags()).toEqual([]);
     expectExit(await terraformAsync(dir("stage"), ["plan", "-detailed-exitcode", "-input=false", "-lock=false"]), 0);
   }, 600_000);
 

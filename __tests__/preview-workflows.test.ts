@@ -342,14 +342,18 @@ describe("destroy: from the default branch, the same steps on close and in the r
     expect(reaper.jobs["synth-destroy"].if).toContain("needs.decide.outputs.destroy != '[]'");
   });
 
-  it("deletes the pull request's images only (tags pr-<n>-...), not another preview's", () => {
+  it.each([
+    ["preview.yml's destroy", () => preview.jobs.destroy],
+    ["the reaper's destroy", () => reaper.jobs.destroy],
+  ])("%s deletes the pull request's image tags only (pr-<n>-...), by tag: an image another preview shares stays", (_, job) => {
     const cwd = mkdtempSync(join(tmpdir(), "preview-images-"));
+    // pr-7 and pr-8 built the same image (one digest, two tags): deleting by digest would take pr-8's too.
     const images = {
       imageIds: [
         { imageTag: "pr-7-abc-111", imageDigest: "sha256:a" },
         { imageTag: "pr-7-def-222", imageDigest: "sha256:b" },
         { imageTag: "pr-70-abc-333", imageDigest: "sha256:c" },
-        { imageTag: "pr-8-abc-444", imageDigest: "sha256:d" },
+        { imageTag: "pr-8-abc-444", imageDigest: "sha256:a" },
       ],
     };
     const aws = fakeCommand(
@@ -361,15 +365,10 @@ describe("destroy: from the default branch, the same steps on close and in the r
   *) exit 2 ;;
 esac`,
     );
-    const result = bash(
-      step(preview.jobs.destroy, "Delete the preview's images").run!,
-      { PR: "7", REPOSITORY: "acme-previews" },
-      cwd,
-      aws.bin,
-    );
-    expect(result).toEqual({ status: 0, log: "deleted 2 image(s) of pr-7 from acme-previews\n" });
+    const result = bash(step(job(), "Delete the preview's images").run!, { PR: "7", REPOSITORY: "acme-previews" }, cwd, aws.bin);
+    expect(result).toEqual({ status: 0, log: "deleted 2 tag(s) of pr-7 from acme-previews\n" });
     const deletes = aws.calls().filter((c) => c.startsWith("ecr batch-delete-image"));
-    const ids = JSON.stringify([{ imageDigest: "sha256:a" }, { imageDigest: "sha256:b" }]);
+    const ids = JSON.stringify([{ imageTag: "pr-7-abc-111" }, { imageTag: "pr-7-def-222" }]);
     expect(deletes).toEqual([`ecr batch-delete-image --repository-name acme-previews --image-ids ${ids} --query failures --output json`]);
   });
 
