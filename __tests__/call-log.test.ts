@@ -30,4 +30,23 @@ describe("the call log's authorizations of one request", () => {
     const resources = (await authorizationsOf(named)).filter((c) => c.action === "ec2:CreateFlowLogs").map((c) => c.resource);
     expect(resources).toContain(flowLog);
   });
+
+  it("authorizes a request that creates nothing on what it names only: a key another request created meanwhile is not its", async () => {
+    const key = (id: string) => `arn:aws:kms:eu-west-1:123456789012:key/${id}`;
+    const tags = { Environment: "stage" };
+    // Terraform enables rotation of one key while it creates another: the new key appears during the request.
+    const enable: RawCall = {
+      service: "kms",
+      operation: "EnableKeyRotation",
+      method: "POST",
+      account: "123456789012",
+      region: "eu-west-1",
+      params: { KeyId: "key-a" },
+      targets: [{ arn: key("key-a"), tags }],
+      created: [{ arn: key("key-b"), tags: {} }],
+    };
+    expect((await authorizationsOf(enable)).map((c) => [c.action, c.resource, c.resourceTags])).toEqual([
+      ["kms:EnableKeyRotation", key("key-a"), tags],
+    ]);
+  });
 });

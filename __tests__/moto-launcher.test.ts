@@ -182,7 +182,7 @@ describeIfAvailable("moto launcher", emulatorMissing(), () => {
           context: expect.objectContaining({ "iam:PassedToService": "ecs-tasks.amazonaws.com" }),
         });
       expect(find("iam:PassRole", true)).toEqual([passed("ecs:RegisterTaskDefinition"), passed("ecs:RunTask")]);
-      expect(find("iam:CreateServiceLinkedRole", true)).toEqual([
+      expect(find("iam:CreateServiceLinkedRole", true).filter((c) => c.request.startsWith("ecs:"))).toEqual([
         expect.objectContaining({
           resource: "arn:aws:iam::123456789012:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS",
           context: expect.objectContaining({ "iam:AWSServiceName": "ecs.amazonaws.com" }),
@@ -215,6 +215,41 @@ describeIfAvailable("moto launcher", emulatorMissing(), () => {
       for (const action of ["scheduler:CreateSchedule", "scheduler:GetSchedule", "scheduler:DeleteSchedule"]) {
         expect([action, find(action).map((c) => c.resource)]).toEqual([action, [schedule]]);
       }
+    });
+
+    it("finds tags a backend keeps in its tagging service (ELBv2's target groups)", () => {
+      expect(find("elasticloadbalancing:ModifyTargetGroupAttributes")).toEqual([
+        expect.objectContaining({
+          resource: expect.stringMatching(/^arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup\/acme-pr-7\//),
+          resourceTags: { Environment: "preview" },
+        }),
+      ]);
+    });
+
+    it("sends the ECS cluster and task definition a request names as ARNs (ecs:cluster, ecs:task-definition)", () => {
+      const cluster = "arn:aws:ecs:eu-west-1:123456789012:cluster/acme-stage";
+      const taskDefinition = "arn:aws:ecs:eu-west-1:123456789012:task-definition/acme-stage-api:1";
+      expect(find("ecs:CreateService")).toEqual([
+        expect.objectContaining({ context: expect.objectContaining({ "ecs:cluster": cluster, "ecs:task-definition": taskDefinition }) }),
+      ]);
+      // RunTask's reference lists ecs:cluster, not ecs:task-definition (its resource is the task definition).
+      const [run] = find("ecs:RunTask");
+      expect(run.context["ecs:cluster"]).toBe(cluster);
+      expect(run.context).not.toHaveProperty("ecs:task-definition");
+    });
+
+    it("sends s3:prefix of a version listing, and authorizes DeleteObjects object by object (a version's as DeleteObjectVersion)", () => {
+      expect(find("s3:ListBucketVersions")).toEqual([
+        expect.objectContaining({
+          resource: "arn:aws:s3:::acme-state",
+          context: expect.objectContaining({ "s3:prefix": "previews/pr-7/" }),
+        }),
+      ]);
+      const deletes = calls.filter((c) => c.request === "s3:DeleteObject").map((c) => [c.action, c.resource]);
+      expect(deletes).toEqual([
+        ["s3:DeleteObjectVersion", "arn:aws:s3:::acme-state/previews/pr-7/index.html"],
+        ["s3:DeleteObject", "arn:aws:s3:::acme-state/previews/pr-7/app.js"],
+      ]);
     });
 
     it("leaves no variable of an ARN unresolved", () => {

@@ -8,8 +8,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type EvaluatedRole, resourcePoliciesOf, roleNamed, rolesOf } from "../audit/iam/evaluator";
 import { deniedCalls, describeDenial } from "../audit/iam/recorded-calls";
-import type { RecordedCall } from "../emulator/call-log";
-import { synthesizeLayout, twoAccountLayout } from "./support/iam-layouts";
+import { NOT_RECORDED_CONDITION_KEYS, RECORDED_CONDITION_KEYS, type RecordedCall } from "../emulator/call-log";
+import { oneAccountLayout, synthesizeLayout, twoAccountLayout } from "./support/iam-layouts";
 
 const layout = synthesizeLayout(twoAccountLayout());
 const { account, stack } = layout.bootstraps.bootstrap;
@@ -75,5 +75,65 @@ describe("the recorded deploy calls, evaluated", () => {
     const { denials } = await check([elsewhere], deploy);
     expect(denials).toHaveLength(1);
     expect(describeDenial(denials[0])).toMatch(/the statement\(s\) granting it, \S*RegionalInfrastructure\S*, do not match/);
+  });
+});
+
+describe("the condition keys the shipped policies use", () => {
+  /** Every condition key of every role's policies and boundary, in both layouts (`aws:ResourceTag/Environment` as `aws:ResourceTag/*`). */
+  const used = new Map<string, Set<string>>();
+  for (const each of [layout, synthesizeLayout(oneAccountLayout())]) {
+    for (const { account: a, stack: s } of Object.values(each.bootstraps)) {
+      for (const role of rolesOf(s, a, each.region)) {
+        for (const policy of [...role.identityPolicies, ...(role.permissionsBoundary ? [role.permissionsBoundary] : [])]) {
+          for (const statement of policy.document.Statement) {
+            for (const keys of Object.values(statement.Condition ?? {})) {
+              for (const key of Object.keys(keys as object)) {
+                const name = key.replace(/\/.*$/, "/*");
+                used.set(name, (used.get(name) ?? new Set()).add(`${role.name}/${statement.Sid}`));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  it("are each one the recorded calls carry, or listed with the reason they need not be", () => {
+    // A key the calls lack evaluates as absent: a grant conditioned on it refuses a call AWS allows, or a deny lets one through.
+    const known = new Set([...RECORDED_CONDITION_KEYS, ...Object.keys(NOT_RECORDED_CONDITION_KEYS)].map((k) => k.toLowerCase()));
+    const missing = [...used].filter(([key]) => !known.has(key.toLowerCase())).map(([key, where]) => `${key} (${[...where][0]})`);
+    expect(missing).toEqual([]);
+  });
+
+  it("hold no read of GitHub's roles to a resource tag: Terraform reads what it deleted until AWS answers NotFound", () => {
+    // A deleted resource has no tags: a tag-conditioned read of it is AccessDenied, and the destroy fails.
+    const persists: Record<string, string> = {
+      ManageAlarmKeys: "a KMS key stays, with its tags, through its pending deletion; Terraform reads it only then",
+      OwnDistributions: "Terraform reads no distribution after DeleteDistribution (the e2e's recorded destroy shows none)",
+    };
+    const found = new Set<string>();
+    for (const each of [layout, synthesizeLayout(oneAccountLayout())]) {
+      for (const { account: a, stack: s } of Object.values(each.bootstraps)) {
+        const github = rolesOf(s, a, each.region).filter((r) =>
+          (r.trustPolicy?.Statement ?? []).some((t: { Action?: string }) => t.Action === "sts:AssumeRoleWithWebIdentity"),
+        );
+        expect(github.length).toBeGreaterThan(0);
+        for (const role of github) {
+          for (const policy of role.identityPolicies) {
+            for (const statement of policy.document.Statement) {
+              if (statement.Effect !== "Allow" || !/ResourceTag/.test(JSON.stringify(statement.Condition ?? {}))) continue;
+              const reads = [statement.Action ?? []].flat().filter((a: string) => /:(Describe|Get|List)/.test(a));
+              if (reads.length > 0 && !persists[statement.Sid])
+                found.add(`${role.name.replace(/-(stage|prod)-/, "-<env>-")}/${statement.Sid}: ${reads}`);
+            }
+          }
+        }
+      }
+    }
+    expect([...found]).toEqual([]);
+  });
+
+  it("include the service keys the preview role's container grants depend on (the list is not vacuous)", () => {
+    for (const key of ["ecs:cluster", "ecs:task-definition", "s3:prefix", "aws:ResourceTag/*"]) expect(used.has(key)).toBe(true);
   });
 });

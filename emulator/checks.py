@@ -251,6 +251,20 @@ def call_log_requests():
                               FlexibleTimeWindow={"Mode": "OFF"})
     scheduler.get_schedule(Name="acme-stage-nightly")
     scheduler.delete_schedule(Name="acme-stage-nightly")
+    # Tags kept by a backend's tagging service (ELBv2's tagging_service); the ECS cluster and task definition
+    # a request names (ecs:cluster, ecs:task-definition); an S3 listing's prefix; DeleteObjects' objects.
+    elb = client("elbv2")
+    target_group = elb.create_target_group(Name="acme-pr-7", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="ip",
+                                           Tags=[{"Key": "Environment", "Value": "preview"}])["TargetGroups"][0]["TargetGroupArn"]
+    elb.modify_target_group_attributes(TargetGroupArn=target_group,
+                                       Attributes=[{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}])
+    ecs.create_service(cluster="acme-stage", serviceName="acme-stage-api", taskDefinition="acme-stage-api", desiredCount=0)
+    s3.put_bucket_versioning(Bucket="acme-state", VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket="acme-state", Key="previews/pr-7/index.html", Body=b"x")["VersionId"]
+    s3.put_object(Bucket="acme-state", Key="previews/pr-7/app.js", Body=b"x")
+    s3.list_object_versions(Bucket="acme-state", Prefix="previews/pr-7/")
+    s3.delete_objects(Bucket="acme-state", Delete={"Objects": [
+        {"Key": "previews/pr-7/index.html", "VersionId": version}, {"Key": "previews/pr-7/app.js"}]})
     return {"group": group}
 
 

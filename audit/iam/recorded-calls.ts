@@ -45,7 +45,11 @@ export function describeDenial(denial: Denial): string {
     grantingStatements.length > 0
       ? `the statement(s) granting it, ${grantingStatements.join(", ")}, do not match this resource or context`
       : `no statement of ${role} grants ${call.action}`;
-  const context = JSON.stringify({ ...call.context, ...(call.resourceTags && { resourceTags: call.resourceTags }) });
+  const context = JSON.stringify({
+    ...call.context,
+    ...(call.resourceTags && { resourceTags: call.resourceTags }),
+    ...(call.requestTags && { requestTags: call.requestTags }),
+  });
   const what = `${call.stack} ${call.phase}: ${call.action} on ${call.resource}${why}`;
   return `${what} is ${decision.decision} for ${role}; ${should}; context ${context}; ${decision.explanation}`;
 }

@@ -208,7 +208,11 @@ function supportStatements(ctx: PermissionsContext, { project, host, domain }: P
     allow("PreviewLogGroups", [...PREVIEW_LOGS.actions], [logGroup, `${logGroup}:*`]),
     allow("ListLogGroups", actionOrActions(PREVIEW_LOGS.lists), `arn:aws:logs:${region}:${accountId}:log-group:*`),
     allow("CreatePreviewSecrets", ["secretsmanager:CreateSecret", "secretsmanager:TagResource"], secrets, requestTagged(PREVIEW)),
-    allow("PreviewSecrets", [...secret.changes, ...secret.reads], secrets, resourceTagged(PREVIEW)),
+    allow("ChangePreviewSecrets", [...secret.changes], secrets, resourceTagged(PREVIEW)),
+    // Reads on preview names, with no tag condition: Terraform reads a secret after it deletes it (force,
+    // no recovery window) until AWS says it is gone, and a deleted secret has no tags, so a tag condition
+    // would turn that NotFound into AccessDenied and fail the destroy. DescribeSecret shows no value.
+    allow("ReadPreviewSecrets", [...secret.reads], secrets),
     // The previews' admin secret's ARN (the setup task's definition names it); its value is the setup role's only.
     // The data source reads its description and its resource policy (who else may read it), never its value.
     allow("DescribeAdminSecret", ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"], previewAdminSecretArn(ctx, host)),

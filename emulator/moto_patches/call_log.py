@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl, urlparse
 import xmltodict
 from moto.core.authorization import ActionAuthenticatorMixin
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.utilities.tagging_service import TaggingService
 
 from .patching import require, wrap
 
@@ -95,8 +96,9 @@ def request_params(response: Any) -> dict[str, str]:
         _flatten(body, "", out)
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
-    if response.__class__.__module__.split(".")[1] == "s3":
+    if response.__class__.__module__.split(".")[1] == "s3" and "delete" not in out:
         body = None  # an object's content or a bucket's policy: no parameter of the request
+    # (DeleteObjects, POST ?delete, names its objects in its XML body: Delete.Object.N.Key, .VersionId.)
     if isinstance(body, str) and body.strip()[:1] in ("{", "["):
         try:
             _flatten(json.loads(body), "", out)
@@ -172,13 +174,17 @@ def _arn_of(obj: Any, account: str, region: str) -> str | None:
     return None
 
 
+def _taggers(backend: Any) -> list[Any]:
+    """The backend's tagging services, whatever it calls them (``tagger``, ELBv2's ``tagging_service``...)."""
+    return [value for value in list(vars(backend).values()) if isinstance(value, TaggingService)]
+
+
 def _tags_of(backend: Any, obj: Any, arn: str) -> dict[str, str]:
     ident = getattr(obj, "id", None)
     ec2_tags = getattr(backend, "tags", None)
     if isinstance(ident, str) and isinstance(ec2_tags, dict) and ident in ec2_tags:
         return dict(ec2_tags[ident])
-    tagger = getattr(backend, "tagger", None)
-    if tagger is not None and hasattr(tagger, "get_tag_dict_for_resource"):
+    for tagger in _taggers(backend):
         for key in (arn, ident):  # KMS tags its keys by id
             tags = tagger.get_tag_dict_for_resource(key) if isinstance(key, str) else None
             if tags:
