@@ -38,6 +38,8 @@ export interface LoggedObject {
   readonly hashKey?: string;
   /** A task definition's task and execution roles. */
   readonly roles?: readonly string[];
+  /** The request's parameters that name it (`GroupId`, `IpPermissions.1.Groups.1.GroupId`). */
+  readonly params?: readonly string[];
 }
 
 /** One authorization AWS makes, as the proof evaluates it. */
@@ -473,9 +475,13 @@ export async function authorizationsOf(raw: RawCall, seenServiceLinked = new Set
   // (an EnableKeyRotation of one key while Terraform creates another).
   const created = CREATES.test(raw.operation) ? raw.created : [];
   const objects = [...raw.targets, ...created];
+  // What a top-level parameter names is what the request acts on; an object named only inside a nested
+  // one is related to it (the load balancer's group an ingress rule admits is not the group changed).
+  const related = (o: LoggedObject) => o.params !== undefined && o.params.length > 0 && o.params.every((p) => p.includes("."));
+  const acted = objects.filter((o) => !related(o)).map((o) => o.arn);
   const literalArns = Object.values(raw.params).filter((v) => v.startsWith("arn:"));
   const parents = literalArns.map((arn) => arn.replace(/:[^:/]+$/, ""));
-  const tiers = [raw.motoResource ? [raw.motoResource] : [], objects.map((o) => o.arn), literalArns, parents];
+  const tiers = [raw.motoResource ? [raw.motoResource] : [], acted, objects.map((o) => o.arn), literalArns, parents];
   const resources = resourcesOf(await formatsOf(action), raw, tiers);
   const serviceKeys = await conditionKeysOf(action);
 

@@ -265,7 +265,22 @@ def call_log_requests():
     s3.list_object_versions(Bucket="acme-state", Prefix="previews/pr-7/")
     s3.delete_objects(Bucket="acme-state", Delete={"Objects": [
         {"Key": "previews/pr-7/index.html", "VersionId": version}, {"Key": "previews/pr-7/app.js"}]})
-    return {"group": group}
+    # An ingress rule admitting another group changes its own group only; a listener rule's tags (kept by
+    # the tagging service, the rule inside its listener) reach its delete.
+    tagged = lambda environment: [{"ResourceType": "security-group", "Tags": [{"Key": "Environment", "Value": environment}]}]  # noqa: E731
+    balancer_group = ec2.create_security_group(GroupName="lb", Description="lb", VpcId=vpc, TagSpecifications=tagged("stage"))["GroupId"]
+    preview_group = ec2.create_security_group(GroupName="pr", Description="pr", VpcId=vpc, TagSpecifications=tagged("preview"))["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=preview_group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8000, "ToPort": 8000, "UserIdGroupPairs": [{"GroupId": balancer_group}]}])
+    subnet_b = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24", AvailabilityZone=f"{REGION}b")["Subnet"]["SubnetId"]
+    balancer = elb.create_load_balancer(Name="acme-stage-api", Subnets=[subnet, subnet_b])["LoadBalancers"][0]["LoadBalancerArn"]
+    listener = elb.create_listener(LoadBalancerArn=balancer, Protocol="HTTP", Port=80,
+                                   DefaultActions=[{"Type": "forward", "TargetGroupArn": target_group}])["Listeners"][0]["ListenerArn"]
+    rule = elb.create_rule(ListenerArn=listener, Priority=7, Conditions=[{"Field": "path-pattern", "Values": ["/pr-7"]}],
+                           Actions=[{"Type": "forward", "TargetGroupArn": target_group}],
+                           Tags=[{"Key": "Environment", "Value": "preview"}])["Rules"][0]["RuleArn"]
+    elb.delete_rule(RuleArn=rule)
+    return {"group": group, "previewGroup": preview_group}
 
 
 print(json.dumps(globals()[CHECK]()))

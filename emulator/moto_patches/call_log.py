@@ -11,7 +11,8 @@ To prove the deploy role allows what a deploy calls, the emulator writes one JSO
   * ``params``: the request's parameters flattened to ``path -> value`` (query string, JSON or XML
     body, URL path parameters);
   * ``targets``: the moto objects of the request's service that a parameter names (by ARN, id or
-    name), each with its ARN and tags as they were BEFORE the request (a delete's tags are gone after);
+    name), each with its ARN, the parameters that name it, and its tags as they were BEFORE the request
+    (a delete's tags are gone after);
   * ``created``: for a write, the objects of that service that exist after the request and did not
     before, with their tags.
 
@@ -297,7 +298,19 @@ def record_request(
     backends = _backends_of(response)
     index = backend_index(backends, account, region)
     values = set(params.values())
-    targets = [_public(entry, arn) for arn, entry in index.items() if entry["ids"] & values]
+    targets = [
+        _public(entry, arn) | {"params": sorted(key for key, value in params.items() if value in entry["ids"])}
+        for arn, entry in index.items()
+        if entry["ids"] & values
+    ]
+    # Objects the index does not reach (ELBv2's listener rules live inside their listener), named by ARN,
+    # whose tags a tagging service of the request's backends keeps.
+    for key, value in params.items():
+        if not value.startswith("arn:") or value in index:
+            continue
+        tags = next((t for backend in backends for tagger in _taggers(backend) if (t := tagger.get_tag_dict_for_resource(value))), None)
+        if tags:
+            targets.append({"arn": value, "tags": tags, "params": [key]})
     record = {
         "service": service,
         "operation": operation,
