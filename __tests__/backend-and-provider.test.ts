@@ -117,13 +117,13 @@ describe("local target", () => {
     }
   });
 
-  it("uses path-style S3, test credentials, one retry, and still asks for the account id", () => {
+  it("uses path-style S3, test credentials, three attempts, and still asks for the account id", () => {
     expect(provider).toMatchObject({
       access_key: "test",
       secret_key: "test",
       s3_use_path_style: true,
       skip_credentials_validation: true,
-      max_retries: 1,
+      max_retries: 3,
       skip_requesting_account_id: false,
     });
   });

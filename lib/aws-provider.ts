@@ -151,8 +151,11 @@ export function platformAwsProvider(scope: Construct, id: string, props: Platfor
       skipMetadataApiCheck: "true",
       // Must stay false: with true, rules referencing a security group drift on every plan (measured).
       skipRequestingAccountId: false,
-      // An unimplemented emulator call answers 500; the default retries would stall for minutes.
-      maxRetries: 1,
+      // Three attempts, not the default 25: an unimplemented emulator call answers 500 and the default would
+      // stall for minutes (none of the provider's calls does in the e2e, which logs every status), while one
+      // attempt failed a plan when the emulator dropped a kept-alive connection under load (STS AssumeRole:
+      // "use of closed network connection"), as the state backend's retries ride out.
+      maxRetries: 3,
       // The emulator's credentials are the project account's; another account is reached as AWS is, by a role in it.
       ...(accountId !== project.accountId && { assumeRole: [{ roleArn: localAccountRoleArn(accountId), sessionName: "platform-local" }] }),
     }),
