@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type EvaluatedRole, resourcePoliciesOf, roleNamed, rolesOf } from "../audit/iam/evaluator";
+import { EVALUATED_CONDITION_KEYS, type EvaluatedRole, resourcePoliciesOf, roleNamed, rolesOf } from "../audit/iam/evaluator";
 import { deniedCalls, describeDenial } from "../audit/iam/recorded-calls";
 import { NOT_RECORDED_CONDITION_KEYS, RECORDED_CONDITION_KEYS, type RecordedCall } from "../emulator/call-log";
 import { oneAccountLayout, synthesizeLayout, twoAccountLayout } from "./support/iam-layouts";
@@ -100,7 +100,9 @@ describe("the condition keys the shipped policies use", () => {
 
   it("are each one the recorded calls carry, or listed with the reason they need not be", () => {
     // A key the calls lack evaluates as absent: a grant conditioned on it refuses a call AWS allows, or a deny lets one through.
-    const known = new Set([...RECORDED_CONDITION_KEYS, ...Object.keys(NOT_RECORDED_CONDITION_KEYS)].map((k) => k.toLowerCase()));
+    const known = new Set(
+      [...RECORDED_CONDITION_KEYS, ...EVALUATED_CONDITION_KEYS, ...Object.keys(NOT_RECORDED_CONDITION_KEYS)].map((k) => k.toLowerCase()),
+    );
     const missing = [...used].filter(([key]) => !known.has(key.toLowerCase())).map(([key, where]) => `${key} (${[...where][0]})`);
     expect(missing).toEqual([]);
   });

